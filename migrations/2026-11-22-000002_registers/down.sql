@@ -1,0 +1,9 @@
+DROP VIEW touchpoint_rows;
+DROP TABLE touchpoint_needs;
+DROP TABLE touchpoint_contacts;
+DROP TABLE touchpoints;
+DROP TABLE agency_channel_modes;
+DROP TABLE processes;
+DROP TABLE directions;
+DROP TABLE units;
+DROP TABLE agencies;

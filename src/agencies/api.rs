@@ -1,0 +1,261 @@
+//! HTTP handlers for agencies and subordinate organizations: translate, call, answer.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::db::{self as agency_db, AgencyFilter, AgencySort};
+use super::model::{Agency, AgencyPatch, NewAgency};
+use crate::db::Db;
+use crate::domain::AgencyKind;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::{created, ApiJson, ListParams};
+use crate::list_envelope;
+
+list_envelope!(AgencyList, Agency);
+
+/// Filters and order of an agency list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AgencyQuery {
+    /// Only bodies of this region, e.g. `Республика Дагестан`.
+    pub region: Option<String>,
+    pub kind: Option<AgencyKind>,
+    /// Case-insensitive text search in the full and short names.
+    pub q: Option<String>,
+    /// Also list subordinate organizations (by default only top-level bodies are listed).
+    pub include_organizations: Option<bool>,
+    /// Order: `name` (default), `-name`, `region`, `created_at`, `-created_at`.
+    #[param(pattern = "^-?(name|region|created_at)$")]
+    pub sort: Option<String>,
+}
+
+fn sort_param(s: Option<&str>) -> ApiResult<AgencySort> {
+    AgencySort::parse(s).ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            "sort",
+            "unknown_value",
+            format!("must be one of {}", AgencySort::VALUES.join(", ")),
+        )
+    })
+}
+
+/// List agencies
+///
+/// Top-level public bodies (ministries, agencies…); `include_organizations=true` lists their
+/// subordinate organizations too.
+#[utoipa::path(
+    get, path = "/api/v1/agencies", tag = "agencies", operation_id = "listAgencies",
+    params(ListParams, AgencyQuery),
+    responses((status = 200, description = "A page of agencies", body = AgencyList))
+)]
+pub async fn list_agencies(
+    db: web::Data<Db>,
+    page: web::Query<ListParams>,
+    query: web::Query<AgencyQuery>,
+) -> ApiResult<web::Json<AgencyList>> {
+    let paging = page.paging()?;
+    let sort = sort_param(query.sort.as_deref())?;
+    let query = query.into_inner();
+    let filter = AgencyFilter {
+        parent: if query.include_organizations.unwrap_or(false) { None } else { Some(None) },
+        region: query.region,
+        kind: query.kind,
+        q: query.q,
+    };
+    let (items, total) = db.run(move |c| agency_db::list(c, &filter, sort, paging)).await?;
+    Ok(web::Json(AgencyList::new(items, total, paging)))
+}
+
+/// Create an agency
+#[utoipa::path(
+    post, path = "/api/v1/agencies", tag = "agencies", operation_id = "createAgency",
+    request_body = NewAgency,
+    responses((status = 201, description = "Created", body = Agency,
+        headers(("Location" = String, description = "URL of the new agency"))))
+)]
+pub async fn create_agency(db: web::Data<Db>, body: ApiJson<NewAgency>) -> ApiResult<HttpResponse> {
+    let changes = body.0.validate()?;
+    let agency = db.run(move |c| agency_db::insert(c, None, changes)).await?;
+    Ok(created(format!("/api/v1/agencies/{}", agency.id), &agency))
+}
+
+/// Get an agency
+///
+/// Works for top-level bodies and subordinate organizations alike.
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}", tag = "agencies", operation_id = "getAgency",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    responses((status = 200, description = "The agency", body = Agency))
+)]
+pub async fn get_agency(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Agency>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |c| agency_db::get(c, id)).await?))
+}
+
+/// Update an agency
+#[utoipa::path(
+    patch, path = "/api/v1/agencies/{id}", tag = "agencies", operation_id = "updateAgency",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    request_body = AgencyPatch,
+    responses((status = 200, description = "The updated agency", body = Agency))
+)]
+pub async fn update_agency(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<AgencyPatch>) -> ApiResult<web::Json<Agency>> {
+    let id = id.into_inner();
+    let changes = body.0.validate()?;
+    Ok(web::Json(db.run(move |c| agency_db::update(c, id, changes)).await?))
+}
+
+/// Delete an agency
+///
+/// Refused with 409 `has_dependents` while the agency still has organizations, units,
+/// directions or processes: delete those first. Its channel classification goes with it.
+#[utoipa::path(
+    delete, path = "/api/v1/agencies/{id}", tag = "agencies", operation_id = "deleteAgency",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete_agency(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.run(move |c| agency_db::delete(c, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Filters and order of an organization list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationQuery {
+    pub kind: Option<AgencyKind>,
+    /// Case-insensitive text search in the full and short names.
+    pub q: Option<String>,
+    /// Order: `name` (default), `-name`, `region`, `created_at`, `-created_at`.
+    #[param(pattern = "^-?(name|region|created_at)$")]
+    pub sort: Option<String>,
+}
+
+/// List subordinate organizations of an agency
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/organizations", tag = "organizations", operation_id = "listOrganizations",
+    params(("id" = Uuid, Path, description = "Parent agency id"), ListParams, OrganizationQuery),
+    responses((status = 200, description = "A page of subordinate organizations", body = AgencyList))
+)]
+pub async fn list_organizations(
+    db: web::Data<Db>,
+    id: web::Path<Uuid>,
+    page: web::Query<ListParams>,
+    query: web::Query<OrganizationQuery>,
+) -> ApiResult<web::Json<AgencyList>> {
+    let parent = id.into_inner();
+    let paging = page.paging()?;
+    let sort = sort_param(query.sort.as_deref())?;
+    let query = query.into_inner();
+    let filter = AgencyFilter { parent: Some(Some(parent)), region: None, kind: query.kind, q: query.q };
+    let (items, total) = db
+        .run(move |c| {
+            agency_db::get(c, parent)?;
+            agency_db::list(c, &filter, sort, paging)
+        })
+        .await?;
+    Ok(web::Json(AgencyList::new(items, total, paging)))
+}
+
+/// Create a subordinate organization
+///
+/// The organization keeps a register of its own (R14). Its region defaults to the parent's.
+#[utoipa::path(
+    post, path = "/api/v1/agencies/{id}/organizations", tag = "organizations", operation_id = "createOrganization",
+    params(("id" = Uuid, Path, description = "Parent agency id")),
+    request_body = NewOrganization,
+    responses((status = 201, description = "Created", body = Agency,
+        headers(("Location" = String, description = "URL of the new organization"))))
+)]
+pub async fn create_organization(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewOrganization>) -> ApiResult<HttpResponse> {
+    let parent = id.into_inner();
+    let body = body.0;
+    let org = db
+        .transaction(move |c| {
+            let parent_agency = agency_db::get(c, parent)?;
+            let changes = NewAgency {
+                name: body.name,
+                short_name: body.short_name,
+                region: body.region.unwrap_or(parent_agency.region),
+                kind: body.kind.unwrap_or(AgencyKind::Institution),
+                website: body.website,
+            }
+            .validate()?;
+            agency_db::insert(c, Some(parent), changes)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/organizations/{}", org.id), &org))
+}
+
+/// Body of a create-organization request.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "ГКУ РД «Управление капитального строительства»",
+    "kind": "institution",
+    "website": "https://uks.e-dag.ru"
+}))]
+pub struct NewOrganization {
+    pub name: String,
+    #[serde(default)]
+    pub short_name: Option<String>,
+    /// Defaults to the parent agency's region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Defaults to `institution`.
+    #[serde(default)]
+    pub kind: Option<AgencyKind>,
+    #[serde(default)]
+    pub website: Option<String>,
+}
+
+async fn get_org(db: &Db, id: Uuid) -> ApiResult<Agency> {
+    db.run(move |c| match agency_db::find(c, id)? {
+        Some(a) if a.parent_id.is_some() => Ok(a),
+        _ => Err(ApiError::not_found("subordinate organization", id)),
+    })
+    .await
+}
+
+/// Get a subordinate organization
+#[utoipa::path(
+    get, path = "/api/v1/organizations/{id}", tag = "organizations", operation_id = "getOrganization",
+    params(("id" = Uuid, Path, description = "Organization id")),
+    responses((status = 200, description = "The organization", body = Agency))
+)]
+pub async fn get_organization(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Agency>> {
+    Ok(web::Json(get_org(&db, id.into_inner()).await?))
+}
+
+/// Update a subordinate organization
+#[utoipa::path(
+    patch, path = "/api/v1/organizations/{id}", tag = "organizations", operation_id = "updateOrganization",
+    params(("id" = Uuid, Path, description = "Organization id")),
+    request_body = AgencyPatch,
+    responses((status = 200, description = "The updated organization", body = Agency))
+)]
+pub async fn update_organization(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<AgencyPatch>) -> ApiResult<web::Json<Agency>> {
+    let id = id.into_inner();
+    let changes = body.0.validate()?;
+    get_org(&db, id).await?;
+    Ok(web::Json(db.run(move |c| agency_db::update(c, id, changes)).await?))
+}
+
+/// Delete a subordinate organization
+///
+/// Refused with 409 `has_dependents` while it still has units, directions or processes.
+#[utoipa::path(
+    delete, path = "/api/v1/organizations/{id}", tag = "organizations", operation_id = "deleteOrganization",
+    params(("id" = Uuid, Path, description = "Organization id")),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete_organization(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    get_org(&db, id).await?;
+    db.run(move |c| agency_db::delete(c, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

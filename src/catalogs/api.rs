@@ -1,0 +1,132 @@
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::db::{self as catalog_db, ChannelRule, ChannelType, Need};
+use crate::agencies::db as agency_db;
+use crate::db::Db;
+use crate::domain::Mode;
+use crate::error::{ApiError, ApiResult};
+use crate::http::ApiJson;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NeedList {
+    pub items: Vec<Need>,
+    pub total: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChannelTypeList {
+    pub items: Vec<ChannelType>,
+    pub total: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChannelRuleList {
+    pub items: Vec<ChannelRule>,
+    pub total: i64,
+}
+
+/// Client needs
+///
+/// The catalog of client needs a touchpoint can serve (002 §3.6).
+#[utoipa::path(
+    get, path = "/api/v1/catalogs/needs", tag = "catalogs", operation_id = "listNeeds",
+    responses((status = 200, description = "Every client need, in the official order", body = NeedList))
+)]
+pub async fn list_needs(db: web::Data<Db>) -> ApiResult<web::Json<NeedList>> {
+    let items = db.run(catalog_db::needs).await?;
+    Ok(web::Json(NeedList { total: items.len() as i64, items }))
+}
+
+/// Channel types
+///
+/// The catalog of touchpoint channel types with their default digital/offline classification.
+#[utoipa::path(
+    get, path = "/api/v1/catalogs/channel-types", tag = "catalogs", operation_id = "listChannelTypes",
+    responses((status = 200, description = "Every channel type", body = ChannelTypeList))
+)]
+pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<ChannelTypeList>> {
+    let items = db.run(catalog_db::channel_types).await?;
+    Ok(web::Json(ChannelTypeList { total: items.len() as i64, items }))
+}
+
+/// An agency's channel classification
+///
+/// How the agency classifies each channel type as digital or offline (R6): its own rule
+/// where it set one, the catalog default elsewhere. Touchpoints' `implied_mode` follows it.
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/channel-rules", tag = "agencies", operation_id = "listChannelRules",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    responses((status = 200, description = "The agency's classification of every channel type", body = ChannelRuleList))
+)]
+pub async fn list_channel_rules(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<ChannelRuleList>> {
+    let agency_id = id.into_inner();
+    let items = db
+        .run(move |c| {
+            agency_db::get(c, agency_id)?;
+            catalog_db::channel_rules(c, agency_id)
+        })
+        .await?;
+    Ok(web::Json(ChannelRuleList { total: items.len() as i64, items }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"mode": "offline"}))]
+pub struct ChannelRuleInput {
+    pub mode: Mode,
+}
+
+fn known_channel(c: &mut diesel::PgConnection, channel: &str) -> ApiResult<()> {
+    if catalog_db::channel_exists(c, channel)? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("channel type", channel))
+    }
+}
+
+/// Set the agency's rule for a channel type
+///
+/// E.g. Минстрой Дагестана (002 §4.1.2) classifies telephone as offline.
+#[utoipa::path(
+    put, path = "/api/v1/agencies/{id}/channel-rules/{channel}", tag = "agencies", operation_id = "setChannelRule",
+    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = String, Path, description = "Channel type code", example = "phone")),
+    request_body = ChannelRuleInput,
+    responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
+)]
+pub async fn set_channel_rule(db: web::Data<Db>, path: web::Path<(Uuid, String)>, body: ApiJson<ChannelRuleInput>) -> ApiResult<web::Json<ChannelRuleList>> {
+    let (agency_id, channel) = path.into_inner();
+    let mode = body.0.mode;
+    let items = db
+        .transaction(move |c| {
+            agency_db::get(c, agency_id)?;
+            known_channel(c, &channel)?;
+            catalog_db::set_rule(c, agency_id, &channel, mode)?;
+            catalog_db::channel_rules(c, agency_id)
+        })
+        .await?;
+    Ok(web::Json(ChannelRuleList { total: items.len() as i64, items }))
+}
+
+/// Drop the agency's rule for a channel type
+///
+/// The catalog default applies again.
+#[utoipa::path(
+    delete, path = "/api/v1/agencies/{id}/channel-rules/{channel}", tag = "agencies", operation_id = "clearChannelRule",
+    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = String, Path, description = "Channel type code", example = "phone")),
+    responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
+)]
+pub async fn clear_channel_rule(db: web::Data<Db>, path: web::Path<(Uuid, String)>) -> ApiResult<web::Json<ChannelRuleList>> {
+    let (agency_id, channel) = path.into_inner();
+    let items = db
+        .transaction(move |c| {
+            agency_db::get(c, agency_id)?;
+            known_channel(c, &channel)?;
+            catalog_db::clear_rule(c, agency_id, &channel)?;
+            catalog_db::channel_rules(c, agency_id)
+        })
+        .await?;
+    Ok(web::Json(ChannelRuleList { total: items.len() as i64, items }))
+}

@@ -1,0 +1,116 @@
+use std::collections::HashMap;
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::Mode;
+use crate::error::ApiResult;
+use crate::schema::{agency_channel_modes, channel_types, client_needs};
+
+/// A client need (удовлетворяемая потребность клиента; column 5 of the form).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = client_needs)]
+#[schema(example = json!({"code": "consultation", "label": "Получение консультации", "position": 2}))]
+pub struct Need {
+    pub code: String,
+    pub label: String,
+    pub position: i32,
+}
+
+/// A channel type of touchpoints, with its default classification.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"code": "phone", "label": "Телефонная связь", "default_mode": "digital", "position": 15}))]
+pub struct ChannelType {
+    pub code: String,
+    pub label: String,
+    /// Classification used when an agency has no rule of its own for this channel.
+    pub default_mode: Mode,
+    pub position: i32,
+}
+
+pub fn needs(conn: &mut PgConnection) -> ApiResult<Vec<Need>> {
+    Ok(client_needs::table.select(Need::as_select()).order(client_needs::position).load(conn)?)
+}
+
+pub fn channel_types(conn: &mut PgConnection) -> ApiResult<Vec<ChannelType>> {
+    let rows: Vec<(String, String, String, i32)> = channel_types::table
+        .select((channel_types::code, channel_types::label, channel_types::default_mode, channel_types::position))
+        .order(channel_types::position)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, label, mode, position)| ChannelType { code, label, default_mode: Mode::from_db(&mode), position })
+        .collect())
+}
+
+pub fn channel_exists(conn: &mut PgConnection, code: &str) -> ApiResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(channel_types::table.find(code))).get_result(conn)?)
+}
+
+/// Which of `codes` are not in the needs catalog.
+pub fn unknown_needs(conn: &mut PgConnection, codes: &[String]) -> ApiResult<Vec<String>> {
+    let known: Vec<String> = client_needs::table
+        .filter(client_needs::code.eq_any(codes))
+        .select(client_needs::code)
+        .load(conn)?;
+    Ok(codes.iter().filter(|c| !known.contains(c)).cloned().collect())
+}
+
+/// How one agency classifies one channel type.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"channel": "phone", "label": "Телефонная связь", "mode": "offline", "default_mode": "digital", "overridden": true}))]
+pub struct ChannelRule {
+    pub channel: String,
+    pub label: String,
+    /// The classification in force for this agency.
+    pub mode: Mode,
+    pub default_mode: Mode,
+    /// True when the agency set its own rule for the channel.
+    pub overridden: bool,
+}
+
+pub fn overrides(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<HashMap<String, Mode>> {
+    let rows: Vec<(String, String)> = agency_channel_modes::table
+        .filter(agency_channel_modes::agency_id.eq(agency_id))
+        .select((agency_channel_modes::channel_code, agency_channel_modes::mode))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(c, m)| (c, Mode::from_db(&m))).collect())
+}
+
+pub fn channel_rules(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<ChannelRule>> {
+    let own = overrides(conn, agency_id)?;
+    Ok(channel_types(conn)?
+        .into_iter()
+        .map(|t| {
+            let mode = own.get(&t.code).copied();
+            ChannelRule { overridden: mode.is_some(), mode: mode.unwrap_or(t.default_mode), default_mode: t.default_mode, label: t.label, channel: t.code }
+        })
+        .collect())
+}
+
+pub fn set_rule(conn: &mut PgConnection, agency_id: Uuid, channel: &str, mode: Mode) -> ApiResult<()> {
+    diesel::insert_into(agency_channel_modes::table)
+        .values((
+            agency_channel_modes::agency_id.eq(agency_id),
+            agency_channel_modes::channel_code.eq(channel),
+            agency_channel_modes::mode.eq(mode.as_str()),
+        ))
+        .on_conflict((agency_channel_modes::agency_id, agency_channel_modes::channel_code))
+        .do_update()
+        .set(agency_channel_modes::mode.eq(mode.as_str()))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn clear_rule(conn: &mut PgConnection, agency_id: Uuid, channel: &str) -> ApiResult<()> {
+    diesel::delete(
+        agency_channel_modes::table
+            .filter(agency_channel_modes::agency_id.eq(agency_id))
+            .filter(agency_channel_modes::channel_code.eq(channel)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

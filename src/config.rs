@@ -1,0 +1,85 @@
+//! Configuration: documented defaults, overridden by environment variables.
+
+use std::fmt;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/touchpoints";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`; the database is created on start-up if it does not exist.
+    pub database_url: DatabaseUrl,
+    /// `TOUCHPOINTS_BIND`: address to listen on; port 0 picks a free port.
+    pub bind: String,
+    /// `TOUCHPOINTS_POOL_SIZE`: maximum database connections of this instance.
+    pub pool_size: u32,
+    /// `TOUCHPOINTS_POOL_TIMEOUT_MS`: how long a request waits for a free connection before
+    /// it is answered 503 instead of queueing.
+    pub pool_timeout_ms: u64,
+    /// `TOUCHPOINTS_WORKERS`: actix worker threads (default: number of cores).
+    pub workers: Option<usize>,
+    /// `TOUCHPOINTS_MAX_BODY_BYTES`: largest accepted JSON body.
+    pub max_body_bytes: usize,
+}
+
+/// A connection string that never prints its password.
+#[derive(Clone)]
+pub struct DatabaseUrl(pub String);
+
+impl DatabaseUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match url::Url::parse(&self.0) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                write!(f, "{url}")
+            }
+            Err(_) => f.write_str("<unparsable database url>"),
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &self.database_url)
+            .field("bind", &self.bind)
+            .field("pool_size", &self.pool_size)
+            .field("pool_timeout_ms", &self.pool_timeout_ms)
+            .field("workers", &self.workers)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Settings {
+            database_url: DatabaseUrl(
+                std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned()),
+            ),
+            bind: std::env::var("TOUCHPOINTS_BIND").unwrap_or_else(|_| DEFAULT_BIND.to_owned()),
+            pool_size: parse_env("TOUCHPOINTS_POOL_SIZE", 16)?,
+            pool_timeout_ms: parse_env("TOUCHPOINTS_POOL_TIMEOUT_MS", 2_000)?,
+            workers: std::env::var("TOUCHPOINTS_WORKERS").ok().map(|v| v.parse()).transpose()?,
+            max_body_bytes: parse_env("TOUCHPOINTS_MAX_BODY_BYTES", 256 * 1024)?,
+        })
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    match std::env::var(name) {
+        Ok(v) => v.parse().map_err(|e| anyhow::anyhow!("{name}={v:?}: {e}")),
+        Err(_) => Ok(default),
+    }
+}

@@ -1,0 +1,106 @@
+//! The database behind a small layer: the pool, migrations, creating the database, and
+//! running diesel's blocking work off the actix worker threads.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{ApiError, ApiResult};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type PgConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Arbitrary but fixed: serialises migrations of several instances starting at once.
+const MIGRATION_LOCK_KEY: i64 = 0x7470_6d69_6772; // "tpmigr"
+
+#[derive(Clone)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl Db {
+    pub fn new(pool: PgPool) -> Self {
+        Db { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Runs `f` with a pooled connection on actix's blocking thread pool. A pool that cannot
+    /// hand out a connection within its timeout answers 503 rather than queueing.
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Like [`Db::run`], inside one transaction: everything or nothing is written.
+    pub async fn transaction<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(f)).await
+    }
+}
+
+pub fn build_pool(url: &str, max_size: u32, timeout: Duration) -> anyhow::Result<PgPool> {
+    let manager = ConnectionManager::<PgConnection>::new(url);
+    // build_unchecked: the service starts (and answers /ready with 503) even while the
+    // database is briefly away; connections are made on demand.
+    Ok(Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1.min(max_size)))
+        .connection_timeout(timeout)
+        .test_on_check_out(false)
+        .build_unchecked(manager))
+}
+
+/// Creates the database named in `url` when the server has none of that name.
+pub fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
+    if PgConnection::establish(url).is_ok() {
+        return Ok(());
+    }
+    let mut parsed = url::Url::parse(url).context("DATABASE_URL is not a URL")?;
+    let name = parsed.path().trim_start_matches('/').to_owned();
+    anyhow::ensure!(!name.is_empty(), "DATABASE_URL names no database");
+    parsed.set_path("/postgres");
+    let mut admin = PgConnection::establish(parsed.as_str())
+        .with_context(|| format!("cannot reach the PostgreSQL server of {parsed:?}"))?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut admin) {
+        Ok(_) => tracing::info!(database = %name, "created database"),
+        // another instance may have created it in the meantime
+        Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("already exists") => {}
+        Err(e) => return Err(e).context("CREATE DATABASE failed"),
+    }
+    Ok(())
+}
+
+/// Applies pending migrations under an advisory lock, so replicas starting together never race.
+pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<usize> {
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(conn)?;
+    let result = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|applied| applied.len())
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(conn)?;
+    result
+}

@@ -1,0 +1,122 @@
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::db::{self as direction_db, DirectionScope};
+use super::model::{Direction, DirectionPatch, NewDirection};
+use crate::agencies::db as agency_db;
+use crate::db::Db;
+use crate::domain::text;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{created, ApiJson, ListParams};
+use crate::list_envelope;
+
+list_envelope!(DirectionList, Direction);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectionQuery {
+    /// `all` (default): catalog and own; `catalog`; `own`.
+    pub scope: Option<DirectionScope>,
+    /// Case-insensitive text search in names.
+    pub q: Option<String>,
+}
+
+/// List the directions an agency can use
+///
+/// The shared catalog first (in its official order), then the agency's own directions.
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/directions", tag = "directions", operation_id = "listAgencyDirections",
+    params(("id" = Uuid, Path, description = "Agency id"), ListParams, DirectionQuery),
+    responses((status = 200, description = "A page of directions", body = DirectionList))
+)]
+pub async fn list_directions(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<DirectionQuery>) -> ApiResult<web::Json<DirectionList>> {
+    let agency_id = id.into_inner();
+    let paging = page.paging()?;
+    let query = query.into_inner();
+    let scope = query.scope.unwrap_or(DirectionScope::All);
+    let (items, total) = db
+        .run(move |c| {
+            agency_db::get(c, agency_id)?;
+            direction_db::list(c, Some(agency_id), scope, query.q.as_deref(), paging)
+        })
+        .await?;
+    Ok(web::Json(DirectionList::new(items, total, paging)))
+}
+
+/// Add an agency-specific direction
+///
+/// A name already in the catalog or among the agency's directions is refused with 409
+/// `already_exists` and the existing direction's id.
+#[utoipa::path(
+    post, path = "/api/v1/agencies/{id}/directions", tag = "directions", operation_id = "createDirection",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    request_body = NewDirection,
+    responses((status = 201, description = "Created", body = Direction,
+        headers(("Location" = String, description = "URL of the new direction"))))
+)]
+pub async fn create_direction(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewDirection>) -> ApiResult<HttpResponse> {
+    let agency_id = id.into_inner();
+    let name = text::required("name", &body.0.name, 1000).map_err(|e| ApiError::validation(vec![e]))?;
+    let direction = db
+        .transaction(move |c| {
+            agency_db::lock(c, agency_id)?;
+            direction_db::insert(c, agency_id, name)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/directions/{}", direction.id), &direction))
+}
+
+/// Get a direction
+#[utoipa::path(
+    get, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "getDirection",
+    params(("id" = Uuid, Path, description = "Direction id")),
+    responses((status = 200, description = "The direction", body = Direction))
+)]
+pub async fn get_direction(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Direction>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |c| direction_db::get(c, id)).await?))
+}
+
+/// Rename an agency-specific direction
+///
+/// Catalog directions are read-only (409 `read_only`).
+#[utoipa::path(
+    patch, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "updateDirection",
+    params(("id" = Uuid, Path, description = "Direction id")),
+    request_body = DirectionPatch,
+    responses((status = 200, description = "The updated direction", body = Direction))
+)]
+pub async fn update_direction(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<DirectionPatch>) -> ApiResult<web::Json<Direction>> {
+    let id = id.into_inner();
+    let name = body.0.name.as_deref().map(|n| text::required("name", n, 1000)).transpose().map_err(|e| ApiError::validation(vec![e]))?;
+    Ok(web::Json(db.transaction(move |c| direction_db::rename(c, id, name)).await?))
+}
+
+/// Delete an agency-specific direction
+///
+/// Refused with 409 `has_dependents` while processes use it, and with 409 `read_only` for
+/// catalog directions.
+#[utoipa::path(
+    delete, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "deleteDirection",
+    params(("id" = Uuid, Path, description = "Direction id")),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete_direction(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.transaction(move |c| direction_db::delete(c, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The shared catalog of directions
+#[utoipa::path(
+    get, path = "/api/v1/catalogs/directions", tag = "catalogs", operation_id = "listCatalogDirections",
+    params(ListParams),
+    responses((status = 200, description = "Catalog directions in their official order", body = DirectionList))
+)]
+pub async fn list_catalog_directions(db: web::Data<Db>, page: web::Query<ListParams>) -> ApiResult<web::Json<DirectionList>> {
+    let paging = page.paging()?;
+    let (items, total) = db.run(move |c| direction_db::list(c, None, DirectionScope::Catalog, None, paging)).await?;
+    Ok(web::Json(DirectionList::new(items, total, paging)))
+}

@@ -1,0 +1,9 @@
+//! Domain rules as plain functions and validated types. Nothing here knows about HTTP or
+//! the database; every rule has its unit tests beside it.
+
+pub mod contact;
+pub mod enums;
+pub mod text;
+
+pub use contact::{Contact, ContactInput, ContactKind};
+pub use enums::{AgencyKind, ClientType, Mode, ProcessKind};

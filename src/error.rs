@@ -1,0 +1,326 @@
+//! The one error type at the HTTP edge, answered as `application/problem+json` (RFC 9457).
+//!
+//! Every client-caused failure carries a stable machine-readable `code` (see [`ErrorCode`]);
+//! anything unexpected is logged with its cause and answered with a generic 500 body.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Stable, machine-readable problem codes. Clients switch on these, never on `detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The JSON body is not syntactically valid JSON.
+    MalformedJson,
+    /// A path or query parameter has the wrong shape (not a UUID, not a number, unknown value).
+    InvalidParameter,
+    /// The body is well-formed JSON but a field is missing, of the wrong type or invalid.
+    ValidationFailed,
+    /// A referenced catalog code or resource (direction, unit, channel type, need) does not exist.
+    UnknownReference,
+    /// The addressed resource does not exist.
+    NotFound,
+    /// A touchpoint with the same channel and contact (or name) already exists in the process (R7).
+    DuplicateTouchpoint,
+    /// A unique name or code is already taken.
+    AlreadyExists,
+    /// The resource still has dependants (processes, touchpoints, units, organizations).
+    HasDependents,
+    /// The catalog entry is shared by all agencies and cannot be changed through this path.
+    ReadOnly,
+    /// The request body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// The HTTP method is not allowed on this path.
+    MethodNotAllowed,
+    /// The database is unreachable or every connection is busy; retry later.
+    ServiceUnavailable,
+    /// An unexpected server fault; it has been logged.
+    InternalError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::UnknownReference => "unknown_reference",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::DuplicateTouchpoint => "duplicate_touchpoint",
+            ErrorCode::AlreadyExists => "already_exists",
+            ErrorCode::HasDependents => "has_dependents",
+            ErrorCode::ReadOnly => "read_only",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::InternalError => "internal_error",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::MalformedJson | ErrorCode::InvalidParameter => StatusCode::BAD_REQUEST,
+            ErrorCode::ValidationFailed | ErrorCode::UnknownReference => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::DuplicateTouchpoint
+            | ErrorCode::AlreadyExists
+            | ErrorCode::HasDependents
+            | ErrorCode::ReadOnly => StatusCode::CONFLICT,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedJson => "Malformed JSON body",
+            ErrorCode::InvalidParameter => "Invalid parameter",
+            ErrorCode::ValidationFailed => "Validation failed",
+            ErrorCode::UnknownReference => "Unknown reference",
+            ErrorCode::NotFound => "Not found",
+            ErrorCode::DuplicateTouchpoint => "Duplicate touchpoint",
+            ErrorCode::AlreadyExists => "Already exists",
+            ErrorCode::HasDependents => "Resource has dependents",
+            ErrorCode::ReadOnly => "Read-only resource",
+            ErrorCode::PayloadTooLarge => "Payload too large",
+            ErrorCode::UnsupportedMediaType => "Unsupported media type",
+            ErrorCode::MethodNotAllowed => "Method not allowed",
+            ErrorCode::ServiceUnavailable => "Service unavailable",
+            ErrorCode::InternalError => "Internal server error",
+        }
+    }
+}
+
+/// One offending field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `contacts[1].value`; `body` for the whole body.
+    #[schema(example = "contacts[0].value")]
+    pub field: String,
+    /// Stable code of what is wrong with the field.
+    #[schema(example = "invalid_phone")]
+    pub code: String,
+    /// Human-readable explanation.
+    #[schema(example = "not a Russian phone number: expected +7 and 10 digits")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), code: code.to_owned(), message: message.into() }
+    }
+}
+
+/// An RFC 9457 problem document, served as `application/problem+json`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/duplicate_touchpoint",
+    "title": "Duplicate touchpoint",
+    "status": 409,
+    "detail": "the process already has this touchpoint: «Телефон» (phone +78722516122); add the needs to it instead (R7)",
+    "code": "duplicate_touchpoint",
+    "errors": [{"field": "contacts[0]", "code": "duplicate", "message": "phone +78722516122 is already listed for this channel in the process"}],
+    "existing_id": "7b0e3a52-6f0d-4a38-9a53-1d1c2d7c9e11"
+}))]
+pub struct Problem {
+    /// A URI reference naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Explanation specific to this occurrence.
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: ErrorCode,
+    /// The offending fields, for validation problems.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For conflicts: the id of the existing resource the request collides with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<Uuid>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{detail}")]
+    Client {
+        code: ErrorCode,
+        detail: String,
+        errors: Vec<FieldError>,
+        existing_id: Option<Uuid>,
+    },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn client(code: ErrorCode, detail: impl Into<String>) -> Self {
+        ApiError::Client { code, detail: detail.into(), errors: Vec::new(), existing_id: None }
+    }
+
+    pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
+        Self::client(ErrorCode::NotFound, format!("{what} {id} does not exist"))
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        ApiError::Client { code: ErrorCode::ValidationFailed, detail, errors, existing_id: None }
+    }
+
+    pub fn field(code: ErrorCode, field: &str, field_code: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError::Client {
+            code,
+            detail: format!("{field}: {message}"),
+            errors: vec![FieldError::new(field, field_code, message)],
+            existing_id: None,
+        }
+    }
+
+    pub fn with_existing(mut self, id: Uuid) -> Self {
+        if let ApiError::Client { existing_id, .. } = &mut self {
+            *existing_id = Some(id);
+        }
+        self
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Client { code, .. } => *code,
+            ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            ApiError::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let code = self.code();
+        let (detail, errors, existing_id) = match self {
+            ApiError::Client { detail, errors, existing_id, .. } => {
+                (detail.clone(), errors.clone(), *existing_id)
+            }
+            ApiError::Unavailable(_) => (
+                "the database is unavailable or busy; retry in a few seconds".to_owned(),
+                Vec::new(),
+                None,
+            ),
+            ApiError::Internal(_) => (
+                "an unexpected error occurred; it has been logged".to_owned(),
+                Vec::new(),
+                None,
+            ),
+        };
+        Problem {
+            type_: format!("/problems/{}", code.as_str()),
+            title: code.title().to_owned(),
+            status: code.status().as_u16(),
+            detail,
+            code,
+            errors,
+            existing_id,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(err) => tracing::error!(error = ?err, "request failed"),
+            ApiError::Unavailable(why) => tracing::warn!(reason = %why, "database unavailable"),
+            ApiError::Client { .. } => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if matches!(self, ApiError::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, "2"));
+        }
+        response.json(self.to_problem())
+    }
+}
+
+/// Database errors: the constraint that fired says which client mistake it was. Constraint
+/// names are fixed by the migrations.
+impl From<DieselError> for ApiError {
+    fn from(err: DieselError) -> Self {
+        match &err {
+            DieselError::NotFound => ApiError::client(ErrorCode::NotFound, "the resource does not exist"),
+            DieselError::DatabaseError(kind, info) => {
+                let constraint = info.constraint_name().unwrap_or_default();
+                match kind {
+                    DatabaseErrorKind::UniqueViolation => {
+                        if constraint.starts_with("touchpoint") {
+                            ApiError::client(
+                                ErrorCode::DuplicateTouchpoint,
+                                "the process already has a touchpoint with this channel and contact (R7)",
+                            )
+                        } else {
+                            ApiError::client(
+                                ErrorCode::AlreadyExists,
+                                format!("a resource with these values already exists ({constraint})"),
+                            )
+                        }
+                    }
+                    DatabaseErrorKind::ForeignKeyViolation => {
+                        // On DELETE/UPDATE of the referenced row the message says "is still referenced".
+                        if info.message().contains("still referenced") {
+                            ApiError::client(
+                                ErrorCode::HasDependents,
+                                format!("the resource is still referenced ({constraint})"),
+                            )
+                        } else {
+                            ApiError::client(
+                                ErrorCode::UnknownReference,
+                                format!("a referenced resource does not exist ({constraint})"),
+                            )
+                        }
+                    }
+                    DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
+                        ApiError::client(
+                            ErrorCode::ValidationFailed,
+                            format!("the values break a rule of the register ({constraint})"),
+                        )
+                    }
+                    DatabaseErrorKind::ClosedConnection => ApiError::Unavailable(err.to_string()),
+                    _ => ApiError::Internal(anyhow::Error::new(err)),
+                }
+            }
+            _ => ApiError::Internal(anyhow::Error::new(err)),
+        }
+    }
+}
+
+impl From<r2d2_error::PoolError> for ApiError {
+    fn from(err: r2d2_error::PoolError) -> Self {
+        ApiError::Unavailable(err.to_string())
+    }
+}
+
+mod r2d2_error {
+    pub type PoolError = diesel::r2d2::PoolError;
+}

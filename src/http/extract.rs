@@ -1,0 +1,207 @@
+//! Request extractors and error handlers that answer client mistakes as problem+json.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ErrorCode, FieldError};
+
+/// Maximum nesting of a JSON body; deeper documents are refused before deserialising.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// A JSON body whose errors name the offending field (`contacts[1].kind`) and map onto the
+/// documented statuses: 415 for another media type, 413 when too large, 400 for broken JSON,
+/// 422 for well-formed JSON that does not fit the schema.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = match req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+            Some(ct) => {
+                let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                essence == "application/json" || essence.ends_with("+json")
+            }
+            None => false,
+        };
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::client(
+                    ErrorCode::UnsupportedMediaType,
+                    "send the body as application/json",
+                ));
+            }
+            let body = bytes.await.map_err(|e| {
+                let status = e.as_response_error().status_code();
+                if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::client(ErrorCode::PayloadTooLarge, "the body is larger than the server accepts")
+                } else {
+                    ApiError::client(ErrorCode::MalformedJson, format!("could not read the body: {e}"))
+                }
+            })?;
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+/// Parses a JSON document into `T`, classifying errors as the API documents them.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if json_depth_exceeds(body, MAX_JSON_DEPTH) {
+        return Err(ApiError::client(
+            ErrorCode::ValidationFailed,
+            format!("the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"),
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let result: Result<T, _> = serde_path_to_error::deserialize(de);
+    match result {
+        Ok(v) => {
+            // trailing garbage after the document
+            let mut de = serde_json::Deserializer::from_slice(body);
+            if serde::de::IgnoredAny::deserialize_trailing(&mut de).is_err() {
+                return Err(ApiError::client(ErrorCode::MalformedJson, "the body has content after the JSON document"));
+            }
+            Ok(v)
+        }
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let field = if path == "." { "body".to_owned() } else { path };
+                    let message = strip_position(&inner.to_string());
+                    Err(ApiError::validation(vec![FieldError::new(field, "invalid", message)]))
+                }
+                _ => Err(ApiError::client(ErrorCode::MalformedJson, format!("the body is not valid JSON: {inner}"))),
+            }
+        }
+    }
+}
+
+trait DeserializeTrailing {
+    fn deserialize_trailing(de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>) -> Result<(), serde_json::Error>;
+}
+
+impl DeserializeTrailing for serde::de::IgnoredAny {
+    fn deserialize_trailing(de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>) -> Result<(), serde_json::Error> {
+        <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut *de)?;
+        de.end()
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg.to_owned(),
+    }
+}
+
+/// True when brackets nest deeper than `max` (strings are skipped), so a hostile body of a
+/// million `[` never reaches the recursive parser.
+pub fn json_depth_exceeds(body: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let message = strip_position(&err.to_string());
+    let field = message
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| "query".to_owned());
+    ApiError::Client {
+        code: ErrorCode::InvalidParameter,
+        detail: format!("invalid query string: {message}"),
+        errors: vec![FieldError::new(field, "invalid", message)],
+        existing_id: None,
+    }
+    .into()
+}
+
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::client(ErrorCode::InvalidParameter, format!("invalid path parameter: {err}")).into()
+}
+
+/// Unknown paths answer problem+json too.
+pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::client(ErrorCode::NotFound, format!("no resource at {}", req.path())))
+}
+
+/// A known path with a method it does not support.
+pub async fn method_not_allowed(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::client(ErrorCode::MethodNotAllowed, format!("{} is not supported on {}", req.method(), req.path())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        items: Vec<Item>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        kind: crate::domain::ContactKind,
+    }
+
+    #[test]
+    fn names_the_offending_field() {
+        let err = parse_json::<Body>(br#"{"name":"x","items":[{"kind":"url"},{"kind":"fax"}]}"#).unwrap_err();
+        let p = err.to_problem();
+        assert_eq!(p.code, ErrorCode::ValidationFailed);
+        assert_eq!(p.errors[0].field, "items[1].kind");
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed() {
+        assert_eq!(parse_json::<Body>(b"{\"name\":").unwrap_err().code(), ErrorCode::MalformedJson);
+        assert_eq!(parse_json::<Body>(b"{} {}").unwrap_err().code(), ErrorCode::MalformedJson);
+        assert_eq!(parse_json::<Body>(b"[]").unwrap_err().code(), ErrorCode::ValidationFailed);
+        assert_eq!(parse_json::<Body>(br#"{"name":"x","items":[],"extra":1}"#).unwrap_err().code(), ErrorCode::ValidationFailed);
+    }
+
+    #[test]
+    fn depth_limit() {
+        let deep = "[".repeat(100_000);
+        assert!(json_depth_exceeds(deep.as_bytes(), MAX_JSON_DEPTH));
+        assert!(!json_depth_exceeds(br#"{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}"#, 3));
+        assert_eq!(parse_json::<Body>(deep.as_bytes()).unwrap_err().code(), ErrorCode::ValidationFailed);
+    }
+}

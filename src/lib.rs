@@ -1,0 +1,20 @@
+//! touchpoints: registers of client touchpoints (перечни точек взаимодействия с клиентом)
+//! for Russian regional government bodies.
+
+pub mod agencies;
+pub mod catalogs;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod directions;
+pub mod domain;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod processes;
+pub mod schema;
+pub mod startup;
+pub mod telemetry;
+pub mod touchpoints;
+pub mod units;

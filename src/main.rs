@@ -1,0 +1,89 @@
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use touchpoints::config::Settings;
+use touchpoints::startup::Application;
+use touchpoints::{db, demo, openapi, telemetry};
+
+/// touchpoints: registers of client touchpoints (перечни точек взаимодействия с клиентом).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database (creating it if needed) and serve the API on TOUCHPOINTS_BIND.
+    Serve {
+        /// Also load the demo registers when the database holds no agency yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create the database if needed and apply pending migrations.
+    Migrate,
+    /// Load the demo registers (the seeds' МЧС РД and Агентство информации и печати РД);
+    /// agencies already present are skipped.
+    Demo,
+    /// Print the OpenAPI document (what `/api-docs/openapi.json` serves).
+    Openapi,
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<diesel::PgConnection> {
+    use diesel::Connection;
+    let url = settings.database_url.expose();
+    db::create_database_if_missing(url)?;
+    let mut conn = diesel::PgConnection::establish(url).with_context(|| format!("cannot connect to {:?}", settings.database_url))?;
+    let n = db::run_migrations(&mut conn)?;
+    tracing::info!(applied = n, "migrations up to date");
+    Ok(conn)
+}
+
+fn load_demo(conn: &mut diesel::PgConnection) -> anyhow::Result<()> {
+    let r = demo::load(conn)?;
+    tracing::info!(
+        agencies = r.agencies_created,
+        skipped = r.agencies_skipped,
+        processes = r.processes,
+        touchpoints = r.touchpoints,
+        merged_r7 = r.merged,
+        "demo registers loaded"
+    );
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", openapi::spec_json());
+        return Ok(());
+    }
+    telemetry::init();
+    let settings = Settings::from_env()?;
+    match cli.command {
+        Command::Migrate => {
+            migrate(&settings)?;
+        }
+        Command::Demo => {
+            let mut conn = migrate(&settings)?;
+            load_demo(&mut conn)?;
+        }
+        Command::Serve { demo: with_demo } => {
+            tracing::info!(?settings, "starting");
+            let mut conn = migrate(&settings)?;
+            if with_demo && demo::database_is_empty(&mut conn)? {
+                load_demo(&mut conn)?;
+            }
+            drop(conn);
+            actix_web::rt::System::new().block_on(async {
+                let app = Application::build(&settings)?;
+                tracing::info!(port = app.port(), "listening; Swagger UI at /swagger-ui/");
+                app.run_until_stopped().await?;
+                tracing::info!("stopped");
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Openapi => unreachable!("handled above"),
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! The OpenAPI document: utoipa derives every path and schema; the add-on below documents the
+//! problem+json error responses on every operation, so no path can forget them.
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, RefOr};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ErrorCode, FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "touchpoints",
+        description = "Registers of client touchpoints (перечни точек взаимодействия с клиентом) of Russian regional government bodies: agencies and their subordinate organizations, units, activity directions, the process registry and the touchpoints of each process, in the official 6-column form.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code`.",
+        version = "1.0.0",
+        license(name = "MIT")
+    ),
+    paths(
+        crate::health::health,
+        crate::health::ready,
+        crate::agencies::api::list_agencies,
+        crate::agencies::api::create_agency,
+        crate::agencies::api::get_agency,
+        crate::agencies::api::update_agency,
+        crate::agencies::api::delete_agency,
+        crate::agencies::api::list_organizations,
+        crate::agencies::api::create_organization,
+        crate::agencies::api::get_organization,
+        crate::agencies::api::update_organization,
+        crate::agencies::api::delete_organization,
+        crate::catalogs::api::list_channel_rules,
+        crate::catalogs::api::set_channel_rule,
+        crate::catalogs::api::clear_channel_rule,
+        crate::units::api::list_units,
+        crate::units::api::create_unit,
+        crate::units::api::get_unit,
+        crate::units::api::update_unit,
+        crate::units::api::delete_unit,
+        crate::directions::api::list_directions,
+        crate::directions::api::create_direction,
+        crate::directions::api::get_direction,
+        crate::directions::api::update_direction,
+        crate::directions::api::delete_direction,
+        crate::processes::api::list_processes,
+        crate::processes::api::create_process,
+        crate::processes::api::get_process,
+        crate::processes::api::update_process,
+        crate::processes::api::delete_process,
+        crate::touchpoints::api::search_touchpoints,
+        crate::touchpoints::api::list_touchpoints,
+        crate::touchpoints::api::create_touchpoint,
+        crate::touchpoints::api::get_touchpoint,
+        crate::touchpoints::api::update_touchpoint,
+        crate::touchpoints::api::delete_touchpoint,
+        crate::catalogs::api::list_needs,
+        crate::catalogs::api::list_channel_types,
+        crate::directions::api::list_catalog_directions,
+    ),
+    components(schemas(Problem, ErrorCode, FieldError)),
+    modifiers(&ProblemResponses),
+    tags(
+        (name = "agencies", description = "Public bodies that keep a register, and their digital/offline channel rules (R1, R6)"),
+        (name = "organizations", description = "Subordinate organizations, each with a register of its own (R14)"),
+        (name = "units", description = "Structural units and their responsible people (R16)"),
+        (name = "directions", description = "Activity directions: the shared catalog plus agency-specific ones (R2)"),
+        (name = "processes", description = "The agency's process registry (R3)"),
+        (name = "touchpoints", description = "Touchpoints of processes, with contacts, needs and the digital/offline mark (R4–R7)"),
+        (name = "catalogs", description = "Read-only reference catalogs"),
+        (name = "operations", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The spec as served and committed (pretty JSON with a trailing newline).
+pub fn spec_json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises");
+    s.push('\n');
+    s
+}
+
+struct ProblemResponses;
+
+fn problem_response(description: &str, code: ErrorCode, detail: &str) -> Response {
+    let example = serde_json::json!({
+        "type": format!("/problems/{}", code.as_str()),
+        "title": description,
+        "status": code.status().as_u16(),
+        "detail": detail,
+        "code": code,
+    });
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))).example(Some(example)).build(),
+        )
+        .build()
+}
+
+const STANDARD: &[(&str, &str, ErrorCode, &str)] = &[
+    ("400", "BadRequest", ErrorCode::InvalidParameter, "invalid query string: limit: must be between 1 and 500"),
+    ("404", "NotFound", ErrorCode::NotFound, "agency 0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10 does not exist"),
+    ("409", "Conflict", ErrorCode::AlreadyExists, "a resource with these values already exists"),
+    ("413", "PayloadTooLarge", ErrorCode::PayloadTooLarge, "the body is larger than the server accepts"),
+    ("415", "UnsupportedMediaType", ErrorCode::UnsupportedMediaType, "send the body as application/json"),
+    ("422", "UnprocessableEntity", ErrorCode::ValidationFailed, "contacts[0].value: not a Russian phone number: expected +7 and 10 digits"),
+    ("500", "InternalError", ErrorCode::InternalError, "an unexpected error occurred; it has been logged"),
+    ("503", "ServiceUnavailable", ErrorCode::ServiceUnavailable, "the database is unavailable or busy; retry in a few seconds"),
+];
+
+fn add(op: &mut Operation, status: &str) {
+    let name = STANDARD.iter().find(|s| s.0 == status).map(|s| s.1).unwrap_or("InternalError");
+    op.responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)));
+}
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (_, name, code, detail) in STANDARD {
+            let description = match code {
+                ErrorCode::InvalidParameter => "Malformed JSON or an invalid path or query parameter",
+                ErrorCode::NotFound => "The resource does not exist",
+                ErrorCode::AlreadyExists => "Conflict: a duplicate (R7), a taken name, dependants, or a read-only catalog entry",
+                ErrorCode::PayloadTooLarge => "The body is too large",
+                ErrorCode::UnsupportedMediaType => "The body is not application/json",
+                ErrorCode::ValidationFailed => "The body is well-formed but invalid; `errors` names the fields",
+                ErrorCode::InternalError => "Unexpected server error",
+                _ => "The database is unavailable or the pool is exhausted; retry after `Retry-After` seconds",
+            };
+            components.responses.insert((*name).to_owned(), RefOr::T(problem_response(description, *code, detail)));
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let has_path_params = path.contains('{');
+            let ops: [(&str, &mut Option<Operation>); 5] = [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("put", &mut item.put),
+                ("patch", &mut item.patch),
+                ("delete", &mut item.delete),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                if path.starts_with("/health") || path.starts_with("/ready") {
+                    continue;
+                }
+                add(op, "400");
+                if has_path_params {
+                    add(op, "404");
+                }
+                if matches!(method, "post" | "put" | "patch") {
+                    add(op, "413");
+                    add(op, "415");
+                    add(op, "422");
+                }
+                if matches!(method, "post" | "put" | "patch" | "delete") {
+                    add(op, "409");
+                }
+                add(op, "500");
+                add(op, "503");
+            }
+        }
+    }
+}

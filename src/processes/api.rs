@@ -1,0 +1,146 @@
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::db::{self as process_db, ProcessFilter, PROCESS_SORTS};
+use super::model::{NewProcess, Process, ProcessPatch};
+use crate::agencies::db as agency_db;
+use crate::db::Db;
+use crate::domain::{ClientType, ProcessKind};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::{created, sort_param, ApiJson, ListParams};
+use crate::list_envelope;
+
+list_envelope!(ProcessList, Process);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProcessQuery {
+    pub direction_id: Option<Uuid>,
+    /// A unit id, or `agency` for the processes that belong to the agency as a whole.
+    #[param(example = "agency")]
+    pub unit: Option<String>,
+    /// `external` also lists processes serving both kinds of client; likewise `internal`.
+    pub client_type: Option<ClientType>,
+    pub kind: Option<ProcessKind>,
+    /// Only processes with a touchpoint of this channel type (a code of `/api/v1/catalogs/channel-types`).
+    pub channel: Option<String>,
+    /// Only processes with a touchpoint serving this need (a code of `/api/v1/catalogs/needs`).
+    pub need: Option<String>,
+    /// Case-insensitive text search in the name and registry code.
+    pub q: Option<String>,
+    /// Order: `position` (default: the register's order), `name`, `-name`, `registry_code`, `created_at`, `-updated_at`.
+    #[param(pattern = "^(position|name|-name|registry_code|created_at|-updated_at)$")]
+    pub sort: Option<String>,
+}
+
+/// Parses `unit=agency|<uuid>`.
+pub fn unit_param(raw: Option<&str>) -> ApiResult<Option<Option<Uuid>>> {
+    match raw {
+        None => Ok(None),
+        Some("agency") => Ok(Some(None)),
+        Some(s) => Uuid::parse_str(s).map(|u| Some(Some(u))).map_err(|_| {
+            ApiError::field(ErrorCode::InvalidParameter, "unit", "invalid", "must be a unit id or `agency`")
+        }),
+    }
+}
+
+/// List the processes of an agency's registry
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/processes", tag = "processes", operation_id = "listProcesses",
+    params(("id" = Uuid, Path, description = "Agency id"), ListParams, ProcessQuery),
+    responses((status = 200, description = "A page of processes", body = ProcessList))
+)]
+pub async fn list_processes(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<ProcessQuery>) -> ApiResult<web::Json<ProcessList>> {
+    let agency_id = id.into_inner();
+    let paging = page.paging()?;
+    let sort = sort_param(query.sort.as_deref(), "position", PROCESS_SORTS)?;
+    let query = query.into_inner();
+    let filter = ProcessFilter {
+        agency_id: Some(agency_id),
+        direction_id: query.direction_id,
+        unit: unit_param(query.unit.as_deref())?,
+        client_type: query.client_type,
+        kind: query.kind,
+        channel: query.channel,
+        need: query.need,
+        q: query.q,
+    };
+    let (items, total) = db
+        .run(move |c| {
+            agency_db::get(c, agency_id)?;
+            process_db::list(c, &filter, sort, paging)
+        })
+        .await?;
+    Ok(web::Json(ProcessList::new(items, total, paging)))
+}
+
+/// Add a process to an agency's registry
+#[utoipa::path(
+    post, path = "/api/v1/agencies/{id}/processes", tag = "processes", operation_id = "createProcess",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    request_body = NewProcess,
+    responses((status = 201, description = "Created", body = Process,
+        headers(("Location" = String, description = "URL of the new process"))))
+)]
+pub async fn create_process(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewProcess>) -> ApiResult<HttpResponse> {
+    let agency_id = id.into_inner();
+    let changes = body.0.validate()?;
+    let process = db
+        .transaction(move |c| {
+            // serialises position numbering within the agency
+            agency_db::lock(c, agency_id)?;
+            process_db::insert(c, agency_id, changes)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/processes/{}", process.id), &process))
+}
+
+/// Get a process
+#[utoipa::path(
+    get, path = "/api/v1/processes/{id}", tag = "processes", operation_id = "getProcess",
+    params(("id" = Uuid, Path, description = "Process id")),
+    responses((status = 200, description = "The process", body = Process))
+)]
+pub async fn get_process(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Process>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |c| process_db::get(c, id)).await?))
+}
+
+/// Update a process
+#[utoipa::path(
+    patch, path = "/api/v1/processes/{id}", tag = "processes", operation_id = "updateProcess",
+    params(("id" = Uuid, Path, description = "Process id")),
+    request_body = ProcessPatch,
+    responses((status = 200, description = "The updated process", body = Process))
+)]
+pub async fn update_process(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<ProcessPatch>) -> ApiResult<web::Json<Process>> {
+    let id = id.into_inner();
+    let changes = body.0.validate()?;
+    Ok(web::Json(db.transaction(move |c| process_db::update(c, id, changes)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteProcessQuery {
+    /// Also delete the process's touchpoints. Without it, a process that still has
+    /// touchpoints is not deleted (409 `has_dependents`).
+    pub cascade: Option<bool>,
+}
+
+/// Delete a process
+///
+/// A process with touchpoints is **refused** (409 `has_dependents`) unless `cascade=true`
+/// is given, which deletes its touchpoints with it, in one transaction.
+#[utoipa::path(
+    delete, path = "/api/v1/processes/{id}", tag = "processes", operation_id = "deleteProcess",
+    params(("id" = Uuid, Path, description = "Process id"), DeleteProcessQuery),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete_process(db: web::Data<Db>, id: web::Path<Uuid>, query: web::Query<DeleteProcessQuery>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let cascade = query.cascade.unwrap_or(false);
+    db.transaction(move |c| process_db::delete(c, id, cascade)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,174 @@
+// The database schema as diesel sees it. Kept by hand in step with `migrations/`; the test
+// suite runs every query against the migrated database, so a drift fails there.
+
+diesel::table! {
+    channel_types (code) {
+        code -> Text,
+        label -> Text,
+        default_mode -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    client_needs (code) {
+        code -> Text,
+        label -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agencies (id) {
+        id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        name -> Text,
+        short_name -> Nullable<Text>,
+        region -> Text,
+        kind -> Text,
+        website -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        name -> Text,
+        responsible_persons -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    directions (id) {
+        id -> Uuid,
+        agency_id -> Nullable<Uuid>,
+        code -> Nullable<Text>,
+        name -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    processes (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        direction_id -> Uuid,
+        unit_id -> Nullable<Uuid>,
+        name -> Text,
+        direction_label -> Nullable<Text>,
+        registry_code -> Nullable<Text>,
+        kind -> Text,
+        client_type -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agency_channel_modes (agency_id, channel_code) {
+        agency_id -> Uuid,
+        channel_code -> Text,
+        mode -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    touchpoints (id) {
+        id -> Uuid,
+        process_id -> Uuid,
+        channel_code -> Text,
+        name -> Text,
+        interaction -> Nullable<Text>,
+        features -> Nullable<Text>,
+        stated_mode -> Nullable<Text>,
+        contactless_key -> Nullable<Text>,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    touchpoint_contacts (id) {
+        id -> Uuid,
+        touchpoint_id -> Uuid,
+        process_id -> Uuid,
+        channel_code -> Text,
+        kind -> Text,
+        value -> Text,
+        normalized -> Text,
+        label -> Nullable<Text>,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    touchpoint_needs (touchpoint_id, need_code) {
+        touchpoint_id -> Uuid,
+        need_code -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+// A view (see the registers migration): a touchpoint with its process's and agency's facts.
+diesel::table! {
+    touchpoint_rows (id) {
+        id -> Uuid,
+        process_id -> Uuid,
+        agency_id -> Uuid,
+        direction_id -> Uuid,
+        unit_id -> Nullable<Uuid>,
+        client_type -> Text,
+        channel_code -> Text,
+        name -> Text,
+        interaction -> Nullable<Text>,
+        features -> Nullable<Text>,
+        stated_mode -> Nullable<Text>,
+        implied_mode -> Text,
+        position -> Int4,
+        process_position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(units -> agencies (agency_id));
+diesel::joinable!(processes -> agencies (agency_id));
+diesel::joinable!(processes -> directions (direction_id));
+diesel::joinable!(touchpoints -> processes (process_id));
+diesel::joinable!(touchpoints -> channel_types (channel_code));
+diesel::joinable!(touchpoint_needs -> touchpoints (touchpoint_id));
+diesel::joinable!(touchpoint_needs -> client_needs (need_code));
+diesel::joinable!(agency_channel_modes -> agencies (agency_id));
+diesel::joinable!(agency_channel_modes -> channel_types (channel_code));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    channel_types,
+    client_needs,
+    agencies,
+    units,
+    directions,
+    processes,
+    agency_channel_modes,
+    touchpoints,
+    touchpoint_contacts,
+    touchpoint_needs,
+    touchpoint_rows,
+);

@@ -1,0 +1,157 @@
+//! Building the application: the pool, migrations, routes and the HTTP server.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpResponse, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::db::{self, Db, PgPool};
+use crate::http::extract;
+use crate::openapi::ApiDoc;
+use crate::{agencies, catalogs, directions, health, processes, touchpoints, units};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Creates the database if needed, migrates it, binds the listener (port 0 picks one).
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let url = settings.database_url.expose();
+        db::create_database_if_missing(url)?;
+        let pool = db::build_pool(url, settings.pool_size, Duration::from_millis(settings.pool_timeout_ms))?;
+        {
+            let mut conn = pool.get().context("cannot connect to the database")?;
+            let applied = db::run_migrations(&mut conn)?;
+            if applied > 0 {
+                tracing::info!(applied, "applied migrations");
+            }
+        }
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("cannot listen on {}", settings.bind))?;
+        Self::with_pool(pool, listener, settings)
+    }
+
+    pub fn with_pool(pool: PgPool, listener: TcpListener, settings: &Settings) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let db = Db::new(pool);
+        let max_body = settings.max_body_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(middleware::Compress::default())
+                .wrap(TracingLogger::default())
+                .app_data(web::Data::new(db.clone()))
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+                .app_data(web::PathConfig::default().error_handler(extract::path_error))
+                .configure(routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10);
+        if let Some(w) = settings.workers {
+            server = server.workers(w);
+        }
+        // actix-web stops gracefully on SIGTERM and SIGINT: no new connections, in-flight
+        // requests finish within the shutdown timeout.
+        Ok(Application { port, server: server.run() })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(extract::method_not_allowed))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/health").route(web::get().to(health::health)))
+        .service(resource("/ready").route(web::get().to(health::ready)))
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
+        .service(web::resource("/swagger-ui").route(web::get().to(|| async {
+            HttpResponse::PermanentRedirect().insert_header(("Location", "/swagger-ui/")).finish()
+        })))
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/agencies").route(web::get().to(agencies::api::list_agencies)).route(web::post().to(agencies::api::create_agency)))
+                .service(
+                    resource("/agencies/{id}")
+                        .route(web::get().to(agencies::api::get_agency))
+                        .route(web::patch().to(agencies::api::update_agency))
+                        .route(web::delete().to(agencies::api::delete_agency)),
+                )
+                .service(
+                    resource("/agencies/{id}/organizations")
+                        .route(web::get().to(agencies::api::list_organizations))
+                        .route(web::post().to(agencies::api::create_organization)),
+                )
+                .service(resource("/agencies/{id}/units").route(web::get().to(units::api::list_units)).route(web::post().to(units::api::create_unit)))
+                .service(
+                    resource("/agencies/{id}/directions")
+                        .route(web::get().to(directions::api::list_directions))
+                        .route(web::post().to(directions::api::create_direction)),
+                )
+                .service(
+                    resource("/agencies/{id}/processes")
+                        .route(web::get().to(processes::api::list_processes))
+                        .route(web::post().to(processes::api::create_process)),
+                )
+                .service(resource("/agencies/{id}/channel-rules").route(web::get().to(catalogs::api::list_channel_rules)))
+                .service(
+                    resource("/agencies/{id}/channel-rules/{channel}")
+                        .route(web::put().to(catalogs::api::set_channel_rule))
+                        .route(web::delete().to(catalogs::api::clear_channel_rule)),
+                )
+                .service(
+                    resource("/organizations/{id}")
+                        .route(web::get().to(agencies::api::get_organization))
+                        .route(web::patch().to(agencies::api::update_organization))
+                        .route(web::delete().to(agencies::api::delete_organization)),
+                )
+                .service(
+                    resource("/units/{id}")
+                        .route(web::get().to(units::api::get_unit))
+                        .route(web::patch().to(units::api::update_unit))
+                        .route(web::delete().to(units::api::delete_unit)),
+                )
+                .service(
+                    resource("/directions/{id}")
+                        .route(web::get().to(directions::api::get_direction))
+                        .route(web::patch().to(directions::api::update_direction))
+                        .route(web::delete().to(directions::api::delete_direction)),
+                )
+                .service(
+                    resource("/processes/{id}")
+                        .route(web::get().to(processes::api::get_process))
+                        .route(web::patch().to(processes::api::update_process))
+                        .route(web::delete().to(processes::api::delete_process)),
+                )
+                .service(
+                    resource("/processes/{id}/points")
+                        .route(web::get().to(touchpoints::api::list_touchpoints))
+                        .route(web::post().to(touchpoints::api::create_touchpoint)),
+                )
+                .service(resource("/points").route(web::get().to(touchpoints::api::search_touchpoints)))
+                .service(
+                    resource("/points/{id}")
+                        .route(web::get().to(touchpoints::api::get_touchpoint))
+                        .route(web::patch().to(touchpoints::api::update_touchpoint))
+                        .route(web::delete().to(touchpoints::api::delete_touchpoint)),
+                )
+                .service(resource("/catalogs/needs").route(web::get().to(catalogs::api::list_needs)))
+                .service(resource("/catalogs/channel-types").route(web::get().to(catalogs::api::list_channel_types)))
+                .service(resource("/catalogs/directions").route(web::get().to(directions::api::list_catalog_directions))),
+        )
+        .default_service(web::to(extract::not_found));
+}

@@ -1,0 +1,169 @@
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::db::{self as touchpoint_db, TouchpointFilter, TOUCHPOINT_SORTS};
+use super::model::{NewTouchpoint, Touchpoint, TouchpointPatch};
+use crate::db::Db;
+use crate::domain::{ClientType, Mode};
+use crate::error::ApiResult;
+use crate::http::{created, sort_param, ApiJson, ListParams};
+use crate::list_envelope;
+use crate::processes::api::unit_param;
+use crate::processes::db as process_db;
+
+list_envelope!(TouchpointList, Touchpoint);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TouchpointQuery {
+    /// Channel type code.
+    #[param(example = "phone")]
+    pub channel: Option<String>,
+    /// Digital or offline under the agency's own channel rule.
+    pub mode: Option<Mode>,
+    /// Digital or offline as column 6 states it.
+    pub stated_mode: Option<Mode>,
+    /// `true`: only touchpoints whose column 6 contradicts the agency's rule; `false`: only those that agree.
+    pub mode_conflict: Option<bool>,
+    /// Client need code.
+    #[param(example = "consultation")]
+    pub need: Option<String>,
+    /// Case-insensitive text search in the name, column 5 and contacts.
+    pub q: Option<String>,
+    /// Order: `position` (default: the register's order), `name`, `-name`, `created_at`, `-updated_at`.
+    #[param(pattern = "^(position|name|-name|created_at|-updated_at)$")]
+    pub sort: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegisterScopeQuery {
+    pub agency_id: Option<Uuid>,
+    pub process_id: Option<Uuid>,
+    pub direction_id: Option<Uuid>,
+    /// A unit id, or `agency` for processes that belong to the agency as a whole.
+    pub unit: Option<String>,
+    /// `external` also matches processes serving both kinds of client; likewise `internal`.
+    pub client_type: Option<ClientType>,
+}
+
+fn filter(scope: RegisterScopeQuery, q: TouchpointQuery) -> ApiResult<TouchpointFilter> {
+    Ok(TouchpointFilter {
+        agency_id: scope.agency_id,
+        process_id: scope.process_id,
+        direction_id: scope.direction_id,
+        unit: unit_param(scope.unit.as_deref())?,
+        client_type: scope.client_type,
+        channel: q.channel,
+        mode: q.mode,
+        stated_mode: q.stated_mode,
+        mode_conflict: q.mode_conflict,
+        need: q.need,
+        q: q.q,
+    })
+}
+
+/// Search touchpoints across registers
+///
+/// For dashboards: every touchpoint matching the filters, across agencies unless `agency_id` is given.
+#[utoipa::path(
+    get, path = "/api/v1/points", tag = "touchpoints", operation_id = "searchTouchpoints",
+    params(ListParams, RegisterScopeQuery, TouchpointQuery),
+    responses((status = 200, description = "A page of touchpoints", body = TouchpointList))
+)]
+pub async fn search_touchpoints(
+    db: web::Data<Db>,
+    page: web::Query<ListParams>,
+    scope: web::Query<RegisterScopeQuery>,
+    query: web::Query<TouchpointQuery>,
+) -> ApiResult<web::Json<TouchpointList>> {
+    let paging = page.paging()?;
+    let sort = sort_param(query.sort.as_deref(), "position", TOUCHPOINT_SORTS)?;
+    let f = filter(scope.into_inner(), query.into_inner())?;
+    let (items, total) = db.run(move |c| touchpoint_db::list(c, &f, sort, paging)).await?;
+    Ok(web::Json(TouchpointList::new(items, total, paging)))
+}
+
+/// List the touchpoints of a process
+#[utoipa::path(
+    get, path = "/api/v1/processes/{id}/points", tag = "touchpoints", operation_id = "listTouchpoints",
+    params(("id" = Uuid, Path, description = "Process id"), ListParams, TouchpointQuery),
+    responses((status = 200, description = "A page of touchpoints", body = TouchpointList))
+)]
+pub async fn list_touchpoints(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<TouchpointQuery>) -> ApiResult<web::Json<TouchpointList>> {
+    let process_id = id.into_inner();
+    let paging = page.paging()?;
+    let sort = sort_param(query.sort.as_deref(), "position", TOUCHPOINT_SORTS)?;
+    let scope = RegisterScopeQuery { agency_id: None, process_id: Some(process_id), direction_id: None, unit: None, client_type: None };
+    let f = filter(scope, query.into_inner())?;
+    let (items, total) = db
+        .run(move |c| {
+            process_db::get(c, process_id)?;
+            touchpoint_db::list(c, &f, sort, paging)
+        })
+        .await?;
+    Ok(web::Json(TouchpointList::new(items, total, paging)))
+}
+
+/// Add a touchpoint to a process
+///
+/// Rule R7: a touchpoint with the same channel and a contact already listed in the process
+/// (or, without contacts, the same channel and name) is refused with 409
+/// `duplicate_touchpoint`; `existing_id` names the touchpoint to add the needs to instead.
+/// Column 6 is kept as written even when it contradicts the agency's channel rule
+/// (`mode_conflict` tells).
+#[utoipa::path(
+    post, path = "/api/v1/processes/{id}/points", tag = "touchpoints", operation_id = "createTouchpoint",
+    params(("id" = Uuid, Path, description = "Process id")),
+    request_body = NewTouchpoint,
+    responses((status = 201, description = "Created", body = Touchpoint,
+        headers(("Location" = String, description = "URL of the new touchpoint"))))
+)]
+pub async fn create_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewTouchpoint>) -> ApiResult<HttpResponse> {
+    let process_id = id.into_inner();
+    let changes = body.0.validate()?;
+    let point = db.transaction(move |c| touchpoint_db::insert(c, process_id, changes)).await?;
+    Ok(created(format!("/api/v1/points/{}", point.id), &point))
+}
+
+/// Get a touchpoint
+#[utoipa::path(
+    get, path = "/api/v1/points/{id}", tag = "touchpoints", operation_id = "getTouchpoint",
+    params(("id" = Uuid, Path, description = "Touchpoint id")),
+    responses((status = 200, description = "The touchpoint", body = Touchpoint))
+)]
+pub async fn get_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Touchpoint>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |c| touchpoint_db::get(c, id)).await?))
+}
+
+/// Update a touchpoint
+///
+/// `contacts` and `needs`, when given, replace the whole list. R7 applies as on create.
+#[utoipa::path(
+    patch, path = "/api/v1/points/{id}", tag = "touchpoints", operation_id = "updateTouchpoint",
+    params(("id" = Uuid, Path, description = "Touchpoint id")),
+    request_body = TouchpointPatch,
+    responses((status = 200, description = "The updated touchpoint", body = Touchpoint))
+)]
+pub async fn update_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<TouchpointPatch>) -> ApiResult<web::Json<Touchpoint>> {
+    let id = id.into_inner();
+    let changes = body.0.validate()?;
+    Ok(web::Json(db.transaction(move |c| touchpoint_db::update(c, id, changes)).await?))
+}
+
+/// Delete a touchpoint
+///
+/// Its contacts and needs go with it.
+#[utoipa::path(
+    delete, path = "/api/v1/points/{id}", tag = "touchpoints", operation_id = "deleteTouchpoint",
+    params(("id" = Uuid, Path, description = "Touchpoint id")),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.transaction(move |c| touchpoint_db::delete(c, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,228 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::{text, Contact, ContactInput, Mode};
+use crate::error::{ApiError, FieldError};
+use crate::http::patch::nullable;
+
+/// A touchpoint (точка взаимодействия) of a process.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "7b0e3a52-6f0d-4a38-9a53-1d1c2d7c9e11",
+    "process_id": "3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a",
+    "agency_id": "0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10",
+    "channel": "phone",
+    "name": "Телефон",
+    "contacts": [{"kind": "phone", "value": "+78722516122"}],
+    "needs": ["consultation", "submission", "progress"],
+    "interaction": "Получение консультации клиентом, подача устного обращения клиентом, получение информации клиентом о ходе рассмотрения обращения",
+    "features": "Взаимодействие в офлайн-точке",
+    "stated_mode": "offline",
+    "implied_mode": "digital",
+    "mode_conflict": true,
+    "position": 3,
+    "created_at": "2026-11-22T10:00:00Z",
+    "updated_at": "2026-11-22T10:00:00Z"
+}))]
+pub struct Touchpoint {
+    pub id: Uuid,
+    pub process_id: Uuid,
+    pub agency_id: Uuid,
+    /// Channel type code (see `/api/v1/catalogs/channel-types`).
+    pub channel: String,
+    pub name: String,
+    pub contacts: Vec<Contact>,
+    /// Codes of the client needs served (see `/api/v1/catalogs/needs`).
+    pub needs: Vec<String>,
+    /// Column 5 as the agency worded it.
+    pub interaction: Option<String>,
+    /// Column 6 as the agency worded it.
+    pub features: Option<String>,
+    /// The digital/offline mark the agency wrote in column 6; kept as written.
+    pub stated_mode: Option<Mode>,
+    /// The mark the agency's own channel classification implies (R6).
+    pub implied_mode: Mode,
+    /// True when the stated mark contradicts the implied one; the row is kept as written.
+    pub mode_conflict: bool,
+    /// Order of the touchpoint within its process.
+    pub position: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "channel": "email",
+    "name": "Электронная почта",
+    "contacts": [{"kind": "email", "value": "mchs@e-dag.ru"}, {"kind": "email", "value": "ond.mchs05@mail.ru"}],
+    "needs": ["consultation"],
+    "interaction": "Получение консультации",
+    "features": "Цифровая точка"
+}))]
+pub struct NewTouchpoint {
+    /// Channel type code.
+    pub channel: String,
+    pub name: String,
+    #[serde(default)]
+    pub contacts: Vec<ContactInput>,
+    /// Client need codes.
+    #[serde(default)]
+    pub needs: Vec<String>,
+    #[serde(default)]
+    pub interaction: Option<String>,
+    #[serde(default)]
+    pub features: Option<String>,
+    /// The mark of column 6; when omitted it is read from `features` («Офлайн-точка» → offline).
+    #[serde(default)]
+    pub stated_mode: Option<Mode>,
+    /// Order within the process; by default after the last touchpoint.
+    #[serde(default)]
+    pub position: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"needs": ["consultation", "result"], "stated_mode": "digital"}))]
+pub struct TouchpointPatch {
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Replaces the whole list of contacts.
+    #[serde(default)]
+    pub contacts: Option<Vec<ContactInput>>,
+    /// Replaces the whole list of needs.
+    #[serde(default)]
+    pub needs: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub interaction: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub features: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Mode>)]
+    pub stated_mode: Option<Option<Mode>>,
+    #[serde(default)]
+    pub position: Option<i32>,
+}
+
+/// Checked changes of a touchpoint. `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TouchpointChanges {
+    pub channel: Option<String>,
+    pub name: Option<String>,
+    pub contacts: Option<Vec<Contact>>,
+    pub needs: Option<Vec<String>>,
+    pub interaction: Option<Option<String>>,
+    pub features: Option<Option<String>>,
+    pub stated_mode: Option<Option<Mode>>,
+    pub position: Option<i32>,
+}
+
+const MAX_CONTACTS: usize = 50;
+
+fn check_contacts(e: &mut Vec<FieldError>, inputs: &[ContactInput]) -> Vec<Contact> {
+    if inputs.len() > MAX_CONTACTS {
+        e.push(FieldError::new("contacts", "too_many", format!("at most {MAX_CONTACTS} contacts")));
+        return Vec::new();
+    }
+    let mut out: Vec<Contact> = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        match Contact::parse(&format!("contacts[{i}]"), input) {
+            Ok(c) => {
+                if out.iter().any(|o| o.kind == c.kind && o.normalized == c.normalized) {
+                    e.push(FieldError::new(format!("contacts[{i}]"), "duplicate", "the same contact is listed twice"));
+                } else {
+                    out.push(c);
+                }
+            }
+            Err(err) => e.push(err),
+        }
+    }
+    out
+}
+
+fn check_needs(e: &mut Vec<FieldError>, needs: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, n) in needs.iter().enumerate() {
+        let n = n.trim();
+        if n.is_empty() {
+            e.push(FieldError::new(format!("needs[{i}]"), "blank", "must not be empty"));
+        } else if !out.iter().any(|o| o == n) {
+            out.push(n.to_owned());
+        }
+    }
+    out
+}
+
+fn check_channel(e: &mut Vec<FieldError>, channel: &str) -> Option<String> {
+    let c = channel.trim();
+    if c.is_empty() {
+        e.push(FieldError::new("channel", "blank", "must not be empty"));
+        None
+    } else {
+        Some(c.to_owned())
+    }
+}
+
+fn check_position(e: &mut Vec<FieldError>, p: Option<i32>) -> Option<i32> {
+    match p {
+        Some(v) if !(0..=1_000_000).contains(&v) => {
+            e.push(FieldError::new("position", "out_of_range", "must be between 0 and 1000000"));
+            None
+        }
+        other => other,
+    }
+}
+
+fn keep<T>(e: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|x| e.push(x)).ok()
+}
+
+impl NewTouchpoint {
+    pub fn validate(&self) -> Result<TouchpointChanges, ApiError> {
+        let mut e = Vec::new();
+        let channel = check_channel(&mut e, &self.channel);
+        let name = keep(&mut e, text::required("name", &self.name, 1000));
+        let contacts = check_contacts(&mut e, &self.contacts);
+        let needs = check_needs(&mut e, &self.needs);
+        let interaction = keep(&mut e, text::optional("interaction", self.interaction.as_deref(), 4000)).flatten();
+        let features = keep(&mut e, text::optional("features", self.features.as_deref(), 4000)).flatten();
+        let position = check_position(&mut e, self.position);
+        if !e.is_empty() {
+            return Err(ApiError::validation(e));
+        }
+        let stated_mode = self.stated_mode.or_else(|| features.as_deref().and_then(Mode::from_features));
+        Ok(TouchpointChanges {
+            channel,
+            name,
+            contacts: Some(contacts),
+            needs: Some(needs),
+            interaction: Some(interaction),
+            features: Some(features),
+            stated_mode: Some(stated_mode),
+            position,
+        })
+    }
+}
+
+impl TouchpointPatch {
+    pub fn validate(&self) -> Result<TouchpointChanges, ApiError> {
+        let mut e = Vec::new();
+        let channel = self.channel.as_deref().and_then(|c| check_channel(&mut e, c));
+        let name = self.name.as_deref().and_then(|n| keep(&mut e, text::required("name", n, 1000)));
+        let contacts = self.contacts.as_deref().map(|c| check_contacts(&mut e, c));
+        let needs = self.needs.as_deref().map(|n| check_needs(&mut e, n));
+        let interaction = self.interaction.as_ref().map(|t| keep(&mut e, text::optional("interaction", t.as_deref(), 4000)).flatten());
+        let features = self.features.as_ref().map(|t| keep(&mut e, text::optional("features", t.as_deref(), 4000)).flatten());
+        let position = check_position(&mut e, self.position);
+        if !e.is_empty() {
+            return Err(ApiError::validation(e));
+        }
+        Ok(TouchpointChanges { channel, name, contacts, needs, interaction, features, stated_mode: self.stated_mode, position })
+    }
+}

@@ -1,0 +1,103 @@
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::db::{self as unit_db, UNIT_SORTS};
+use super::model::{NewUnit, Unit, UnitPatch};
+use crate::agencies::db as agency_db;
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::http::{created, sort_param, ApiJson, ListParams};
+use crate::list_envelope;
+
+list_envelope!(UnitList, Unit);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnitQuery {
+    /// Case-insensitive text search in unit names.
+    pub q: Option<String>,
+    /// Order: `name` (default), `-name`, `created_at`.
+    #[param(pattern = "^(name|-name|created_at)$")]
+    pub sort: Option<String>,
+}
+
+/// List the units of an agency
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/units", tag = "units", operation_id = "listUnits",
+    params(("id" = Uuid, Path, description = "Agency id"), ListParams, UnitQuery),
+    responses((status = 200, description = "A page of units", body = UnitList))
+)]
+pub async fn list_units(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<UnitQuery>) -> ApiResult<web::Json<UnitList>> {
+    let agency_id = id.into_inner();
+    let paging = page.paging()?;
+    let sort = sort_param(query.sort.as_deref(), "name", UNIT_SORTS)?;
+    let q = query.into_inner().q;
+    let (items, total) = db
+        .run(move |c| {
+            agency_db::get(c, agency_id)?;
+            unit_db::list(c, agency_id, q.as_deref(), sort, paging)
+        })
+        .await?;
+    Ok(web::Json(UnitList::new(items, total, paging)))
+}
+
+/// Create a unit
+#[utoipa::path(
+    post, path = "/api/v1/agencies/{id}/units", tag = "units", operation_id = "createUnit",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    request_body = NewUnit,
+    responses((status = 201, description = "Created", body = Unit,
+        headers(("Location" = String, description = "URL of the new unit"))))
+)]
+pub async fn create_unit(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewUnit>) -> ApiResult<HttpResponse> {
+    let agency_id = id.into_inner();
+    let changes = body.0.validate()?;
+    let unit = db
+        .transaction(move |c| {
+            agency_db::get(c, agency_id)?;
+            unit_db::insert(c, agency_id, changes)
+        })
+        .await?;
+    Ok(created(format!("/api/v1/units/{}", unit.id), &unit))
+}
+
+/// Get a unit
+#[utoipa::path(
+    get, path = "/api/v1/units/{id}", tag = "units", operation_id = "getUnit",
+    params(("id" = Uuid, Path, description = "Unit id")),
+    responses((status = 200, description = "The unit", body = Unit))
+)]
+pub async fn get_unit(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Unit>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |c| unit_db::get(c, id)).await?))
+}
+
+/// Update a unit
+#[utoipa::path(
+    patch, path = "/api/v1/units/{id}", tag = "units", operation_id = "updateUnit",
+    params(("id" = Uuid, Path, description = "Unit id")),
+    request_body = UnitPatch,
+    responses((status = 200, description = "The updated unit", body = Unit))
+)]
+pub async fn update_unit(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<UnitPatch>) -> ApiResult<web::Json<Unit>> {
+    let id = id.into_inner();
+    let changes = body.0.validate()?;
+    Ok(web::Json(db.run(move |c| unit_db::update(c, id, changes)).await?))
+}
+
+/// Delete a unit
+///
+/// Refused with 409 `has_dependents` while processes are assigned to the unit: reassign
+/// them (PATCH the process's `unit_id`) or delete them first.
+#[utoipa::path(
+    delete, path = "/api/v1/units/{id}", tag = "units", operation_id = "deleteUnit",
+    params(("id" = Uuid, Path, description = "Unit id")),
+    responses((status = 204, description = "Deleted"))
+)]
+pub async fn delete_unit(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.run(move |c| unit_db::delete(c, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
