@@ -287,8 +287,8 @@ impl From<DieselError> for ApiError {
                         }
                     }
                     DatabaseErrorKind::ForeignKeyViolation => {
-                        // On DELETE/UPDATE of the referenced row the message says "is still referenced".
-                        if info.message().contains("still referenced") {
+                        // Deleting a referenced row: "update or delete on table … violates …"
+                        if info.message().starts_with("update or delete") {
                             ApiError::client(
                                 ErrorCode::HasDependents,
                                 format!("the resource is still referenced ({constraint})"),

@@ -60,17 +60,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             format!("the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"),
         ));
     }
+    // syntax first, over the whole body (trailing content included), so a broken document is
+    // always 400 whatever its first fields say
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        return Err(ApiError::client(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}")));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(de);
     match result {
-        Ok(v) => {
-            // trailing garbage after the document
-            let mut de = serde_json::Deserializer::from_slice(body);
-            if serde::de::IgnoredAny::deserialize_trailing(&mut de).is_err() {
-                return Err(ApiError::client(ErrorCode::MalformedJson, "the body has content after the JSON document"));
-            }
-            Ok(v)
-        }
+        Ok(v) => Ok(v),
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
@@ -83,17 +81,6 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 _ => Err(ApiError::client(ErrorCode::MalformedJson, format!("the body is not valid JSON: {inner}"))),
             }
         }
-    }
-}
-
-trait DeserializeTrailing {
-    fn deserialize_trailing(de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>) -> Result<(), serde_json::Error>;
-}
-
-impl DeserializeTrailing for serde::de::IgnoredAny {
-    fn deserialize_trailing(de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>) -> Result<(), serde_json::Error> {
-        <serde::de::IgnoredAny as serde::Deserialize>::deserialize(&mut *de)?;
-        de.end()
     }
 }
 

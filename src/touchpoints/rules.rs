@@ -87,7 +87,7 @@ mod tests {
     fn same_channel_and_contact_is_a_duplicate_whatever_the_spelling() {
         let existing = sibling("phone", "Телефон", &[contact(ContactKind::Phone, "+7(8722) 51-61-22")]);
         let dup = find_duplicate(
-            &[existing.clone()],
+            std::slice::from_ref(&existing),
             "phone",
             "Тел.",
             &[contact(ContactKind::Phone, "+7 928 123 45 67"), contact(ContactKind::Phone, "8 8722 516122")],
@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn contactless_touchpoints_compare_by_name() {
         let existing = sibling("reception", "Место проведения личного приема в здании Министерства", &[]);
-        let d = find_duplicate(&[existing.clone()], "reception", "место проведения личного приёма  в здании министерства", &[]).unwrap();
+        let d = find_duplicate(std::slice::from_ref(&existing), "reception", "место проведения личного приёма  в здании министерства", &[]).unwrap();
         assert_eq!(d.field, "name");
         assert!(find_duplicate(&[existing], "reception", "Места приема документов", &[]).is_none());
     }

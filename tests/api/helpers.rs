@@ -1,0 +1,226 @@
+//! Test harness: every test gets its own database cloned from a migrated template, and the
+//! real application on a random port, spoken to over HTTP the way clients do.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::net::TcpListener;
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use touchpoints::config::{DatabaseUrl, Settings};
+use touchpoints::db;
+use touchpoints::startup::Application;
+
+/// The server's maintenance database URL: TOUCHPOINTS_TEST_DATABASE_URL, else DATABASE_URL
+/// with its database replaced by `postgres`, else the local default.
+fn admin_url() -> url::Url {
+    let raw = std::env::var("TOUCHPOINTS_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let mut url = url::Url::parse(&raw).expect("test database URL");
+    url.set_path("/postgres");
+    url
+}
+
+fn url_for(db_name: &str) -> String {
+    let mut u = admin_url();
+    u.set_path(&format!("/{db_name}"));
+    u.to_string()
+}
+
+/// Name of the template for the current migrations: a change to any migration makes a new one.
+fn template_name() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut entries: Vec<_> = walk(&dir);
+    entries.sort();
+    let mut h = DefaultHasher::new();
+    for path in entries {
+        path.to_string_lossy().hash(&mut h);
+        std::fs::read(&path).expect("migration file").hash(&mut h);
+    }
+    format!("touchpoints_tpl_{:016x}", h.finish())
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("migrations dir") {
+        let p = e.expect("dir entry").path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[derive(diesel::QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    exists: bool,
+}
+
+/// Creates the migrated template once per migration set; parallel test processes wait on an
+/// advisory lock instead of racing.
+fn ensure_template(admin: &mut PgConnection) -> String {
+    let name = template_name();
+    diesel::sql_query("SELECT pg_advisory_lock(7470746573740001)").execute(admin).unwrap();
+    let present = diesel::sql_query(format!("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}') AS exists"))
+        .get_result::<Exists>(admin)
+        .unwrap()
+        .exists;
+    if !present {
+        let building = format!("{name}_building");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(admin).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {building}")).execute(admin).unwrap();
+        {
+            let mut conn = PgConnection::establish(&url_for(&building)).unwrap();
+            db::run_migrations(&mut conn).unwrap();
+        }
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}")).execute(admin).unwrap();
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(7470746573740001)").execute(admin).unwrap();
+    name
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db_name: String,
+    pub pool: db::PgPool,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        if std::env::var("TEST_LOG").is_ok() {
+            touchpoints::telemetry::init();
+        }
+        let db_name = format!("touchpoints_test_{}", uuid::Uuid::new_v4().simple());
+        {
+            let mut admin = PgConnection::establish(admin_url().as_str()).expect("PostgreSQL for tests (run scripts/test.sh)");
+            let template = ensure_template(&mut admin);
+            diesel::sql_query(format!("CREATE DATABASE {db_name} TEMPLATE {template}")).execute(&mut admin).unwrap();
+        }
+        let mut settings = Settings {
+            database_url: DatabaseUrl(url_for(&db_name)),
+            bind: "127.0.0.1:0".into(),
+            pool_size: 4,
+            pool_timeout_ms: 2_000,
+            workers: Some(1),
+            max_body_bytes: 256 * 1024,
+        };
+        adjust(&mut settings);
+        let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
+        let listener = TcpListener::bind(&settings.bind).unwrap();
+        let app = Application::with_pool(pool.clone(), listener, &settings).unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp { address, client: reqwest::Client::new(), db_name, pool }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn request(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
+        let mut rb = self.client.request(method, self.url(path));
+        if let Some(b) = body {
+            rb = rb.json(b);
+        }
+        let resp = rb.send().await.expect("request sent");
+        let status = resp.status();
+        let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let text = resp.text().await.unwrap();
+        if status.is_client_error() || status.is_server_error() {
+            assert_eq!(ct, "application/problem+json", "{status} for {path} must be problem+json, body: {text}");
+        }
+        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.request(reqwest::Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.request(reqwest::Method::POST, path, Some(&body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.request(reqwest::Method::PATCH, path, Some(&body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.request(reqwest::Method::PUT, path, Some(&body)).await
+    }
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.request(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Sends raw bytes with a content type (for malformed-body tests).
+    pub async fn raw(&self, method: reqwest::Method, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let resp = self.client.request(method, self.url(path)).header("content-type", content_type).body(body).send().await.expect("request sent");
+        let status = resp.status();
+        let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let text = resp.text().await.unwrap();
+        if status.is_client_error() || status.is_server_error() {
+            assert_eq!(ct, "application/problem+json", "{status} must be problem+json, body: {text}");
+        }
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    // ---- fixtures ----
+
+    pub async fn agency(&self, name: &str) -> Value {
+        let (s, a) = self
+            .post("/api/v1/agencies", json!({"name": name, "short_name": null, "region": "Республика Дагестан", "kind": "ministry", "website": "www.example.ru"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        a
+    }
+
+    pub async fn catalog_direction(&self, code: &str) -> String {
+        let (_, list) = self.get("/api/v1/catalogs/directions").await;
+        list["items"].as_array().unwrap().iter().find(|d| d["code"] == code).unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn process(&self, agency_id: &str, name: &str) -> Value {
+        let direction = self.catalog_direction("appeals").await;
+        let (s, p) = self
+            .post(&format!("/api/v1/agencies/{agency_id}/processes"), json!({"direction_id": direction, "name": name, "kind": "function", "client_type": "external"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{p}");
+        p
+    }
+
+    pub async fn point(&self, process_id: &str, body: Value) -> Value {
+        let (s, t) = self.post(&format!("/api/v1/processes/{process_id}/points"), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        t
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // the server's connections are forced out; a failure only leaves a stray database
+        if let Ok(mut admin) = PgConnection::establish(admin_url().as_str()) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db_name)).execute(&mut admin);
+        }
+    }
+}
+
+/// Asserts a problem+json body: status, stable code, and (optionally) the offending field.
+pub fn assert_problem(status: StatusCode, body: &Value, want_status: u16, want_code: &str, want_field: Option<&str>) {
+    assert_eq!(status.as_u16(), want_status, "{body}");
+    assert_eq!(body["code"], want_code, "{body}");
+    assert_eq!(body["status"], want_status, "{body}");
+    assert_eq!(body["type"], format!("/problems/{want_code}"), "{body}");
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    if let Some(f) = want_field {
+        let fields: Vec<&str> = body["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default();
+        assert!(fields.contains(&f), "expected field {f} in {body}");
+    }
+}

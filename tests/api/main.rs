@@ -1,0 +1,13 @@
+//! HTTP-level tests against the real application and a real PostgreSQL (one database per test).
+
+mod helpers;
+
+mod agencies;
+mod catalogs;
+mod demo;
+mod directions;
+mod openapi;
+mod problems;
+mod processes;
+mod touchpoints;
+mod units;

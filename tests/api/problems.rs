@@ -1,0 +1,81 @@
+//! Every client mistake gets a documented 4xx problem+json, never a 5xx.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{assert_problem, TestApp};
+
+#[actix_web::test]
+async fn broken_bodies_get_the_documented_statuses() {
+    let app = TestApp::spawn().await;
+    let (s, body) = app.raw(Method::POST, "/api/v1/agencies", "application/json", b"{\"name\": ".to_vec()).await;
+    assert_problem(s, &body, 400, "malformed_json", None);
+    let (s, body) = app.raw(Method::POST, "/api/v1/agencies", "application/json", b"{} trailing".to_vec()).await;
+    assert_problem(s, &body, 400, "malformed_json", None);
+    let (s, body) = app.raw(Method::POST, "/api/v1/agencies", "text/plain", b"{}".to_vec()).await;
+    assert_problem(s, &body, 415, "unsupported_media_type", None);
+    let big = format!("{{\"name\": \"{}\", \"region\": \"x\", \"kind\": \"ministry\"}}", "я".repeat(300 * 1024));
+    let (s, body) = app.raw(Method::POST, "/api/v1/agencies", "application/json", big.into_bytes()).await;
+    assert_problem(s, &body, 413, "payload_too_large", None);
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let (s, body) = app.raw(Method::POST, "/api/v1/agencies", "application/json", deep.into_bytes()).await;
+    assert_problem(s, &body, 422, "validation_failed", None);
+    let (s, body) = app.post("/api/v1/agencies", json!({"name": "x", "region": "y", "kind": "ministry", "colour": "red"})).await;
+    assert_problem(s, &body, 422, "validation_failed", None);
+    let (s, body) = app.post("/api/v1/agencies", json!({"name": 42, "region": "y", "kind": "ministry"})).await;
+    assert_problem(s, &body, 422, "validation_failed", Some("name"));
+    let (s, body) = app.post("/api/v1/agencies", json!("МЧС")).await;
+    assert_problem(s, &body, 422, "validation_failed", Some("body"));
+    let (s, body) = app.raw(Method::POST, "/api/v1/agencies", "application/json", vec![0xff, 0xfe, 0x00]).await;
+    assert_eq!(s.as_u16() / 100, 4, "{body}");
+}
+
+#[actix_web::test]
+async fn bad_paths_and_parameters_are_4xx() {
+    let app = TestApp::spawn().await;
+    let (s, body) = app.get("/api/v1/agencies/not-a-uuid").await;
+    assert_problem(s, &body, 400, "invalid_parameter", None);
+    let (s, body) = app.get("/api/v1/nothing-here").await;
+    assert_problem(s, &body, 404, "not_found", None);
+    let (s, body) = app.request(Method::PUT, "/api/v1/agencies", Some(&json!({}))).await;
+    assert_problem(s, &body, 405, "method_not_allowed", None);
+    let (s, body) = app.get("/api/v1/agencies?limit=0").await;
+    assert_problem(s, &body, 400, "invalid_parameter", Some("limit"));
+    let (s, body) = app.get("/api/v1/agencies?limit=abc").await;
+    assert_problem(s, &body, 400, "invalid_parameter", None);
+    let (s, body) = app.get("/api/v1/agencies?offset=-5").await;
+    assert_problem(s, &body, 400, "invalid_parameter", Some("offset"));
+    let (s, body) = app.get("/api/v1/agencies?sort=population").await;
+    assert_problem(s, &body, 400, "invalid_parameter", Some("sort"));
+    let (s, body) = app.get("/api/v1/agencies?kind=embassy").await;
+    assert_problem(s, &body, 400, "invalid_parameter", None);
+    let (s, body) = app.get(&format!("/api/v1/processes/{}", uuid::Uuid::new_v4())).await;
+    assert_problem(s, &body, 404, "not_found", None);
+    let (s, body) = app.patch(&format!("/api/v1/points/{}", uuid::Uuid::new_v4()), json!({"name": "x"})).await;
+    assert_problem(s, &body, 404, "not_found", None);
+}
+
+#[actix_web::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let (s, body) = app.get("/health").await;
+    assert_eq!((s, body), (StatusCode::OK, json!({"status": "ok"})));
+    let (s, body) = app.get("/ready").await;
+    assert_eq!((s, body), (StatusCode::OK, json!({"status": "ok"})));
+}
+
+#[actix_web::test]
+async fn an_unreachable_database_answers_503_not_500() {
+    // a pool pointed at a port where nothing listens: the service still starts and says so
+    let app = TestApp::spawn_with(|s| {
+        s.database_url.0 = "postgres://postgres@127.0.0.1:1/touchpoints".into();
+        s.pool_timeout_ms = 300;
+    })
+    .await;
+    let (s, body) = app.get("/ready").await;
+    assert_problem(s, &body, 503, "service_unavailable", None);
+    let (s, body) = app.get("/api/v1/agencies").await;
+    assert_problem(s, &body, 503, "service_unavailable", None);
+    let (s, _) = app.get("/health").await;
+    assert_eq!(s, StatusCode::OK);
+}
