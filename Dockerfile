@@ -42,8 +42,7 @@ RUN groupadd --system --gid 10001 touchpoints \
 
 WORKDIR /app
 COPY --from=builder /out/touchpoints /usr/local/bin/touchpoints
-# Demo data, read at runtime from ./data (relative to /app).
-COPY data ./data
+# The demo registers (data/demo/registers.json) are compiled into the binary.
 
 USER 10001:10001
 

@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::db::{self, Db, PgPool};
 use crate::http::extract;
 use crate::openapi::ApiDoc;
-use crate::{agencies, catalogs, directions, health, processes, touchpoints, units};
+use crate::{agencies, catalogs, directions, health, processes, telemetry, touchpoints, units};
 
 pub struct Application {
     port: u16,
@@ -45,6 +45,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(telemetry::access_log))
                 .wrap(TracingLogger::default())
                 .app_data(web::Data::new(db.clone()))
                 .app_data(web::PayloadConfig::new(max_body))

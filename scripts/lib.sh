@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Shared by scripts/dev.sh and scripts/test.sh (sourced, not run).
+
+say() { echo "$(basename "$0"): $*" >&2; }
+
+# diesel links against libpq; Debian ships the linker files in libpq-dev.
+ensure_libpq_dev() {
+  command -v dpkg-query >/dev/null 2>&1 || return 0 # not Debian-like: trust the toolchain
+  if dpkg-query -W -f='${Status}' libpq-dev 2>/dev/null | grep -q 'install ok installed'; then
+    return 0
+  fi
+  if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing libpq-dev"
+    apt-get update >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpq-dev >&2
+    export TOUCHPOINTS_APT_UPDATED=1 # ensure-postgres.sh need not update again
+  else
+    say "libpq-dev is missing (needed to link diesel). Install it with:"
+    say "  sudo apt-get install libpq-dev"
+    exit 1
+  fi
+}
+
+command -v cargo >/dev/null 2>&1 || {
+  say "cargo not found; install Rust from https://rustup.rs"
+  exit 1
+}
