@@ -20,6 +20,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// `TOUCHPOINTS_MAX_BODY_BYTES`: largest accepted JSON body.
     pub max_body_bytes: usize,
+    /// `TOUCHPOINTS_JWT_SECRET` / `TOUCHPOINTS_JWT_PUBLIC_KEY`, `TOUCHPOINTS_JWT_ISSUER`, `TOUCHPOINTS_JWT_AUDIENCE`.
+    pub auth: crate::auth::AuthConfig,
 }
 
 /// A connection string that never prints its password.
@@ -55,6 +57,7 @@ impl fmt::Debug for Settings {
             .field("pool_timeout_ms", &self.pool_timeout_ms)
             .field("workers", &self.workers)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("auth", &self.auth)
             .finish()
     }
 }
@@ -70,6 +73,7 @@ impl Settings {
             pool_timeout_ms: parse_env("TOUCHPOINTS_POOL_TIMEOUT_MS", 2_000)?,
             workers: std::env::var("TOUCHPOINTS_WORKERS").ok().map(|v| v.parse()).transpose()?,
             max_body_bytes: parse_env("TOUCHPOINTS_MAX_BODY_BYTES", 256 * 1024)?,
+            auth: crate::auth::AuthConfig::from_env()?,
         })
     }
 }

@@ -111,14 +111,41 @@ pub fn load(conn: &mut PgConnection) -> anyhow::Result<LoadReport> {
             report.agencies_skipped += 1;
             continue;
         }
-        conn.transaction(|c| load_agency(c, agency, &mut report))
+        conn.transaction(|c| {
+            let id = load_agency(c, agency, &mut report)?;
+            publish_baseline(c, id)
+        })
             .map_err(|e| anyhow::anyhow!("loading {} ({}): {e}", agency.key, agency.source))?;
         report.agencies_created += 1;
     }
     Ok(report)
 }
 
-fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport) -> Result<(), ApiError> {
+/// Walks the loaded register through the workflow once, so the demo has a published version 1
+/// with its history: opened, every part submitted and accepted, approved, published.
+fn publish_baseline(conn: &mut PgConnection, agency_id: Uuid) -> Result<(), ApiError> {
+    use crate::workflow::db as wf;
+    use crate::workflow::model::RevisionReason;
+    use crate::workflow::state::PartAction;
+    let loader = crate::auth::User {
+        sub: "demo-loader".into(),
+        name: "Загрузка демонстрационных данных".into(),
+        roles: [crate::auth::Role::Admin].into_iter().collect(),
+        agency_id: None,
+        unit_id: None,
+    };
+    let none = crate::http::etag::IfMatch(None);
+    let r = wf::open(conn, &loader, agency_id, RevisionReason::Other, Some("Перечень, утверждённый приказом (демонстрационные данные)".into()))?;
+    for part in wf::parts(conn, r.id)? {
+        wf::transition_part(conn, &loader, r.id, part.unit_id, PartAction::Submit, &none, Vec::new())?;
+        wf::transition_part(conn, &loader, r.id, part.unit_id, PartAction::Accept, &none, Vec::new())?;
+    }
+    wf::approve(conn, &loader, r.id, &none)?;
+    wf::publish(conn, &loader, r.id, &none)?;
+    Ok(())
+}
+
+fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport) -> Result<Uuid, ApiError> {
     let changes = NewAgency {
         name: a.name.clone(),
         short_name: a.short_name.clone(),
@@ -205,7 +232,7 @@ fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport)
             }
         }
     }
-    Ok(())
+    Ok(agency.id)
 }
 
 /// The catalog direction the row names by code, or the agency's own direction of that name

@@ -24,6 +24,10 @@ pub enum ErrorCode {
     ValidationFailed,
     /// A referenced catalog code or resource (direction, unit, channel type, need) does not exist.
     UnknownReference,
+    /// No valid bearer token: missing, malformed, expired, wrong key or algorithm.
+    Unauthorized,
+    /// The token is valid but its roles or agency do not allow this.
+    Forbidden,
     /// The addressed resource does not exist.
     NotFound,
     /// A touchpoint with the same channel and contact (or name) already exists in the process (R7).
@@ -34,6 +38,14 @@ pub enum ErrorCode {
     HasDependents,
     /// The catalog entry is shared by all agencies and cannot be changed through this path.
     ReadOnly,
+    /// The transition is not allowed from the current state, which the detail names.
+    InvalidTransition,
+    /// The working copy is read-only now: its part is submitted or accepted, or the revision is being approved.
+    Locked,
+    /// A revision of this agency's register is already in progress (`existing_id`).
+    RevisionInProgress,
+    /// `If-Match` names a version that is no longer current: reload and retry.
+    PreconditionFailed,
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
     /// The body is not `application/json`.
@@ -53,11 +65,17 @@ impl ErrorCode {
             ErrorCode::InvalidParameter => "invalid_parameter",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::UnknownReference => "unknown_reference",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::DuplicateTouchpoint => "duplicate_touchpoint",
             ErrorCode::AlreadyExists => "already_exists",
             ErrorCode::HasDependents => "has_dependents",
             ErrorCode::ReadOnly => "read_only",
+            ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::Locked => "locked",
+            ErrorCode::RevisionInProgress => "revision_in_progress",
+            ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -72,11 +90,17 @@ impl ErrorCode {
             ErrorCode::ValidationFailed | ErrorCode::UnknownReference => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::DuplicateTouchpoint
             | ErrorCode::AlreadyExists
             | ErrorCode::HasDependents
-            | ErrorCode::ReadOnly => StatusCode::CONFLICT,
+            | ErrorCode::ReadOnly
+            | ErrorCode::InvalidTransition
+            | ErrorCode::Locked
+            | ErrorCode::RevisionInProgress => StatusCode::CONFLICT,
+            ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -91,11 +115,17 @@ impl ErrorCode {
             ErrorCode::InvalidParameter => "Invalid parameter",
             ErrorCode::ValidationFailed => "Validation failed",
             ErrorCode::UnknownReference => "Unknown reference",
+            ErrorCode::Unauthorized => "Unauthorized",
+            ErrorCode::Forbidden => "Forbidden",
             ErrorCode::NotFound => "Not found",
             ErrorCode::DuplicateTouchpoint => "Duplicate touchpoint",
             ErrorCode::AlreadyExists => "Already exists",
             ErrorCode::HasDependents => "Resource has dependents",
             ErrorCode::ReadOnly => "Read-only resource",
+            ErrorCode::InvalidTransition => "Invalid transition",
+            ErrorCode::Locked => "Locked",
+            ErrorCode::RevisionInProgress => "Revision in progress",
+            ErrorCode::PreconditionFailed => "Precondition failed",
             ErrorCode::PayloadTooLarge => "Payload too large",
             ErrorCode::UnsupportedMediaType => "Unsupported media type",
             ErrorCode::MethodNotAllowed => "Method not allowed",
@@ -259,6 +289,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         if matches!(self, ApiError::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, "2"));
+        }
+        if self.code() == ErrorCode::Unauthorized {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         response.json(self.to_problem())
     }

@@ -2,9 +2,12 @@
 //! for Russian regional government bodies.
 
 pub mod agencies;
+pub mod auth;
+pub mod calendar;
 pub mod catalogs;
 pub mod config;
 pub mod db;
+pub mod deadlines;
 pub mod demo;
 pub mod directions;
 pub mod domain;
@@ -18,3 +21,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod touchpoints;
 pub mod units;
+pub mod workflow;

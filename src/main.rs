@@ -27,6 +27,27 @@ enum Command {
     Demo,
     /// Print the OpenAPI document (what `/api-docs/openapi.json` serves).
     Openapi,
+    /// Mint a development token signed with TOUCHPOINTS_JWT_SECRET, to try the API from Swagger UI.
+    Token {
+        /// User id.
+        #[arg(long)]
+        sub: String,
+        /// Display name shown in the history.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Role: submitter, approver, publisher or admin (repeat for several).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The agency (or subordinate organization) id; omit only for admin.
+        #[arg(long)]
+        agency: Option<uuid::Uuid>,
+        /// The unit id, for a submitter restricted to one unit.
+        #[arg(long)]
+        unit: Option<uuid::Uuid>,
+        /// Validity in hours.
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+    },
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<diesel::PgConnection> {
@@ -58,6 +79,25 @@ fn main() -> anyhow::Result<()> {
         print!("{}", openapi::spec_json());
         return Ok(());
     }
+    if let Command::Token { sub, name, roles, agency, unit, hours } = &cli.command {
+        let roles = roles
+            .iter()
+            .map(|r| serde_json::from_value(serde_json::Value::String(r.clone())).map_err(|_| anyhow::anyhow!("unknown role {r:?}: submitter, approver, publisher or admin")))
+            .collect::<anyhow::Result<Vec<touchpoints::auth::Role>>>()?;
+        let secret = std::env::var("TOUCHPOINTS_JWT_SECRET").context("set TOUCHPOINTS_JWT_SECRET (the one the server uses)")?;
+        let claims = touchpoints::auth::Claims {
+            sub: sub.clone(),
+            name: (!name.is_empty()).then(|| name.clone()),
+            roles,
+            agency_id: *agency,
+            unit_id: *unit,
+            exp: chrono::Utc::now().timestamp() + hours * 3600,
+            iss: std::env::var("TOUCHPOINTS_JWT_ISSUER").ok(),
+            aud: std::env::var("TOUCHPOINTS_JWT_AUDIENCE").ok(),
+        };
+        println!("{}", touchpoints::auth::AuthConfig::hs256(secret.as_bytes()).mint(&claims)?);
+        return Ok(());
+    }
     telemetry::init();
     let settings = Settings::from_env()?;
     match cli.command {
@@ -83,7 +123,7 @@ fn main() -> anyhow::Result<()> {
                 anyhow::Ok(())
             })?;
         }
-        Command::Openapi => unreachable!("handled above"),
+        Command::Openapi | Command::Token { .. } => unreachable!("handled above"),
     }
     Ok(())
 }

@@ -53,11 +53,30 @@ use crate::error::{ErrorCode, FieldError, Problem};
         crate::touchpoints::api::get_touchpoint,
         crate::touchpoints::api::update_touchpoint,
         crate::touchpoints::api::delete_touchpoint,
+        crate::workflow::api::open_revision,
+        crate::workflow::api::list_revisions,
+        crate::workflow::api::get_revision,
+        crate::workflow::api::submit_part,
+        crate::workflow::api::return_part,
+        crate::workflow::api::accept_part,
+        crate::workflow::api::approve_revision,
+        crate::workflow::api::publish_revision,
+        crate::workflow::api::revision_history,
+        crate::workflow::api::list_versions,
+        crate::workflow::api::get_version,
+        crate::workflow::api::diff_versions,
+        crate::workflow::api::get_settings,
+        crate::workflow::api::put_settings,
+        crate::deadlines::api::agency_deadlines,
+        crate::deadlines::api::overview,
+        crate::calendar::api::get_year,
+        crate::calendar::api::put_day,
+        crate::calendar::api::delete_day,
         crate::catalogs::api::list_needs,
         crate::catalogs::api::list_channel_types,
         crate::directions::api::list_catalog_directions,
     ),
-    components(schemas(Problem, ErrorCode, FieldError)),
+    components(schemas(Problem, ErrorCode, FieldError, crate::auth::Claims, crate::auth::Role)),
     modifiers(&ProblemResponses),
     tags(
         (name = "agencies", description = "Public bodies that keep a register, and their digital/offline channel rules (R1, R6)"),
@@ -66,7 +85,9 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "directions", description = "Activity directions: the shared catalog plus agency-specific ones (R2)"),
         (name = "processes", description = "The agency's process registry (R3)"),
         (name = "touchpoints", description = "Touchpoints of processes, with contacts, needs and the digital/offline mark (R4–R7)"),
-        (name = "catalogs", description = "Read-only reference catalogs"),
+        (name = "workflow", description = "Revisions, parts, remarks, approval, publication, versions, history and deadlines (R8–R12)"),
+        (name = "calendar", description = "The working-day calendar (Russian production calendar, editable by admins)"),
+        (name = "catalogs", description = "Read-only reference catalogs; no token needed"),
         (name = "operations", description = "Liveness and readiness"),
     )
 )]
@@ -100,8 +121,11 @@ fn problem_response(description: &str, code: ErrorCode, detail: &str) -> Respons
 
 const STANDARD: &[(&str, &str, ErrorCode, &str)] = &[
     ("400", "BadRequest", ErrorCode::InvalidParameter, "invalid query string: limit: must be between 1 and 500"),
+    ("401", "Unauthorized", ErrorCode::Unauthorized, "invalid token: ExpiredSignature"),
+    ("403", "Forbidden", ErrorCode::Forbidden, "this needs the approver role"),
     ("404", "NotFound", ErrorCode::NotFound, "agency 0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10 does not exist"),
     ("409", "Conflict", ErrorCode::AlreadyExists, "a resource with these values already exists"),
+    ("412", "PreconditionFailed", ErrorCode::PreconditionFailed, "If-Match \"5f3a\" is stale: the resource is now \"5f3b\"; reload it and retry"),
     ("413", "PayloadTooLarge", ErrorCode::PayloadTooLarge, "the body is larger than the server accepts"),
     ("415", "UnsupportedMediaType", ErrorCode::UnsupportedMediaType, "send the body as application/json"),
     ("422", "UnprocessableEntity", ErrorCode::ValidationFailed, "contacts[0].value: not a Russian phone number: expected +7 and 10 digits"),
@@ -123,8 +147,11 @@ impl Modify for ProblemResponses {
         for (_, name, code, detail) in STANDARD {
             let description = match code {
                 ErrorCode::InvalidParameter => "Malformed JSON or an invalid path or query parameter",
+                ErrorCode::Unauthorized => "No valid bearer token (missing, malformed, expired, wrong key or algorithm)",
+                ErrorCode::Forbidden => "The token's roles or agency do not allow this",
+                ErrorCode::PreconditionFailed => "If-Match names a version that is no longer current",
                 ErrorCode::NotFound => "The resource does not exist",
-                ErrorCode::AlreadyExists => "Conflict: a duplicate (R7), a taken name, dependants, or a read-only catalog entry",
+                ErrorCode::AlreadyExists => "Conflict: a duplicate (R7), a taken name, dependants, a read-only catalog entry, a locked working copy or a transition the current state does not allow",
                 ErrorCode::PayloadTooLarge => "The body is too large",
                 ErrorCode::UnsupportedMediaType => "The body is not application/json",
                 ErrorCode::ValidationFailed => "The body is well-formed but invalid; `errors` names the fields",
@@ -133,8 +160,15 @@ impl Modify for ProblemResponses {
             };
             components.responses.insert((*name).to_owned(), RefOr::T(problem_response(description, *code, detail)));
         }
+        let mut bearer = utoipa::openapi::security::HttpBuilder::new()
+            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .build();
+        bearer.description = Some("A JWT signed by the region's identity provider (HS256 with TOUCHPOINTS_JWT_SECRET, or RS256/EdDSA with TOUCHPOINTS_JWT_PUBLIC_KEY). Claims: `sub`, `name`, `roles` (submitter, approver, publisher, admin), `agency_id` (absent only for admin), `unit_id` (optional), `exp` (required); `iss`/`aud` when the server is configured with them. `touchpoints token` mints a development token.".to_owned());
+        components.add_security_scheme("bearer", utoipa::openapi::security::SecurityScheme::Http(bearer));
         for (path, item) in openapi.paths.paths.iter_mut() {
             let has_path_params = path.contains('{');
+            let public = path.starts_with("/api/v1/catalogs/") || path.starts_with("/api/v1/public/");
             let ops: [(&str, &mut Option<Operation>); 5] = [
                 ("get", &mut item.get),
                 ("post", &mut item.post),
@@ -148,6 +182,15 @@ impl Modify for ProblemResponses {
                     continue;
                 }
                 add(op, "400");
+                if !public {
+                    op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+                    add(op, "401");
+                    add(op, "403");
+                }
+                let conditional = matches!(method, "patch" | "delete") || path.starts_with("/api/v1/revisions/");
+                if conditional && method != "get" {
+                    add(op, "412");
+                }
                 if has_path_params {
                     add(op, "404");
                 }

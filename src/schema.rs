@@ -149,6 +149,128 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        working -> Bool,
+        name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agency_workflow_settings (agency_id) {
+        agency_id -> Uuid,
+        review_days -> Int4,
+        return_days -> Int4,
+        fix_days -> Int4,
+        resubmit_days -> Int4,
+        consolidate_days -> Int4,
+        publish_days -> Int4,
+        yearly_month -> Int4,
+        yearly_day -> Int4,
+        quarterly_analysis -> Bool,
+        approval_chain -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    revisions (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        number -> Int4,
+        reason -> Text,
+        comment -> Nullable<Text>,
+        status -> Text,
+        approval_chain -> Jsonb,
+        opened_by -> Text,
+        opened_by_name -> Text,
+        all_accepted_at -> Nullable<Timestamptz>,
+        approved_at -> Nullable<Timestamptz>,
+        published_at -> Nullable<Timestamptz>,
+        version_number -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    revision_parts (revision_id, part_key) {
+        revision_id -> Uuid,
+        part_key -> Text,
+        unit_id -> Nullable<Uuid>,
+        status -> Text,
+        submitted_at -> Nullable<Timestamptz>,
+        returned_at -> Nullable<Timestamptz>,
+        accepted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    revision_remarks (id) {
+        id -> Uuid,
+        revision_id -> Uuid,
+        part_key -> Text,
+        process_id -> Nullable<Uuid>,
+        touchpoint_id -> Nullable<Uuid>,
+        text -> Text,
+        author -> Text,
+        author_name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    revision_approvals (revision_id, step) {
+        revision_id -> Uuid,
+        step -> Int4,
+        step_name -> Text,
+        approved_by -> Text,
+        approved_by_name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    register_versions (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        number -> Int4,
+        revision_id -> Uuid,
+        content -> Jsonb,
+        sha256 -> Text,
+        approved_at -> Timestamptz,
+        published_by -> Text,
+        published_by_name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        agency_id -> Uuid,
+        revision_id -> Nullable<Uuid>,
+        entity -> Text,
+        entity_id -> Text,
+        action -> Text,
+        actor -> Text,
+        actor_name -> Text,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(units -> agencies (agency_id));
 diesel::joinable!(processes -> agencies (agency_id));
 diesel::joinable!(processes -> directions (direction_id));
@@ -158,6 +280,10 @@ diesel::joinable!(touchpoint_needs -> touchpoints (touchpoint_id));
 diesel::joinable!(touchpoint_needs -> client_needs (need_code));
 diesel::joinable!(agency_channel_modes -> agencies (agency_id));
 diesel::joinable!(agency_channel_modes -> channel_types (channel_code));
+diesel::joinable!(revisions -> agencies (agency_id));
+diesel::joinable!(revision_parts -> revisions (revision_id));
+diesel::joinable!(revision_approvals -> revisions (revision_id));
+diesel::joinable!(register_versions -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     channel_types,
@@ -171,4 +297,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     touchpoint_contacts,
     touchpoint_needs,
     touchpoint_rows,
+    calendar_days,
+    agency_workflow_settings,
+    revisions,
+    revision_parts,
+    revision_remarks,
+    revision_approvals,
+    register_versions,
+    audit_log,
 );

@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::db::{self, Db, PgPool};
 use crate::http::extract;
 use crate::openapi::ApiDoc;
-use crate::{agencies, catalogs, directions, health, processes, telemetry, touchpoints, units};
+use crate::{agencies, calendar, catalogs, deadlines, directions, health, processes, telemetry, touchpoints, units, workflow};
 
 pub struct Application {
     port: u16,
@@ -41,6 +41,7 @@ impl Application {
     pub fn with_pool(pool: PgPool, listener: TcpListener, settings: &Settings) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let db = Db::new(pool);
+        let auth = web::Data::new(settings.auth.clone());
         let max_body = settings.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -48,6 +49,7 @@ impl Application {
                 .wrap(middleware::from_fn(telemetry::access_log))
                 .wrap(TracingLogger::default())
                 .app_data(web::Data::new(db.clone()))
+                .app_data(auth.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
@@ -149,6 +151,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(touchpoints::api::get_touchpoint))
                         .route(web::patch().to(touchpoints::api::update_touchpoint))
                         .route(web::delete().to(touchpoints::api::delete_touchpoint)),
+                )
+                .service(
+                    resource("/agencies/{id}/revisions")
+                        .route(web::get().to(workflow::api::list_revisions))
+                        .route(web::post().to(workflow::api::open_revision)),
+                )
+                .service(resource("/revisions/{id}").route(web::get().to(workflow::api::get_revision)))
+                .service(resource("/revisions/{id}/parts/{unit_id}/submit").route(web::post().to(workflow::api::submit_part)))
+                .service(resource("/revisions/{id}/parts/{unit_id}/return").route(web::post().to(workflow::api::return_part)))
+                .service(resource("/revisions/{id}/parts/{unit_id}/accept").route(web::post().to(workflow::api::accept_part)))
+                .service(resource("/revisions/{id}/approve").route(web::post().to(workflow::api::approve_revision)))
+                .service(resource("/revisions/{id}/publish").route(web::post().to(workflow::api::publish_revision)))
+                .service(resource("/revisions/{id}/history").route(web::get().to(workflow::api::revision_history)))
+                .service(resource("/agencies/{id}/versions").route(web::get().to(workflow::api::list_versions)))
+                .service(resource("/agencies/{id}/versions/diff").route(web::get().to(workflow::api::diff_versions)))
+                .service(resource("/agencies/{id}/versions/{number}").route(web::get().to(workflow::api::get_version)))
+                .service(
+                    resource("/agencies/{id}/workflow-settings")
+                        .route(web::get().to(workflow::api::get_settings))
+                        .route(web::put().to(workflow::api::put_settings)),
+                )
+                .service(resource("/agencies/{id}/deadlines").route(web::get().to(deadlines::api::agency_deadlines)))
+                .service(resource("/deadlines").route(web::get().to(deadlines::api::overview)))
+                .service(resource("/calendar").route(web::get().to(calendar::api::get_year)))
+                .service(
+                    resource("/calendar/{date}")
+                        .route(web::put().to(calendar::api::put_day))
+                        .route(web::delete().to(calendar::api::delete_day)),
                 )
                 .service(resource("/catalogs/needs").route(web::get().to(catalogs::api::list_needs)))
                 .service(resource("/catalogs/channel-types").route(web::get().to(catalogs::api::list_channel_types)))

@@ -5,7 +5,7 @@
 CREATE OR REPLACE FUNCTION touchpoints_set_updated_at() RETURNS trigger AS $$
 BEGIN
     IF NEW IS DISTINCT FROM OLD THEN
-        NEW.updated_at := now();
+        NEW.updated_at := clock_timestamp();
     END IF;
     RETURN NEW;
 END;

@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use super::db::{self as agency_db, AgencyFilter, AgencySort};
 use super::model::{Agency, AgencyPatch, NewAgency};
+use crate::auth::User;
 use crate::db::Db;
+use crate::http::etag::{with_etag, IfMatch};
 use crate::domain::AgencyKind;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{created, ApiJson, ListParams};
@@ -53,6 +55,7 @@ fn sort_param(s: Option<&str>) -> ApiResult<AgencySort> {
 )]
 pub async fn list_agencies(
     db: web::Data<Db>,
+    _user: User,
     page: web::Query<ListParams>,
     query: web::Query<AgencyQuery>,
 ) -> ApiResult<web::Json<AgencyList>> {
@@ -76,7 +79,8 @@ pub async fn list_agencies(
     responses((status = 201, description = "Created", body = Agency,
         headers(("Location" = String, description = "URL of the new agency"))))
 )]
-pub async fn create_agency(db: web::Data<Db>, body: ApiJson<NewAgency>) -> ApiResult<HttpResponse> {
+pub async fn create_agency(db: web::Data<Db>, user: User, body: ApiJson<NewAgency>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
     let changes = body.0.validate()?;
     let agency = db.run(move |c| agency_db::insert(c, None, changes)).await?;
     Ok(created(format!("/api/v1/agencies/{}", agency.id), &agency))
@@ -90,9 +94,10 @@ pub async fn create_agency(db: web::Data<Db>, body: ApiJson<NewAgency>) -> ApiRe
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The agency", body = Agency))
 )]
-pub async fn get_agency(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Agency>> {
+pub async fn get_agency(db: web::Data<Db>, _user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |c| agency_db::get(c, id)).await?))
+    let agency = db.run(move |c| agency_db::get(c, id)).await?;
+    Ok(with_etag(HttpResponse::Ok(), agency.updated_at).json(agency))
 }
 
 /// Update an agency
@@ -102,10 +107,12 @@ pub async fn get_agency(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web
     request_body = AgencyPatch,
     responses((status = 200, description = "The updated agency", body = Agency))
 )]
-pub async fn update_agency(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<AgencyPatch>) -> ApiResult<web::Json<Agency>> {
+pub async fn update_agency(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<AgencyPatch>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
     let id = id.into_inner();
     let changes = body.0.validate()?;
-    Ok(web::Json(db.run(move |c| agency_db::update(c, id, changes)).await?))
+    let agency = db.transaction(move |c| agency_db::update_checked(c, id, &if_match, changes)).await?;
+    Ok(with_etag(HttpResponse::Ok(), agency.updated_at).json(agency))
 }
 
 /// Delete an agency
@@ -117,7 +124,8 @@ pub async fn update_agency(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_agency(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_agency(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
     let id = id.into_inner();
     db.run(move |c| agency_db::delete(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -143,6 +151,7 @@ pub struct OrganizationQuery {
 )]
 pub async fn list_organizations(
     db: web::Data<Db>,
+    _user: User,
     id: web::Path<Uuid>,
     page: web::Query<ListParams>,
     query: web::Query<OrganizationQuery>,
@@ -171,7 +180,8 @@ pub async fn list_organizations(
     responses((status = 201, description = "Created", body = Agency,
         headers(("Location" = String, description = "URL of the new organization"))))
 )]
-pub async fn create_organization(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewOrganization>) -> ApiResult<HttpResponse> {
+pub async fn create_organization(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewOrganization>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
     let parent = id.into_inner();
     let body = body.0;
     let org = db
@@ -227,8 +237,9 @@ async fn get_org(db: &Db, id: Uuid) -> ApiResult<Agency> {
     params(("id" = Uuid, Path, description = "Organization id")),
     responses((status = 200, description = "The organization", body = Agency))
 )]
-pub async fn get_organization(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Agency>> {
-    Ok(web::Json(get_org(&db, id.into_inner()).await?))
+pub async fn get_organization(db: web::Data<Db>, _user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let org = get_org(&db, id.into_inner()).await?;
+    Ok(with_etag(HttpResponse::Ok(), org.updated_at).json(org))
 }
 
 /// Update a subordinate organization
@@ -238,11 +249,13 @@ pub async fn get_organization(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResu
     request_body = AgencyPatch,
     responses((status = 200, description = "The updated organization", body = Agency))
 )]
-pub async fn update_organization(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<AgencyPatch>) -> ApiResult<web::Json<Agency>> {
+pub async fn update_organization(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<AgencyPatch>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
     let id = id.into_inner();
     let changes = body.0.validate()?;
     get_org(&db, id).await?;
-    Ok(web::Json(db.run(move |c| agency_db::update(c, id, changes)).await?))
+    let org = db.transaction(move |c| agency_db::update_checked(c, id, &if_match, changes)).await?;
+    Ok(with_etag(HttpResponse::Ok(), org.updated_at).json(org))
 }
 
 /// Delete a subordinate organization
@@ -253,7 +266,8 @@ pub async fn update_organization(db: web::Data<Db>, id: web::Path<Uuid>, body: A
     params(("id" = Uuid, Path, description = "Organization id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_organization(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_organization(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
     let id = id.into_inner();
     get_org(&db, id).await?;
     db.run(move |c| agency_db::delete(c, id)).await?;

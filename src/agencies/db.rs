@@ -201,3 +201,10 @@ pub fn delete(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
     }
     Ok(())
 }
+
+/// Locks the agency, checks `If-Match` against it, then updates it.
+pub fn update_checked(conn: &mut PgConnection, id: Uuid, if_match: &crate::http::etag::IfMatch, c: AgencyChanges) -> ApiResult<Agency> {
+    lock(conn, id)?;
+    if_match.check(get(conn, id)?.updated_at)?;
+    update(conn, id, c)
+}

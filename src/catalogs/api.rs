@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::db::{self as catalog_db, ChannelRule, ChannelType, Need};
 use crate::agencies::db as agency_db;
+use crate::auth::User;
 use crate::db::Db;
 use crate::domain::Mode;
 use crate::error::{ApiError, ApiResult};
@@ -61,8 +62,9 @@ pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<Channe
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The agency's classification of every channel type", body = ChannelRuleList))
 )]
-pub async fn list_channel_rules(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<ChannelRuleList>> {
+pub async fn list_channel_rules(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<ChannelRuleList>> {
     let agency_id = id.into_inner();
+    user.require_member(agency_id)?;
     let items = db
         .run(move |c| {
             agency_db::get(c, agency_id)?;
@@ -96,7 +98,8 @@ fn known_channel(c: &mut diesel::PgConnection, channel: &str) -> ApiResult<()> {
     request_body = ChannelRuleInput,
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
-pub async fn set_channel_rule(db: web::Data<Db>, path: web::Path<(Uuid, String)>, body: ApiJson<ChannelRuleInput>) -> ApiResult<web::Json<ChannelRuleList>> {
+pub async fn set_channel_rule(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>, body: ApiJson<ChannelRuleInput>) -> ApiResult<web::Json<ChannelRuleList>> {
+    user.require_admin()?;
     let (agency_id, channel) = path.into_inner();
     let mode = body.0.mode;
     let items = db
@@ -118,7 +121,8 @@ pub async fn set_channel_rule(db: web::Data<Db>, path: web::Path<(Uuid, String)>
     params(("id" = Uuid, Path, description = "Agency id"), ("channel" = String, Path, description = "Channel type code", example = "phone")),
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
-pub async fn clear_channel_rule(db: web::Data<Db>, path: web::Path<(Uuid, String)>) -> ApiResult<web::Json<ChannelRuleList>> {
+pub async fn clear_channel_rule(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>) -> ApiResult<web::Json<ChannelRuleList>> {
+    user.require_admin()?;
     let (agency_id, channel) = path.into_inner();
     let items = db
         .transaction(move |c| {

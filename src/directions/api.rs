@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::db::{self as direction_db, DirectionScope};
 use super::model::{Direction, DirectionPatch, NewDirection};
 use crate::agencies::db as agency_db;
+use crate::auth::{Role, User};
 use crate::db::Db;
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
@@ -31,8 +32,9 @@ pub struct DirectionQuery {
     params(("id" = Uuid, Path, description = "Agency id"), ListParams, DirectionQuery),
     responses((status = 200, description = "A page of directions", body = DirectionList))
 )]
-pub async fn list_directions(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<DirectionQuery>) -> ApiResult<web::Json<DirectionList>> {
+pub async fn list_directions(db: web::Data<Db>, user: User, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<DirectionQuery>) -> ApiResult<web::Json<DirectionList>> {
     let agency_id = id.into_inner();
+    user.require_member(agency_id)?;
     let paging = page.paging()?;
     let query = query.into_inner();
     let scope = query.scope.unwrap_or(DirectionScope::All);
@@ -56,8 +58,9 @@ pub async fn list_directions(db: web::Data<Db>, id: web::Path<Uuid>, page: web::
     responses((status = 201, description = "Created", body = Direction,
         headers(("Location" = String, description = "URL of the new direction"))))
 )]
-pub async fn create_direction(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewDirection>) -> ApiResult<HttpResponse> {
+pub async fn create_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewDirection>) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
+    require_direction_editor(&user, agency_id)?;
     let name = text::required("name", &body.0.name, 1000).map_err(|e| ApiError::validation(vec![e]))?;
     let direction = db
         .transaction(move |c| {
@@ -74,9 +77,27 @@ pub async fn create_direction(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJ
     params(("id" = Uuid, Path, description = "Direction id")),
     responses((status = 200, description = "The direction", body = Direction))
 )]
-pub async fn get_direction(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Direction>> {
+pub async fn get_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<Direction>> {
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |c| direction_db::get(c, id)).await?))
+    let d = db.run(move |c| direction_db::get(c, id)).await?;
+    if let Some(a) = d.agency_id {
+        user.require_member(a)?;
+    }
+    Ok(web::Json(d))
+}
+
+/// Agency-specific directions are kept by the agency's submitters and approvers (R2).
+fn require_direction_editor(user: &User, agency_id: Uuid) -> ApiResult<()> {
+    user.require_member(agency_id)?;
+    if user.is_admin() || user.has(Role::Submitter) || user.has(Role::Approver) {
+        Ok(())
+    } else {
+        Err(ApiError::client(crate::error::ErrorCode::Forbidden, "directions are kept by the agency's submitters and approvers"))
+    }
+}
+
+async fn owning_agency(db: &Db, id: Uuid) -> ApiResult<Option<Uuid>> {
+    db.run(move |c| Ok(direction_db::get(c, id)?.agency_id)).await
 }
 
 /// Rename an agency-specific direction
@@ -88,8 +109,12 @@ pub async fn get_direction(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<
     request_body = DirectionPatch,
     responses((status = 200, description = "The updated direction", body = Direction))
 )]
-pub async fn update_direction(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<DirectionPatch>) -> ApiResult<web::Json<Direction>> {
+pub async fn update_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<DirectionPatch>) -> ApiResult<web::Json<Direction>> {
     let id = id.into_inner();
+    match owning_agency(&db, id).await? {
+        Some(a) => require_direction_editor(&user, a)?,
+        None => user.require_admin()?,
+    }
     let name = body.0.name.as_deref().map(|n| text::required("name", n, 1000)).transpose().map_err(|e| ApiError::validation(vec![e]))?;
     Ok(web::Json(db.transaction(move |c| direction_db::rename(c, id, name)).await?))
 }
@@ -103,8 +128,12 @@ pub async fn update_direction(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJ
     params(("id" = Uuid, Path, description = "Direction id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_direction(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    match owning_agency(&db, id).await? {
+        Some(a) => require_direction_editor(&user, a)?,
+        None => user.require_admin()?,
+    }
     db.transaction(move |c| direction_db::delete(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

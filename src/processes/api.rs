@@ -6,7 +6,11 @@ use uuid::Uuid;
 use super::db::{self as process_db, ProcessFilter, PROCESS_SORTS};
 use super::model::{NewProcess, Process, ProcessPatch};
 use crate::agencies::db as agency_db;
+use crate::auth::User;
 use crate::db::Db;
+use crate::http::etag::{with_etag, IfMatch};
+use crate::workflow::audit::{self, Entry};
+use crate::workflow::db as wf_db;
 use crate::domain::{ClientType, ProcessKind};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{created, sort_param, ApiJson, ListParams};
@@ -52,8 +56,9 @@ pub fn unit_param(raw: Option<&str>) -> ApiResult<Option<Option<Uuid>>> {
     params(("id" = Uuid, Path, description = "Agency id"), ListParams, ProcessQuery),
     responses((status = 200, description = "A page of processes", body = ProcessList))
 )]
-pub async fn list_processes(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<ProcessQuery>) -> ApiResult<web::Json<ProcessList>> {
+pub async fn list_processes(db: web::Data<Db>, user: User, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<ProcessQuery>) -> ApiResult<web::Json<ProcessList>> {
     let agency_id = id.into_inner();
+    user.require_member(agency_id)?;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "position", PROCESS_SORTS)?;
     let query = query.into_inner();
@@ -84,17 +89,24 @@ pub async fn list_processes(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Q
     responses((status = 201, description = "Created", body = Process,
         headers(("Location" = String, description = "URL of the new process"))))
 )]
-pub async fn create_process(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewProcess>) -> ApiResult<HttpResponse> {
+pub async fn create_process(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewProcess>) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     let changes = body.0.validate()?;
+    let unit = changes.unit_id.flatten();
     let process = db
         .transaction(move |c| {
             // serialises position numbering within the agency
             agency_db::lock(c, agency_id)?;
-            process_db::insert(c, agency_id, changes)
+            user.require_editor(agency_id, unit)?;
+            let revision = wf_db::begin_edit(c, &user, agency_id, &[unit])?;
+            let p = process_db::insert(c, agency_id, changes)?;
+            audit::record(c, &user, Entry { agency_id, revision_id: Some(revision), entity: "process", entity_id: p.id.to_string(), action: "create", before: None, after: audit::json(&p) })?;
+            Ok(p)
         })
         .await?;
-    Ok(created(format!("/api/v1/processes/{}", process.id), &process))
+    let mut resp = created(format!("/api/v1/processes/{}", process.id), &process);
+    resp.headers_mut().insert(actix_web::http::header::ETAG, crate::http::etag::etag(process.updated_at).parse().expect("ascii"));
+    Ok(resp)
 }
 
 /// Get a process
@@ -103,9 +115,11 @@ pub async fn create_process(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJso
     params(("id" = Uuid, Path, description = "Process id")),
     responses((status = 200, description = "The process", body = Process))
 )]
-pub async fn get_process(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Process>> {
+pub async fn get_process(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |c| process_db::get(c, id)).await?))
+    let p = db.run(move |c| process_db::get(c, id)).await?;
+    user.require_member(p.agency_id)?;
+    Ok(with_etag(HttpResponse::Ok(), p.updated_at).json(p))
 }
 
 /// Update a process
@@ -115,10 +129,28 @@ pub async fn get_process(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<we
     request_body = ProcessPatch,
     responses((status = 200, description = "The updated process", body = Process))
 )]
-pub async fn update_process(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<ProcessPatch>) -> ApiResult<web::Json<Process>> {
+pub async fn update_process(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<ProcessPatch>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let changes = body.0.validate()?;
-    Ok(web::Json(db.transaction(move |c| process_db::update(c, id, changes)).await?))
+    let process = db
+        .transaction(move |c| {
+            process_db::lock(c, id)?;
+            let before = process_db::get(c, id)?;
+            if_match.check(before.updated_at)?;
+            let mut units = vec![before.unit_id];
+            if let Some(new_unit) = changes.unit_id {
+                units.push(new_unit);
+            }
+            for u in &units {
+                user.require_editor(before.agency_id, *u)?;
+            }
+            let revision = wf_db::begin_edit(c, &user, before.agency_id, &units)?;
+            let after = process_db::update(c, id, changes)?;
+            audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "process", entity_id: id.to_string(), action: "update", before: audit::json(&before), after: audit::json(&after) })?;
+            Ok(after)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), process.updated_at).json(process))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -138,9 +170,18 @@ pub struct DeleteProcessQuery {
     params(("id" = Uuid, Path, description = "Process id"), DeleteProcessQuery),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_process(db: web::Data<Db>, id: web::Path<Uuid>, query: web::Query<DeleteProcessQuery>) -> ApiResult<HttpResponse> {
+pub async fn delete_process(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, query: web::Query<DeleteProcessQuery>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let cascade = query.cascade.unwrap_or(false);
-    db.transaction(move |c| process_db::delete(c, id, cascade)).await?;
+    db.transaction(move |c| {
+        process_db::lock(c, id)?;
+        let before = process_db::get(c, id)?;
+        if_match.check(before.updated_at)?;
+        user.require_editor(before.agency_id, before.unit_id)?;
+        let revision = wf_db::begin_edit(c, &user, before.agency_id, &[before.unit_id])?;
+        process_db::delete(c, id, cascade)?;
+        audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "process", entity_id: id.to_string(), action: "delete", before: audit::json(&before), after: None })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,12 @@ use uuid::Uuid;
 
 use super::db::{self as touchpoint_db, TouchpointFilter, TOUCHPOINT_SORTS};
 use super::model::{NewTouchpoint, Touchpoint, TouchpointPatch};
+use crate::auth::User;
 use crate::db::Db;
+use crate::error::{ApiError, ErrorCode};
+use crate::http::etag::{with_etag, IfMatch};
+use crate::workflow::audit::{self, Entry};
+use crate::workflow::db as wf_db;
 use crate::domain::{ClientType, Mode};
 use crate::error::ApiResult;
 use crate::http::{created, sort_param, ApiJson, ListParams};
@@ -75,13 +80,24 @@ fn filter(scope: RegisterScopeQuery, q: TouchpointQuery) -> ApiResult<Touchpoint
 )]
 pub async fn search_touchpoints(
     db: web::Data<Db>,
+    user: User,
     page: web::Query<ListParams>,
     scope: web::Query<RegisterScopeQuery>,
     query: web::Query<TouchpointQuery>,
 ) -> ApiResult<web::Json<TouchpointList>> {
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "position", TOUCHPOINT_SORTS)?;
-    let f = filter(scope.into_inner(), query.into_inner())?;
+    let mut f = filter(scope.into_inner(), query.into_inner())?;
+    if !user.is_admin() {
+        // a non-admin searches only their own agency's working copy
+        match (f.agency_id, user.agency_id) {
+            (Some(wanted), _) => user.require_member(wanted)?,
+            (None, mine) => f.agency_id = mine,
+        }
+        if f.agency_id.is_none() {
+            return Err(ApiError::client(ErrorCode::Forbidden, "the token names no agency"));
+        }
+    }
     let (items, total) = db.run(move |c| touchpoint_db::list(c, &f, sort, paging)).await?;
     Ok(web::Json(TouchpointList::new(items, total, paging)))
 }
@@ -92,7 +108,7 @@ pub async fn search_touchpoints(
     params(("id" = Uuid, Path, description = "Process id"), ListParams, TouchpointQuery),
     responses((status = 200, description = "A page of touchpoints", body = TouchpointList))
 )]
-pub async fn list_touchpoints(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<TouchpointQuery>) -> ApiResult<web::Json<TouchpointList>> {
+pub async fn list_touchpoints(db: web::Data<Db>, user: User, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<TouchpointQuery>) -> ApiResult<web::Json<TouchpointList>> {
     let process_id = id.into_inner();
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "position", TOUCHPOINT_SORTS)?;
@@ -100,7 +116,7 @@ pub async fn list_touchpoints(db: web::Data<Db>, id: web::Path<Uuid>, page: web:
     let f = filter(scope, query.into_inner())?;
     let (items, total) = db
         .run(move |c| {
-            process_db::get(c, process_id)?;
+            user.require_member(process_db::get(c, process_id)?.agency_id)?;
             touchpoint_db::list(c, &f, sort, paging)
         })
         .await?;
@@ -121,11 +137,36 @@ pub async fn list_touchpoints(db: web::Data<Db>, id: web::Path<Uuid>, page: web:
     responses((status = 201, description = "Created", body = Touchpoint,
         headers(("Location" = String, description = "URL of the new touchpoint"))))
 )]
-pub async fn create_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewTouchpoint>) -> ApiResult<HttpResponse> {
+pub async fn create_touchpoint(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewTouchpoint>) -> ApiResult<HttpResponse> {
     let process_id = id.into_inner();
     let changes = body.0.validate()?;
-    let point = db.transaction(move |c| touchpoint_db::insert(c, process_id, changes)).await?;
-    Ok(created(format!("/api/v1/points/{}", point.id), &point))
+    let point = db
+        .transaction(move |c| {
+            process_db::lock(c, process_id)?;
+            let process = process_db::get(c, process_id)?;
+            user.require_editor(process.agency_id, process.unit_id)?;
+            let revision = wf_db::begin_edit(c, &user, process.agency_id, &[process.unit_id])?;
+            let t = touchpoint_db::insert(c, process_id, changes)?;
+            audit::record(c, &user, Entry { agency_id: process.agency_id, revision_id: Some(revision), entity: "touchpoint", entity_id: t.id.to_string(), action: "create", before: None, after: audit::json(&t) })?;
+            Ok(t)
+        })
+        .await?;
+    let mut resp = created(format!("/api/v1/points/{}", point.id), &point);
+    resp.headers_mut().insert(actix_web::http::header::ETAG, crate::http::etag::etag(point.updated_at).parse().expect("ascii"));
+    Ok(resp)
+}
+
+/// Locks the touchpoint's process (which serialises every edit inside it), then reads the
+/// touchpoint, checks If-Match and the caller's right to edit, and enters the revision.
+fn begin_touchpoint_edit(c: &mut diesel::PgConnection, user: &User, id: Uuid, if_match: &IfMatch) -> ApiResult<(Touchpoint, Uuid)> {
+    let process_id = touchpoint_db::get(c, id)?.process_id;
+    process_db::lock(c, process_id)?;
+    let before = touchpoint_db::get(c, id)?;
+    if_match.check(before.updated_at)?;
+    let process = process_db::get(c, process_id)?;
+    user.require_editor(process.agency_id, process.unit_id)?;
+    let revision = wf_db::begin_edit(c, user, process.agency_id, &[process.unit_id])?;
+    Ok((before, revision))
 }
 
 /// Get a touchpoint
@@ -134,9 +175,11 @@ pub async fn create_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>, body: Api
     params(("id" = Uuid, Path, description = "Touchpoint id")),
     responses((status = 200, description = "The touchpoint", body = Touchpoint))
 )]
-pub async fn get_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Touchpoint>> {
+pub async fn get_touchpoint(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |c| touchpoint_db::get(c, id)).await?))
+    let t = db.run(move |c| touchpoint_db::get(c, id)).await?;
+    user.require_member(t.agency_id)?;
+    Ok(with_etag(HttpResponse::Ok(), t.updated_at).json(t))
 }
 
 /// Update a touchpoint
@@ -148,10 +191,18 @@ pub async fn get_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult
     request_body = TouchpointPatch,
     responses((status = 200, description = "The updated touchpoint", body = Touchpoint))
 )]
-pub async fn update_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<TouchpointPatch>) -> ApiResult<web::Json<Touchpoint>> {
+pub async fn update_touchpoint(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<TouchpointPatch>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let changes = body.0.validate()?;
-    Ok(web::Json(db.transaction(move |c| touchpoint_db::update(c, id, changes)).await?))
+    let point = db
+        .transaction(move |c| {
+            let (before, revision) = begin_touchpoint_edit(c, &user, id, &if_match)?;
+            let after = touchpoint_db::update(c, id, changes)?;
+            audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "touchpoint", entity_id: id.to_string(), action: "update", before: audit::json(&before), after: audit::json(&after) })?;
+            Ok(after)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), point.updated_at).json(point))
 }
 
 /// Delete a touchpoint
@@ -162,8 +213,13 @@ pub async fn update_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>, body: Api
     params(("id" = Uuid, Path, description = "Touchpoint id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_touchpoint(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_touchpoint(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    db.transaction(move |c| touchpoint_db::delete(c, id)).await?;
+    db.transaction(move |c| {
+        let (before, revision) = begin_touchpoint_edit(c, &user, id, &if_match)?;
+        touchpoint_db::delete(c, id)?;
+        audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "touchpoint", entity_id: id.to_string(), action: "delete", before: audit::json(&before), after: None })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

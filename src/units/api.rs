@@ -6,7 +6,9 @@ use uuid::Uuid;
 use super::db::{self as unit_db, UNIT_SORTS};
 use super::model::{NewUnit, Unit, UnitPatch};
 use crate::agencies::db as agency_db;
+use crate::auth::User;
 use crate::db::Db;
+use crate::http::etag::with_etag;
 use crate::error::ApiResult;
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
@@ -29,8 +31,9 @@ pub struct UnitQuery {
     params(("id" = Uuid, Path, description = "Agency id"), ListParams, UnitQuery),
     responses((status = 200, description = "A page of units", body = UnitList))
 )]
-pub async fn list_units(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<UnitQuery>) -> ApiResult<web::Json<UnitList>> {
+pub async fn list_units(db: web::Data<Db>, user: User, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<UnitQuery>) -> ApiResult<web::Json<UnitList>> {
     let agency_id = id.into_inner();
+    user.require_member(agency_id)?;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "name", UNIT_SORTS)?;
     let q = query.into_inner().q;
@@ -51,7 +54,8 @@ pub async fn list_units(db: web::Data<Db>, id: web::Path<Uuid>, page: web::Query
     responses((status = 201, description = "Created", body = Unit,
         headers(("Location" = String, description = "URL of the new unit"))))
 )]
-pub async fn create_unit(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<NewUnit>) -> ApiResult<HttpResponse> {
+pub async fn create_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewUnit>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
     let agency_id = id.into_inner();
     let changes = body.0.validate()?;
     let unit = db
@@ -69,9 +73,11 @@ pub async fn create_unit(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<N
     params(("id" = Uuid, Path, description = "Unit id")),
     responses((status = 200, description = "The unit", body = Unit))
 )]
-pub async fn get_unit(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<Unit>> {
+pub async fn get_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |c| unit_db::get(c, id)).await?))
+    let unit = db.run(move |c| unit_db::get(c, id)).await?;
+    user.require_member(unit.agency_id)?;
+    Ok(with_etag(HttpResponse::Ok(), unit.updated_at).json(unit))
 }
 
 /// Update a unit
@@ -81,7 +87,8 @@ pub async fn get_unit(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::
     request_body = UnitPatch,
     responses((status = 200, description = "The updated unit", body = Unit))
 )]
-pub async fn update_unit(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<UnitPatch>) -> ApiResult<web::Json<Unit>> {
+pub async fn update_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<UnitPatch>) -> ApiResult<web::Json<Unit>> {
+    user.require_admin()?;
     let id = id.into_inner();
     let changes = body.0.validate()?;
     Ok(web::Json(db.run(move |c| unit_db::update(c, id, changes)).await?))
@@ -96,8 +103,9 @@ pub async fn update_unit(db: web::Data<Db>, id: web::Path<Uuid>, body: ApiJson<U
     params(("id" = Uuid, Path, description = "Unit id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_unit(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
     let id = id.into_inner();
-    db.run(move |c| unit_db::delete(c, id)).await?;
+    db.transaction(move |c| unit_db::delete(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

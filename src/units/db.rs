@@ -121,9 +121,16 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: UnitChanges) -> ApiResult<Un
         .ok_or_else(|| ApiError::not_found("unit", id))
 }
 
+/// Deletes a unit that owns no process (the foreign key refuses otherwise). Its part of a
+/// revision in progress goes with it, since it has nothing left to submit; parts of published
+/// revisions stay in the history.
 pub fn delete(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
-    match diesel::delete(units::table.find(id)).execute(conn)? {
-        0 => Err(ApiError::not_found("unit", id)),
-        _ => Ok(()),
+    use crate::schema::{revision_parts, revisions};
+    let n = diesel::delete(units::table.find(id)).execute(conn)?;
+    if n == 0 {
+        return Err(ApiError::not_found("unit", id));
     }
+    let active = revisions::table.filter(revisions::status.ne("published")).select(revisions::id);
+    diesel::delete(revision_parts::table.filter(revision_parts::unit_id.eq(id)).filter(revision_parts::revision_id.eq_any(active))).execute(conn)?;
+    Ok(())
 }

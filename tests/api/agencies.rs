@@ -9,6 +9,7 @@ async fn agency_crud_round_trip() {
     let resp = app
         .client
         .post(app.url("/api/v1/agencies"))
+        .bearer_auth(&app.admin)
         .json(&json!({"name": "  Министерство строительства, архитектуры и ЖКХ Республики Дагестан ", "short_name": "Минстрой Дагестана", "region": "Республика Дагестан", "kind": "ministry", "website": "www.minstroy.e-dag.ru"}))
         .send()
         .await
@@ -130,9 +131,13 @@ async fn subordinate_organizations_have_their_own_registers() {
     assert_eq!(patched["short_name"], "УКС");
     let (s, _) = app.delete(&format!("/api/v1/processes/{}", process["id"].as_str().unwrap())).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.delete(&format!("/api/v1/organizations/{oid}")).await;
-    assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = app.delete(&format!("/api/v1/agencies/{pid}")).await;
+    // the organization now has a revision in its history: it is kept
+    let (s, body) = app.delete(&format!("/api/v1/organizations/{oid}")).await;
+    assert_problem(s, &body, 409, "has_dependents", None);
+
+    // one without any register history can go
+    let (_, bare) = app.post(&format!("/api/v1/agencies/{pid}/organizations"), json!({"name": "ГБУ РД «Лишняя запись»"})).await;
+    let (s, _) = app.delete(&format!("/api/v1/organizations/{}", bare["id"].as_str().unwrap())).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 }
 

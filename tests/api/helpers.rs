@@ -9,6 +9,7 @@ use std::time::Duration;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use touchpoints::auth::{AuthConfig, Claims, Role};
 use touchpoints::config::{DatabaseUrl, Settings};
 use touchpoints::db;
 use touchpoints::startup::Application;
@@ -85,11 +86,34 @@ fn ensure_template(admin: &mut PgConnection) -> String {
     name
 }
 
+pub const TEST_SECRET: &[u8] = b"touchpoints-test-secret-0123456789";
+
+/// A token signed with the test server's secret.
+pub fn token(sub: &str, roles: &[Role], agency: Option<&str>, unit: Option<&str>) -> String {
+    token_with(sub, roles, agency, unit, 3600)
+}
+
+pub fn token_with(sub: &str, roles: &[Role], agency: Option<&str>, unit: Option<&str>, expires_in: i64) -> String {
+    let claims = Claims {
+        sub: sub.to_owned(),
+        name: Some(format!("Тест {sub}")),
+        roles: roles.to_vec(),
+        agency_id: agency.map(|a| a.parse().unwrap()),
+        unit_id: unit.map(|u| u.parse().unwrap()),
+        exp: chrono::Utc::now().timestamp() + expires_in,
+        iss: None,
+        aud: None,
+    };
+    AuthConfig::hs256(TEST_SECRET).mint(&claims).unwrap()
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db_name: String,
     pub pool: db::PgPool,
+    /// An admin token, used by the plain request helpers.
+    pub admin: String,
 }
 
 impl TestApp {
@@ -114,6 +138,7 @@ impl TestApp {
             pool_timeout_ms: 2_000,
             workers: Some(1),
             max_body_bytes: 256 * 1024,
+            auth: AuthConfig::hs256(TEST_SECRET),
         };
         adjust(&mut settings);
         let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
@@ -121,7 +146,7 @@ impl TestApp {
         let app = Application::with_pool(pool.clone(), listener, &settings).unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run_until_stopped());
-        TestApp { address, client: reqwest::Client::new(), db_name, pool }
+        TestApp { address, client: reqwest::Client::new(), db_name, pool, admin: token("admin", &[Role::Admin], None, None) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -129,19 +154,37 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
+        self.request_as(Some(&self.admin.clone()), method, path, body).await
+    }
+
+    /// A request with the given bearer token (None: no Authorization header).
+    pub async fn request_as(&self, token: Option<&str>, method: reqwest::Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
+        let (s, _, v) = self.send(token, method, path, body, None).await;
+        (s, v)
+    }
+
+    /// The full exchange: status, headers and body, with optional token and If-Match.
+    pub async fn send(&self, token: Option<&str>, method: reqwest::Method, path: &str, body: Option<&Value>, if_match: Option<&str>) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         let mut rb = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(m) = if_match {
+            rb = rb.header("if-match", m);
+        }
         if let Some(b) = body {
             rb = rb.json(b);
         }
         let resp = rb.send().await.expect("request sent");
         let status = resp.status();
-        let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let headers = resp.headers().clone();
+        let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let text = resp.text().await.unwrap();
         if status.is_client_error() || status.is_server_error() {
             assert_eq!(ct, "application/problem+json", "{status} for {path} must be problem+json, body: {text}");
         }
         let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        (status, value)
+        (status, headers, value)
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -162,7 +205,7 @@ impl TestApp {
 
     /// Sends raw bytes with a content type (for malformed-body tests).
     pub async fn raw(&self, method: reqwest::Method, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let resp = self.client.request(method, self.url(path)).header("content-type", content_type).body(body).send().await.expect("request sent");
+        let resp = self.client.request(method, self.url(path)).bearer_auth(&self.admin).header("content-type", content_type).body(body).send().await.expect("request sent");
         let status = resp.status();
         let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let text = resp.text().await.unwrap();

@@ -62,7 +62,7 @@ async fn health_and_readiness() {
     assert_eq!((s, body), (StatusCode::OK, json!({"status": "ok"})));
     let (s, body) = app.get("/ready").await;
     assert_eq!((s, body), (StatusCode::OK, json!({"status": "ok"})));
-    let resp = app.client.get(app.url("/api/v1/agencies")).send().await.unwrap();
+    let resp = app.client.get(app.url("/api/v1/agencies")).bearer_auth(&app.admin).send().await.unwrap();
     let id = resp.headers()["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::parse_str(id).is_ok(), "request id {id}");
 }

@@ -114,9 +114,10 @@ async fn r7_holds_under_concurrent_creates() {
     let mut handles = Vec::new();
     for i in 0..8 {
         let client = app.client.clone();
+        let admin = app.admin.clone();
         let url = app.url(&format!("/api/v1/processes/{pid}/points"));
         let written = ["+7(8722) 51-61-22", "88722516122", "+7 8722 516122", "8-8722-51-61-22"][i % 4];
-        handles.push(actix_web::rt::spawn(async move { client.post(url).json(&phone_point(written)).send().await.unwrap().status() }));
+        handles.push(actix_web::rt::spawn(async move { client.post(url).bearer_auth(admin).json(&phone_point(written)).send().await.unwrap().status() }));
     }
     let mut statuses = Vec::new();
     for h in handles {

@@ -1,0 +1,396 @@
+//! HTTP handlers of the workflow: revisions, part transitions, approval, publication,
+//! history, versions and their diff, and each agency's workflow settings.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::db::{self as wf_db, parse_part_key};
+use super::model::{History, NewRevision, Published, RemarkInput, Remarks, ReturnBody, Revision};
+use super::settings::{self, WorkflowSettings};
+use super::snapshot::{self, RegisterContent, VersionDiff};
+use super::state::PartAction;
+use crate::agencies::db as agency_db;
+use crate::auth::{Role, User};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::etag::{with_etag, IfMatch};
+use crate::http::ApiJson;
+
+fn revision_response(status: actix_web::http::StatusCode, r: &Revision) -> HttpResponse {
+    with_etag(HttpResponse::build(status), r.updated_at).json(r)
+}
+
+/// Open a revision of an agency's register
+///
+/// By an approver (or admin). Parts are created for every unit that owns processes, plus the
+/// agency's own part (`agency`). Only one revision may be in progress: a second one is 409
+/// `revision_in_progress` with `existing_id`. The first edit of the working copy opens a
+/// revision automatically (reason `other`) when none is in progress.
+#[utoipa::path(
+    post, path = "/api/v1/agencies/{id}/revisions", tag = "workflow", operation_id = "openRevision",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    request_body = NewRevision,
+    responses((status = 201, description = "The new revision with its parts", body = Revision,
+        headers(("ETag" = String, description = "Version of the revision, for If-Match"), ("Location" = String, description = "URL of the revision"))))
+)]
+pub async fn open_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewRevision>) -> ApiResult<HttpResponse> {
+    let agency_id = id.into_inner();
+    let body = body.0;
+    let comment = crate::domain::text::optional("comment", body.comment.as_deref(), 4000).map_err(|e| ApiError::validation(vec![e]))?;
+    let revision = db
+        .transaction(move |c| {
+            agency_db::get(c, agency_id)?;
+            user.require_role_in(Role::Approver, agency_id)?;
+            let r = wf_db::open(c, &user, agency_id, body.reason, comment)?;
+            wf_db::load(c, r)
+        })
+        .await?;
+    let mut resp = revision_response(actix_web::http::StatusCode::CREATED, &revision);
+    resp.headers_mut().insert(
+        actix_web::http::header::LOCATION,
+        actix_web::http::header::HeaderValue::from_str(&format!("/api/v1/revisions/{}", revision.id)).expect("ascii"),
+    );
+    Ok(resp)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RevisionList {
+    pub items: Vec<Revision>,
+    pub total: i64,
+}
+
+/// List an agency's revisions
+///
+/// Newest first.
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/revisions", tag = "workflow", operation_id = "listRevisions",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    responses((status = 200, description = "The agency's revisions", body = RevisionList))
+)]
+pub async fn list_revisions(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<RevisionList>> {
+    let agency_id = id.into_inner();
+    user.require_member(agency_id)?;
+    let items = db
+        .run(move |c| {
+            agency_db::get(c, agency_id)?;
+            wf_db::list(c, agency_id)
+        })
+        .await?;
+    Ok(web::Json(RevisionList { total: items.len() as i64, items }))
+}
+
+async fn member_revision(db: &Db, user: User, id: Uuid) -> ApiResult<Revision> {
+    db.run(move |c| {
+        let r = wf_db::get(c, id)?;
+        user.require_member(r.agency_id)?;
+        Ok(r)
+    })
+    .await
+}
+
+/// Get a revision
+///
+/// With its parts (each with an `etag` for If-Match), approvals and remarks.
+#[utoipa::path(
+    get, path = "/api/v1/revisions/{id}", tag = "workflow", operation_id = "getRevision",
+    params(("id" = Uuid, Path, description = "Revision id")),
+    responses((status = 200, description = "The revision", body = Revision,
+        headers(("ETag" = String, description = "Version of the revision, for If-Match"))))
+)]
+pub async fn get_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let r = member_revision(&db, user, id.into_inner()).await?;
+    Ok(revision_response(actix_web::http::StatusCode::OK, &r))
+}
+
+async fn part_action(db: &Db, user: User, path: (Uuid, String), action: PartAction, if_match: IfMatch, remarks: Vec<RemarkInput>) -> ApiResult<HttpResponse> {
+    let (revision_id, raw_unit) = path;
+    let unit = parse_part_key(&raw_unit)?;
+    let revision = db
+        .transaction(move |c| {
+            let r = wf_db::row(c, revision_id, false)?;
+            match action {
+                PartAction::Submit => user.require_editor(r.agency_id, unit)?,
+                _ => user.require_role_in(Role::Approver, r.agency_id)?,
+            }
+            wf_db::transition_part(c, &user, revision_id, unit, action, &if_match, remarks)
+        })
+        .await?;
+    Ok(revision_response(actix_web::http::StatusCode::OK, &revision))
+}
+
+/// Submit a unit's part
+///
+/// By a submitter of the agency (a submitter with a unit: only that unit's part). From `draft`
+/// or `returned` to `submitted`; the unit's processes and touchpoints become read-only. The
+/// check is due within the agency's `review_days` working days.
+#[utoipa::path(
+    post, path = "/api/v1/revisions/{id}/parts/{unit_id}/submit", tag = "workflow", operation_id = "submitPart",
+    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency"),
+        ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
+    responses((status = 200, description = "The revision after the transition", body = Revision))
+)]
+pub async fn submit_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>, if_match: IfMatch) -> ApiResult<HttpResponse> {
+    part_action(&db, user, path.into_inner(), PartAction::Submit, if_match, Vec::new()).await
+}
+
+/// Return a part with remarks
+///
+/// By an approver. From `submitted` to `returned`; the remarks stay in the history, each
+/// optionally pointing at a process or touchpoint. The unit fixes within `fix_days`.
+#[utoipa::path(
+    post, path = "/api/v1/revisions/{id}/parts/{unit_id}/return", tag = "workflow", operation_id = "returnPart",
+    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency"),
+        ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
+    request_body = ReturnBody,
+    responses((status = 200, description = "The revision after the transition", body = Revision))
+)]
+pub async fn return_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>, if_match: IfMatch, body: ApiJson<ReturnBody>) -> ApiResult<HttpResponse> {
+    let remarks = match body.0.remarks {
+        Remarks::Text(t) => vec![RemarkInput { text: t, process_id: None, touchpoint_id: None }],
+        Remarks::List(l) => l,
+    };
+    if remarks.is_empty() || remarks.iter().all(|r| r.text.trim().is_empty()) {
+        return Err(ApiError::validation(vec![FieldError::new("remarks", "required", "a part is returned with at least one remark")]));
+    }
+    part_action(&db, user, path.into_inner(), PartAction::Return, if_match, remarks).await
+}
+
+/// Accept a part
+///
+/// By an approver. From `submitted` to `accepted`. When every part is accepted the
+/// consolidation deadline (`consolidate_days`) starts.
+#[utoipa::path(
+    post, path = "/api/v1/revisions/{id}/parts/{unit_id}/accept", tag = "workflow", operation_id = "acceptPart",
+    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency"),
+        ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
+    responses((status = 200, description = "The revision after the transition", body = Revision))
+)]
+pub async fn accept_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>, if_match: IfMatch) -> ApiResult<HttpResponse> {
+    part_action(&db, user, path.into_inner(), PartAction::Accept, if_match, Vec::new()).await
+}
+
+/// Approve a revision (one agreement of the chain)
+///
+/// By an approver, once every part is accepted. With an approval chain configured for the
+/// agency (R9) each call records the next agreement, by a different official each time; the
+/// last one makes the revision `approved`. Without a chain one approval suffices.
+#[utoipa::path(
+    post, path = "/api/v1/revisions/{id}/approve", tag = "workflow", operation_id = "approveRevision",
+    params(("id" = Uuid, Path, description = "Revision id"),
+        ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
+    responses((status = 200, description = "The revision after the agreement", body = Revision))
+)]
+pub async fn approve_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let revision = db
+        .transaction(move |c| {
+            let r = wf_db::row(c, id, false)?;
+            user.require_role_in(Role::Approver, r.agency_id)?;
+            wf_db::approve(c, &user, id, &if_match)
+        })
+        .await?;
+    Ok(revision_response(actix_web::http::StatusCode::OK, &revision))
+}
+
+/// Publish an approved revision
+///
+/// By a publisher. Freezes the working copy as the next immutable, numbered version (the 6
+/// columns and every structured field, with the SHA-256 of its canonical JSON); the previous
+/// version stays readable as an archived one. Publication is due within `publish_days`
+/// working days of approval (R11).
+#[utoipa::path(
+    post, path = "/api/v1/revisions/{id}/publish", tag = "workflow", operation_id = "publishRevision",
+    params(("id" = Uuid, Path, description = "Revision id"),
+        ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
+    responses((status = 200, description = "The new version number", body = Published))
+)]
+pub async fn publish_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (revision, version, sha256) = db
+        .transaction(move |c| {
+            let r = wf_db::row(c, id, false)?;
+            user.require_role_in(Role::Publisher, r.agency_id)?;
+            wf_db::publish(c, &user, id, &if_match)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), revision.updated_at).json(Published { version, sha256, revision }))
+}
+
+/// The history of a revision
+///
+/// Every transition, remark and edit of the working copy made under it: who, when, what,
+/// with the values before and after. Append-only.
+#[utoipa::path(
+    get, path = "/api/v1/revisions/{id}/history", tag = "workflow", operation_id = "getRevisionHistory",
+    params(("id" = Uuid, Path, description = "Revision id")),
+    responses((status = 200, description = "The history, oldest first", body = History))
+)]
+pub async fn revision_history(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<History>> {
+    let id = id.into_inner();
+    let items = db
+        .run(move |c| {
+            let r = wf_db::row(c, id, false)?;
+            user.require_member(r.agency_id)?;
+            wf_db::history(c, id)
+        })
+        .await?;
+    Ok(web::Json(History { total: items.len() as i64, items }))
+}
+
+/// A published version, without its content.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VersionSummary {
+    pub number: i32,
+    /// `current` for the newest version, `archived` for the earlier ones.
+    #[schema(example = "current")]
+    pub status: String,
+    /// SHA-256 of the canonical JSON of `content` (object keys sorted, no whitespace).
+    pub sha256: String,
+    pub revision_id: Uuid,
+    pub approved_at: DateTime<Utc>,
+    pub published_at: DateTime<Utc>,
+    pub published_by_name: String,
+    pub rows: i64,
+}
+
+/// A published version with its content.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Version {
+    #[serde(flatten)]
+    pub summary: VersionSummary,
+    pub content: RegisterContent,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VersionList {
+    pub items: Vec<VersionSummary>,
+    pub total: i64,
+}
+
+fn summary(v: &wf_db::VersionRow, latest: i32) -> VersionSummary {
+    VersionSummary {
+        number: v.number,
+        status: if v.number == latest { "current" } else { "archived" }.to_owned(),
+        sha256: v.sha256.clone(),
+        revision_id: v.revision_id,
+        approved_at: v.approved_at,
+        published_at: v.created_at,
+        published_by_name: v.published_by_name.clone(),
+        rows: v.content.get("rows").and_then(|r| r.as_array()).map(|a| a.len() as i64).unwrap_or(0),
+    }
+}
+
+/// List an agency's published versions
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/versions", tag = "workflow", operation_id = "listVersions",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    responses((status = 200, description = "Versions, newest first", body = VersionList))
+)]
+pub async fn list_versions(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<VersionList>> {
+    let agency_id = id.into_inner();
+    user.require_member(agency_id)?;
+    let rows = db
+        .run(move |c| {
+            agency_db::get(c, agency_id)?;
+            wf_db::versions(c, agency_id)
+        })
+        .await?;
+    let latest = rows.first().map(|v| v.number).unwrap_or(0);
+    let items: Vec<VersionSummary> = rows.iter().map(|v| summary(v, latest)).collect();
+    Ok(web::Json(VersionList { total: items.len() as i64, items }))
+}
+
+/// Get a published version
+///
+/// Immutable: the same number always answers the same content and SHA-256.
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/versions/{number}", tag = "workflow", operation_id = "getVersion",
+    params(("id" = Uuid, Path, description = "Agency id"), ("number" = i32, Path, description = "Version number")),
+    responses((status = 200, description = "The version", body = Version,
+        headers(("X-Content-SHA256" = String, description = "SHA-256 of the canonical JSON of `content`"))))
+)]
+pub async fn get_version(db: web::Data<Db>, user: User, path: web::Path<(Uuid, i32)>) -> ApiResult<HttpResponse> {
+    let (agency_id, number) = path.into_inner();
+    user.require_member(agency_id)?;
+    let (row, latest) = db
+        .run(move |c| {
+            let v = wf_db::version(c, agency_id, number)?;
+            let latest = wf_db::latest_version_number(c, agency_id)?.unwrap_or(number);
+            Ok((v, latest))
+        })
+        .await?;
+    let version = Version { summary: summary(&row, latest), content: row.content()? };
+    Ok(HttpResponse::Ok().insert_header(("X-Content-SHA256", row.sha256.clone())).json(version))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DiffQuery {
+    /// The earlier version number.
+    pub from: i32,
+    /// The later version number.
+    pub to: i32,
+}
+
+/// Diff two published versions
+///
+/// Touchpoints added, removed, and changed field by field.
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/versions/diff", tag = "workflow", operation_id = "diffVersions",
+    params(("id" = Uuid, Path, description = "Agency id"), DiffQuery),
+    responses((status = 200, description = "The changes", body = VersionDiff))
+)]
+pub async fn diff_versions(db: web::Data<Db>, user: User, id: web::Path<Uuid>, q: web::Query<DiffQuery>) -> ApiResult<web::Json<VersionDiff>> {
+    let agency_id = id.into_inner();
+    user.require_member(agency_id)?;
+    let DiffQuery { from, to } = q.into_inner();
+    let (a, b) = db.run(move |c| Ok((wf_db::version(c, agency_id, from)?, wf_db::version(c, agency_id, to)?))).await?;
+    Ok(web::Json(snapshot::diff(from, &a.content()?, to, &b.content()?)))
+}
+
+/// An agency's workflow settings
+///
+/// Review periods, publication period, yearly revision date, quarterly analysis and the
+/// approval chain; defaults where the agency set none.
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/workflow-settings", tag = "workflow", operation_id = "getWorkflowSettings",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    responses((status = 200, description = "The settings in force", body = WorkflowSettings))
+)]
+pub async fn get_settings(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<WorkflowSettings>> {
+    let agency_id = id.into_inner();
+    user.require_member(agency_id)?;
+    Ok(web::Json(
+        db.run(move |c| {
+            agency_db::get(c, agency_id)?;
+            settings::get(c, agency_id)
+        })
+        .await?,
+    ))
+}
+
+/// Set an agency's workflow settings
+///
+/// Admin only. A change of the approval chain applies to revisions opened afterwards.
+#[utoipa::path(
+    put, path = "/api/v1/agencies/{id}/workflow-settings", tag = "workflow", operation_id = "putWorkflowSettings",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    request_body = WorkflowSettings,
+    responses((status = 200, description = "The settings in force", body = WorkflowSettings))
+)]
+pub async fn put_settings(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<WorkflowSettings>) -> ApiResult<web::Json<WorkflowSettings>> {
+    let agency_id = id.into_inner();
+    user.require_admin()?;
+    let value = body.0.validate()?;
+    Ok(web::Json(
+        db.transaction(move |c| {
+            agency_db::get(c, agency_id)?;
+            settings::put(c, agency_id, &value)?;
+            settings::get(c, agency_id)
+        })
+        .await?,
+    ))
+}

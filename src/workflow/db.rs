@@ -1,0 +1,464 @@
+//! Revisions, parts, remarks, approvals and versions in the database. Every function runs in
+//! the caller's transaction and locks the revision row it changes, so concurrent transitions
+//! of one revision are serialised and the loser sees the winner's state.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::audit::{self, Entry};
+use super::model::{ApprovalStep, HistoryEntry, Part, Remark, RemarkInput, Revision, RevisionReason};
+use super::snapshot::{self, RegisterContent};
+use super::state::{self, PartAction, PartStatus, RevisionStatus};
+use crate::auth::User;
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::http::etag::etag;
+use crate::schema::{audit_log, processes, register_versions, revision_approvals, revision_parts, revision_remarks, revisions, units};
+use crate::workflow::settings;
+
+pub const AGENCY_PART: &str = "agency";
+
+pub fn part_key(unit: Option<Uuid>) -> String {
+    unit.map(|u| u.to_string()).unwrap_or_else(|| AGENCY_PART.to_owned())
+}
+
+/// Parses a part address: a unit id or `agency`.
+pub fn parse_part_key(raw: &str) -> ApiResult<Option<Uuid>> {
+    if raw == AGENCY_PART {
+        return Ok(None);
+    }
+    Uuid::parse_str(raw)
+        .map(Some)
+        .map_err(|_| ApiError::client(ErrorCode::InvalidParameter, format!("{raw:?} is neither a unit id nor `agency`")))
+}
+
+#[derive(Queryable, Selectable, Clone)]
+#[diesel(table_name = revisions)]
+pub struct RevisionRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub number: i32,
+    pub reason: String,
+    pub comment: Option<String>,
+    pub status: String,
+    pub approval_chain: serde_json::Value,
+    pub opened_by: String,
+    pub opened_by_name: String,
+    pub all_accepted_at: Option<DateTime<Utc>>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub version_number: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl RevisionRow {
+    pub fn status(&self) -> RevisionStatus {
+        RevisionStatus::from_db(&self.status)
+    }
+    fn chain(&self) -> Vec<String> {
+        serde_json::from_value(self.approval_chain.clone()).unwrap_or_default()
+    }
+}
+
+#[derive(Queryable, Selectable, Clone)]
+#[diesel(table_name = revision_parts)]
+pub struct PartRow {
+    pub revision_id: Uuid,
+    pub part_key: String,
+    pub unit_id: Option<Uuid>,
+    pub status: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PartRow {
+    pub fn status(&self) -> PartStatus {
+        PartStatus::from_db(&self.status)
+    }
+}
+
+fn illegal(e: state::Illegal) -> ApiError {
+    ApiError::client(ErrorCode::InvalidTransition, e.message)
+}
+
+pub fn row(conn: &mut PgConnection, id: Uuid, lock: bool) -> ApiResult<RevisionRow> {
+    let q = revisions::table.find(id).select(RevisionRow::as_select());
+    let r = if lock { q.for_update().first(conn).optional()? } else { q.first(conn).optional()? };
+    r.ok_or_else(|| ApiError::not_found("revision", id))
+}
+
+/// The agency's revision in progress (not yet published), locked when asked.
+pub fn active(conn: &mut PgConnection, agency_id: Uuid, lock: bool) -> ApiResult<Option<RevisionRow>> {
+    let q = revisions::table
+        .filter(revisions::agency_id.eq(agency_id))
+        .filter(revisions::status.ne(RevisionStatus::Published.as_str()))
+        .select(RevisionRow::as_select());
+    Ok(if lock { q.for_update().first(conn).optional()? } else { q.first(conn).optional()? })
+}
+
+pub fn parts(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<PartRow>> {
+    Ok(revision_parts::table
+        .filter(revision_parts::revision_id.eq(revision_id))
+        .order(revision_parts::created_at.asc())
+        .then_order_by(revision_parts::part_key.asc())
+        .select(PartRow::as_select())
+        .load(conn)?)
+}
+
+fn part_row(conn: &mut PgConnection, revision_id: Uuid, key: &str, lock: bool) -> ApiResult<Option<PartRow>> {
+    let q = revision_parts::table.find((revision_id, key)).select(PartRow::as_select());
+    Ok(if lock { q.for_update().first(conn).optional()? } else { q.first(conn).optional()? })
+}
+
+/// Adds the part of `unit` when the revision has none yet (a unit that gained its first process).
+fn ensure_part(conn: &mut PgConnection, revision_id: Uuid, unit: Option<Uuid>) -> ApiResult<PartRow> {
+    let key = part_key(unit);
+    diesel::insert_into(revision_parts::table)
+        .values((revision_parts::revision_id.eq(revision_id), revision_parts::part_key.eq(&key), revision_parts::unit_id.eq(unit)))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    part_row(conn, revision_id, &key, true)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("part {key} vanished")))
+}
+
+/// Loads a revision with its parts, approvals and remarks: five queries.
+pub fn load(conn: &mut PgConnection, r: RevisionRow) -> ApiResult<Revision> {
+    let part_rows = parts(conn, r.id)?;
+    let unit_ids: Vec<Uuid> = part_rows.iter().filter_map(|p| p.unit_id).collect();
+    let names: HashMap<Uuid, String> = units::table.filter(units::id.eq_any(&unit_ids)).select((units::id, units::name)).load::<(Uuid, String)>(conn)?.into_iter().collect();
+    let approvals: Vec<(i32, String, String, String, DateTime<Utc>)> = revision_approvals::table
+        .filter(revision_approvals::revision_id.eq(r.id))
+        .order(revision_approvals::step)
+        .select((revision_approvals::step, revision_approvals::step_name, revision_approvals::approved_by, revision_approvals::approved_by_name, revision_approvals::created_at))
+        .load(conn)?;
+    let remarks: Vec<(Uuid, String, Option<Uuid>, Option<Uuid>, String, String, String, DateTime<Utc>)> = revision_remarks::table
+        .filter(revision_remarks::revision_id.eq(r.id))
+        .order((revision_remarks::created_at, revision_remarks::id))
+        .select((
+            revision_remarks::id,
+            revision_remarks::part_key,
+            revision_remarks::process_id,
+            revision_remarks::touchpoint_id,
+            revision_remarks::text,
+            revision_remarks::author,
+            revision_remarks::author_name,
+            revision_remarks::created_at,
+        ))
+        .load(conn)?;
+    let chain = r.chain();
+    let steps = if chain.is_empty() { vec!["Утверждение".to_owned()] } else { chain };
+    let approvals = steps
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let done = approvals.iter().find(|a| a.0 == i as i32);
+            ApprovalStep {
+                step: i as i32,
+                name: name.clone(),
+                approved_by: done.map(|a| a.2.clone()),
+                approved_by_name: done.map(|a| a.3.clone()),
+                approved_at: done.map(|a| a.4),
+            }
+        })
+        .collect();
+    Ok(Revision {
+        id: r.id,
+        agency_id: r.agency_id,
+        number: r.number,
+        reason: RevisionReason::from_db(&r.reason),
+        comment: r.comment.clone(),
+        status: r.status(),
+        parts: part_rows
+            .into_iter()
+            .map(|p| Part {
+                unit_name: p.unit_id.and_then(|u| names.get(&u).cloned()),
+                status: p.status(),
+                unit_id: p.part_key,
+                submitted_at: p.submitted_at,
+                returned_at: p.returned_at,
+                accepted_at: p.accepted_at,
+                etag: etag(p.updated_at),
+                updated_at: p.updated_at,
+            })
+            .collect(),
+        approvals,
+        remarks: remarks
+            .into_iter()
+            .map(|(id, key, process_id, touchpoint_id, text, author, author_name, created_at)| Remark {
+                id,
+                unit_id: key,
+                process_id,
+                touchpoint_id,
+                text,
+                author,
+                author_name,
+                created_at,
+            })
+            .collect(),
+        opened_by: r.opened_by,
+        opened_by_name: r.opened_by_name,
+        all_accepted_at: r.all_accepted_at,
+        approved_at: r.approved_at,
+        published_at: r.published_at,
+        version: r.version_number,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+pub fn get(conn: &mut PgConnection, id: Uuid) -> ApiResult<Revision> {
+    let r = row(conn, id, false)?;
+    load(conn, r)
+}
+
+pub fn list(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<Revision>> {
+    let rows: Vec<RevisionRow> =
+        revisions::table.filter(revisions::agency_id.eq(agency_id)).order(revisions::number.desc()).select(RevisionRow::as_select()).load(conn)?;
+    rows.into_iter().map(|r| load(conn, r)).collect()
+}
+
+/// Opens a revision: one part per unit that owns processes, plus the agency's own part.
+pub fn open(conn: &mut PgConnection, user: &User, agency_id: Uuid, reason: RevisionReason, comment: Option<String>) -> ApiResult<RevisionRow> {
+    crate::agencies::db::lock(conn, agency_id)?;
+    if let Some(existing) = active(conn, agency_id, false)? {
+        return Err(ApiError::client(
+            ErrorCode::RevisionInProgress,
+            format!("revision {} of this agency is {}; finish it before opening another", existing.number, existing.status),
+        )
+        .with_existing(existing.id));
+    }
+    if reason == RevisionReason::Other && comment.is_none() {
+        return Err(ApiError::validation(vec![FieldError::new("comment", "required", "say what the revision is for when the reason is `other`")]));
+    }
+    let number: Option<i32> = revisions::table.filter(revisions::agency_id.eq(agency_id)).select(diesel::dsl::max(revisions::number)).first(conn)?;
+    let chain = settings::get(conn, agency_id)?.approval_chain;
+    let r: RevisionRow = diesel::insert_into(revisions::table)
+        .values((
+            revisions::agency_id.eq(agency_id),
+            revisions::number.eq(number.unwrap_or(0) + 1),
+            revisions::reason.eq(reason.as_str()),
+            revisions::comment.eq(comment),
+            revisions::approval_chain.eq(serde_json::to_value(&chain).unwrap_or_default()),
+            revisions::opened_by.eq(&user.sub),
+            revisions::opened_by_name.eq(user.display()),
+        ))
+        .returning(RevisionRow::as_returning())
+        .get_result(conn)?;
+    let mut owners: Vec<Option<Uuid>> = processes::table.filter(processes::agency_id.eq(agency_id)).select(processes::unit_id).distinct().load(conn)?;
+    if !owners.contains(&None) {
+        owners.push(None);
+    }
+    owners.sort();
+    for unit in owners {
+        ensure_part(conn, r.id, unit)?;
+    }
+    audit::record(conn, user, Entry { agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "open", before: None, after: Some(serde_json::json!({"number": r.number, "reason": r.reason, "comment": r.comment})) })?;
+    Ok(r)
+}
+
+/// Called before every edit of the working copy: finds (or opens) the revision in progress,
+/// makes sure the edited units' parts exist and are editable, and reopens a returned part as
+/// a draft. Returns the revision id for the audit log.
+pub fn begin_edit(conn: &mut PgConnection, user: &User, agency_id: Uuid, units: &[Option<Uuid>]) -> ApiResult<Uuid> {
+    let r = match active(conn, agency_id, true)? {
+        Some(r) => r,
+        None => open(conn, user, agency_id, RevisionReason::Other, Some("Открыта автоматически при первом изменении".to_owned()))?,
+    };
+    for unit in units {
+        let part = ensure_part(conn, r.id, *unit)?;
+        let next = state::part_transition(r.status(), part.status(), PartAction::Edit).map_err(|e| {
+            ApiError::client(ErrorCode::Locked, format!("the working copy of part {} is read-only: {}", part.part_key, e.message))
+        })?;
+        if next != part.status() {
+            set_part_status(conn, &part, next)?;
+            audit::record(conn, user, Entry { agency_id, revision_id: Some(r.id), entity: "part", entity_id: part.part_key.clone(), action: "reopen", before: Some(serde_json::json!({"status": part.status})), after: Some(serde_json::json!({"status": next.as_str()})) })?;
+        }
+    }
+    Ok(r.id)
+}
+
+fn set_part_status(conn: &mut PgConnection, part: &PartRow, next: PartStatus) -> ApiResult<PartRow> {
+    let now = diesel::dsl::now;
+    let target = revision_parts::table.find((part.revision_id, part.part_key.clone()));
+    let q = diesel::update(target);
+    let updated = match next {
+        PartStatus::Submitted => q.set((revision_parts::status.eq(next.as_str()), revision_parts::submitted_at.eq(now))).returning(PartRow::as_returning()).get_result(conn)?,
+        PartStatus::Returned => q.set((revision_parts::status.eq(next.as_str()), revision_parts::returned_at.eq(now))).returning(PartRow::as_returning()).get_result(conn)?,
+        PartStatus::Accepted => q.set((revision_parts::status.eq(next.as_str()), revision_parts::accepted_at.eq(now))).returning(PartRow::as_returning()).get_result(conn)?,
+        PartStatus::Draft => q.set(revision_parts::status.eq(next.as_str())).returning(PartRow::as_returning()).get_result(conn)?,
+    };
+    Ok(updated)
+}
+
+/// Submits, returns or accepts one part. The revision row is read (not locked) and the part
+/// row locked, so different units' parts move in parallel while one part moves once.
+pub fn transition_part(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    unit: Option<Uuid>,
+    action: PartAction,
+    if_match: &crate::http::etag::IfMatch,
+    remarks: Vec<RemarkInput>,
+) -> ApiResult<Revision> {
+    let r = row(conn, revision_id, false)?;
+    let key = part_key(unit);
+    let part = part_row(conn, revision_id, &key, true)?.ok_or_else(|| ApiError::not_found("part", format!("{key} of revision {revision_id}")))?;
+    if_match.check(part.updated_at)?;
+    let next = state::part_transition(r.status(), part.status(), action).map_err(illegal)?;
+    let updated = set_part_status(conn, &part, next)?;
+    let action_name = match action {
+        PartAction::Submit => "submit",
+        PartAction::Return => "return",
+        PartAction::Accept => "accept",
+        PartAction::Edit => "edit",
+    };
+    audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "part", entity_id: key.clone(), action: action_name, before: Some(serde_json::json!({"status": part.status})), after: Some(serde_json::json!({"status": updated.status})) })?;
+    for remark in remarks {
+        let text = crate::domain::text::required("remarks", &remark.text, 4000).map_err(|e| ApiError::validation(vec![e]))?;
+        let id: Uuid = diesel::insert_into(revision_remarks::table)
+            .values((
+                revision_remarks::revision_id.eq(r.id),
+                revision_remarks::part_key.eq(&key),
+                revision_remarks::process_id.eq(remark.process_id),
+                revision_remarks::touchpoint_id.eq(remark.touchpoint_id),
+                revision_remarks::text.eq(&text),
+                revision_remarks::author.eq(&user.sub),
+                revision_remarks::author_name.eq(user.display()),
+            ))
+            .returning(revision_remarks::id)
+            .get_result(conn)?;
+        audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "remark", entity_id: id.to_string(), action: "create", before: None, after: Some(serde_json::json!({"part": key, "text": text, "process_id": remark.process_id, "touchpoint_id": remark.touchpoint_id})) })?;
+    }
+    if next == PartStatus::Accepted {
+        // the last acceptance starts the consolidation deadline (R10: 2 working days)
+        let statuses: Vec<String> = revision_parts::table.filter(revision_parts::revision_id.eq(r.id)).select(revision_parts::status).load(conn)?;
+        if statuses.iter().all(|s| s == PartStatus::Accepted.as_str()) {
+            diesel::update(revisions::table.find(r.id)).set(revisions::all_accepted_at.eq(diesel::dsl::now)).execute(conn)?;
+        }
+    }
+    get(conn, revision_id)
+}
+
+/// One agreement of the chain; the last one approves the revision. One person agrees once.
+pub fn approve(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match: &crate::http::etag::IfMatch) -> ApiResult<Revision> {
+    let r = row(conn, revision_id, true)?;
+    if_match.check(r.updated_at)?;
+    let statuses: Vec<PartStatus> = parts(conn, r.id)?.iter().map(PartRow::status).collect();
+    let done: Vec<(i32, String)> = revision_approvals::table.filter(revision_approvals::revision_id.eq(r.id)).select((revision_approvals::step, revision_approvals::approved_by)).load(conn)?;
+    let chain = r.chain();
+    let next = state::approve(r.status(), &statuses, done.len(), chain.len()).map_err(illegal)?;
+    if done.iter().any(|(_, by)| *by == user.sub) {
+        return Err(ApiError::client(ErrorCode::InvalidTransition, "you have already agreed this revision; the next step needs another official (R9)"));
+    }
+    let step = done.len() as i32;
+    let step_name = chain.get(done.len()).cloned().unwrap_or_else(|| "Утверждение".to_owned());
+    diesel::insert_into(revision_approvals::table)
+        .values((
+            revision_approvals::revision_id.eq(r.id),
+            revision_approvals::step.eq(step),
+            revision_approvals::step_name.eq(&step_name),
+            revision_approvals::approved_by.eq(&user.sub),
+            revision_approvals::approved_by_name.eq(user.display()),
+        ))
+        .execute(conn)?;
+    let q = diesel::update(revisions::table.find(r.id));
+    if next == RevisionStatus::Approved {
+        q.set((revisions::status.eq(next.as_str()), revisions::approved_at.eq(diesel::dsl::now))).execute(conn)?;
+    } else {
+        q.set(revisions::status.eq(next.as_str())).execute(conn)?;
+    }
+    audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "approve", before: Some(serde_json::json!({"status": r.status})), after: Some(serde_json::json!({"status": next.as_str(), "step": step, "step_name": step_name})) })?;
+    get(conn, revision_id)
+}
+
+/// Freezes the working copy as the next numbered version; the previous one stays readable as
+/// an archived version.
+pub fn publish(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match: &crate::http::etag::IfMatch) -> ApiResult<(Revision, i32, String)> {
+    let r = row(conn, revision_id, true)?;
+    if_match.check(r.updated_at)?;
+    let next = state::publish(r.status()).map_err(illegal)?;
+    let content = snapshot::build(conn, r.agency_id)?;
+    let value = serde_json::to_value(&content).map_err(|e| ApiError::Internal(e.into()))?;
+    let sha = snapshot::sha256_hex(&value);
+    let last: Option<i32> = register_versions::table.filter(register_versions::agency_id.eq(r.agency_id)).select(diesel::dsl::max(register_versions::number)).first(conn)?;
+    let number = last.unwrap_or(0) + 1;
+    diesel::insert_into(register_versions::table)
+        .values((
+            register_versions::agency_id.eq(r.agency_id),
+            register_versions::number.eq(number),
+            register_versions::revision_id.eq(r.id),
+            register_versions::content.eq(&value),
+            register_versions::sha256.eq(&sha),
+            register_versions::approved_at.eq(r.approved_at.unwrap_or_else(Utc::now)),
+            register_versions::published_by.eq(&user.sub),
+            register_versions::published_by_name.eq(user.display()),
+        ))
+        .execute(conn)?;
+    diesel::update(revisions::table.find(r.id))
+        .set((revisions::status.eq(next.as_str()), revisions::published_at.eq(diesel::dsl::now), revisions::version_number.eq(number)))
+        .execute(conn)?;
+    audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "publish", before: Some(serde_json::json!({"status": r.status})), after: Some(serde_json::json!({"status": next.as_str(), "version": number, "sha256": sha})) })?;
+    Ok((get(conn, revision_id)?, number, sha))
+}
+
+pub fn history(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<HistoryEntry>> {
+    row(conn, revision_id, false)?;
+    let rows: Vec<(i64, DateTime<Utc>, String, String, String, String, String, Option<serde_json::Value>, Option<serde_json::Value>)> = audit_log::table
+        .filter(audit_log::revision_id.eq(revision_id))
+        .order(audit_log::id.asc())
+        .select((audit_log::id, audit_log::created_at, audit_log::actor, audit_log::actor_name, audit_log::entity, audit_log::entity_id, audit_log::action, audit_log::before, audit_log::after))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, actor, actor_name, entity, entity_id, action, before, after)| HistoryEntry { id, at, actor, actor_name, entity, entity_id, action, before, after })
+        .collect())
+}
+
+// ---- versions ----
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = register_versions)]
+pub struct VersionRow {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub number: i32,
+    pub revision_id: Uuid,
+    pub content: serde_json::Value,
+    pub sha256: String,
+    pub approved_at: DateTime<Utc>,
+    pub published_by: String,
+    pub published_by_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl VersionRow {
+    pub fn content(&self) -> ApiResult<RegisterContent> {
+        serde_json::from_value(self.content.clone()).map_err(|e| ApiError::Internal(anyhow::anyhow!("version {} content: {e}", self.id)))
+    }
+}
+
+pub fn versions(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<VersionRow>> {
+    Ok(register_versions::table.filter(register_versions::agency_id.eq(agency_id)).order(register_versions::number.desc()).select(VersionRow::as_select()).load(conn)?)
+}
+
+pub fn version(conn: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResult<VersionRow> {
+    register_versions::table
+        .filter(register_versions::agency_id.eq(agency_id))
+        .filter(register_versions::number.eq(number))
+        .select(VersionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("version", format!("{number} of agency {agency_id}")))
+}
+
+pub fn latest_version_number(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Option<i32>> {
+    Ok(register_versions::table.filter(register_versions::agency_id.eq(agency_id)).select(diesel::dsl::max(register_versions::number)).first(conn)?)
+}

@@ -1,0 +1,11 @@
+//! The revision workflow (R8–R12): a revision of an agency's register is split into parts per
+//! unit, submitted, checked, returned with remarks or accepted, approved through the agency's
+//! chain of agreements and published as an immutable, numbered version with its history.
+
+pub mod api;
+pub mod audit;
+pub mod db;
+pub mod model;
+pub mod settings;
+pub mod snapshot;
+pub mod state;

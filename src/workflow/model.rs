@@ -1,0 +1,176 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::state::{PartStatus, RevisionStatus};
+
+/// Why a revision is opened (R12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevisionReason {
+    /// The scheduled yearly revision (by 1 Feb, 1 Mar, or the 31 Dec monitoring).
+    YearlyRevision,
+    /// The quarterly analysis (004 §20).
+    QuarterlyAnalysis,
+    /// A regulation changed.
+    RegulationChange,
+    /// A process was added to or removed from the registry.
+    ProcessAddedRemoved,
+    TouchpointChanged,
+    NeedsChanged,
+    ChannelChanged,
+    /// Anything else; `comment` says what.
+    Other,
+}
+
+impl RevisionReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::YearlyRevision => "yearly_revision",
+            Self::QuarterlyAnalysis => "quarterly_analysis",
+            Self::RegulationChange => "regulation_change",
+            Self::ProcessAddedRemoved => "process_added_removed",
+            Self::TouchpointChanged => "touchpoint_changed",
+            Self::NeedsChanged => "needs_changed",
+            Self::ChannelChanged => "channel_changed",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Self {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).unwrap_or_else(|_| panic!("unexpected reason in database: {s}"))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "yearly_revision", "comment": "Ежегодная актуализация до 1 февраля"}))]
+pub struct NewRevision {
+    pub reason: RevisionReason,
+    /// Required when the reason is `other`.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A unit's part of a revision.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Part {
+    /// The unit's id, or `agency` for the processes that belong to the agency as a whole.
+    #[schema(example = "agency")]
+    pub unit_id: String,
+    pub unit_name: Option<String>,
+    pub status: PartStatus,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// Send it as `If-Match` with a transition of this part to refuse a stale one (412).
+    pub etag: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One agreement of the approval chain (R9).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApprovalStep {
+    pub step: i32,
+    pub name: String,
+    pub approved_by: Option<String>,
+    pub approved_by_name: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+}
+
+/// A remark on a part, optionally pointing at one process or touchpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Remark {
+    pub id: Uuid,
+    pub unit_id: String,
+    pub process_id: Option<Uuid>,
+    pub touchpoint_id: Option<Uuid>,
+    pub text: String,
+    pub author: String,
+    pub author_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A revision of an agency's register.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Revision {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    /// Running number of the agency's revisions.
+    pub number: i32,
+    pub reason: RevisionReason,
+    pub comment: Option<String>,
+    pub status: RevisionStatus,
+    pub parts: Vec<Part>,
+    pub approvals: Vec<ApprovalStep>,
+    pub remarks: Vec<Remark>,
+    pub opened_by: String,
+    pub opened_by_name: String,
+    pub all_accepted_at: Option<DateTime<Utc>>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// The version number it was published as.
+    pub version: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One remark of a return.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemarkInput {
+    pub text: String,
+    #[serde(default)]
+    pub process_id: Option<Uuid>,
+    #[serde(default)]
+    pub touchpoint_id: Option<Uuid>,
+}
+
+/// Remarks: one text, or a list pointing at processes and touchpoints.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Remarks {
+    Text(String),
+    List(Vec<RemarkInput>),
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"remarks": [{"text": "Не указаны потребности клиента для точки «Телефон»", "touchpoint_id": "7b0e3a52-6f0d-4a38-9a53-1d1c2d7c9e11"}]}))]
+pub struct ReturnBody {
+    pub remarks: Remarks,
+}
+
+/// One line of the history: who did what, when, with the values before and after.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_name: String,
+    /// `revision`, `part`, `remark`, `process` or `touchpoint`.
+    pub entity: String,
+    pub entity_id: String,
+    /// e.g. `open`, `submit`, `return`, `accept`, `approve`, `publish`, `create`, `update`, `delete`.
+    pub action: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct History {
+    pub items: Vec<HistoryEntry>,
+    pub total: i64,
+}
+
+/// The answer to a publication.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Published {
+    /// The new version number.
+    pub version: i32,
+    pub sha256: String,
+    pub revision: Revision,
+}

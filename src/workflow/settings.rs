@@ -1,0 +1,139 @@
+//! Each agency's own rules of the procedure: review periods (R10), the publication period
+//! (R11: 10 working days in 002, 5 in 003), the yearly revision date and quarterly analysis
+//! (R12), and the approval chain (R9).
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::schema::agency_workflow_settings as s;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "review_days": 5, "return_days": 1, "fix_days": 5, "resubmit_days": 1, "consolidate_days": 2,
+    "publish_days": 10, "yearly_month": 2, "yearly_day": 1, "quarterly_analysis": true,
+    "approval_chain": ["Руководитель структурного подразделения", "Курирующий заместитель министра", "Заместитель министра, ответственный за клиентоцентричность", "Министр"]
+}))]
+pub struct WorkflowSettings {
+    /// Working days the authorised unit has to check a submitted part (004 §14).
+    pub review_days: i32,
+    /// Working days to return a part with remarks once checked (004 §15).
+    pub return_days: i32,
+    /// Working days the unit has to fix remarks (004 §16).
+    pub fix_days: i32,
+    /// Working days to resubmit once fixed (004 §17).
+    pub resubmit_days: i32,
+    /// Working days to consolidate once every part is in (004 §18).
+    pub consolidate_days: i32,
+    /// Working days to publish once approved (002 §5.5: 10; 003 §3.1: 5).
+    pub publish_days: i32,
+    /// Month and day by which the yearly revision is due (000: 1 Feb; 001: 1 Mar; 002: 31 Dec).
+    pub yearly_month: i32,
+    pub yearly_day: i32,
+    /// Whether a quarterly analysis is required (004 §20).
+    pub quarterly_analysis: bool,
+    /// Ordered names of the agreements a revision needs (R9); empty: one approval.
+    pub approval_chain: Vec<String>,
+}
+
+impl Default for WorkflowSettings {
+    fn default() -> Self {
+        WorkflowSettings {
+            review_days: 5,
+            return_days: 1,
+            fix_days: 5,
+            resubmit_days: 1,
+            consolidate_days: 2,
+            publish_days: 10,
+            yearly_month: 2,
+            yearly_day: 1,
+            quarterly_analysis: false,
+            approval_chain: Vec::new(),
+        }
+    }
+}
+
+impl WorkflowSettings {
+    pub fn validate(mut self) -> Result<Self, ApiError> {
+        let mut e = Vec::new();
+        for (name, v) in [
+            ("review_days", self.review_days),
+            ("return_days", self.return_days),
+            ("fix_days", self.fix_days),
+            ("resubmit_days", self.resubmit_days),
+            ("consolidate_days", self.consolidate_days),
+            ("publish_days", self.publish_days),
+        ] {
+            if !(0..=60).contains(&v) {
+                e.push(FieldError::new(name, "out_of_range", "must be between 0 and 60 working days"));
+            }
+        }
+        if !(1..=12).contains(&self.yearly_month) {
+            e.push(FieldError::new("yearly_month", "out_of_range", "must be 1 to 12"));
+        } else if chrono::NaiveDate::from_ymd_opt(2024, self.yearly_month as u32, self.yearly_day.max(1) as u32).is_none() || self.yearly_day < 1 {
+            e.push(FieldError::new("yearly_day", "out_of_range", "is not a day of that month"));
+        }
+        if self.approval_chain.len() > 10 {
+            e.push(FieldError::new("approval_chain", "too_many", "at most 10 steps"));
+        }
+        let mut chain = Vec::new();
+        for (i, step) in self.approval_chain.iter().enumerate() {
+            match crate::domain::text::required(&format!("approval_chain[{i}]"), step, 300) {
+                Ok(s) => chain.push(s),
+                Err(err) => e.push(err),
+            }
+        }
+        if !e.is_empty() {
+            return Err(ApiError::validation(e));
+        }
+        self.approval_chain = chain;
+        Ok(self)
+    }
+}
+
+type Row = (i32, i32, i32, i32, i32, i32, i32, i32, bool, serde_json::Value);
+
+pub fn get(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<WorkflowSettings> {
+    let row: Option<Row> = s::table
+        .find(agency_id)
+        .select((s::review_days, s::return_days, s::fix_days, s::resubmit_days, s::consolidate_days, s::publish_days, s::yearly_month, s::yearly_day, s::quarterly_analysis, s::approval_chain))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        None => WorkflowSettings::default(),
+        Some((review_days, return_days, fix_days, resubmit_days, consolidate_days, publish_days, yearly_month, yearly_day, quarterly_analysis, chain)) => WorkflowSettings {
+            review_days,
+            return_days,
+            fix_days,
+            resubmit_days,
+            consolidate_days,
+            publish_days,
+            yearly_month,
+            yearly_day,
+            quarterly_analysis,
+            approval_chain: serde_json::from_value(chain).unwrap_or_default(),
+        },
+    })
+}
+
+pub fn put(conn: &mut PgConnection, agency_id: Uuid, v: &WorkflowSettings) -> ApiResult<()> {
+    let chain = serde_json::to_value(&v.approval_chain).unwrap_or_default();
+    let values = (
+        s::review_days.eq(v.review_days),
+        s::return_days.eq(v.return_days),
+        s::fix_days.eq(v.fix_days),
+        s::resubmit_days.eq(v.resubmit_days),
+        s::consolidate_days.eq(v.consolidate_days),
+        s::publish_days.eq(v.publish_days),
+        s::yearly_month.eq(v.yearly_month),
+        s::yearly_day.eq(v.yearly_day),
+        s::quarterly_analysis.eq(v.quarterly_analysis),
+        s::approval_chain.eq(chain),
+    );
+    diesel::insert_into(s::table).values((s::agency_id.eq(agency_id), values.clone())).on_conflict(s::agency_id).do_update().set(values).execute(conn)?;
+    Ok(())
+}
