@@ -223,7 +223,8 @@ pub fn list(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<Revision>
     rows.into_iter().map(|r| load(conn, r)).collect()
 }
 
-/// Opens a revision: one part per unit that owns processes, plus the agency's own part.
+/// Opens a revision: one part per unit that owns processes, and the agency's own part when
+/// some processes have no unit.
 pub fn open(conn: &mut PgConnection, user: &User, agency_id: Uuid, reason: RevisionReason, comment: Option<String>) -> ApiResult<RevisionRow> {
     crate::agencies::db::lock(conn, agency_id)?;
     if let Some(existing) = active(conn, agency_id, false)? {
@@ -250,10 +251,8 @@ pub fn open(conn: &mut PgConnection, user: &User, agency_id: Uuid, reason: Revis
         ))
         .returning(RevisionRow::as_returning())
         .get_result(conn)?;
+    // parts of units that gain their first process later are added by `begin_edit`
     let mut owners: Vec<Option<Uuid>> = processes::table.filter(processes::agency_id.eq(agency_id)).select(processes::unit_id).distinct().load(conn)?;
-    if !owners.contains(&None) {
-        owners.push(None);
-    }
     owners.sort();
     for unit in owners {
         ensure_part(conn, r.id, unit)?;

@@ -11,3 +11,4 @@ mod problems;
 mod processes;
 mod touchpoints;
 mod units;
+mod workflow;
