@@ -3,6 +3,7 @@
 mod helpers;
 
 mod agencies;
+mod authz;
 mod catalogs;
 mod demo;
 mod directions;
