@@ -26,4 +26,12 @@ eval "$pg_env"
 say "DATABASE_URL=$DATABASE_URL"
 say "serving on http://${TOUCHPOINTS_BIND:-127.0.0.1:8080}"
 
-exec cargo run --bin touchpoints -- serve --demo "$@"
+# A development secret, so the workflow can be tried at once; set your own in production.
+export TOUCHPOINTS_JWT_SECRET="${TOUCHPOINTS_JWT_SECRET:-touchpoints-dev-secret-change-me}"
+cargo build --bin touchpoints
+admin_token="$(cargo run -q --bin touchpoints -- token --sub dev-admin --name "Администратор (dev)" --role admin --hours 24)"
+say "Swagger UI: http://${TOUCHPOINTS_BIND:-127.0.0.1:8080}/swagger-ui/  (Authorize with the admin token below)"
+say "admin token (24 h): $admin_token"
+say "more tokens: TOUCHPOINTS_JWT_SECRET=$TOUCHPOINTS_JWT_SECRET cargo run -q -- token --sub ivanova --role submitter --agency <agency id>"
+
+exec cargo run -q --bin touchpoints -- serve --demo "$@"

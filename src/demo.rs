@@ -195,19 +195,23 @@ fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport)
                     process.id
                 }
             };
-            let contacts = row
-                .contacts
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    Contact::parse(&format!("contacts[{i}]"), c).unwrap_or_else(|e| {
-                        // keep what the seed wrote rather than drop it
-                        tracing::warn!(row = %at(), error = %e.message, "demo contact kept as text");
-                        Contact::parse("c", &ContactInput { kind: ContactKind::Text, value: c.value.clone(), label: c.label.clone() })
-                            .expect("a non-empty text contact is valid")
-                    })
-                })
-                .collect();
+            let mut contacts: Vec<Contact> = Vec::with_capacity(row.contacts.len());
+            for (i, c) in row.contacts.iter().enumerate() {
+                let parsed = Contact::parse(&format!("contacts[{i}]"), c).or_else(|e| {
+                    // «+7(8722) 55-05-28, 51-61-24»: a local number shares the previous one's area code
+                    let previous = contacts.iter().rev().find(|p| p.kind == ContactKind::Phone).map(|p| p.value.clone());
+                    match (c.kind, previous.and_then(|p| crate::domain::contact::expand_local_phone(&c.value, &p))) {
+                        (ContactKind::Phone, Some(full)) => Contact::parse("c", &ContactInput { kind: ContactKind::Phone, value: full, label: c.label.clone() }),
+                        _ => Err(e),
+                    }
+                });
+                contacts.push(parsed.unwrap_or_else(|e| {
+                    // keep what the seed wrote rather than drop it
+                    tracing::warn!(row = %at(), error = %e.message, "demo contact kept as text");
+                    Contact::parse("c", &ContactInput { kind: ContactKind::Text, value: c.value.clone(), label: c.label.clone() })
+                        .expect("a non-empty text contact is valid")
+                }));
+            }
             let changes = TouchpointChanges {
                 channel: Some(row.channel.clone()),
                 name: Some(text::normalize_spaces(&row.name)),

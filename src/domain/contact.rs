@@ -131,6 +131,22 @@ pub fn normalize_phone(raw: &str) -> Result<String, String> {
     Ok(format!("+7{national}"))
 }
 
+/// Completes a local number written after a full one in the same cell, as Russian forms do:
+/// in «+7(8722) 55-05-28, 51-61-24» the second number shares the area code of the first.
+/// Returns `None` unless `short` is 5 to 7 digits and `previous` is an E.164 +7 number.
+pub fn expand_local_phone(short: &str, previous: &str) -> Option<String> {
+    let s = short.trim().trim_end_matches([',', ';', '.']);
+    if s.chars().any(|c| !(c.is_ascii_digit() || " -()".contains(c))) {
+        return None;
+    }
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let national = previous.strip_prefix("+7").filter(|n| n.len() == 10 && n.chars().all(|c| c.is_ascii_digit()))?;
+    if !(5..=7).contains(&digits.len()) {
+        return None;
+    }
+    normalize_phone(&format!("+7{}{}", &national[..10 - digits.len()], digits)).ok()
+}
+
 /// Checks the syntax of an e-mail address (Cyrillic domains such as `.рф` allowed) and
 /// lower-cases it.
 pub fn normalize_email(raw: &str) -> Result<String, String> {
@@ -231,6 +247,15 @@ mod tests {
         for bad in ["", "12345", "+1 202 555 0100", "+7 701 123 45 67", "+7(8722)55-16-3x", "8722+516122", "+7 8722 516 1222"] {
             assert!(normalize_phone(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn local_numbers_take_the_area_code_of_the_previous_one() {
+        assert_eq!(expand_local_phone("51-61-24", "+78722550528").as_deref(), Some("+78722516124"));
+        assert_eq!(expand_local_phone("2-22-22", "+73412222222").as_deref(), Some("+73412222222"));
+        assert_eq!(expand_local_phone("51-61-24", "mchs@e-dag.ru"), None);
+        assert_eq!(expand_local_phone("1234", "+78722550528"), None);
+        assert_eq!(expand_local_phone("доб. 123", "+78722550528"), None);
     }
 
     #[test]
