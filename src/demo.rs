@@ -40,6 +40,8 @@ pub struct DemoAgency {
     pub region: String,
     pub kind: AgencyKind,
     pub website: Option<String>,
+    /// The yearly revision's due day, `MM-DD` (000 §3: by 1 February; 001 §3: by 1 March).
+    pub yearly_revision: Option<String>,
     pub units: Vec<DemoUnit>,
     pub registers: Vec<DemoRegister>,
 }
@@ -155,6 +157,12 @@ fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport)
     }
     .validate()?;
     let agency = agency_db::insert(conn, None, changes)?;
+    if let Some((m, d)) = a.yearly_revision.as_deref().and_then(|s| s.split_once('-')) {
+        let mut settings = crate::workflow::settings::WorkflowSettings::default();
+        settings.yearly_month = m.parse().unwrap_or(settings.yearly_month);
+        settings.yearly_day = d.parse().unwrap_or(settings.yearly_day);
+        crate::workflow::settings::put(conn, agency.id, &settings.validate()?)?;
+    }
     let mut units: HashMap<String, Uuid> = HashMap::new();
     for u in &a.units {
         let unit = unit_db::insert(conn, agency.id, NewUnit { name: u.name.clone(), responsible_persons: Vec::new() }.validate()?)?;
