@@ -110,12 +110,9 @@ impl AuthConfig {
         let mut validation = Validation::new(*alg);
         validation.leeway = 30;
         validation.set_required_spec_claims(&["exp"]);
-        match &self.issuer {
-            Some(iss) => {
-                validation.set_issuer(&[iss]);
-                validation.set_required_spec_claims(&["exp", "iss"]);
-            }
-            None => {}
+        if let Some(iss) = &self.issuer {
+            validation.set_issuer(&[iss]);
+            validation.set_required_spec_claims(&["exp", "iss"]);
         }
         match &self.audience {
             Some(aud) => {

@@ -8,7 +8,7 @@ use super::model::{NewUnit, Unit, UnitPatch};
 use crate::agencies::db as agency_db;
 use crate::auth::User;
 use crate::db::Db;
-use crate::http::etag::with_etag;
+use crate::http::etag::{with_etag, IfMatch};
 use crate::error::ApiResult;
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
@@ -87,11 +87,17 @@ pub async fn get_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> Api
     request_body = UnitPatch,
     responses((status = 200, description = "The updated unit", body = Unit))
 )]
-pub async fn update_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<UnitPatch>) -> ApiResult<web::Json<Unit>> {
+pub async fn update_unit(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<UnitPatch>) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let id = id.into_inner();
     let changes = body.0.validate()?;
-    Ok(web::Json(db.run(move |c| unit_db::update(c, id, changes)).await?))
+    let unit = db
+        .transaction(move |c| {
+            if_match.check(unit_db::get_for_update(c, id)?.updated_at)?;
+            unit_db::update(c, id, changes)
+        })
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), unit.updated_at).json(unit))
 }
 
 /// Delete a unit

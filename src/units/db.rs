@@ -74,6 +74,18 @@ pub fn get(conn: &mut PgConnection, id: Uuid) -> ApiResult<Unit> {
         .ok_or_else(|| ApiError::not_found("unit", id))
 }
 
+/// Locks the unit row for the rest of the transaction and reads it.
+pub fn get_for_update(conn: &mut PgConnection, id: Uuid) -> ApiResult<Unit> {
+    units::table
+        .find(id)
+        .select(UnitRow::as_select())
+        .for_update()
+        .first::<UnitRow>(conn)
+        .optional()?
+        .map(Unit::from)
+        .ok_or_else(|| ApiError::not_found("unit", id))
+}
+
 /// Finds a unit by name within an agency (the demo loader and importers use it).
 pub fn find_by_name(conn: &mut PgConnection, agency_id: Uuid, name: &str) -> ApiResult<Option<Unit>> {
     Ok(units::table

@@ -21,6 +21,9 @@ use crate::workflow::settings;
 
 pub const AGENCY_PART: &str = "agency";
 
+type RemarkRow = (Uuid, String, Option<Uuid>, Option<Uuid>, String, String, String, DateTime<Utc>);
+type AuditRow = (i64, DateTime<Utc>, String, String, String, String, String, Option<serde_json::Value>, Option<serde_json::Value>);
+
 pub fn part_key(unit: Option<Uuid>) -> String {
     unit.map(|u| u.to_string()).unwrap_or_else(|| AGENCY_PART.to_owned())
 }
@@ -137,7 +140,7 @@ pub fn load(conn: &mut PgConnection, r: RevisionRow) -> ApiResult<Revision> {
         .order(revision_approvals::step)
         .select((revision_approvals::step, revision_approvals::step_name, revision_approvals::approved_by, revision_approvals::approved_by_name, revision_approvals::created_at))
         .load(conn)?;
-    let remarks: Vec<(Uuid, String, Option<Uuid>, Option<Uuid>, String, String, String, DateTime<Utc>)> = revision_remarks::table
+    let remarks: Vec<RemarkRow> = revision_remarks::table
         .filter(revision_remarks::revision_id.eq(r.id))
         .order((revision_remarks::created_at, revision_remarks::id))
         .select((
@@ -409,7 +412,7 @@ pub fn publish(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match
 
 pub fn history(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<HistoryEntry>> {
     row(conn, revision_id, false)?;
-    let rows: Vec<(i64, DateTime<Utc>, String, String, String, String, String, Option<serde_json::Value>, Option<serde_json::Value>)> = audit_log::table
+    let rows: Vec<AuditRow> = audit_log::table
         .filter(audit_log::revision_id.eq(revision_id))
         .order(audit_log::id.asc())
         .select((audit_log::id, audit_log::created_at, audit_log::actor, audit_log::actor_name, audit_log::entity, audit_log::entity_id, audit_log::action, audit_log::before, audit_log::after))
