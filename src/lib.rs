@@ -16,6 +16,7 @@ pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod processes;
+pub mod public;
 pub mod schema;
 pub mod startup;
 pub mod telemetry;

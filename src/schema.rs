@@ -241,6 +241,7 @@ diesel::table! {
 diesel::table! {
     register_versions (id) {
         id -> Uuid,
+        seq -> Int8,
         agency_id -> Uuid,
         number -> Int4,
         revision_id -> Uuid,

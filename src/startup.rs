@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::db::{self, Db, PgPool};
 use crate::http::extract;
 use crate::openapi::ApiDoc;
-use crate::{agencies, calendar, catalogs, deadlines, directions, health, processes, telemetry, touchpoints, units, workflow};
+use crate::{agencies, calendar, public, catalogs, deadlines, directions, health, processes, telemetry, touchpoints, units, workflow};
 
 pub struct Application {
     port: u16,
@@ -42,6 +42,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let db = Db::new(pool);
         let auth = web::Data::new(settings.auth.clone());
+        // one cache for every worker: rendered versions are immutable, the current pointers
+        // follow LISTEN/NOTIFY
+        let cache = public::cache::PublicCache::new();
+        cache.start_listener(settings.database_url.expose().to_owned());
+        let cache = web::Data::new(cache);
         let max_body = settings.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -50,6 +55,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(web::Data::new(db.clone()))
                 .app_data(auth.clone())
+                .app_data(cache.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
@@ -180,6 +186,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::put().to(calendar::api::put_day))
                         .route(web::delete().to(calendar::api::delete_day)),
                 )
+                .service(resource("/public/agencies").route(web::get().to(public::api::list_agencies)))
+                .service(resource("/public/agencies/{id}/register").route(web::get().to(public::api::current_register)))
+                .service(resource("/public/agencies/{id}/register/versions").route(web::get().to(public::api::list_versions)))
+                .service(resource("/public/agencies/{id}/register/versions/{n}").route(web::get().to(public::api::version_register)))
+                .service(resource("/public/agencies/{id}/register/diff").route(web::get().to(public::api::diff)))
+                .service(resource("/public/regions/{region}/register").route(web::get().to(public::api::region_register)))
+                .service(resource("/public/changes").route(web::get().to(public::api::changes)))
                 .service(resource("/catalogs/needs").route(web::get().to(catalogs::api::list_needs)))
                 .service(resource("/catalogs/channel-types").route(web::get().to(catalogs::api::list_channel_types)))
                 .service(resource("/catalogs/directions").route(web::get().to(directions::api::list_catalog_directions))),

@@ -97,6 +97,9 @@ CREATE TABLE revision_approvals (
 -- Published versions are immutable: the trigger below refuses any change.
 CREATE TABLE register_versions (
     id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    -- the change feed's cursor; publications take a transaction-level advisory lock, so they
+    -- commit in seq order and a poller never skips one
+    seq           bigserial NOT NULL UNIQUE,
     agency_id     uuid NOT NULL REFERENCES agencies (id) ON DELETE RESTRICT,
     number        integer NOT NULL CHECK (number > 0),
     revision_id   uuid NOT NULL UNIQUE REFERENCES revisions (id) ON DELETE RESTRICT,

@@ -20,6 +20,7 @@ use crate::schema::{audit_log, processes, register_versions, revision_approvals,
 use crate::workflow::settings;
 
 pub const AGENCY_PART: &str = "agency";
+const PUBLISH_LOCK_KEY: i64 = 0x7470_7075_626c; // "tppubl"
 
 type RemarkRow = (Uuid, String, Option<Uuid>, Option<Uuid>, String, String, String, DateTime<Utc>);
 type AuditRow = (i64, DateTime<Utc>, String, String, String, String, String, Option<serde_json::Value>, Option<serde_json::Value>);
@@ -386,6 +387,8 @@ pub fn publish(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match
     let r = row(conn, revision_id, true)?;
     if_match.check(r.updated_at)?;
     let next = state::publish(r.status()).map_err(illegal)?;
+    // publications commit one at a time, so the change feed's seq order is commit order
+    diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PUBLISH_LOCK_KEY})")).execute(conn)?;
     let content = snapshot::build(conn, r.agency_id)?;
     let value = serde_json::to_value(&content).map_err(|e| ApiError::Internal(e.into()))?;
     let sha = snapshot::sha256_hex(&value);
@@ -406,6 +409,7 @@ pub fn publish(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match
     diesel::update(revisions::table.find(r.id))
         .set((revisions::status.eq(next.as_str()), revisions::published_at.eq(diesel::dsl::now), revisions::version_number.eq(number)))
         .execute(conn)?;
+    crate::public::cache::notify(conn, r.agency_id, number)?;
     audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "publish", before: Some(serde_json::json!({"status": r.status})), after: Some(serde_json::json!({"status": next.as_str(), "version": number, "sha256": sha})) })?;
     Ok((get(conn, revision_id)?, number, sha))
 }
@@ -429,6 +433,7 @@ pub fn history(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<Hist
 #[diesel(table_name = register_versions)]
 pub struct VersionRow {
     pub id: Uuid,
+    pub seq: i64,
     pub agency_id: Uuid,
     pub number: i32,
     pub revision_id: Uuid,

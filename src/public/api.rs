@@ -1,0 +1,605 @@
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::cache::{PublicCache, Rendered};
+use super::{render, xlsx};
+use crate::db::Db;
+use crate::domain::{AgencyKind, ClientType, Mode};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::schema::{agencies, register_versions};
+use crate::workflow::db as wf_db;
+use crate::workflow::snapshot::{self, RegisterContent, RegisterRow, VersionDiff};
+
+/// A published register as portals receive it. Immutable for a given version number.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublishedRegister {
+    pub version: i32,
+    /// SHA-256 of the canonical JSON of the version's content (agency, columns, rows; object
+    /// keys sorted, no whitespace): what a portal shows can be proven to be what was approved.
+    pub sha256: String,
+    pub approved_at: DateTime<Utc>,
+    pub published_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub content: RegisterContent,
+}
+
+fn load_rendered(c: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResult<Rendered> {
+    let v = wf_db::version(c, agency_id, number)?;
+    let content = v.content()?;
+    let body = PublishedRegister { version: v.number, sha256: v.sha256.clone(), approved_at: v.approved_at, published_at: v.created_at, content };
+    let json = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(Rendered { agency_id, number, sha256: v.sha256, json: Bytes::from(json), content: body.content, published_at: v.created_at })
+}
+
+async fn rendered(db: &Db, cache: &PublicCache, agency_id: Uuid, number: i32) -> ApiResult<Arc<Rendered>> {
+    if let Some(r) = cache.version(agency_id, number) {
+        return Ok(r);
+    }
+    let r = Arc::new(db.run(move |c| load_rendered(c, agency_id, number)).await?);
+    cache.put(Arc::clone(&r));
+    Ok(r)
+}
+
+async fn current_number(db: &Db, cache: &PublicCache, agency_id: Uuid) -> ApiResult<i32> {
+    let n = match cache.current(agency_id) {
+        Some(n) => n,
+        None => db.run(move |c| wf_db::latest_version_number(c, agency_id)).await?,
+    };
+    n.ok_or_else(|| ApiError::client(ErrorCode::NotFound, format!("agency {agency_id} has no published register")))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Json,
+    Csv,
+    Xlsx,
+    Html,
+}
+
+/// Which rows of a register, and in which format.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, Hash)]
+#[into_params(parameter_in = Query)]
+pub struct RegisterQuery {
+    /// `json` (default), `csv` (UTF-8 with BOM, `;`), `xlsx` or `html`; `Accept` works too.
+    pub format: Option<Format>,
+    pub direction_id: Option<Uuid>,
+    pub process_id: Option<Uuid>,
+    /// `external` also matches processes serving both kinds of client; likewise `internal`.
+    pub client_type: Option<ClientType>,
+    /// Channel type code.
+    pub channel: Option<String>,
+    /// Digital or offline under the agency's own rule.
+    pub mode: Option<Mode>,
+    /// Client need code.
+    pub need: Option<String>,
+}
+
+impl RegisterQuery {
+    fn filtered(&self) -> bool {
+        self.direction_id.is_some() || self.process_id.is_some() || self.client_type.is_some() || self.channel.is_some() || self.mode.is_some() || self.need.is_some()
+    }
+
+    fn keep(&self, r: &RegisterRow) -> bool {
+        let t = r.touchpoint.as_ref();
+        self.direction_id.is_none_or(|d| r.direction_id == d)
+            && self.process_id.is_none_or(|p| r.process_id == p)
+            && self.client_type.is_none_or(|ct| crate::processes::db::client_type_matches(ct).contains(&r.client_type.as_str()))
+            && self.channel.as_ref().is_none_or(|c| t.is_some_and(|t| &t.channel == c))
+            && self.mode.is_none_or(|m| t.is_some_and(|t| t.implied_mode == m))
+            && self.need.as_ref().is_none_or(|n| t.is_some_and(|t| t.needs.iter().any(|x| &x.code == n)))
+    }
+}
+
+fn negotiate(req: &HttpRequest, q: &RegisterQuery) -> Format {
+    if let Some(f) = q.format {
+        return f;
+    }
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.contains("text/csv") {
+        Format::Csv
+    } else if accept.contains("spreadsheetml") {
+        Format::Xlsx
+    } else if accept.contains("text/html") && !accept.contains("application/json") {
+        Format::Html
+    } else {
+        Format::Json
+    }
+}
+
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Serves a version with HTTP caching: an ETag derived from its SHA-256 (and the variant),
+/// 304 for a matching If-None-Match, `immutable` for version URLs, a short max-age for the
+/// current one.
+fn respond(req: &HttpRequest, r: &Rendered, q: &RegisterQuery, immutable: bool) -> ApiResult<HttpResponse> {
+    let format = negotiate(req, q);
+    let etag = if !q.filtered() && format == Format::Json {
+        format!("\"{}\"", r.sha256)
+    } else {
+        let mut h = DefaultHasher::new();
+        q.hash(&mut h);
+        format!("\"{}-{:?}-{:x}\"", r.sha256, format, h.finish()).to_lowercase()
+    };
+    let cache_control = if immutable { "public, max-age=31536000, immutable" } else { "public, max-age=60" };
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').map(str::trim).any(|t| t == etag || t == "*" || t.strip_prefix("W/") == Some(etag.as_str())));
+    let mut b = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    b.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header(("X-Content-SHA256", r.sha256.clone()))
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    if matches {
+        return Ok(b.finish());
+    }
+    let rows: Vec<RegisterRow> = if q.filtered() { r.content.rows.iter().filter(|row| q.keep(row)).cloned().collect() } else { Vec::new() };
+    let content = if q.filtered() { RegisterContent { agency: r.content.agency.clone(), columns: r.content.columns.clone(), rows } } else { r.content.clone() };
+    let meta = render::Meta { version: r.number, approved_at: approved_at(r), sha256: &r.sha256 };
+    let file = format!("perechen-{}-v{}", r.agency_id, r.number);
+    Ok(match format {
+        Format::Json if !q.filtered() => b.content_type("application/json").body(r.json.clone()),
+        Format::Json => {
+            let body = PublishedRegister { version: r.number, sha256: r.sha256.clone(), approved_at: approved_at(r), published_at: r.published_at, content };
+            b.json(body)
+        }
+        Format::Csv => b
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.csv\"")))
+            .body(render::csv(&content)),
+        Format::Html => b.content_type("text/html; charset=utf-8").body(render::html(&content, &meta)),
+        Format::Xlsx => b
+            .content_type(XLSX_TYPE)
+            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.xlsx\"")))
+            .body(xlsx::workbook(&content, &meta)?),
+    })
+}
+
+fn approved_at(r: &Rendered) -> DateTime<Utc> {
+    serde_json::from_slice::<serde_json::Value>(&r.json)
+        .ok()
+        .and_then(|v| v.get("approved_at").and_then(|a| a.as_str()).and_then(|a| a.parse().ok()))
+        .unwrap_or(r.published_at)
+}
+
+/// The current published register of an agency
+///
+/// Served from memory; `Cache-Control: max-age=60`, `ETag` from the SHA-256, 304 on a matching
+/// `If-None-Match`. Filters select rows; `format`/`Accept` select JSON, CSV, XLSX or HTML.
+#[utoipa::path(
+    get, path = "/api/v1/public/agencies/{id}/register", tag = "public", operation_id = "getPublicRegister",
+    params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
+    responses(
+        (status = 200, description = "The register", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content")),
+            content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 304, description = "Not modified since the ETag sent in If-None-Match")
+    )
+)]
+pub async fn current_register(req: HttpRequest, db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
+    let agency_id = id.into_inner();
+    let n = current_number(&db, &cache, agency_id).await?;
+    let r = rendered(&db, &cache, agency_id, n).await?;
+    respond(&req, &r, &q, false)
+}
+
+/// A published version of an agency's register
+///
+/// Immutable: `Cache-Control: immutable`, a year's max-age.
+#[utoipa::path(
+    get, path = "/api/v1/public/agencies/{id}/register/versions/{n}", tag = "public", operation_id = "getPublicRegisterVersion",
+    params(("id" = Uuid, Path, description = "Agency id"), ("n" = i32, Path, description = "Version number"), RegisterQuery),
+    responses(
+        (status = 200, description = "The version", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String)),
+            content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 304, description = "Not modified")
+    )
+)]
+pub async fn version_register(req: HttpRequest, db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, path: web::Path<(Uuid, i32)>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
+    let (agency_id, n) = path.into_inner();
+    let r = rendered(&db, &cache, agency_id, n).await?;
+    respond(&req, &r, &q, true)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicVersion {
+    pub number: i32,
+    /// `current` or `archived`.
+    pub status: String,
+    pub sha256: String,
+    pub published_at: DateTime<Utc>,
+    /// URL of the version.
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicVersionList {
+    pub items: Vec<PublicVersion>,
+    pub total: i64,
+}
+
+/// Every published version of an agency's register
+#[utoipa::path(
+    get, path = "/api/v1/public/agencies/{id}/register/versions", tag = "public", operation_id = "listPublicRegisterVersions",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    responses((status = 200, description = "Versions, newest first", body = PublicVersionList))
+)]
+pub async fn list_versions(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<PublicVersionList>> {
+    let agency_id = id.into_inner();
+    let rows: Vec<(i32, String, DateTime<Utc>)> = db
+        .run(move |c| {
+            Ok(register_versions::table
+                .filter(register_versions::agency_id.eq(agency_id))
+                .order(register_versions::number.desc())
+                .select((register_versions::number, register_versions::sha256, register_versions::created_at))
+                .load(c)?)
+        })
+        .await?;
+    if rows.is_empty() {
+        return Err(ApiError::client(ErrorCode::NotFound, format!("agency {agency_id} has no published register")));
+    }
+    let latest = rows[0].0;
+    let items: Vec<PublicVersion> = rows
+        .into_iter()
+        .map(|(number, sha256, published_at)| PublicVersion {
+            status: if number == latest { "current" } else { "archived" }.into(),
+            url: format!("/api/v1/public/agencies/{agency_id}/register/versions/{number}"),
+            number,
+            sha256,
+            published_at,
+        })
+        .collect();
+    Ok(web::Json(PublicVersionList { total: items.len() as i64, items }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DiffQuery {
+    pub from: i32,
+    pub to: i32,
+}
+
+/// What changed between two published versions
+#[utoipa::path(
+    get, path = "/api/v1/public/agencies/{id}/register/diff", tag = "public", operation_id = "diffPublicRegister",
+    params(("id" = Uuid, Path, description = "Agency id"), DiffQuery),
+    responses((status = 200, description = "Rows added, removed and changed field by field", body = VersionDiff))
+)]
+pub async fn diff(db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<DiffQuery>) -> ApiResult<HttpResponse> {
+    let agency_id = id.into_inner();
+    let a = rendered(&db, &cache, agency_id, q.from).await?;
+    let b = rendered(&db, &cache, agency_id, q.to).await?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable")).json(snapshot::diff(q.from, &a.content, q.to, &b.content)))
+}
+
+/// A body with a published register.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicAgency {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub region: String,
+    pub kind: AgencyKind,
+    pub website: Option<String>,
+    pub current_version: i32,
+    pub register_url: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicAgencyList {
+    pub items: Vec<PublicAgency>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublicAgencyQuery {
+    pub region: Option<String>,
+    pub kind: Option<AgencyKind>,
+    /// Only the subordinate organizations of this agency.
+    pub parent_id: Option<Uuid>,
+}
+
+/// Agencies and subordinate organizations with a published register
+#[utoipa::path(
+    get, path = "/api/v1/public/agencies", tag = "public", operation_id = "listPublicAgencies",
+    params(crate::http::ListParams, PublicAgencyQuery),
+    responses((status = 200, description = "A page of bodies with a published register", body = PublicAgencyList))
+)]
+pub async fn list_agencies(db: web::Data<Db>, page: web::Query<crate::http::ListParams>, q: web::Query<PublicAgencyQuery>) -> ApiResult<web::Json<PublicAgencyList>> {
+    let paging = page.paging()?;
+    let q = q.into_inner();
+    type Row = (Uuid, Option<Uuid>, String, Option<String>, String, String, Option<String>);
+    let (rows, versions, total) = db
+        .run(move |c| {
+            let published = register_versions::table.select(register_versions::agency_id);
+            let filtered = || {
+                let mut b = agencies::table.filter(agencies::id.eq_any(published)).into_boxed();
+                if let Some(r) = &q.region {
+                    b = b.filter(agencies::region.eq(r.clone()));
+                }
+                if let Some(k) = q.kind {
+                    b = b.filter(agencies::kind.eq(k.as_str()));
+                }
+                if let Some(p) = q.parent_id {
+                    b = b.filter(agencies::parent_id.eq(p));
+                }
+                b
+            };
+            let total: i64 = filtered().count().get_result(c)?;
+            let rows: Vec<Row> = filtered()
+                .order((agencies::region, agencies::name, agencies::id))
+                .limit(paging.limit)
+                .offset(paging.offset)
+                .select((agencies::id, agencies::parent_id, agencies::name, agencies::short_name, agencies::region, agencies::kind, agencies::website))
+                .load(c)?;
+            let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+            let versions: Vec<(Uuid, Option<i32>)> = register_versions::table
+                .filter(register_versions::agency_id.eq_any(&ids))
+                .group_by(register_versions::agency_id)
+                .select((register_versions::agency_id, diesel::dsl::max(register_versions::number)))
+                .load(c)?;
+            Ok((rows, versions, total))
+        })
+        .await?;
+    let versions: std::collections::HashMap<Uuid, i32> = versions.into_iter().filter_map(|(a, n)| n.map(|n| (a, n))).collect();
+    let items = rows
+        .into_iter()
+        .map(|(id, parent_id, name, short_name, region, kind, website)| PublicAgency {
+            current_version: versions.get(&id).copied().unwrap_or(0),
+            register_url: format!("/api/v1/public/agencies/{id}/register"),
+            id,
+            parent_id,
+            name,
+            short_name,
+            region,
+            kind: AgencyKind::from_db(&kind),
+            website,
+        })
+        .collect();
+    Ok(web::Json(PublicAgencyList { items, total, limit: paging.limit, offset: paging.offset }))
+}
+
+/// One publication in the change feed.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Change {
+    /// Pass the last one seen as `since` to get what came after it.
+    pub cursor: i64,
+    pub agency_id: Uuid,
+    pub agency_name: String,
+    pub region: String,
+    pub version: i32,
+    pub sha256: String,
+    pub published_at: DateTime<Utc>,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangeFeed {
+    pub items: Vec<Change>,
+    /// The cursor to send next time (the last item's, or the one sent when nothing is new).
+    pub next: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// A cursor from an earlier answer (a number), or an RFC 3339 timestamp; omitted: from the start.
+    #[param(example = "42")]
+    pub since: Option<String>,
+    /// Region filter.
+    pub region: Option<String>,
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    pub limit: Option<i64>,
+}
+
+/// Publications since a cursor or a time
+///
+/// For integrators who sync: poll with the last `next` and download only what changed.
+/// Publications commit in cursor order, so a poller never skips one.
+#[utoipa::path(
+    get, path = "/api/v1/public/changes", tag = "public", operation_id = "listPublicChanges",
+    params(ChangesQuery),
+    responses((status = 200, description = "Publications in order", body = ChangeFeed))
+)]
+pub async fn changes(db: web::Data<Db>, q: web::Query<ChangesQuery>) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field(ErrorCode::InvalidParameter, "limit", "out_of_range", "must be between 1 and 1000"));
+    }
+    enum Since {
+        Cursor(i64),
+        Time(DateTime<Utc>),
+    }
+    let since = match q.since.as_deref() {
+        None => Since::Cursor(0),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if n >= 0 => Since::Cursor(n),
+            _ => Since::Time(s.parse::<DateTime<Utc>>().map_err(|_| ApiError::field(ErrorCode::InvalidParameter, "since", "invalid", "a cursor (a number) or an RFC 3339 timestamp"))?),
+        },
+    };
+    let sent = match since {
+        Since::Cursor(n) => n,
+        Since::Time(_) => 0,
+    };
+    type Row = (i64, Uuid, String, String, i32, String, DateTime<Utc>);
+    let rows: Vec<Row> = db
+        .run(move |c| {
+            let mut b = register_versions::table.inner_join(agencies::table).into_boxed();
+            b = match since {
+                Since::Cursor(n) => b.filter(register_versions::seq.gt(n)),
+                Since::Time(t) => b.filter(register_versions::created_at.gt(t)),
+            };
+            if let Some(r) = q.region {
+                b = b.filter(agencies::region.eq(r));
+            }
+            Ok(b.order(register_versions::seq)
+                .limit(limit)
+                .select((register_versions::seq, agencies::id, agencies::name, agencies::region, register_versions::number, register_versions::sha256, register_versions::created_at))
+                .load(c)?)
+        })
+        .await?;
+    let next = rows.last().map(|r| r.0).unwrap_or(sent);
+    let items = rows
+        .into_iter()
+        .map(|(cursor, agency_id, agency_name, region, version, sha256, published_at)| Change {
+            url: format!("/api/v1/public/agencies/{agency_id}/register/versions/{version}"),
+            cursor,
+            agency_id,
+            agency_name,
+            region,
+            version,
+            sha256,
+            published_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-cache")).json(ChangeFeed { items, next }))
+}
+
+/// One row of the consolidated register, with the agency it comes from.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegionRow {
+    pub agency_id: Uuid,
+    pub agency: String,
+    pub version: i32,
+    #[serde(flatten)]
+    pub row: RegisterRow,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RegionRegister {
+    pub region: String,
+    pub agencies: i64,
+    pub rows: Vec<RegionRow>,
+    /// Rows over all pages.
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegionQuery {
+    /// Rows per page (JSON only; CSV and HTML stream every row).
+    #[param(minimum = 1, maximum = 5000, default = 500)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0, default = 0)]
+    pub offset: Option<i64>,
+}
+
+async fn region_versions(db: &Db, cache: &PublicCache, region: &str) -> ApiResult<Vec<Arc<Rendered>>> {
+    let current: Vec<(Uuid, i32)> = match cache.current_all() {
+        Some(m) => m.into_iter().collect(),
+        None => db
+            .run(|c| {
+                let rows: Vec<(Uuid, Option<i32>)> = register_versions::table
+                    .group_by(register_versions::agency_id)
+                    .select((register_versions::agency_id, diesel::dsl::max(register_versions::number)))
+                    .load(c)?;
+                Ok(rows.into_iter().filter_map(|(a, n)| n.map(|n| (a, n))).collect())
+            })
+            .await?,
+    };
+    let mut out = Vec::new();
+    for (agency_id, n) in current {
+        let r = rendered(db, cache, agency_id, n).await?;
+        if r.content.agency.region == region {
+            out.push(r);
+        }
+    }
+    out.sort_by(|a, b| a.content.agency.name.cmp(&b.content.agency.name).then(a.agency_id.cmp(&b.agency_id)));
+    Ok(out)
+}
+
+/// The consolidated register of a region (сводный перечень)
+///
+/// Every body of the region with its current published register. JSON is paginated over
+/// rows; CSV and HTML stream every row with bounded memory.
+#[utoipa::path(
+    get, path = "/api/v1/public/regions/{region}/register", tag = "public", operation_id = "getRegionRegister",
+    params(("region" = String, Path, description = "Region, as the agencies name it", example = "Республика Дагестан"), RegionQuery, ("format" = Option<Format>, Query, description = "`json` (default), `csv` or `html`")),
+    responses((status = 200, description = "The consolidated register", content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
+)]
+pub async fn region_register(req: HttpRequest, db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, region: web::Path<String>, q: web::Query<RegionQuery>) -> ApiResult<HttpResponse> {
+    let region = region.into_inner();
+    let fq = web::Query::<RegisterQuery>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default();
+    let format = negotiate(&req, &fq);
+    let limit = q.limit.unwrap_or(500);
+    let offset = q.offset.unwrap_or(0);
+    if !(1..=5000).contains(&limit) || offset < 0 {
+        return Err(ApiError::client(ErrorCode::InvalidParameter, "limit must be 1 to 5000 and offset zero or more"));
+    }
+    let versions = region_versions(&db, &cache, &region).await?;
+    match format {
+        Format::Csv => {
+            let header = futures_util::stream::once(async { Ok::<_, actix_web::Error>(Bytes::from(render::csv_header())) });
+            let mut n = 1usize;
+            let chunks: Vec<(Arc<Rendered>, usize)> = versions
+                .into_iter()
+                .map(|v| {
+                    let start = n;
+                    n += v.content.rows.len();
+                    (v, start)
+                })
+                .collect();
+            let body = futures_util::stream::iter(chunks.into_iter().map(|(v, start)| {
+                let name = v.content.agency.short_name.clone().unwrap_or_else(|| v.content.agency.name.clone());
+                Ok::<_, actix_web::Error>(Bytes::from(render::csv_rows(&v.content.rows, start, Some(&name))))
+            }));
+            use futures_util::StreamExt;
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+                .streaming(header.chain(body)))
+        }
+        Format::Html => {
+            let title = format!(
+                "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Сводный перечень — {r}</title><style>{s}</style></head><body><h1>Сводный перечень точек взаимодействия с клиентом<br>{r}</h1>\n",
+                r = render::escape(&region),
+                s = render::HTML_STYLE
+            );
+            let parts = versions.into_iter().map(|v| {
+                let mut out = format!("<h2>{}</h2><div class=\"meta\">Версия {}. SHA-256: <code>{}</code></div>", render::escape(&v.content.agency.name), v.number, v.sha256);
+                out.push_str(&render::html_table_open());
+                out.push_str(&render::html_rows(&v.content.rows));
+                out.push_str("</tbody></table>\n");
+                Ok::<_, actix_web::Error>(Bytes::from(out))
+            });
+            use futures_util::StreamExt;
+            let stream = futures_util::stream::once(async move { Ok::<_, actix_web::Error>(Bytes::from(title)) })
+                .chain(futures_util::stream::iter(parts))
+                .chain(futures_util::stream::once(async { Ok::<_, actix_web::Error>(Bytes::from_static(b"</body></html>\n")) }));
+            Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "public, max-age=60")).streaming(stream))
+        }
+        Format::Xlsx => Err(ApiError::client(ErrorCode::InvalidParameter, "the consolidated register is served as json, csv or html; xlsx is per agency")),
+        Format::Json => {
+            let total: usize = versions.iter().map(|v| v.content.rows.len()).sum();
+            let agencies = versions.len() as i64;
+            let rows: Vec<RegionRow> = versions
+                .iter()
+                .flat_map(|v| v.content.rows.iter().map(move |r| (v, r)))
+                .skip(offset as usize)
+                .take(limit as usize)
+                .map(|(v, r)| RegionRow { agency_id: v.agency_id, agency: v.content.agency.name.clone(), version: v.number, row: r.clone() })
+                .collect();
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+                .json(RegionRegister { region, agencies, rows, total: total as i64, limit, offset }))
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Published versions are immutable, so their rendered bodies are cached by (agency, number)
+//! for as long as the process lives: any instance may cache them and never disagree with
+//! another. The one mutable fact, which version is an agency's current one, is kept in step
+//! across instances by PostgreSQL's LISTEN/NOTIFY (publication notifies at commit); while the
+//! listener is disconnected, lookups fall back to the database.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::error::ApiResult;
+use crate::schema::register_versions;
+use crate::workflow::snapshot::RegisterContent;
+
+pub const CHANNEL: &str = "touchpoints_versions";
+
+/// A version ready to serve.
+pub struct Rendered {
+    pub agency_id: Uuid,
+    pub number: i32,
+    pub sha256: String,
+    /// The JSON body of the version resource.
+    pub json: Bytes,
+    pub content: RegisterContent,
+    pub published_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Default)]
+pub struct PublicCache {
+    versions: RwLock<HashMap<(Uuid, i32), Arc<Rendered>>>,
+    current: RwLock<HashMap<Uuid, i32>>,
+    listening: AtomicBool,
+}
+
+/// At most this many rendered versions are kept; beyond it the cache is cleared (all entries
+/// are immutable, so a refill is only a cost, never a staleness).
+const MAX_VERSIONS: usize = 4096;
+
+impl PublicCache {
+    pub fn new() -> Arc<Self> {
+        Arc::new(PublicCache::default())
+    }
+
+    pub fn version(&self, agency_id: Uuid, number: i32) -> Option<Arc<Rendered>> {
+        self.versions.read().ok()?.get(&(agency_id, number)).cloned()
+    }
+
+    pub fn put(&self, r: Arc<Rendered>) {
+        if let Ok(mut m) = self.versions.write() {
+            if m.len() >= MAX_VERSIONS {
+                m.clear();
+            }
+            m.insert((r.agency_id, r.number), r);
+        }
+    }
+
+    /// The current version number, when the listener is keeping it fresh.
+    pub fn current(&self, agency_id: Uuid) -> Option<Option<i32>> {
+        if !self.listening.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(self.current.read().ok()?.get(&agency_id).copied())
+    }
+
+    /// Every agency with a published version, when the listener is keeping it fresh.
+    pub fn current_all(&self) -> Option<HashMap<Uuid, i32>> {
+        if !self.listening.load(Ordering::Acquire) {
+            return None;
+        }
+        self.current.read().ok().map(|m| m.clone())
+    }
+
+    fn note(&self, agency_id: Uuid, number: i32) {
+        if let Ok(mut m) = self.current.write() {
+            let e = m.entry(agency_id).or_insert(number);
+            *e = (*e).max(number);
+        }
+    }
+
+    fn reload(&self, conn: &mut PgConnection) -> ApiResult<()> {
+        let rows: Vec<(Uuid, Option<i32>)> = register_versions::table
+            .group_by(register_versions::agency_id)
+            .select((register_versions::agency_id, diesel::dsl::max(register_versions::number)))
+            .load(conn)?;
+        if let Ok(mut m) = self.current.write() {
+            *m = rows.into_iter().filter_map(|(a, n)| n.map(|n| (a, n))).collect();
+        }
+        Ok(())
+    }
+
+    /// Starts the listener thread. It LISTENs first and reloads second, so no publication
+    /// between the two is missed.
+    pub fn start_listener(self: &Arc<Self>, database_url: String) {
+        let cache = Arc::clone(self);
+        let spawned = std::thread::Builder::new().name("version-listener".into()).spawn(move || loop {
+            match cache.listen(&database_url) {
+                Ok(()) => {}
+                Err(e) => tracing::warn!(error = %e, "version listener disconnected; serving current versions from the database meanwhile"),
+            }
+            cache.listening.store(false, Ordering::Release);
+            std::thread::sleep(Duration::from_secs(1));
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start the version listener; current versions come from the database");
+        }
+    }
+
+    fn listen(&self, database_url: &str) -> anyhow::Result<()> {
+        use diesel::Connection;
+        let mut conn = PgConnection::establish(database_url)?;
+        diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
+        self.reload(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.listening.store(true, Ordering::Release);
+        let mut idle = 0u32;
+        loop {
+            let mut got = false;
+            for n in conn.notifications_iter() {
+                let n = n?;
+                got = true;
+                if let Some((a, v)) = n.payload.split_once(':') {
+                    if let (Ok(a), Ok(v)) = (a.parse(), v.parse()) {
+                        self.note(a, v);
+                    }
+                }
+            }
+            if got {
+                idle = 0;
+            } else {
+                idle += 1;
+                // a cheap round trip now and then notices a dead connection
+                if idle % 400 == 0 {
+                    diesel::sql_query("SELECT 1").execute(&mut conn)?;
+                }
+                std::thread::sleep(Duration::from_millis(25));
+            }
+        }
+    }
+}
+
+/// Called inside the publishing transaction: PostgreSQL delivers it at commit, to every instance.
+pub fn notify(conn: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResult<()> {
+    diesel::sql_query(format!("SELECT pg_notify('{CHANNEL}', '{agency_id}:{number}')")).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! The public read API for regional portals (no token): published registers only, cheap to
+//! read (rendered versions are cached in memory; see `cache`), HTTP-cacheable, and in the
+//! official form as JSON, CSV, XLSX or printable HTML.
+
+pub mod api;
+pub mod cache;
+pub mod render;
+pub mod xlsx;

@@ -1,0 +1,191 @@
+//! The official 6-column form, rendered: CSV as Russian Excel opens it (UTF-8 with BOM, `;`)
+//! and a printable HTML page an agency can link from its official site («Документы», R17).
+//! Plain functions of the content.
+
+use crate::domain::Mode;
+use crate::workflow::snapshot::{RegisterContent, RegisterRow, COLUMNS};
+
+/// Metadata printed in the header block.
+pub struct Meta<'a> {
+    pub version: i32,
+    pub approved_at: chrono::DateTime<chrono::Utc>,
+    pub sha256: &'a str,
+}
+
+/// Column 4: the touchpoint's name with its contacts.
+pub fn touchpoint_cell(r: &RegisterRow) -> String {
+    match &r.touchpoint {
+        None => String::new(),
+        Some(t) if t.contacts.is_empty() => t.name.clone(),
+        Some(t) => {
+            let contacts: Vec<String> = t
+                .contacts
+                .iter()
+                .map(|c| match &c.label {
+                    Some(l) => format!("{} ({l})", c.value),
+                    None => c.value.clone(),
+                })
+                .collect();
+            format!("{}: {}", t.name, contacts.join(", "))
+        }
+    }
+}
+
+/// Column 5: the agency's wording, or the needs' labels.
+pub fn interaction_cell(r: &RegisterRow) -> String {
+    match &r.touchpoint {
+        None => String::new(),
+        Some(t) => t.interaction.clone().unwrap_or_else(|| t.needs.iter().map(|n| n.label.as_str()).collect::<Vec<_>>().join("; ")),
+    }
+}
+
+/// Column 6: the agency's wording, or the mark.
+pub fn features_cell(r: &RegisterRow) -> String {
+    match &r.touchpoint {
+        None => String::new(),
+        Some(t) => t.features.clone().unwrap_or_else(|| {
+            match t.stated_mode.unwrap_or(t.implied_mode) {
+                Mode::Digital => "Цифровая точка",
+                Mode::Offline => "Офлайн-точка",
+            }
+            .to_owned()
+        }),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+pub const CSV_BOM: &str = "\u{feff}";
+
+pub fn csv_header() -> String {
+    let mut out = String::from(CSV_BOM);
+    out.push_str(&COLUMNS.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(";"));
+    out.push_str("\r\n");
+    out
+}
+
+/// The rows in CSV; `number_from` continues numbering across agencies in a consolidated file.
+pub fn csv_rows(rows: &[RegisterRow], number_from: usize, prefix: Option<&str>) -> String {
+    let mut out = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let direction = match prefix {
+            Some(p) => format!("{p}: {}", r.direction),
+            None => r.direction.clone(),
+        };
+        let cells = [(number_from + i).to_string(), direction, r.process.clone(), touchpoint_cell(r), interaction_cell(r), features_cell(r)];
+        out.push_str(&cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(";"));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub fn csv(content: &RegisterContent) -> String {
+    let mut out = csv_header();
+    out.push_str(&csv_rows(&content.rows, 1, None));
+    out
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub const HTML_STYLE: &str = "@page{size:A4 landscape;margin:12mm}body{font-family:'PT Serif','Times New Roman',serif;font-size:11pt;margin:0 auto;max-width:277mm}\
+h1{font-size:14pt;text-align:center;margin:0 0 4mm}.meta{font-size:9pt;margin-bottom:4mm}.meta code{font-size:8pt;word-break:break-all}\
+table{border-collapse:collapse;width:100%;table-layout:fixed}th,td{border:1px solid #000;padding:2px 4px;vertical-align:top;overflow-wrap:anywhere}\
+th{background:#eee}col.n{width:5%}col.d{width:17%}col.p{width:22%}col.t{width:22%}col.i{width:20%}col.f{width:14%}tr{page-break-inside:avoid}";
+
+/// The rows of a table, directions and processes merged over the rows they span as in the
+/// seeds' tables.
+pub fn html_rows(rows: &[RegisterRow]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let dir_span = rows[i..].iter().take_while(|r| r.direction_id == rows[i].direction_id && r.direction == rows[i].direction).count();
+        let mut j = i;
+        while j < i + dir_span {
+            let proc_span = rows[j..i + dir_span].iter().take_while(|r| r.process_id == rows[j].process_id).count();
+            for k in j..j + proc_span {
+                let r = &rows[k];
+                out.push_str("<tr>");
+                out.push_str(&format!("<td>{}</td>", r.n));
+                if k == i {
+                    out.push_str(&format!("<td rowspan=\"{dir_span}\">{}</td>", escape(&r.direction)));
+                }
+                if k == j {
+                    out.push_str(&format!("<td rowspan=\"{proc_span}\">{}</td>", escape(&r.process)));
+                }
+                out.push_str(&format!(
+                    "<td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                    escape(&touchpoint_cell(r)),
+                    escape(&interaction_cell(r)),
+                    escape(&features_cell(r))
+                ));
+            }
+            j += proc_span;
+        }
+        i += dir_span;
+    }
+    out
+}
+
+pub fn html_table_open() -> String {
+    let mut out = String::from("<table><colgroup><col class=\"n\"><col class=\"d\"><col class=\"p\"><col class=\"t\"><col class=\"i\"><col class=\"f\"></colgroup><thead><tr>");
+    for c in COLUMNS {
+        out.push_str(&format!("<th>{}</th>", escape(c)));
+    }
+    out.push_str("</tr></thead><tbody>\n");
+    out
+}
+
+pub fn html(content: &RegisterContent, meta: &Meta<'_>) -> String {
+    let a = &content.agency;
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Перечень точек взаимодействия — {name}</title><style>{HTML_STYLE}</style></head><body>\n\
+         <h1>Перечень точек взаимодействия с клиентом<br>{name}</h1>\n\
+         <div class=\"meta\">Версия {v}, утверждена {date}. SHA-256: <code>{sha}</code></div>\n",
+        name = escape(&a.name),
+        v = meta.version,
+        date = crate::deadlines::api::local_date(meta.approved_at).format("%d.%m.%Y"),
+        sha = escape(meta.sha256),
+    );
+    out.push_str(&html_table_open());
+    out.push_str(&html_rows(&content.rows));
+    out.push_str("</tbody></table></body></html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_excel_needs() {
+        assert_eq!(csv_field("Телефон: +78722516122"), "Телефон: +78722516122");
+        assert_eq!(csv_field("a;b"), "\"a;b\"");
+        assert_eq!(csv_field("д.124\"а\""), "\"д.124\"\"а\"\"\"");
+        assert!(csv_header().starts_with('\u{feff}'));
+        assert!(csv_header().contains("Осуществляемое взаимодействие с клиентом;Особенности"));
+    }
+
+    #[test]
+    fn html_escapes() {
+        assert_eq!(escape("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
+    }
+}

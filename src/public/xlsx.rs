@@ -1,0 +1,77 @@
+//! The official form as an Excel workbook (R15): a header block with the agency, version,
+//! approval date and SHA-256, the six columns with Russian headers, directions and processes
+//! merged over the rows they span as in the seeds' tables, widths and wrapping that print on
+//! A4 landscape.
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+
+use super::render::{features_cell, interaction_cell, touchpoint_cell, Meta};
+use crate::error::{ApiError, ApiResult};
+use crate::workflow::snapshot::{RegisterContent, COLUMNS};
+
+/// Row of the column headers (0-based); the header block sits above it.
+pub const HEADER_ROW: u32 = 4;
+
+fn build(content: &RegisterContent, meta: &Meta<'_>) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Перечень")?;
+    ws.set_landscape();
+    ws.set_paper_size(9); // A4
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
+    for (col, width) in [(0u16, 5.0), (1, 28.0), (2, 36.0), (3, 36.0), (4, 34.0), (5, 22.0)] {
+        ws.set_column_width(col, width)?;
+    }
+    let title = Format::new().set_bold().set_font_size(13).set_align(FormatAlign::Center).set_text_wrap();
+    let small = Format::new().set_font_size(9);
+    let head = Format::new().set_bold().set_text_wrap().set_border(FormatBorder::Thin).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter).set_background_color(0xEEEEEE);
+    let cell = Format::new().set_text_wrap().set_border(FormatBorder::Thin).set_align(FormatAlign::Top);
+
+    ws.merge_range(0, 0, 0, 5, "Перечень точек взаимодействия с клиентом", &title)?;
+    ws.merge_range(1, 0, 1, 5, &content.agency.name, &title)?;
+    ws.set_row_height(1, 32)?;
+    let approved = crate::deadlines::api::local_date(meta.approved_at).format("%d.%m.%Y");
+    ws.merge_range(2, 0, 2, 5, &format!("Версия {}, утверждена {approved}. SHA-256: {}", meta.version, meta.sha256), &small)?;
+    for (i, c) in COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(HEADER_ROW, i as u16, *c, &head)?;
+    }
+    ws.set_row_height(HEADER_ROW, 45)?;
+
+    let rows = &content.rows;
+    let first = HEADER_ROW + 1;
+    let mut i = 0;
+    while i < rows.len() {
+        let dir_span = rows[i..].iter().take_while(|r| r.direction_id == rows[i].direction_id && r.direction == rows[i].direction).count();
+        let mut j = i;
+        while j < i + dir_span {
+            let proc_span = rows[j..i + dir_span].iter().take_while(|r| r.process_id == rows[j].process_id).count();
+            for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
+                let row = first + k as u32;
+                ws.write_number_with_format(row, 0, f64::from(r.n), &cell)?;
+                ws.write_string_with_format(row, 3, touchpoint_cell(r), &cell)?;
+                ws.write_string_with_format(row, 4, interaction_cell(r), &cell)?;
+                ws.write_string_with_format(row, 5, features_cell(r), &cell)?;
+            }
+            let (top, bottom) = (first + j as u32, first + (j + proc_span) as u32 - 1);
+            if proc_span > 1 {
+                ws.merge_range(top, 2, bottom, 2, &rows[j].process, &cell)?;
+            } else {
+                ws.write_string_with_format(top, 2, &rows[j].process, &cell)?;
+            }
+            j += proc_span;
+        }
+        let (top, bottom) = (first + i as u32, first + (i + dir_span) as u32 - 1);
+        if dir_span > 1 {
+            ws.merge_range(top, 1, bottom, 1, &rows[i].direction, &cell)?;
+        } else {
+            ws.write_string_with_format(top, 1, &rows[i].direction, &cell)?;
+        }
+        i += dir_span;
+    }
+    wb.save_to_buffer()
+}
+
+pub fn workbook(content: &RegisterContent, meta: &Meta<'_>) -> ApiResult<Vec<u8>> {
+    build(content, meta).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))
+}
