@@ -149,6 +149,26 @@ impl TestApp {
         TestApp { address, client: reqwest::Client::new(), db_name, pool, admin: token("admin", &[Role::Admin], None, None) }
     }
 
+    /// Another instance of the application on the same database (scale-out tests).
+    pub async fn second_instance(&self) -> TestApp {
+        let settings = Settings {
+            database_url: DatabaseUrl(url_for(&self.db_name)),
+            bind: "127.0.0.1:0".into(),
+            pool_size: 4,
+            pool_timeout_ms: 2_000,
+            workers: Some(1),
+            max_body_bytes: 256 * 1024,
+            auth: AuthConfig::hs256(TEST_SECRET),
+        };
+        let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
+        let listener = TcpListener::bind(&settings.bind).unwrap();
+        let app = Application::with_pool(pool.clone(), listener, &settings).unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        // the database belongs to the first instance, which drops it
+        TestApp { address, client: reqwest::Client::new(), db_name: String::new(), pool, admin: self.admin.clone() }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -248,6 +268,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if self.db_name.is_empty() {
+            return;
+        }
         // the server's connections are forced out; a failure only leaves a stray database
         if let Ok(mut admin) = PgConnection::establish(admin_url().as_str()) {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db_name)).execute(&mut admin);

@@ -10,6 +10,7 @@ mod directions;
 mod openapi;
 mod problems;
 mod processes;
+mod public;
 mod touchpoints;
 mod units;
 mod workflow;
