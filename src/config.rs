@@ -22,6 +22,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// `TOUCHPOINTS_JWT_SECRET` / `TOUCHPOINTS_JWT_PUBLIC_KEY`, `TOUCHPOINTS_JWT_ISSUER`, `TOUCHPOINTS_JWT_AUDIENCE`.
     pub auth: crate::auth::AuthConfig,
+    /// `TOUCHPOINTS_BENCH_ROUTES=1` adds `GET /bench/static/{bytes}`, the benchmark's ceiling.
+    pub bench_routes: bool,
 }
 
 /// A connection string that never prints its password.
@@ -58,6 +60,7 @@ impl fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("auth", &self.auth)
+            .field("bench_routes", &self.bench_routes)
             .finish()
     }
 }
@@ -74,6 +77,7 @@ impl Settings {
             workers: std::env::var("TOUCHPOINTS_WORKERS").ok().map(|v| v.parse()).transpose()?,
             max_body_bytes: parse_env("TOUCHPOINTS_MAX_BODY_BYTES", 256 * 1024)?,
             auth: crate::auth::AuthConfig::from_env()?,
+            bench_routes: std::env::var("TOUCHPOINTS_BENCH_ROUTES").map(|v| v == "1").unwrap_or(false),
         })
     }
 }

@@ -27,6 +27,17 @@ enum Command {
     Demo,
     /// Print the OpenAPI document (what `/api-docs/openapi.json` serves).
     Openapi,
+    /// Generate the benchmark's data set (skipped when the region already has it).
+    BenchData {
+        #[arg(long, default_value_t = 1000)]
+        agencies: usize,
+        #[arg(long, default_value_t = 50)]
+        processes: usize,
+        #[arg(long, default_value_t = 4)]
+        points: usize,
+        #[arg(long, default_value = "Нагрузочный регион")]
+        region: String,
+    },
     /// Mint a development token signed with TOUCHPOINTS_JWT_SECRET, to try the API from Swagger UI.
     Token {
         /// User id.
@@ -122,6 +133,12 @@ fn main() -> anyhow::Result<()> {
                 tracing::info!("stopped");
                 anyhow::Ok(())
             })?;
+        }
+        Command::BenchData { agencies, processes, points, region } => {
+            let mut conn = migrate(&settings)?;
+            let started = std::time::Instant::now();
+            let n = touchpoints::bench::generate(&mut conn, &touchpoints::bench::Shape { agencies, processes, points, region })?;
+            tracing::info!(created = n, seconds = started.elapsed().as_secs_f64(), "bench data ready");
         }
         Command::Openapi | Command::Token { .. } => unreachable!("handled above"),
     }

@@ -48,6 +48,7 @@ impl Application {
         cache.start_listener(settings.database_url.expose().to_owned());
         let cache = web::Data::new(cache);
         let max_body = settings.max_body_bytes;
+        let bench_routes = settings.bench_routes;
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Compress::default())
@@ -59,7 +60,12 @@ impl Application {
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
-                .configure(routes)
+                .configure(|cfg| {
+                    if bench_routes {
+                        cfg.route("/bench/static/{bytes}", web::get().to(crate::bench::static_body));
+                    }
+                    routes(cfg)
+                })
         })
         .listen(listener)?
         .shutdown_timeout(10);

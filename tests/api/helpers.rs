@@ -139,6 +139,7 @@ impl TestApp {
             workers: Some(1),
             max_body_bytes: 256 * 1024,
             auth: AuthConfig::hs256(TEST_SECRET),
+            bench_routes: false,
         };
         adjust(&mut settings);
         let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
@@ -159,6 +160,7 @@ impl TestApp {
             workers: Some(1),
             max_body_bytes: 256 * 1024,
             auth: AuthConfig::hs256(TEST_SECRET),
+            bench_routes: false,
         };
         let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
         let listener = TcpListener::bind(&settings.bind).unwrap();
