@@ -111,6 +111,10 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
             Ok(())
         })?;
         created += 1;
+        if created % 50 == 0 {
+            // a bulk load outruns autovacuum: fresh statistics keep the planner on the indexes
+            diesel::sql_query("ANALYZE processes, touchpoints, touchpoint_contacts, touchpoint_needs, register_versions").execute(conn)?;
+        }
         if created % 100 == 0 {
             tracing::info!(created, "bench agencies");
         }

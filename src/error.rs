@@ -44,6 +44,8 @@ pub enum ErrorCode {
     Locked,
     /// A revision of this agency's register is already in progress (`existing_id`).
     RevisionInProgress,
+    /// The part has error-level findings (`findings`); fix them before submitting.
+    FindingsBlockSubmission,
     /// `If-Match` names a version that is no longer current: reload and retry.
     PreconditionFailed,
     /// The request body is larger than the server accepts.
@@ -75,6 +77,7 @@ impl ErrorCode {
             ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::Locked => "locked",
             ErrorCode::RevisionInProgress => "revision_in_progress",
+            ErrorCode::FindingsBlockSubmission => "findings_block_submission",
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
@@ -87,7 +90,7 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::MalformedJson | ErrorCode::InvalidParameter => StatusCode::BAD_REQUEST,
-            ErrorCode::ValidationFailed | ErrorCode::UnknownReference => {
+            ErrorCode::ValidationFailed | ErrorCode::UnknownReference | ErrorCode::FindingsBlockSubmission => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -125,6 +128,7 @@ impl ErrorCode {
             ErrorCode::InvalidTransition => "Invalid transition",
             ErrorCode::Locked => "Locked",
             ErrorCode::RevisionInProgress => "Revision in progress",
+            ErrorCode::FindingsBlockSubmission => "Findings block the submission",
             ErrorCode::PreconditionFailed => "Precondition failed",
             ErrorCode::PayloadTooLarge => "Payload too large",
             ErrorCode::UnsupportedMediaType => "Unsupported media type",
@@ -184,6 +188,9 @@ pub struct Problem {
     /// For conflicts: the id of the existing resource the request collides with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<Uuid>,
+    /// For a refused submission: the error-level findings of the part (see the rule checker).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::rules::Finding>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -195,6 +202,8 @@ pub enum ApiError {
         errors: Vec<FieldError>,
         existing_id: Option<Uuid>,
     },
+    #[error("{detail}")]
+    Findings { detail: String, findings: Vec<crate::rules::Finding> },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -240,6 +249,7 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::Client { code, .. } => *code,
+            ApiError::Findings { .. } => ErrorCode::FindingsBlockSubmission,
             ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::InternalError,
         }
@@ -247,10 +257,15 @@ impl ApiError {
 
     pub fn to_problem(&self) -> Problem {
         let code = self.code();
+        let findings = match self {
+            ApiError::Findings { findings, .. } => findings.clone(),
+            _ => Vec::new(),
+        };
         let (detail, errors, existing_id) = match self {
             ApiError::Client { detail, errors, existing_id, .. } => {
                 (detail.clone(), errors.clone(), *existing_id)
             }
+            ApiError::Findings { detail, .. } => (detail.clone(), Vec::new(), None),
             ApiError::Unavailable(_) => (
                 "the database is unavailable or busy; retry in a few seconds".to_owned(),
                 Vec::new(),
@@ -270,6 +285,7 @@ impl ApiError {
             code,
             errors,
             existing_id,
+            findings,
         }
     }
 }
@@ -283,7 +299,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(err) => tracing::error!(error = ?err, "request failed"),
             ApiError::Unavailable(why) => tracing::warn!(reason = %why, "database unavailable"),
-            ApiError::Client { .. } => {}
+            ApiError::Client { .. } | ApiError::Findings { .. } => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));

@@ -18,6 +18,7 @@ pub mod http;
 pub mod openapi;
 pub mod processes;
 pub mod public;
+pub mod rules;
 pub mod schema;
 pub mod startup;
 pub mod telemetry;

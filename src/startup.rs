@@ -52,6 +52,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Compress::default())
+                .wrap(middleware::from_fn(extract::reject_nul))
                 .wrap(middleware::from_fn(telemetry::access_log))
                 .wrap(TracingLogger::default())
                 .app_data(web::Data::new(db.clone()))
@@ -86,122 +87,125 @@ impl Application {
     }
 }
 
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(extract::method_not_allowed))
+/// A resource whose other methods answer 405 with `Allow: <allow>`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(extract::method_not_allowed(allow)))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/health").route(web::get().to(health::health)))
-        .service(resource("/ready").route(web::get().to(health::ready)))
+    cfg.service(resource("/health", "GET").route(web::get().to(health::health)))
+        .service(resource("/ready", "GET").route(web::get().to(health::ready)))
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
         .service(web::resource("/swagger-ui").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header(("Location", "/swagger-ui/")).finish()
         })))
         .service(
             web::scope("/api/v1")
-                .service(resource("/agencies").route(web::get().to(agencies::api::list_agencies)).route(web::post().to(agencies::api::create_agency)))
+                .service(resource("/agencies", "GET, POST").route(web::get().to(agencies::api::list_agencies)).route(web::post().to(agencies::api::create_agency)))
                 .service(
-                    resource("/agencies/{id}")
+                    resource("/agencies/{id}", "GET, PATCH, DELETE")
                         .route(web::get().to(agencies::api::get_agency))
                         .route(web::patch().to(agencies::api::update_agency))
                         .route(web::delete().to(agencies::api::delete_agency)),
                 )
                 .service(
-                    resource("/agencies/{id}/organizations")
+                    resource("/agencies/{id}/organizations", "GET, POST")
                         .route(web::get().to(agencies::api::list_organizations))
                         .route(web::post().to(agencies::api::create_organization)),
                 )
-                .service(resource("/agencies/{id}/units").route(web::get().to(units::api::list_units)).route(web::post().to(units::api::create_unit)))
+                .service(resource("/agencies/{id}/units", "GET, POST").route(web::get().to(units::api::list_units)).route(web::post().to(units::api::create_unit)))
                 .service(
-                    resource("/agencies/{id}/directions")
+                    resource("/agencies/{id}/directions", "GET, POST")
                         .route(web::get().to(directions::api::list_directions))
                         .route(web::post().to(directions::api::create_direction)),
                 )
                 .service(
-                    resource("/agencies/{id}/processes")
+                    resource("/agencies/{id}/processes", "GET, POST")
                         .route(web::get().to(processes::api::list_processes))
                         .route(web::post().to(processes::api::create_process)),
                 )
-                .service(resource("/agencies/{id}/channel-rules").route(web::get().to(catalogs::api::list_channel_rules)))
+                .service(resource("/agencies/{id}/channel-rules", "GET").route(web::get().to(catalogs::api::list_channel_rules)))
                 .service(
-                    resource("/agencies/{id}/channel-rules/{channel}")
+                    resource("/agencies/{id}/channel-rules/{channel}", "PUT, DELETE")
                         .route(web::put().to(catalogs::api::set_channel_rule))
                         .route(web::delete().to(catalogs::api::clear_channel_rule)),
                 )
                 .service(
-                    resource("/organizations/{id}")
+                    resource("/organizations/{id}", "GET, PATCH, DELETE")
                         .route(web::get().to(agencies::api::get_organization))
                         .route(web::patch().to(agencies::api::update_organization))
                         .route(web::delete().to(agencies::api::delete_organization)),
                 )
                 .service(
-                    resource("/units/{id}")
+                    resource("/units/{id}", "GET, PATCH, DELETE")
                         .route(web::get().to(units::api::get_unit))
                         .route(web::patch().to(units::api::update_unit))
                         .route(web::delete().to(units::api::delete_unit)),
                 )
                 .service(
-                    resource("/directions/{id}")
+                    resource("/directions/{id}", "GET, PATCH, DELETE")
                         .route(web::get().to(directions::api::get_direction))
                         .route(web::patch().to(directions::api::update_direction))
                         .route(web::delete().to(directions::api::delete_direction)),
                 )
                 .service(
-                    resource("/processes/{id}")
+                    resource("/processes/{id}", "GET, PATCH, DELETE")
                         .route(web::get().to(processes::api::get_process))
                         .route(web::patch().to(processes::api::update_process))
                         .route(web::delete().to(processes::api::delete_process)),
                 )
                 .service(
-                    resource("/processes/{id}/points")
+                    resource("/processes/{id}/points", "GET, POST")
                         .route(web::get().to(touchpoints::api::list_touchpoints))
                         .route(web::post().to(touchpoints::api::create_touchpoint)),
                 )
-                .service(resource("/points").route(web::get().to(touchpoints::api::search_touchpoints)))
+                .service(resource("/points", "GET").route(web::get().to(touchpoints::api::search_touchpoints)))
                 .service(
-                    resource("/points/{id}")
+                    resource("/points/{id}", "GET, PATCH, DELETE")
                         .route(web::get().to(touchpoints::api::get_touchpoint))
                         .route(web::patch().to(touchpoints::api::update_touchpoint))
                         .route(web::delete().to(touchpoints::api::delete_touchpoint)),
                 )
                 .service(
-                    resource("/agencies/{id}/revisions")
+                    resource("/agencies/{id}/revisions", "GET, POST")
                         .route(web::get().to(workflow::api::list_revisions))
                         .route(web::post().to(workflow::api::open_revision)),
                 )
-                .service(resource("/revisions/{id}").route(web::get().to(workflow::api::get_revision)))
-                .service(resource("/revisions/{id}/parts/{unit_id}/submit").route(web::post().to(workflow::api::submit_part)))
-                .service(resource("/revisions/{id}/parts/{unit_id}/return").route(web::post().to(workflow::api::return_part)))
-                .service(resource("/revisions/{id}/parts/{unit_id}/accept").route(web::post().to(workflow::api::accept_part)))
-                .service(resource("/revisions/{id}/approve").route(web::post().to(workflow::api::approve_revision)))
-                .service(resource("/revisions/{id}/publish").route(web::post().to(workflow::api::publish_revision)))
-                .service(resource("/revisions/{id}/history").route(web::get().to(workflow::api::revision_history)))
-                .service(resource("/agencies/{id}/versions").route(web::get().to(workflow::api::list_versions)))
-                .service(resource("/agencies/{id}/versions/diff").route(web::get().to(workflow::api::diff_versions)))
-                .service(resource("/agencies/{id}/versions/{number}").route(web::get().to(workflow::api::get_version)))
+                .service(resource("/revisions/{id}", "GET").route(web::get().to(workflow::api::get_revision)))
+                .service(resource("/revisions/{id}/parts/{unit_id}/submit", "POST").route(web::post().to(workflow::api::submit_part)))
+                .service(resource("/revisions/{id}/parts/{unit_id}/return", "POST").route(web::post().to(workflow::api::return_part)))
+                .service(resource("/revisions/{id}/parts/{unit_id}/accept", "POST").route(web::post().to(workflow::api::accept_part)))
+                .service(resource("/revisions/{id}/approve", "POST").route(web::post().to(workflow::api::approve_revision)))
+                .service(resource("/revisions/{id}/publish", "POST").route(web::post().to(workflow::api::publish_revision)))
+                .service(resource("/revisions/{id}/history", "GET").route(web::get().to(workflow::api::revision_history)))
+                .service(resource("/agencies/{id}/versions", "GET").route(web::get().to(workflow::api::list_versions)))
+                .service(resource("/agencies/{id}/versions/diff", "GET").route(web::get().to(workflow::api::diff_versions)))
+                .service(resource("/agencies/{id}/versions/{number}", "GET").route(web::get().to(workflow::api::get_version)))
                 .service(
-                    resource("/agencies/{id}/workflow-settings")
+                    resource("/agencies/{id}/workflow-settings", "GET, PUT")
                         .route(web::get().to(workflow::api::get_settings))
                         .route(web::put().to(workflow::api::put_settings)),
                 )
-                .service(resource("/agencies/{id}/deadlines").route(web::get().to(deadlines::api::agency_deadlines)))
-                .service(resource("/deadlines").route(web::get().to(deadlines::api::overview)))
-                .service(resource("/calendar").route(web::get().to(calendar::api::get_year)))
+                .service(resource("/agencies/{id}/deadlines", "GET").route(web::get().to(deadlines::api::agency_deadlines)))
+                .service(resource("/deadlines", "GET").route(web::get().to(deadlines::api::overview)))
+                .service(resource("/calendar", "GET").route(web::get().to(calendar::api::get_year)))
                 .service(
-                    resource("/calendar/{date}")
+                    resource("/calendar/{date}", "PUT, DELETE")
                         .route(web::put().to(calendar::api::put_day))
                         .route(web::delete().to(calendar::api::delete_day)),
                 )
-                .service(resource("/public/agencies").route(web::get().to(public::api::list_agencies)))
-                .service(resource("/public/agencies/{id}/register").route(web::get().to(public::api::current_register)))
-                .service(resource("/public/agencies/{id}/register/versions").route(web::get().to(public::api::list_versions)))
-                .service(resource("/public/agencies/{id}/register/versions/{n}").route(web::get().to(public::api::version_register)))
-                .service(resource("/public/agencies/{id}/register/diff").route(web::get().to(public::api::diff)))
-                .service(resource("/public/regions/{region}/register").route(web::get().to(public::api::region_register)))
-                .service(resource("/public/changes").route(web::get().to(public::api::changes)))
-                .service(resource("/catalogs/needs").route(web::get().to(catalogs::api::list_needs)))
-                .service(resource("/catalogs/channel-types").route(web::get().to(catalogs::api::list_channel_types)))
-                .service(resource("/catalogs/directions").route(web::get().to(directions::api::list_catalog_directions))),
+                .service(resource("/public/agencies", "GET").route(web::get().to(public::api::list_agencies)))
+                .service(resource("/public/agencies/{id}/register", "GET").route(web::get().to(public::api::current_register)))
+                .service(resource("/public/agencies/{id}/register/versions", "GET").route(web::get().to(public::api::list_versions)))
+                .service(resource("/public/agencies/{id}/register/versions/{n}", "GET").route(web::get().to(public::api::version_register)))
+                .service(resource("/public/agencies/{id}/register/findings", "GET").route(web::get().to(crate::rules::api::public_findings)))
+                .service(resource("/revisions/{id}/findings", "GET").route(web::get().to(crate::rules::api::revision_findings)))
+                .service(resource("/public/agencies/{id}/register/diff", "GET").route(web::get().to(public::api::diff)))
+                .service(resource("/public/regions/{region}/register", "GET").route(web::get().to(public::api::region_register)))
+                .service(resource("/public/changes", "GET").route(web::get().to(public::api::changes)))
+                .service(resource("/catalogs/needs", "GET").route(web::get().to(catalogs::api::list_needs)))
+                .service(resource("/catalogs/channel-types", "GET").route(web::get().to(catalogs::api::list_channel_types)))
+                .service(resource("/catalogs/directions", "GET").route(web::get().to(directions::api::list_catalog_directions))),
         )
         .default_service(web::to(extract::not_found));
 }

@@ -29,7 +29,7 @@ pub struct AgencyQuery {
     /// Also list subordinate organizations (by default only top-level bodies are listed).
     pub include_organizations: Option<bool>,
     /// Order: `name` (default), `-name`, `region`, `created_at`, `-created_at`.
-    #[param(pattern = "^-?(name|region|created_at)$")]
+    #[param(pattern = "^(name|-name|region|created_at|-created_at)$")]
     pub sort: Option<String>,
 }
 
@@ -139,7 +139,7 @@ pub struct OrganizationQuery {
     /// Case-insensitive text search in the full and short names.
     pub q: Option<String>,
     /// Order: `name` (default), `-name`, `region`, `created_at`, `-created_at`.
-    #[param(pattern = "^-?(name|region|created_at)$")]
+    #[param(pattern = "^(name|-name|region|created_at|-created_at)$")]
     pub sort: Option<String>,
 }
 

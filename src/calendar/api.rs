@@ -78,7 +78,7 @@ fn is_weekend(d: NaiveDate) -> bool {
 )]
 pub async fn put_day(db: web::Data<Db>, user: User, date: web::Path<NaiveDate>, body: ApiJson<CalendarDayInput>) -> ApiResult<web::Json<CalendarDay>> {
     user.require_admin()?;
-    let date = date.into_inner();
+    let date = crate::deadlines::api::check_date("date", date.into_inner())?;
     let body = body.0;
     let name = crate::domain::text::required("name", &body.name, 300).map_err(|e| ApiError::validation(vec![e]))?;
     if body.working != is_weekend(date) {
@@ -101,7 +101,7 @@ pub async fn put_day(db: web::Data<Db>, user: User, date: web::Path<NaiveDate>, 
 )]
 pub async fn delete_day(db: web::Data<Db>, user: User, date: web::Path<NaiveDate>) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let date = date.into_inner();
+    let date = crate::deadlines::api::check_date("date", date.into_inner())?;
     if db.run(move |c| calendar_db::delete(c, date)).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -22,6 +22,23 @@ pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&FixedOffset::east_opt(3 * 3600).expect("valid offset")).date_naive()
 }
 
+/// The calendar's arithmetic is meaningful within these years.
+pub fn check_date(field: &str, d: NaiveDate) -> ApiResult<NaiveDate> {
+    use chrono::Datelike;
+    if (1990..=2100).contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err(crate::error::ApiError::field(crate::error::ErrorCode::InvalidParameter, field, "out_of_range", "must be a date between 1990 and 2100"))
+    }
+}
+
+fn checked_on(on: Option<NaiveDate>) -> ApiResult<NaiveDate> {
+    match on {
+        Some(d) => check_date("on", d),
+        None => Ok(local_date(Utc::now())),
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeadlineQuery {
@@ -96,7 +113,7 @@ fn facts(c: &mut PgConnection, agency_id: Uuid) -> ApiResult<AgencyFacts> {
 pub async fn agency_deadlines(db: web::Data<Db>, user: User, id: web::Path<Uuid>, q: web::Query<DeadlineQuery>) -> ApiResult<web::Json<AgencyDeadlines>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
-    let on = q.on.unwrap_or_else(|| local_date(Utc::now()));
+    let on = checked_on(q.on)?;
     let (f, cal) = db.run(move |c| Ok((facts(c, agency_id)?, calendar_db::calendar(c)?))).await?;
     let items = compute(&f, &cal, on);
     Ok(web::Json(AgencyDeadlines { agency_id, on, overdue: items.iter().filter(|d| d.overdue).count() as i64, items, calendar_covers: cal.covers(on) }))
@@ -137,7 +154,7 @@ pub struct OverviewQuery {
     responses((status = 200, description = "Agencies with overdue items", body = DeadlineOverview))
 )]
 pub async fn overview(db: web::Data<Db>, user: User, q: web::Query<OverviewQuery>) -> ApiResult<web::Json<DeadlineOverview>> {
-    let on = q.on.unwrap_or_else(|| local_date(Utc::now()));
+    let on = checked_on(q.on)?;
     let all = q.all.unwrap_or(false);
     let scope = if user.is_admin() { None } else { user.agency_id };
     let items = db

@@ -86,13 +86,9 @@ fn days(n: i32) -> u32 {
 /// The yearly due date in `year` (31 Feb and the like fall back to the month's last day).
 fn yearly_due(s: &WorkflowSettings, year: i32) -> NaiveDate {
     let month = s.yearly_month.clamp(1, 12) as u32;
-    let mut day = s.yearly_day.clamp(1, 31) as u32;
-    loop {
-        if let Some(d) = NaiveDate::from_ymd_opt(year, month, day) {
-            return d;
-        }
-        day -= 1;
-    }
+    let day = s.yearly_day.clamp(1, 31) as u32;
+    // 31 April and the like: the month's last day; years outside chrono's range: the epoch
+    (1..=day).rev().find_map(|d| NaiveDate::from_ymd_opt(year, month, d)).unwrap_or_default()
 }
 
 fn quarter_end(d: NaiveDate) -> NaiveDate {

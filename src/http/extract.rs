@@ -65,6 +65,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
         return Err(ApiError::client(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}")));
     }
+    // every body of this API is an object; serde would otherwise map an array onto fields by position
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::validation(vec![FieldError::new("body", "not_an_object", "the body must be a JSON object")]));
+    }
+    // PostgreSQL text cannot hold NUL, and no field of the register needs it
+    if contains_nul_escape(body) {
+        return Err(ApiError::validation(vec![FieldError::new("body", "nul_character", "text may not contain the NUL character (\\u0000)")]));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(de);
     match result {
@@ -82,6 +90,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             }
         }
     }
+}
+
+/// True when a JSON text contains the escape `\u0000` (case-insensitive).
+fn contains_nul_escape(body: &[u8]) -> bool {
+    body.windows(6).any(|w| w[0] == b'\\' && (w[1] == b'u' || w[1] == b'U') && &w[2..] == b"0000")
 }
 
 fn strip_position(msg: &str) -> String {
@@ -140,14 +153,33 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::client(ErrorCode::InvalidParameter, format!("invalid path parameter: {err}")).into()
 }
 
+/// Refuses a NUL character anywhere in the path or query string (PostgreSQL text cannot hold
+/// it), before any handler or query sees it.
+pub async fn reject_nul(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>, actix_web::Error> {
+    let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
+    if raw.to_ascii_lowercase().contains("%00") {
+        let resp = actix_web::ResponseError::error_response(&ApiError::client(ErrorCode::InvalidParameter, "the path or query string contains a NUL character"));
+        return Ok(req.into_response(resp).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
 /// Unknown paths answer problem+json too.
 pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::client(ErrorCode::NotFound, format!("no resource at {}", req.path())))
 }
 
-/// A known path with a method it does not support.
-pub async fn method_not_allowed(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::client(ErrorCode::MethodNotAllowed, format!("{} is not supported on {}", req.method(), req.path())))
+/// A known path with a method it does not support: 405 with the `Allow` header (RFC 9110).
+pub fn method_not_allowed(allow: &'static str) -> impl Fn(HttpRequest) -> std::future::Ready<actix_web::HttpResponse> + Clone {
+    move |req: HttpRequest| {
+        let err = ApiError::client(ErrorCode::MethodNotAllowed, format!("{} is not supported on {}; allowed: {allow}", req.method(), req.path()));
+        let mut resp = actix_web::ResponseError::error_response(&err);
+        resp.headers_mut().insert(header::ALLOW, actix_web::http::header::HeaderValue::from_static(allow));
+        std::future::ready(resp)
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +213,8 @@ mod tests {
         assert_eq!(parse_json::<Body>(b"{\"name\":").unwrap_err().code(), ErrorCode::MalformedJson);
         assert_eq!(parse_json::<Body>(b"{} {}").unwrap_err().code(), ErrorCode::MalformedJson);
         assert_eq!(parse_json::<Body>(b"[]").unwrap_err().code(), ErrorCode::ValidationFailed);
+        assert_eq!(parse_json::<Body>(br#"["x", []]"#).unwrap_err().to_problem().errors[0].code, "not_an_object");
+        assert_eq!(parse_json::<Body>(br#"{"name":"a\u0000b","items":[]}"#).unwrap_err().to_problem().errors[0].code, "nul_character");
         assert_eq!(parse_json::<Body>(br#"{"name":"x","items":[],"extra":1}"#).unwrap_err().code(), ErrorCode::ValidationFailed);
     }
 

@@ -16,7 +16,7 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     /// Number of items to skip.
-    #[param(minimum = 0, default = 0)]
+    #[param(minimum = 0, maximum = 2147483647, default = 0)]
     pub offset: Option<i64>,
 }
 
@@ -34,7 +34,7 @@ impl ListParams {
             return Err(ApiError::field(ErrorCode::InvalidParameter, "limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}")));
         }
         if !(0..=i64::from(i32::MAX)).contains(&offset) {
-            return Err(ApiError::field(ErrorCode::InvalidParameter, "offset", "out_of_range", "must be zero or more"));
+            return Err(ApiError::field(ErrorCode::InvalidParameter, "offset", "out_of_range", "must be between 0 and 2147483647"));
         }
         Ok(Paging { limit, offset })
     }

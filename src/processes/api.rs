@@ -23,7 +23,7 @@ list_envelope!(ProcessList, Process);
 pub struct ProcessQuery {
     pub direction_id: Option<Uuid>,
     /// A unit id, or `agency` for the processes that belong to the agency as a whole.
-    #[param(example = "agency")]
+    #[param(example = "agency", pattern = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
     pub unit: Option<String>,
     /// `external` also lists processes serving both kinds of client; likewise `internal`.
     pub client_type: Option<ClientType>,

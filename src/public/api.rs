@@ -603,3 +603,9 @@ pub async fn region_register(req: HttpRequest, db: web::Data<Db>, cache: web::Da
         }
     }
 }
+
+/// The current published content of an agency (for the rule checker).
+pub async fn current_content(db: &Db, cache: &PublicCache, agency_id: Uuid) -> ApiResult<RegisterContent> {
+    let n = current_number(db, cache, agency_id).await?;
+    Ok(rendered(db, cache, agency_id, n).await?.content.clone())
+}

@@ -315,6 +315,15 @@ pub fn transition_part(
     let part = part_row(conn, revision_id, &key, true)?.ok_or_else(|| ApiError::not_found("part", format!("{key} of revision {revision_id}")))?;
     if_match.check(part.updated_at)?;
     let next = state::part_transition(r.status(), part.status(), action).map_err(illegal)?;
+    if action == PartAction::Submit {
+        // a part with error-level findings is not sent for review
+        let mut content = snapshot::build(conn, r.agency_id)?;
+        content.rows.retain(|row| row.unit_id == unit);
+        let errors: Vec<_> = crate::rules::check(&content).into_iter().filter(|f| f.severity == crate::rules::Severity::Error).collect();
+        if !errors.is_empty() {
+            return Err(ApiError::Findings { detail: format!("the part has {} error(s) to fix before submission: {}", errors.len(), errors[0].message), findings: errors });
+        }
+    }
     let updated = set_part_status(conn, &part, next)?;
     let action_name = match action {
         PartAction::Submit => "submit",

@@ -55,6 +55,32 @@ async fn bad_paths_and_parameters_are_4xx() {
     assert_problem(s, &body, 404, "not_found", None);
 }
 
+/// Found by Schemathesis: NUL characters, arrays as bodies, dates outside chrono's range.
+#[actix_web::test]
+async fn inputs_the_fuzzer_found_are_4xx() {
+    let app = TestApp::spawn().await;
+    let a = app.agency("МЧС Республики Дагестан").await["id"].as_str().unwrap().to_owned();
+    let (s, body) = app.post(&format!("/api/v1/agencies/{a}/directions"), json!({"name": "a\u{0}b"})).await;
+    assert_problem(s, &body, 422, "validation_failed", Some("body"));
+    let (s, body) = app.get("/api/v1/agencies?q=a%00b").await;
+    assert_problem(s, &body, 400, "invalid_parameter", None);
+    let (s, body) = app.delete(&format!("/api/v1/agencies/{a}/channel-rules/ph%00one")).await;
+    assert_problem(s, &body, 400, "invalid_parameter", None);
+    let (s, body) = app.request(Method::PATCH, &format!("/api/v1/agencies/{a}"), Some(&json!([null, null]))).await;
+    assert_problem(s, &body, 422, "validation_failed", Some("body"));
+    let (_, agency) = app.get(&format!("/api/v1/agencies/{a}")).await;
+    assert_eq!(agency["website"], "https://www.example.ru", "nothing was changed");
+    for path in [format!("/api/v1/agencies/{a}/deadlines?on=-262142-01-01"), "/api/v1/deadlines?on=%2B100000-06-01".to_owned()] {
+        let (s, body) = app.get(&path).await;
+        assert_eq!(s.as_u16() / 100, 4, "{path}: {body}");
+    }
+    let (s, body) = app.put("/api/v1/calendar/-0001-01-01", json!({"working": false, "name": "x"})).await;
+    assert_eq!(s.as_u16() / 100, 4, "{body}");
+    let resp = app.client.request(Method::PUT, app.url("/api/v1/agencies")).bearer_auth(&app.admin).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 405);
+    assert_eq!(resp.headers()["allow"], "GET, POST");
+}
+
 #[actix_web::test]
 async fn health_and_readiness() {
     let app = TestApp::spawn().await;

@@ -82,6 +82,12 @@ async fn the_full_r10_loop_publishes_versions_with_history_and_diff() {
     assert_problem(s, &body, 403, "forbidden", None);
     let r = ok(&app, &o.s1, Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/submit", o.u1), None).await;
     assert_eq!(part(&r, &o.u1)["status"], "submitted");
+    // unit 2's touchpoint lists no need (R5): the rule checker refuses the submission
+    let (s, body) = call(&app, &o.s2, Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/submit", o.u2), None).await;
+    assert_problem(s, &body, 422, "findings_block_submission", None);
+    assert_eq!(body["findings"][0]["rule"], "R5");
+    assert_eq!(body["findings"][0]["touchpoint_id"], t2.as_str());
+    ok(&app, &o.s2, Method::PATCH, &format!("/api/v1/points/{t2}"), Some(json!({"needs": ["consultation"]}))).await;
     ok(&app, &o.s2, Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/submit", o.u2), None).await;
     let (s, body) = call(&app, &o.s1, Method::PATCH, &format!("/api/v1/points/{t1}"), Some(json!({"name": "ЕПГУ (Госуслуги)"}))).await;
     assert_problem(s, &body, 409, "locked", None);
@@ -89,7 +95,7 @@ async fn the_full_r10_loop_publishes_versions_with_history_and_diff() {
     assert_problem(s, &body, 403, "forbidden", None);
 
     // the approver returns unit 2 with a remark on its touchpoint and accepts unit 1
-    let r = ok(&app, &o.approvers[0], Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/return", o.u2), Some(json!({"remarks": [{"text": "Не указаны потребности клиента (R5)", "touchpoint_id": t2}]}))).await;
+    let r = ok(&app, &o.approvers[0], Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/return", o.u2), Some(json!({"remarks": [{"text": "Укажите также получение информации о ходе рассмотрения", "touchpoint_id": t2}]}))).await;
     assert_eq!(part(&r, &o.u2)["status"], "returned");
     assert_eq!(r["remarks"][0]["touchpoint_id"], t2.as_str());
     assert_eq!(r["remarks"][0]["author_name"], "Тест a1");
@@ -149,6 +155,8 @@ async fn the_full_r10_loop_publishes_versions_with_history_and_diff() {
     ok(&app, &o.s1, Method::PATCH, &format!("/api/v1/points/{t1}"), Some(json!({"needs": ["submission", "result"]}))).await;
     let t3 = ok(&app, &o.s1, Method::POST, &format!("/api/v1/processes/{p1}/points"), Some(json!({"channel": "mfc", "name": "МФЦ «Мои документы»", "needs": ["submission"], "features": "Офлайн-точка"}))).await;
     ok(&app, &o.s2, Method::DELETE, &format!("/api/v1/points/{t2}"), None).await;
+    // process 2 without touchpoint would not pass the checker (R4): its phone is replaced by e-mail
+    let t4 = ok(&app, &o.s2, Method::POST, &format!("/api/v1/processes/{p2}/points"), Some(json!({"channel": "email", "name": "Электронная почта", "contacts": [{"kind": "email", "value": "obr@minsoc18.ru"}], "needs": ["submission", "result"]}))).await;
     for (sub, unit) in [(&o.s1, &o.u1), (&o.s2, &o.u2)] {
         ok(&app, sub, Method::POST, &format!("/api/v1/revisions/{r2}/parts/{unit}/submit"), None).await;
         ok(&app, &o.approvers[0], Method::POST, &format!("/api/v1/revisions/{r2}/parts/{unit}/accept"), None).await;
@@ -177,11 +185,8 @@ async fn the_full_r10_loop_publishes_versions_with_history_and_diff() {
 
     // the diff lists exactly what changed
     let diff = ok(&app, &o.s1, Method::GET, &format!("/api/v1/agencies/{a}/versions/diff?from=1&to=2"), None).await;
-    // added: the new touchpoint, and process 2 as a row without touchpoint (its only one was removed; R4)
-    let added = diff["added"].as_array().unwrap();
-    assert_eq!(added.len(), 2, "{diff}");
-    assert!(added.iter().any(|r| r["touchpoint"]["id"] == t3["id"]));
-    assert!(added.iter().any(|r| r["process_id"] == p2.as_str() && r["touchpoint"].is_null()));
+    let added: Vec<&Value> = diff["added"].as_array().unwrap().iter().map(|r| &r["touchpoint"]["id"]).collect();
+    assert_eq!(added, vec![&t3["id"], &t4["id"]], "{diff}");
     assert_eq!(diff["removed"].as_array().unwrap().len(), 1);
     assert_eq!(diff["removed"][0]["touchpoint"]["id"], t2.as_str());
     assert_eq!(diff["changed"], json!([{"key": t1, "process": "Назначение ежемесячной денежной выплаты", "touchpoint": "ЕПГУ", "fields": [{"field": "needs", "before": ["submission"], "after": ["submission", "result"]}]}]));
@@ -193,14 +198,15 @@ async fn the_full_r10_loop_publishes_versions_with_history_and_diff() {
         actions,
         vec![
             "s1:revision:open", "s1:process:create", "s2:process:create", "s1:touchpoint:create", "s2:touchpoint:create",
-            "s1:part:submit", "s2:part:submit", "a1:part:return", "a1:remark:create", "a1:part:accept",
+            "s1:part:submit", "s2:touchpoint:update", "s2:part:submit", "a1:part:return", "a1:remark:create", "a1:part:accept",
             "s2:part:reopen", "s2:touchpoint:update", "s2:part:submit", "a1:part:accept",
             "a1:revision:approve", "a2:revision:approve", "a3:revision:approve", "p1:revision:publish",
         ]
     );
-    let update = history["items"].as_array().unwrap().iter().find(|h| h["action"] == "update").unwrap();
-    assert_eq!(update["before"]["needs"], json!([]));
-    assert_eq!(update["after"]["needs"], json!(["consultation", "progress"]));
+    let updates: Vec<&Value> = history["items"].as_array().unwrap().iter().filter(|h| h["action"] == "update").collect();
+    assert_eq!(updates[0]["before"]["needs"], json!([]));
+    assert_eq!(updates[0]["after"]["needs"], json!(["consultation"]));
+    assert_eq!(updates[1]["after"]["needs"], json!(["consultation", "progress"]));
 }
 
 #[actix_web::test]
@@ -211,7 +217,7 @@ async fn stale_if_match_loses_and_concurrent_transitions_are_serialised() {
     let a = &o.agency;
     let p = ok(&app, &o.s1, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": o.u1, "name": "Приём обращений", "kind": "function", "client_type": "external"}))).await;
     let pid = p["id"].as_str().unwrap();
-    let t = ok(&app, &o.s1, Method::POST, &format!("/api/v1/processes/{pid}/points"), Some(json!({"channel": "email", "name": "Почта", "contacts": [{"kind": "email", "value": "mintrud@udm.gov.ru"}]}))).await;
+    let t = ok(&app, &o.s1, Method::POST, &format!("/api/v1/processes/{pid}/points"), Some(json!({"channel": "email", "name": "Почта", "contacts": [{"kind": "email", "value": "mintrud@udm.gov.ru"}], "needs": ["submission"]}))).await;
     let tid = t["id"].as_str().unwrap();
     let (_, headers, _) = app.send(Some(&o.s1), Method::GET, &format!("/api/v1/points/{tid}"), None, None).await;
     let etag = headers["etag"].to_str().unwrap().to_owned();
@@ -247,7 +253,8 @@ async fn stale_if_match_loses_and_concurrent_transitions_are_serialised() {
     }
     for u in &units[1..] {
         let sub = token("s-any", &[Role::Submitter], Some(a), Some(u));
-        ok(&app, &sub, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": u, "name": format!("Процесс {u}"), "kind": "function", "client_type": "internal"}))).await;
+        let p = ok(&app, &sub, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": u, "name": format!("Процесс {u}"), "kind": "function", "client_type": "internal"}))).await;
+        ok(&app, &sub, Method::POST, &format!("/api/v1/processes/{}/points", p["id"].as_str().unwrap()), Some(json!({"channel": "workplace", "name": "Рабочее место", "needs": ["consultation"]}))).await;
     }
     let rev = ok(&app, &o.approvers[0], Method::GET, &format!("/api/v1/agencies/{a}/revisions"), None).await;
     let rid = rev["items"][0]["id"].as_str().unwrap().to_owned();
@@ -289,9 +296,16 @@ async fn deadlines_count_working_days_and_flag_overdue() {
     let o = setup(&app, &[]).await;
     let a = &o.agency;
     let appeals = app.catalog_direction("appeals").await;
-    ok(&app, &o.s1, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": o.u1, "name": "Приём обращений", "kind": "function", "client_type": "external"}))).await;
+    let p = ok(&app, &o.s1, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": o.u1, "name": "Приём обращений", "kind": "function", "client_type": "external"}))).await;
     let rev = ok(&app, &o.approvers[0], Method::GET, &format!("/api/v1/agencies/{a}/revisions"), None).await;
     let rid = rev["items"][0]["id"].as_str().unwrap().to_owned();
+    // a process without touchpoint (R4) cannot be submitted
+    let (s, body) = call(&app, &o.s1, Method::POST, &format!("/api/v1/revisions/{rid}/parts/{}/submit", o.u1), None).await;
+    assert_problem(s, &body, 422, "findings_block_submission", None);
+    assert_eq!(body["findings"][0]["rule"], "R4");
+    let findings = ok(&app, &o.s1, Method::GET, &format!("/api/v1/revisions/{rid}/findings"), None).await;
+    assert_eq!(findings["errors"], 1);
+    ok(&app, &o.s1, Method::POST, &format!("/api/v1/processes/{}/points", p["id"].as_str().unwrap()), Some(json!({"channel": "internet_reception", "name": "Интернет-приёмная", "contacts": [{"kind": "url", "value": "https://minsoc18.ru/reception"}], "needs": ["submission"]}))).await;
     ok(&app, &o.s1, Method::POST, &format!("/api/v1/revisions/{rid}/parts/{}/submit", o.u1), None).await;
 
     let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap()).date_naive();

@@ -1,0 +1,63 @@
+use std::sync::Arc;
+
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{check, Finding, Severity};
+use crate::auth::User;
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::public::cache::PublicCache;
+use crate::workflow::{db as wf_db, snapshot};
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FindingReport {
+    pub items: Vec<Finding>,
+    pub total: i64,
+    pub errors: i64,
+    pub warnings: i64,
+}
+
+fn report(items: Vec<Finding>) -> FindingReport {
+    let errors = items.iter().filter(|f| f.severity == Severity::Error).count() as i64;
+    FindingReport { total: items.len() as i64, warnings: items.len() as i64 - errors, errors, items }
+}
+
+/// Findings of a revision's working copy
+///
+/// Processes without touchpoints (R4), touchpoints without needs (R5), column 6 contradicting
+/// the agency's channel rule (R6), duplicate touchpoints in a process (R7), contacts of the
+/// wrong kind for their channel. Error-level findings block the submission of a part.
+#[utoipa::path(
+    get, path = "/api/v1/revisions/{id}/findings", tag = "workflow", operation_id = "getRevisionFindings",
+    params(("id" = Uuid, Path, description = "Revision id")),
+    responses((status = 200, description = "The findings, in row order", body = FindingReport))
+)]
+pub async fn revision_findings(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<FindingReport>> {
+    let id = id.into_inner();
+    let items = db
+        .run(move |c| {
+            let r = wf_db::row(c, id, false)?;
+            user.require_member(r.agency_id)?;
+            Ok(check(&snapshot::build(c, r.agency_id)?))
+        })
+        .await?;
+    Ok(web::Json(report(items)))
+}
+
+/// Findings of a published register
+///
+/// The same checks on the current published version; the seeds' own contradictions show
+/// here (R6 warnings).
+#[utoipa::path(
+    get, path = "/api/v1/public/agencies/{id}/register/findings", tag = "public", operation_id = "getPublicRegisterFindings",
+    params(("id" = Uuid, Path, description = "Agency id")),
+    responses((status = 200, description = "The findings, in row order", body = FindingReport))
+)]
+pub async fn public_findings(db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>) -> ApiResult<web::Json<FindingReport>> {
+    let agency_id = id.into_inner();
+    let content = crate::public::api::current_content(&db, &cache, agency_id).await?;
+    Ok(web::Json(report(check(&content))))
+}

@@ -1,0 +1,196 @@
+//! The rule checker: what is wrong with a register, as findings that point at rows. A plain
+//! function of the register's content; the working copy and every published version are
+//! checked the same way.
+
+pub mod api;
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::{Contact, ContactInput, ContactKind};
+use crate::workflow::snapshot::{RegisterContent, RegisterRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Breaks a rule of the procedure: a part with such findings cannot be submitted.
+    Error,
+    /// Kept as written, but worth a look (e.g. column 6 contradicting the agency's own rule).
+    Warning,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"rule": "R6", "code": "mode_contradicts_rule", "severity": "warning", "row": 37,
+    "process_id": "3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a", "touchpoint_id": "7b0e3a52-6f0d-4a38-9a53-1d1c2d7c9e11",
+    "message": "column 6 says digital, but the agency classifies «Почта России» (post) as offline"}))]
+pub struct Finding {
+    /// The rule of DOMAIN.md: R4, R5, R6, R7 or `contacts`.
+    pub rule: String,
+    /// Stable code of the finding.
+    pub code: String,
+    pub severity: Severity,
+    /// Row number (column 1) in the form.
+    pub row: i32,
+    pub process_id: Uuid,
+    pub touchpoint_id: Option<Uuid>,
+    pub message: String,
+}
+
+/// Contact kinds that make sense for a channel type; `None`: any.
+fn expected_kinds(channel: &str) -> Option<&'static [ContactKind]> {
+    use ContactKind::*;
+    Some(match channel {
+        "phone" | "call_center" => &[Phone],
+        "email" => &[Email],
+        "website" | "epgu" | "pos" | "internet_reception" | "mobile_app" | "chat_bot" | "edms" | "information_system" | "social_network" | "messenger" => &[Url, Text],
+        "post" => &[Address, Text],
+        _ => return None,
+    })
+}
+
+fn finding(rule: &str, code: &str, severity: Severity, r: &RegisterRow, message: String) -> Finding {
+    Finding {
+        rule: rule.into(),
+        code: code.into(),
+        severity,
+        row: r.n,
+        process_id: r.process_id,
+        touchpoint_id: r.touchpoint.as_ref().map(|t| t.id),
+        message,
+    }
+}
+
+fn normalized(c: &Contact) -> String {
+    // versions store the checked value; normalising it again gives the comparison key
+    Contact::parse("c", &ContactInput { kind: c.kind, value: c.value.clone(), label: None }).map(|p| p.normalized).unwrap_or_else(|_| c.value.to_lowercase())
+}
+
+/// Every finding of a register, in row order.
+pub fn check(content: &RegisterContent) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<(Uuid, String, ContactKind, String), i32> = HashMap::new();
+    let mut seen_names: HashMap<(Uuid, String, String), i32> = HashMap::new();
+    for r in &content.rows {
+        let Some(t) = &r.touchpoint else {
+            out.push(finding("R4", "process_without_touchpoint", Severity::Error, r, format!("the process «{}» has no touchpoint", r.process)));
+            continue;
+        };
+        if t.needs.is_empty() {
+            out.push(finding("R5", "touchpoint_without_needs", Severity::Error, r, format!("the touchpoint «{}» lists no client need", t.name)));
+        }
+        if let Some(stated) = t.stated_mode {
+            if stated != t.implied_mode {
+                out.push(finding(
+                    "R6",
+                    "mode_contradicts_rule",
+                    Severity::Warning,
+                    r,
+                    format!("column 6 says {}, but the agency classifies «{}» ({}) as {}", stated.as_str(), t.channel_label, t.channel, t.implied_mode.as_str()),
+                ));
+            }
+        }
+        if let Some(kinds) = expected_kinds(&t.channel) {
+            for c in t.contacts.iter().filter(|c| !kinds.contains(&c.kind)) {
+                out.push(finding(
+                    "contacts",
+                    "contact_shape",
+                    Severity::Warning,
+                    r,
+                    format!("a {} contact «{}» on a {} touchpoint", c.kind.as_str(), c.value, t.channel),
+                ));
+            }
+        }
+        if t.contacts.is_empty() {
+            let key = (r.process_id, t.channel.clone(), crate::domain::text::fold(&t.name));
+            if let Some(first) = seen_names.insert(key, r.n) {
+                out.push(finding("R7", "duplicate_touchpoint", Severity::Error, r, format!("the same touchpoint as row {first} inside one process")));
+            }
+        }
+        for c in &t.contacts {
+            let key = (r.process_id, t.channel.clone(), c.kind, normalized(c));
+            if let Some(first) = seen.get(&key) {
+                if *first != r.n {
+                    out.push(finding("R7", "duplicate_touchpoint", Severity::Error, r, format!("{} {} is already listed in row {first} of this process", c.kind.as_str(), c.value)));
+                    break;
+                }
+            } else {
+                seen.insert(key, r.n);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ClientType, Mode, ProcessKind};
+    use crate::workflow::snapshot::{AgencyInfo, NeedRef, RowTouchpoint};
+
+    fn row(n: i32, process: Uuid, channel: &str, contacts: Vec<Contact>, needs: &[&str], stated: Option<Mode>, implied: Mode) -> RegisterRow {
+        RegisterRow {
+            n,
+            direction_id: Uuid::nil(),
+            direction_code: None,
+            direction: "Рассмотрение обращений и запросов".into(),
+            process_id: process,
+            process: "Приём обращений".into(),
+            registry_code: None,
+            process_kind: ProcessKind::Function,
+            client_type: ClientType::External,
+            unit_id: None,
+            unit: None,
+            touchpoint: Some(RowTouchpoint {
+                id: Uuid::new_v4(),
+                channel: channel.into(),
+                channel_label: channel.into(),
+                name: "Точка".into(),
+                contacts,
+                needs: needs.iter().map(|c| NeedRef { code: (*c).into(), label: String::new() }).collect(),
+                interaction: None,
+                features: None,
+                stated_mode: stated,
+                implied_mode: implied,
+            }),
+        }
+    }
+
+    fn c(kind: ContactKind, v: &str) -> Contact {
+        Contact::parse("c", &ContactInput { kind, value: v.into(), label: None }).unwrap()
+    }
+
+    #[test]
+    fn finds_each_rule() {
+        let p = Uuid::new_v4();
+        let mut empty = row(5, Uuid::new_v4(), "phone", vec![], &[], None, Mode::Digital);
+        empty.touchpoint = None;
+        let content = RegisterContent {
+            agency: AgencyInfo { id: Uuid::nil(), parent_id: None, name: "x".into(), short_name: None, region: "y".into(), website: None },
+            columns: vec![],
+            rows: vec![
+                row(1, p, "phone", vec![c(ContactKind::Phone, "+7(8722) 51-61-22")], &["consultation"], Some(Mode::Offline), Mode::Digital),
+                row(2, p, "phone", vec![c(ContactKind::Phone, "88722516122")], &["result"], None, Mode::Digital),
+                row(3, p, "website", vec![c(ContactKind::Phone, "+78722516199")], &[], None, Mode::Digital),
+                row(4, p, "post", vec![c(ContactKind::Address, "367015, Махачкала")], &["information"], Some(Mode::Digital), Mode::Offline),
+                empty,
+            ],
+        };
+        let findings = check(&content);
+        let found: Vec<(i32, &str)> = findings.iter().map(|f| (f.row, f.code.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (1, "mode_contradicts_rule"),
+                (2, "duplicate_touchpoint"),
+                (3, "touchpoint_without_needs"),
+                (3, "contact_shape"),
+                (4, "mode_contradicts_rule"),
+                (5, "process_without_touchpoint"),
+            ]
+        );
+    }
+}
