@@ -38,7 +38,7 @@ fn load_rendered(c: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResul
     let content = v.content()?;
     let body = PublishedRegister { version: v.number, sha256: v.sha256.clone(), approved_at: v.approved_at, published_at: v.created_at, content };
     let json = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(Rendered { agency_id, number, sha256: v.sha256, json: Bytes::from(json), content: body.content, published_at: v.created_at })
+    Ok(Rendered { agency_id, number, sha256: v.sha256, json: Bytes::from(json), content: body.content, approved_at: v.approved_at, published_at: v.created_at })
 }
 
 async fn rendered(db: &Db, cache: &PublicCache, agency_id: Uuid, number: i32) -> ApiResult<Arc<Rendered>> {
@@ -145,33 +145,34 @@ fn respond(req: &HttpRequest, r: &Rendered, q: &RegisterQuery, immutable: bool) 
     if matches {
         return Ok(b.finish());
     }
-    let rows: Vec<RegisterRow> = if q.filtered() { r.content.rows.iter().filter(|row| q.keep(row)).cloned().collect() } else { Vec::new() };
-    let content = if q.filtered() { RegisterContent { agency: r.content.agency.clone(), columns: r.content.columns.clone(), rows } } else { r.content.clone() };
-    let meta = render::Meta { version: r.number, approved_at: approved_at(r), sha256: &r.sha256 };
+    if format == Format::Json && !q.filtered() {
+        // the hot path: the pre-rendered body, shared, no copy
+        return Ok(b.content_type("application/json").body(r.json.clone()));
+    }
+    let filtered;
+    let content = if q.filtered() {
+        filtered = RegisterContent { agency: r.content.agency.clone(), columns: r.content.columns.clone(), rows: r.content.rows.iter().filter(|row| q.keep(row)).cloned().collect() };
+        &filtered
+    } else {
+        &r.content
+    };
+    let meta = render::Meta { version: r.number, approved_at: r.approved_at, sha256: &r.sha256 };
     let file = format!("perechen-{}-v{}", r.agency_id, r.number);
     Ok(match format {
-        Format::Json if !q.filtered() => b.content_type("application/json").body(r.json.clone()),
         Format::Json => {
-            let body = PublishedRegister { version: r.number, sha256: r.sha256.clone(), approved_at: approved_at(r), published_at: r.published_at, content };
+            let body = PublishedRegister { version: r.number, sha256: r.sha256.clone(), approved_at: r.approved_at, published_at: r.published_at, content: content.clone() };
             b.json(body)
         }
         Format::Csv => b
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.csv\"")))
-            .body(render::csv(&content)),
-        Format::Html => b.content_type("text/html; charset=utf-8").body(render::html(&content, &meta)),
+            .body(render::csv(content)),
+        Format::Html => b.content_type("text/html; charset=utf-8").body(render::html(content, &meta)),
         Format::Xlsx => b
             .content_type(XLSX_TYPE)
             .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.xlsx\"")))
-            .body(xlsx::workbook(&content, &meta)?),
+            .body(xlsx::workbook(content, &meta)?),
     })
-}
-
-fn approved_at(r: &Rendered) -> DateTime<Utc> {
-    serde_json::from_slice::<serde_json::Value>(&r.json)
-        .ok()
-        .and_then(|v| v.get("approved_at").and_then(|a| a.as_str()).and_then(|a| a.parse().ok()))
-        .unwrap_or(r.published_at)
 }
 
 /// The current published register of an agency
@@ -502,7 +503,19 @@ pub struct RegionQuery {
     pub offset: Option<i64>,
 }
 
-async fn region_versions(db: &Db, cache: &PublicCache, region: &str) -> ApiResult<Vec<Arc<Rendered>>> {
+async fn region_versions(db: &Db, cache: &PublicCache, region: &str) -> ApiResult<super::cache::RegionIndex> {
+    let cached = cache.region(region);
+    if let Some((_, Some(index))) = &cached {
+        return Ok(Arc::clone(index));
+    }
+    let index = Arc::new(build_region(db, cache, region).await?);
+    if let Some((generation, None)) = cached {
+        cache.put_region(region, generation, Arc::clone(&index));
+    }
+    Ok(index)
+}
+
+async fn build_region(db: &Db, cache: &PublicCache, region: &str) -> ApiResult<Vec<Arc<Rendered>>> {
     let current: Vec<(Uuid, i32)> = match cache.current_all() {
         Some(m) => m.into_iter().collect(),
         None => db
@@ -550,7 +563,8 @@ pub async fn region_register(req: HttpRequest, db: web::Data<Db>, cache: web::Da
             let header = futures_util::stream::once(async { Ok::<_, actix_web::Error>(Bytes::from(render::csv_header())) });
             let mut n = 1usize;
             let chunks: Vec<(Arc<Rendered>, usize)> = versions
-                .into_iter()
+                .iter()
+                .cloned()
                 .map(|v| {
                     let start = n;
                     n += v.content.rows.len();
@@ -573,7 +587,7 @@ pub async fn region_register(req: HttpRequest, db: web::Data<Db>, cache: web::Da
                 r = render::escape(&region),
                 s = render::HTML_STYLE
             );
-            let parts = versions.into_iter().map(|v| {
+            let parts = versions.iter().cloned().collect::<Vec<_>>().into_iter().map(|v| {
                 let mut out = format!("<h2>{}</h2><div class=\"meta\">Версия {}. SHA-256: <code>{}</code></div>", render::escape(&v.content.agency.name), v.number, v.sha256);
                 out.push_str(&render::html_table_open());
                 out.push_str(&render::html_rows(&v.content.rows));

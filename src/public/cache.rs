@@ -5,7 +5,7 @@
 //! listener is disconnected, lookups fall back to the database.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -28,14 +28,21 @@ pub struct Rendered {
     /// The JSON body of the version resource.
     pub json: Bytes,
     pub content: RegisterContent,
+    pub approved_at: chrono::DateTime<chrono::Utc>,
     pub published_at: chrono::DateTime<chrono::Utc>,
 }
+
+/// The current versions of one region's bodies, in name order.
+pub type RegionIndex = Arc<Vec<Arc<Rendered>>>;
 
 #[derive(Default)]
 pub struct PublicCache {
     versions: RwLock<HashMap<(Uuid, i32), Arc<Rendered>>>,
     current: RwLock<HashMap<Uuid, i32>>,
     listening: AtomicBool,
+    /// Bumped whenever a current pointer changes; region indexes built under an older one are stale.
+    generation: AtomicU64,
+    regions: RwLock<HashMap<String, (u64, RegionIndex)>>,
 }
 
 /// At most this many rendered versions are kept; beyond it the cache is cleared (all entries
@@ -81,6 +88,26 @@ impl PublicCache {
             let e = m.entry(agency_id).or_insert(number);
             *e = (*e).max(number);
         }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The region's index, when the listener is live and nothing was published since it was built.
+    pub fn region(&self, region: &str) -> Option<(u64, Option<RegionIndex>)> {
+        if !self.listening.load(Ordering::Acquire) {
+            return None;
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let hit = self.regions.read().ok()?.get(region).filter(|(g, _)| *g == generation).map(|(_, v)| Arc::clone(v));
+        Some((generation, hit))
+    }
+
+    pub fn put_region(&self, region: &str, generation: u64, index: RegionIndex) {
+        if let Ok(mut m) = self.regions.write() {
+            if m.len() >= 1024 {
+                m.clear();
+            }
+            m.insert(region.to_owned(), (generation, index));
+        }
     }
 
     fn reload(&self, conn: &mut PgConnection) -> ApiResult<()> {
@@ -91,6 +118,7 @@ impl PublicCache {
         if let Ok(mut m) = self.current.write() {
             *m = rows.into_iter().filter_map(|(a, n)| n.map(|n| (a, n))).collect();
         }
+        self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
