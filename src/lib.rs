@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod import;
 pub mod openapi;
 pub mod processes;
 pub mod public;

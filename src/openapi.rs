@@ -80,6 +80,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         crate::public::api::region_register,
         crate::public::api::changes,
         crate::rules::api::revision_findings,
+        crate::import::api::import,
         crate::rules::api::public_findings,
         crate::catalogs::api::list_needs,
         crate::catalogs::api::list_channel_types,

@@ -199,6 +199,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/public/agencies/{id}/register/versions", "GET").route(web::get().to(public::api::list_versions)))
                 .service(resource("/public/agencies/{id}/register/versions/{n}", "GET").route(web::get().to(public::api::version_register)))
                 .service(resource("/public/agencies/{id}/register/findings", "GET").route(web::get().to(crate::rules::api::public_findings)))
+                .service(
+                    resource("/revisions/{id}/import", "POST")
+                        .route(web::post().to(crate::import::api::import)),
+                )
                 .service(resource("/revisions/{id}/findings", "GET").route(web::get().to(crate::rules::api::revision_findings)))
                 .service(resource("/public/agencies/{id}/register/diff", "GET").route(web::get().to(public::api::diff)))
                 .service(resource("/public/regions/{region}/register", "GET").route(web::get().to(public::api::region_register)))

@@ -16,19 +16,23 @@ pub struct Meta<'a> {
 pub fn touchpoint_cell(r: &RegisterRow) -> String {
     match &r.touchpoint {
         None => String::new(),
-        Some(t) if t.contacts.is_empty() => t.name.clone(),
-        Some(t) => {
-            let contacts: Vec<String> = t
-                .contacts
-                .iter()
-                .map(|c| match &c.label {
-                    Some(l) => format!("{} ({l})", c.value),
-                    None => c.value.clone(),
-                })
-                .collect();
-            format!("{}: {}", t.name, contacts.join(", "))
-        }
+        Some(t) => cell_text(&t.name, &t.contacts),
     }
+}
+
+/// `name: contact, contact (label)`, as column 4 prints a touchpoint.
+pub fn cell_text(name: &str, contacts: &[crate::domain::Contact]) -> String {
+    if contacts.is_empty() {
+        return name.to_owned();
+    }
+    let contacts: Vec<String> = contacts
+        .iter()
+        .map(|c| match &c.label {
+            Some(l) => format!("{} ({l})", c.value),
+            None => c.value.clone(),
+        })
+        .collect();
+    format!("{name}: {}", contacts.join(", "))
 }
 
 /// Column 5: the agency's wording, or the needs' labels.

@@ -1,6 +1,7 @@
 //! HTTP-level tests against the real application and a real PostgreSQL (one database per test).
 
 mod helpers;
+mod import;
 
 mod agencies;
 mod authz;

@@ -1,0 +1,306 @@
+//! Importing the official form (XLSX or CSV, as units keep it: R15) into a revision's working
+//! copy, row by row, with a report. Rows that repeat a touchpoint already in the process are
+//! merged into it (R7); nothing is written unless every row can be: a failed import leaves the
+//! working copy as it was.
+
+pub mod api;
+pub mod parse;
+pub mod recognize;
+
+use std::collections::HashMap;
+
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::User;
+use crate::directions::db as direction_db;
+use crate::domain::{text, ClientType, Contact, Mode, ProcessKind};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::processes::db as process_db;
+use crate::processes::model::ProcessChanges;
+use crate::schema::{client_needs, processes};
+use crate::touchpoints::db as touchpoint_db;
+use crate::touchpoints::model::TouchpointChanges;
+use crate::workflow::audit::{self, Entry};
+use parse::{column_letter, Columns, FormRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RowOutcome {
+    /// A new touchpoint (and, if needed, a new process or direction).
+    Created,
+    /// The same touchpoint as one already in the process (R7): its needs were added to it.
+    Merged,
+    /// The same touchpoint with the same wording: nothing to change.
+    Unchanged,
+    /// A process row without a touchpoint (R4 will report it).
+    ProcessOnly,
+    /// Not importable; `reason` and `cell` say why.
+    Rejected,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RowReport {
+    /// Row number in the file.
+    pub line: usize,
+    /// The cell the outcome is about, e.g. `D12`.
+    pub cell: String,
+    pub outcome: RowOutcome,
+    pub process: String,
+    pub channel: Option<String>,
+    pub touchpoint_id: Option<Uuid>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportReport {
+    /// True when nothing was written (a dry run, or a file with rejected rows).
+    pub dry_run: bool,
+    pub written: bool,
+    pub rows: Vec<RowReport>,
+    pub created: i64,
+    pub merged: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+}
+
+/// Catalog direction codes recognised from an agency's own wording of a direction.
+fn direction_code(wording: &str) -> Option<&'static str> {
+    let w = text::fold(wording);
+    let has = |s: &str| w.contains(s);
+    Some(if has("обращени") {
+        "appeals"
+    } else if has("доступ") && has("информац") {
+        "information_access"
+    } else if has("внутренн") || has("кадров") {
+        "internal_relations"
+    } else if has("информационно-техническ") {
+        "it_support"
+    } else if has("бухгалтер") {
+        "accounting"
+    } else if has("хозяйствен") || has("закуп") {
+        "procurement"
+    } else if has("государственных услуг") {
+        "state_services"
+    } else if has("поддержк") {
+        "state_support"
+    } else if has("контрол") && !has("региональн") {
+        "state_control"
+    } else {
+        return None;
+    })
+}
+
+struct Context<'a> {
+    user: &'a User,
+    agency_id: Uuid,
+    revision_id: Uuid,
+    labels: HashMap<String, String>,
+    processes: HashMap<String, (Uuid, Option<Uuid>)>,
+    /// Column-4 text of the touchpoints already in each process, as this service prints it.
+    printed: HashMap<Uuid, Vec<(String, Uuid)>>,
+}
+
+/// The touchpoint of the process whose column 4 reads exactly like this cell: a file exported
+/// by this service comes back to the same touchpoints whatever the recogniser would make of it.
+fn printed_match(conn: &mut PgConnection, ctx: &mut Context<'_>, process_id: Uuid, cell: &str) -> ApiResult<Option<Uuid>> {
+    if !ctx.printed.contains_key(&process_id) {
+        let filter = crate::touchpoints::db::TouchpointFilter { process_id: Some(process_id), ..Default::default() };
+        let (points, _) = touchpoint_db::list(conn, &filter, crate::touchpoints::db::TouchpointSort::Position, crate::http::Paging { limit: 10_000, offset: 0 })?;
+        let printed = points.iter().map(|t| (text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)), t.id)).collect();
+        ctx.printed.insert(process_id, printed);
+    }
+    let wanted = text::fold(cell);
+    Ok(ctx.printed.get(&process_id).and_then(|v| v.iter().find(|(p, _)| *p == wanted).map(|(_, id)| *id)))
+}
+
+/// Needs from column 5: the catalog labels this service writes, else the wording's meaning.
+fn needs_of(ctx: &Context<'_>, cell: &str) -> Vec<String> {
+    let parts: Vec<String> = cell.split(';').map(text::fold).filter(|p| !p.is_empty()).collect();
+    if !parts.is_empty() && parts.iter().all(|p| ctx.labels.contains_key(p)) {
+        return parts.iter().map(|p| ctx.labels[p].clone()).collect();
+    }
+    recognize::needs(cell)
+}
+
+fn process_for(conn: &mut PgConnection, ctx: &mut Context<'_>, row: &FormRow) -> ApiResult<(Uuid, Option<Uuid>)> {
+    let key = text::fold(&row.process);
+    if let Some(p) = ctx.processes.get(&key) {
+        return Ok(*p);
+    }
+    let (direction_id, label) = match direction_db::find_by_name(conn, ctx.agency_id, &row.direction)? {
+        Some(d) => (d.id, None),
+        None => match direction_code(&row.direction).map(|c| direction_db::by_code(conn, c)).transpose()?.flatten() {
+            Some(d) => (d.id, Some(row.direction.clone())),
+            None => (direction_db::insert(conn, ctx.agency_id, row.direction.clone())?.id, None),
+        },
+    };
+    ctx.user.require_editor(ctx.agency_id, None)?;
+    crate::workflow::db::begin_edit(conn, ctx.user, ctx.agency_id, &[None])?;
+    let p = process_db::insert(
+        conn,
+        ctx.agency_id,
+        ProcessChanges {
+            direction_id: Some(direction_id),
+            direction_label: Some(label),
+            unit_id: Some(None),
+            name: Some(row.process.clone()),
+            registry_code: None,
+            kind: Some(ProcessKind::Function),
+            client_type: Some(ClientType::External),
+            position: None,
+        },
+    )?;
+    audit::record(conn, ctx.user, Entry { agency_id: ctx.agency_id, revision_id: Some(ctx.revision_id), entity: "process", entity_id: p.id.to_string(), action: "import", before: None, after: audit::json(&p) })?;
+    ctx.processes.insert(key, (p.id, None));
+    Ok((p.id, None))
+}
+
+fn import_row(conn: &mut PgConnection, ctx: &mut Context<'_>, cols: &Columns, row: &FormRow) -> ApiResult<RowReport> {
+    let cell = |col: usize| format!("{}{}", column_letter(col), row.line);
+    let mut report = RowReport { line: row.line, cell: cell(cols.touchpoint), outcome: RowOutcome::Created, process: row.process.clone(), channel: None, touchpoint_id: None, reason: None };
+    if row.process.is_empty() || row.direction.is_empty() {
+        report.outcome = RowOutcome::Rejected;
+        report.cell = cell(if row.direction.is_empty() { cols.direction } else { cols.process });
+        report.reason = Some("no direction or process above this row".into());
+        return Ok(report);
+    }
+    let (process_id, unit) = process_for(conn, ctx, row)?;
+    if row.touchpoint.is_empty() {
+        report.outcome = RowOutcome::ProcessOnly;
+        return Ok(report);
+    }
+    ctx.user.require_editor(ctx.agency_id, unit)?;
+    crate::workflow::db::begin_edit(conn, ctx.user, ctx.agency_id, &[unit])?;
+    if let Some(existing) = printed_match(conn, ctx, process_id, &row.touchpoint)? {
+        let before = touchpoint_db::get(conn, existing)?;
+        report.channel = Some(before.channel.clone());
+        report.touchpoint_id = Some(existing);
+        return merge(conn, ctx, report, before, needs_of(ctx, &row.interaction), &row.interaction);
+    }
+    let (name, inputs) = recognize::contacts(&row.touchpoint);
+    let channel = recognize::channel(&row.touchpoint, &inputs);
+    report.channel = Some(channel.to_owned());
+    let mut contacts = Vec::new();
+    for (i, c) in inputs.iter().enumerate() {
+        match Contact::parse(&format!("contacts[{i}]"), c) {
+            Ok(c) => contacts.push(c),
+            Err(e) => {
+                report.outcome = RowOutcome::Rejected;
+                report.reason = Some(format!("{}: {}", c.value, e.message));
+                return Ok(report);
+            }
+        }
+    }
+    let name = if name.is_empty() { row.touchpoint.chars().take(200).collect() } else { name };
+    let needs = needs_of(ctx, &row.interaction);
+    let changes = TouchpointChanges {
+        channel: Some(channel.to_owned()),
+        name: Some(name),
+        contacts: Some(contacts),
+        needs: Some(needs.clone()),
+        interaction: Some(Some(row.interaction.clone()).filter(|s| !s.is_empty())),
+        features: Some(Some(row.features.clone()).filter(|s| !s.is_empty())),
+        stated_mode: Some(Mode::from_features(&row.features)),
+        position: None,
+    };
+    match touchpoint_db::insert(conn, process_id, changes) {
+        Ok(t) => {
+            report.touchpoint_id = Some(t.id);
+            if let Some(v) = ctx.printed.get_mut(&process_id) {
+                v.push((text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)), t.id));
+            }
+            audit::record(conn, ctx.user, Entry { agency_id: ctx.agency_id, revision_id: Some(ctx.revision_id), entity: "touchpoint", entity_id: t.id.to_string(), action: "import", before: None, after: audit::json(&t) })?;
+        }
+        Err(ApiError::Client { code: ErrorCode::DuplicateTouchpoint, existing_id: Some(existing), .. }) => {
+            report.touchpoint_id = Some(existing);
+            let before = touchpoint_db::get(conn, existing)?;
+            return merge(conn, ctx, report, before, needs, &row.interaction);
+        }
+        Err(ApiError::Client { detail, errors, .. }) => {
+            report.outcome = RowOutcome::Rejected;
+            report.reason = Some(errors.first().map(|e| format!("{}: {}", e.field, e.message)).unwrap_or(detail));
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(report)
+}
+
+/// A row that repeats an existing touchpoint (R7): its needs join the touchpoint's, unless the
+/// row words column 5 exactly as the touchpoint already does.
+fn merge(conn: &mut PgConnection, ctx: &Context<'_>, mut report: RowReport, before: crate::touchpoints::model::Touchpoint, needs: Vec<String>, interaction: &str) -> ApiResult<RowReport> {
+    let same_wording = before.interaction.as_deref().map(text::fold) == Some(text::fold(interaction));
+    let mut merged = before.needs.clone();
+    merged.extend(needs.into_iter().filter(|n| !before.needs.contains(n)));
+    if same_wording || merged == before.needs {
+        report.outcome = RowOutcome::Unchanged;
+    } else {
+        let after = touchpoint_db::update(conn, before.id, TouchpointChanges { needs: Some(merged), ..Default::default() })?;
+        audit::record(conn, ctx.user, Entry { agency_id: ctx.agency_id, revision_id: Some(ctx.revision_id), entity: "touchpoint", entity_id: before.id.to_string(), action: "import_merge", before: audit::json(&before), after: audit::json(&after) })?;
+        report.outcome = RowOutcome::Merged;
+    }
+    Ok(report)
+}
+
+/// Imports the rows into the agency's working copy inside the caller's transaction. Returns the
+/// report and whether everything can be kept (no rejected row).
+pub fn apply(conn: &mut PgConnection, user: &User, agency_id: Uuid, revision_id: Uuid, cols: &Columns, rows: &[FormRow]) -> ApiResult<ImportReport> {
+    let labels: HashMap<String, String> = client_needs::table.select((client_needs::label, client_needs::code)).load::<(String, String)>(conn)?.into_iter().map(|(l, c)| (text::fold(&l), c)).collect();
+    let procs: Vec<(Uuid, String, Option<Uuid>)> = processes::table.filter(processes::agency_id.eq(agency_id)).select((processes::id, processes::name, processes::unit_id)).load(conn)?;
+    let mut ctx = Context { user, agency_id, revision_id, labels, processes: procs.into_iter().map(|(id, name, unit)| (text::fold(&name), (id, unit))).collect(), printed: HashMap::new() };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        // a savepoint per row, so a refused row leaves no trace while the others go on
+        let saved = (ctx.processes.clone(), ctx.printed.clone());
+        let r = conn.transaction::<RowReport, ApiError, _>(|c| {
+            let r = import_row(c, &mut ctx, cols, row)?;
+            if r.outcome == RowOutcome::Rejected {
+                Err(RowRejected(r).into())
+            } else {
+                Ok(r)
+            }
+        });
+        match r {
+            Ok(r) => out.push(r),
+            Err(e) => {
+                (ctx.processes, ctx.printed) = saved;
+                match e {
+                    ApiError::Internal(e) if e.is::<RowRejected>() => out.push(e.downcast::<RowRejected>().map(|r| r.0).map_err(ApiError::Internal)?),
+                    e @ ApiError::Client { .. } => out.push(RowReport {
+                        line: row.line,
+                        cell: format!("{}{}", column_letter(cols.process), row.line),
+                        outcome: RowOutcome::Rejected,
+                        process: row.process.clone(),
+                        channel: None,
+                        touchpoint_id: None,
+                        reason: Some(e.to_string()),
+                    }),
+                    e => return Err(e),
+                }
+            }
+        }
+    }
+    let count = |o: RowOutcome| out.iter().filter(|r| r.outcome == o).count() as i64;
+    Ok(ImportReport { dry_run: false, written: false, created: count(RowOutcome::Created), merged: count(RowOutcome::Merged), unchanged: count(RowOutcome::Unchanged), rejected: count(RowOutcome::Rejected), rows: out })
+}
+
+/// A rejected row travels out of its savepoint as an error, so the savepoint rolls back.
+#[derive(Debug)]
+struct RowRejected(RowReport);
+
+impl std::fmt::Display for RowRejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {} rejected", self.0.line)
+    }
+}
+
+impl std::error::Error for RowRejected {}
+
+impl From<RowRejected> for ApiError {
+    fn from(r: RowRejected) -> Self {
+        ApiError::Internal(anyhow::Error::new(r))
+    }
+}

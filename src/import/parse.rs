@@ -1,0 +1,209 @@
+//! From a file to the rows of the official form: CSV (`;` or `,`, UTF-8 with or without BOM)
+//! or XLSX (the first sheet; merged cells read as empty, which the form reads as "continues
+//! the one above"). Bad files are refused before any parsing that could be abused.
+
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::domain::text;
+
+/// Limits for uploaded spreadsheets.
+pub const MAX_UNCOMPRESSED: u64 = 64 * 1024 * 1024;
+pub const MAX_ZIP_ENTRIES: usize = 2_000;
+pub const MAX_ROWS: usize = 50_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileError {
+    /// Not a spreadsheet of the announced type.
+    Unreadable(String),
+    /// Decompresses to more than the limit (a zip bomb, or simply too large).
+    TooLarge(String),
+    /// No header row of the official form.
+    WrongColumns(String),
+}
+
+/// One data row, with its position in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormRow {
+    /// 1-based row number in the file.
+    pub line: usize,
+    pub direction: String,
+    pub process: String,
+    pub touchpoint: String,
+    pub interaction: String,
+    pub features: String,
+}
+
+/// Column letters of the form's columns, for cell references in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    pub direction: usize,
+    pub process: usize,
+    pub touchpoint: usize,
+    pub interaction: usize,
+    pub features: usize,
+}
+
+pub fn column_letter(i: usize) -> String {
+    let mut n = i + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        s.push(b'A' + r as u8);
+        n = (n - 1) / 26;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+pub fn grid_from_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
+    let body = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let text = std::str::from_utf8(body).map_err(|_| FileError::Unreadable("the CSV is not UTF-8 text".into()))?;
+    let first = text.lines().next().unwrap_or("");
+    let sep = if first.matches(';').count() >= first.matches(',').count() { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().delimiter(sep).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| FileError::Unreadable(format!("CSV: {e}")))?;
+        rows.push(rec.iter().map(str::to_owned).collect());
+        if rows.len() > MAX_ROWS {
+            return Err(FileError::TooLarge(format!("more than {MAX_ROWS} rows")));
+        }
+    }
+    Ok(rows)
+}
+
+pub fn grid_from_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
+    // look inside the zip before any XML is parsed: a bomb is refused by its declared sizes,
+    // and a lying entry by reading at most the limit
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| FileError::Unreadable(format!("not an XLSX file: {e}")))?;
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err(FileError::TooLarge(format!("{} entries in the archive", zip.len())));
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).map_err(|e| FileError::Unreadable(format!("broken XLSX: {e}")))?;
+        total = total.saturating_add(f.size());
+        if total > MAX_UNCOMPRESSED {
+            return Err(FileError::TooLarge(format!("the workbook unpacks to more than {} MiB", MAX_UNCOMPRESSED / 1024 / 1024)));
+        }
+        let read = std::io::copy(&mut (&mut f).take(MAX_UNCOMPRESSED + 1), &mut std::io::sink()).map_err(|e| FileError::Unreadable(format!("broken XLSX: {e}")))?;
+        if read > f.size() || read > MAX_UNCOMPRESSED {
+            return Err(FileError::TooLarge("an entry unpacks to more than it declares".into()));
+        }
+    }
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| FileError::Unreadable(format!("not an XLSX workbook: {e}")))?;
+    let sheet = book
+        .worksheets()
+        .into_iter()
+        .next()
+        .map(|(_, range)| range)
+        .ok_or_else(|| FileError::Unreadable("the workbook has no sheet".into()))?;
+    let (start_row, start_col) = sheet.start().unwrap_or((0, 0));
+    let mut rows: Vec<Vec<String>> = vec![Vec::new(); start_row as usize];
+    for r in sheet.rows() {
+        let mut cells = vec![String::new(); start_col as usize];
+        cells.extend(r.iter().map(|d| match d {
+            Data::Empty => String::new(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            other => other.to_string(),
+        }));
+        rows.push(cells);
+        if rows.len() > MAX_ROWS {
+            return Err(FileError::TooLarge(format!("more than {MAX_ROWS} rows")));
+        }
+    }
+    Ok(rows)
+}
+
+fn f(s: &str) -> String {
+    text::fold(s)
+}
+
+/// Finds the header row and the form's columns.
+pub fn columns(grid: &[Vec<String>]) -> Result<(usize, Columns), FileError> {
+    for (i, row) in grid.iter().enumerate().take(50) {
+        let find = |pred: &dyn Fn(&str) -> bool| row.iter().position(|c| pred(&f(c)));
+        let touchpoint = find(&|c| c.contains("точка взаимодействия") || c.contains("точки взаимодействия"));
+        let Some(touchpoint) = touchpoint else { continue };
+        let direction = find(&|c| c.contains("направлени") || c.contains("группы услуг"));
+        let process = find(&|c| c.contains("процесс") || (c.contains("наименование") && (c.contains("услуги") || c.contains("функции"))) && !c.contains("группы"));
+        let interaction = find(&|c| c.contains("осуществляемое взаимодействие") || c.contains("удовлетворяем"));
+        let features = find(&|c| c.contains("особенности"));
+        let missing: Vec<&str> = [("Направление деятельности", direction), ("Наименование конкретного процесса", process), ("Осуществляемое взаимодействие с клиентом", interaction), ("Особенности взаимодействия с клиентом", features)]
+            .iter()
+            .filter(|(_, c)| c.is_none())
+            .map(|(n, _)| *n)
+            .collect();
+        if !missing.is_empty() {
+            return Err(FileError::WrongColumns(format!("row {} has «Точка взаимодействия» but no column {}", i + 1, missing.join(", "))));
+        }
+        return Ok((
+            i,
+            Columns { direction: direction.unwrap_or(0), process: process.unwrap_or(0), touchpoint, interaction: interaction.unwrap_or(0), features: features.unwrap_or(0) },
+        ));
+    }
+    Err(FileError::WrongColumns("no header row of the official form (№ | Направление деятельности | Наименование конкретного процесса | Точка взаимодействия | Осуществляемое взаимодействие с клиентом | Особенности взаимодействия с клиентом) in the first 50 rows".into()))
+}
+
+/// The form's data rows: an empty direction or process continues the one above; the
+/// numbering row (1 2 3 4 5 6) and empty rows are skipped.
+pub fn rows(grid: &[Vec<String>]) -> Result<(Columns, Vec<FormRow>), FileError> {
+    let (header, cols) = columns(grid)?;
+    let cell = |row: &Vec<String>, i: usize| text::normalize_spaces(row.get(i).map(String::as_str).unwrap_or(""));
+    let (mut direction, mut process) = (String::new(), String::new());
+    let mut out = Vec::new();
+    for (i, row) in grid.iter().enumerate().skip(header + 1) {
+        let cells: Vec<String> = row.iter().map(|c| text::normalize_spaces(c)).collect();
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        let numbering = cells.iter().filter(|c| !c.is_empty()).enumerate().all(|(k, c)| *c == (k + 1).to_string());
+        if numbering {
+            continue;
+        }
+        let (d, p) = (cell(row, cols.direction), cell(row, cols.process));
+        if !d.is_empty() {
+            direction = d;
+        }
+        if !p.is_empty() {
+            process = p;
+        }
+        out.push(FormRow {
+            line: i + 1,
+            direction: direction.clone(),
+            process: process.clone(),
+            touchpoint: cell(row, cols.touchpoint),
+            interaction: cell(row, cols.interaction),
+            features: cell(row, cols.features),
+        });
+    }
+    Ok((cols, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_cells_continue_the_one_above() {
+        let csv = "\u{feff}№;Направление деятельности;Наименование конкретного процесса;Точка взаимодействия;Осуществляемое взаимодействие с клиентом;Особенности взаимодействия с клиентом\n1;2;3;4;5;6\n1;Рассмотрение обращений;Приём обращений;Телефон: +7(8722) 51-61-22;Получение консультации;Офлайн-точка\n2;;;\"Сайт; www.mchsrd.ru\";Получение информации;Цифровая точка\n\n3;;Информирование;Стенды;Получение информации;Офлайн-точка\n";
+        let (cols, rows) = rows(&grid_from_csv(csv.as_bytes()).unwrap()).unwrap();
+        assert_eq!(cols.touchpoint, 3);
+        assert_eq!(rows.len(), 3);
+        assert_eq!((rows[1].direction.as_str(), rows[1].process.as_str(), rows[1].line), ("Рассмотрение обращений", "Приём обращений", 4));
+        assert_eq!(rows[1].touchpoint, "Сайт; www.mchsrd.ru");
+        assert_eq!((rows[2].direction.as_str(), rows[2].process.as_str()), ("Рассмотрение обращений", "Информирование"));
+    }
+
+    #[test]
+    fn refuses_what_is_not_the_form() {
+        assert!(matches!(columns(&grid_from_csv("a;b;c\n1;2;3\n".as_bytes()).unwrap()), Err(FileError::WrongColumns(_))));
+        assert!(matches!(grid_from_csv(&[0xff, 0xfe, 0x00]), Err(FileError::Unreadable(_))));
+        assert!(matches!(grid_from_xlsx(b"PK\x03\x04 not really"), Err(FileError::Unreadable(_))));
+        assert!(matches!(grid_from_xlsx(b"hello"), Err(FileError::Unreadable(_))));
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(27), "AB");
+    }
+}

@@ -1,0 +1,146 @@
+//! Importing the official form (XLSX, CSV) into a revision's working copy.
+
+use std::io::Write;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, TestApp};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn upload(app: &TestApp, revision: &str, content_type: &str, body: Vec<u8>, dry_run: bool) -> (StatusCode, Value) {
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/revisions/{revision}/import?dry_run={dry_run}")))
+        .bearer_auth(&app.admin)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[actix_web::test]
+async fn an_exported_version_imported_again_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.pool.get().unwrap();
+    touchpoints::demo::load(&mut conn).unwrap();
+    let (_, list) = app.request_as(None, Method::GET, "/api/v1/public/agencies", None).await;
+    for agency in list["items"].as_array().unwrap() {
+        let id = agency["id"].as_str().unwrap();
+        let xlsx = app.client.get(app.url(&format!("/api/v1/public/agencies/{id}/register?format=xlsx"))).send().await.unwrap().bytes().await.unwrap();
+        let (s, rev) = app.post(&format!("/api/v1/agencies/{id}/revisions"), json!({"reason": "yearly_revision"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{rev}");
+        let rid = rev["id"].as_str().unwrap();
+        let (s, report) = upload(&app, rid, XLSX, xlsx.to_vec(), false).await;
+        assert_eq!(s, StatusCode::OK, "{report}");
+        assert_eq!(report["rejected"], 0, "{report}");
+        assert_eq!(report["created"], 0, "{}", serde_json::to_string_pretty(&report["rows"].as_array().unwrap().iter().filter(|r| r["outcome"] != "unchanged").collect::<Vec<_>>()).unwrap());
+        assert_eq!(report["merged"], 0);
+        for p in rev["parts"].as_array().unwrap() {
+            let u = p["unit_id"].as_str().unwrap();
+            let (s, b) = app.post(&format!("/api/v1/revisions/{rid}/parts/{u}/submit"), Value::Null).await;
+            assert_eq!(s, StatusCode::OK, "{b}");
+            app.post(&format!("/api/v1/revisions/{rid}/parts/{u}/accept"), Value::Null).await;
+        }
+        app.post(&format!("/api/v1/revisions/{rid}/approve"), Value::Null).await;
+        let (s, published) = app.post(&format!("/api/v1/revisions/{rid}/publish"), Value::Null).await;
+        assert_eq!(s, StatusCode::OK, "{published}");
+        let (_, diff) = app.request_as(None, Method::GET, &format!("/api/v1/public/agencies/{id}/register/diff?from=1&to=2"), None).await;
+        assert_eq!((diff["added"].as_array().unwrap().len(), diff["removed"].as_array().unwrap().len(), diff["changed"].as_array().unwrap().len()), (0, 0, 0), "{diff}");
+    }
+}
+
+const FORM: &str = "\u{feff}№;Направление деятельности;Наименование конкретного процесса;Точка взаимодействия;Осуществляемое взаимодействие с клиентом;Особенности взаимодействия с клиентом\r
+1;2;3;4;5;6\r
+1;Рассмотрение обращений и запросов;Прием и рассмотрение обращений;Телефон: +7(8722) 55-05-28, 51-61-24;Получение консультации клиентом, получение информации клиентом о ходе рассмотрения обращения;Взаимодействие в офлайн-точке\r
+2;;;Электронная почта: mchs@e-dag.ru ond.mchs05@mail.ru;Подача письменного обращения клиентом;Цифровая точка\r
+3;;;Тел. +7 (8722) 55-05-28;Получение ответа на обращение;Онлайн- точка\r
+4;;Информирование;Почта России 367015 РД, г. Махачкала, ул. Ярагского, д.124;Получение информации;Цифровая точка\r
+5;Региональный государственный надзор;Плановая выездная проверка;Место осуществления деятельности контролируемого лица;Получение результата проверки;Онлайн- точка\r
+";
+
+#[actix_web::test]
+async fn a_unit_csv_in_the_seeds_wording_is_read_row_by_row() {
+    let app = TestApp::spawn().await;
+    let a = app.agency("МЧС Республики Дагестан").await["id"].as_str().unwrap().to_owned();
+    let (_, rev) = app.post(&format!("/api/v1/agencies/{a}/revisions"), json!({"reason": "regulation_change"})).await;
+    let rid = rev["id"].as_str().unwrap();
+
+    let (s, dry) = upload(&app, rid, "text/csv", FORM.as_bytes().to_vec(), true).await;
+    assert_eq!(s, StatusCode::OK, "{dry}");
+    assert_eq!((dry["dry_run"].as_bool(), dry["written"].as_bool()), (Some(true), Some(false)));
+    let (_, points) = app.get(&format!("/api/v1/points?agency_id={a}")).await;
+    assert_eq!(points["total"], 0, "a dry run writes nothing");
+
+    let (s, report) = upload(&app, rid, "text/csv", FORM.as_bytes().to_vec(), false).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    let outcomes: Vec<(&str, &str)> = report["rows"].as_array().unwrap().iter().map(|r| (r["outcome"].as_str().unwrap(), r["channel"].as_str().unwrap_or("-"))).collect();
+    // row 3 repeats the phone of row 1 in the same process: merged into it (R7)
+    assert_eq!(outcomes, vec![("created", "phone"), ("created", "email"), ("merged", "phone"), ("created", "post"), ("created", "onsite_inspection")]);
+    assert_eq!(report["rows"][2]["touchpoint_id"], report["rows"][0]["touchpoint_id"]);
+
+    let phone = report["rows"][0]["touchpoint_id"].as_str().unwrap();
+    let (_, t) = app.get(&format!("/api/v1/points/{phone}")).await;
+    assert_eq!(t["contacts"], json!([{"kind": "phone", "value": "+78722550528"}, {"kind": "phone", "value": "+78722516124"}]));
+    assert_eq!(t["needs"], json!(["consultation", "progress", "result"]));
+    assert_eq!(t["stated_mode"], "offline");
+    let (_, all) = app.get(&format!("/api/v1/points?agency_id={a}&limit=100")).await;
+    assert_eq!(all["total"], 4);
+    let inspection = all["items"].as_array().unwrap().iter().find(|t| t["channel"] == "onsite_inspection").unwrap();
+    assert_eq!((inspection["stated_mode"].as_str(), inspection["mode_conflict"].as_bool()), (Some("digital"), Some(true)), "kept as written");
+    let (_, own) = app.get(&format!("/api/v1/agencies/{a}/directions?scope=own")).await;
+    assert_eq!(own["items"][0]["name"], "Региональный государственный надзор");
+    let (_, history) = app.get(&format!("/api/v1/revisions/{rid}/history")).await;
+    assert!(history["items"].as_array().unwrap().iter().any(|h| h["action"] == "import"));
+}
+
+#[actix_web::test]
+async fn bad_files_get_a_clear_4xx_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let a = app.agency("МЧС Республики Дагестан").await["id"].as_str().unwrap().to_owned();
+    let (_, rev) = app.post(&format!("/api/v1/agencies/{a}/revisions"), json!({"reason": "other", "comment": "проверка"})).await;
+    let rid = rev["id"].as_str().unwrap();
+
+    let (s, body) = upload(&app, rid, XLSX, b"this is not a spreadsheet".to_vec(), false).await;
+    assert_problem(s, &body, 422, "validation_failed", Some("body"));
+    let (s, body) = upload(&app, rid, "text/csv", "a;b;c\n1;2;3\n".as_bytes().to_vec(), false).await;
+    assert_problem(s, &body, 422, "validation_failed", Some("body"));
+    assert_eq!(body["errors"][0]["code"], "wrong_columns");
+    let (s, body) = upload(&app, rid, "application/pdf", b"%PDF-1.4".to_vec(), false).await;
+    assert_problem(s, &body, 415, "unsupported_media_type", None);
+    let (s, body) = upload(&app, rid, "text/csv", vec![b'x'; 11 * 1024 * 1024], false).await;
+    assert_problem(s, &body, 413, "payload_too_large", None);
+
+    // a zip bomb: 200 MB of zeros in a small archive
+    let mut bomb = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bomb));
+        zip.start_file("xl/worksheets/sheet1.xml", zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
+        let chunk = vec![0u8; 1024 * 1024];
+        for _ in 0..200 {
+            zip.write_all(&chunk).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    assert!(bomb.len() < 1024 * 1024, "{}", bomb.len());
+    let (s, body) = upload(&app, rid, XLSX, bomb, false).await;
+    assert_problem(s, &body, 413, "payload_too_large", None);
+
+    // one bad row (a touchpoint before any direction or process): the report says which and
+    // where, and nothing is written
+    let broken = FORM.replace("1;2;3;4;5;6\r\n", "1;2;3;4;5;6\r\n0;;;Телефон: +7 (8722) 11-11-11;Получение информации;Офлайн-точка\r\n");
+    let (s, body) = upload(&app, rid, "text/csv", broken.into_bytes(), false).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "validation_failed");
+    assert_eq!(body["report"]["written"], false);
+    assert_eq!(body["report"]["rejected"], 1);
+    let bad = body["report"]["rows"].as_array().unwrap().iter().find(|r| r["outcome"] == "rejected").unwrap().clone();
+    assert_eq!(bad["cell"], "B3");
+    assert!(bad["reason"].as_str().unwrap().contains("no direction"));
+    let (_, points) = app.get(&format!("/api/v1/points?agency_id={a}")).await;
+    assert_eq!(points["total"], 0, "nothing half-imported: {body}");
+}
