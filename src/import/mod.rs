@@ -107,11 +107,10 @@ struct Context<'a> {
 /// The touchpoint of the process whose column 4 reads exactly like this cell: a file exported
 /// by this service comes back to the same touchpoints whatever the recogniser would make of it.
 fn printed_match(conn: &mut PgConnection, ctx: &mut Context<'_>, process_id: Uuid, cell: &str) -> ApiResult<Option<Uuid>> {
-    if !ctx.printed.contains_key(&process_id) {
+    if let std::collections::hash_map::Entry::Vacant(slot) = ctx.printed.entry(process_id) {
         let filter = crate::touchpoints::db::TouchpointFilter { process_id: Some(process_id), ..Default::default() };
         let (points, _) = touchpoint_db::list(conn, &filter, crate::touchpoints::db::TouchpointSort::Position, crate::http::Paging { limit: 10_000, offset: 0 })?;
-        let printed = points.iter().map(|t| (text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)), t.id)).collect();
-        ctx.printed.insert(process_id, printed);
+        slot.insert(points.iter().map(|t| (text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)), t.id)).collect());
     }
     let wanted = text::fold(cell);
     Ok(ctx.printed.get(&process_id).and_then(|v| v.iter().find(|(p, _)| *p == wanted).map(|(_, id)| *id)))

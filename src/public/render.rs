@@ -125,8 +125,7 @@ pub fn html_rows(rows: &[RegisterRow]) -> String {
         let mut j = i;
         while j < i + dir_span {
             let proc_span = rows[j..i + dir_span].iter().take_while(|r| r.process_id == rows[j].process_id).count();
-            for k in j..j + proc_span {
-                let r = &rows[k];
+            for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
                 out.push_str("<tr>");
                 out.push_str(&format!("<td>{}</td>", r.n));
                 if k == i {

@@ -96,10 +96,9 @@ async fn the_official_form_as_csv_html_and_xlsx() {
     assert_eq!(headers, touchpoints::workflow::snapshot::COLUMNS.map(String::from).to_vec());
     assert_eq!(sheet.get_value((1, 0)).unwrap().to_string(), "Министерство по делам гражданской обороны, чрезвычайным ситуациям и ликвидации последствий стихийных бедствий Республики Дагестан");
     assert_eq!(sheet.get_value((header_row as u32 + 58, 0)).unwrap().to_string(), "58");
-    book.load_merged_regions().unwrap();
-    let merged = book.merged_regions_by_sheet("Перечень");
-    assert!(merged.iter().any(|(_, _, d)| d.start.1 == 1 && d.end.0 > d.start.0), "a direction spans rows");
-    assert!(merged.iter().any(|(_, _, d)| d.start.1 == 2 && d.end.0 > d.start.0), "a process spans rows");
+    let merged = book.merge_cells_by_sheet_name("Перечень").unwrap();
+    assert!(merged.iter().any(|d| d.start.1 == 1 && d.end.0 > d.start.0), "a direction spans rows");
+    assert!(merged.iter().any(|d| d.start.1 == 2 && d.end.0 > d.start.0), "a process spans rows");
 }
 
 #[actix_web::test]
