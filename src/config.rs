@@ -24,6 +24,8 @@ pub struct Settings {
     pub auth: crate::auth::AuthConfig,
     /// `TOUCHPOINTS_BENCH_ROUTES=1` adds `GET /bench/static/{bytes}`, the benchmark's ceiling.
     pub bench_routes: bool,
+    /// `TOUCHPOINTS_WEBHOOK_BACKOFF_MS`: delay before the first webhook retry (doubling after).
+    pub webhook_backoff_ms: u64,
 }
 
 /// A connection string that never prints its password.
@@ -61,6 +63,7 @@ impl fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("auth", &self.auth)
             .field("bench_routes", &self.bench_routes)
+            .field("webhook_backoff_ms", &self.webhook_backoff_ms)
             .finish()
     }
 }
@@ -78,6 +81,7 @@ impl Settings {
             max_body_bytes: parse_env("TOUCHPOINTS_MAX_BODY_BYTES", 256 * 1024)?,
             auth: crate::auth::AuthConfig::from_env()?,
             bench_routes: std::env::var("TOUCHPOINTS_BENCH_ROUTES").map(|v| v == "1").unwrap_or(false),
+            webhook_backoff_ms: parse_env("TOUCHPOINTS_WEBHOOK_BACKOFF_MS", 2_000)?,
         })
     }
 }

@@ -25,4 +25,5 @@ pub mod startup;
 pub mod telemetry;
 pub mod touchpoints;
 pub mod units;
+pub mod webhooks;
 pub mod workflow;

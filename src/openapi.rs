@@ -82,6 +82,10 @@ use crate::error::{ErrorCode, FieldError, Problem};
         crate::rules::api::revision_findings,
         crate::import::api::import,
         crate::rules::api::public_findings,
+        crate::webhooks::api::create,
+        crate::webhooks::api::list,
+        crate::webhooks::api::delete,
+        crate::webhooks::api::deliveries,
         crate::catalogs::api::list_needs,
         crate::catalogs::api::list_channel_types,
         crate::directions::api::list_catalog_directions,
@@ -98,6 +102,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "workflow", description = "Revisions, parts, remarks, approval, publication, versions, history and deadlines (R8–R12)"),
         (name = "calendar", description = "The working-day calendar (Russian production calendar, editable by admins)"),
         (name = "public", description = "Published registers for portals: no token, HTTP-cacheable, JSON/CSV/XLSX/HTML (R17)"),
+        (name = "webhooks", description = "Signed publication events for integrators, from a transactional outbox"),
         (name = "catalogs", description = "Read-only reference catalogs; no token needed"),
         (name = "operations", description = "Liveness and readiness"),
     )

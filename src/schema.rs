@@ -272,6 +272,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        url -> Text,
+        description -> Nullable<Text>,
+        secret -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(units -> agencies (agency_id));
 diesel::joinable!(processes -> agencies (agency_id));
 diesel::joinable!(processes -> directions (direction_id));
@@ -285,6 +315,8 @@ diesel::joinable!(revisions -> agencies (agency_id));
 diesel::joinable!(revision_parts -> revisions (revision_id));
 diesel::joinable!(revision_approvals -> revisions (revision_id));
 diesel::joinable!(register_versions -> agencies (agency_id));
+diesel::joinable!(webhooks -> agencies (agency_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     channel_types,
@@ -306,4 +338,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     revision_approvals,
     register_versions,
     audit_log,
+    webhooks,
+    webhook_deliveries,
 );

@@ -40,6 +40,7 @@ impl Application {
 
     pub fn with_pool(pool: PgPool, listener: TcpListener, settings: &Settings) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        crate::webhooks::worker::start(pool.clone(), crate::webhooks::worker::WorkerConfig::new(settings.webhook_backoff_ms));
         let db = Db::new(pool);
         let auth = web::Data::new(settings.auth.clone());
         // one cache for every worker: rendered versions are immutable, the current pointers
@@ -207,6 +208,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/public/agencies/{id}/register/diff", "GET").route(web::get().to(public::api::diff)))
                 .service(resource("/public/regions/{region}/register", "GET").route(web::get().to(public::api::region_register)))
                 .service(resource("/public/changes", "GET").route(web::get().to(public::api::changes)))
+                .service(
+                    resource("/agencies/{id}/webhooks", "GET, POST")
+                        .route(web::get().to(crate::webhooks::api::list))
+                        .route(web::post().to(crate::webhooks::api::create)),
+                )
+                .service(resource("/webhooks/{id}", "DELETE").route(web::delete().to(crate::webhooks::api::delete)))
+                .service(resource("/webhooks/{id}/deliveries", "GET").route(web::get().to(crate::webhooks::api::deliveries)))
                 .service(resource("/catalogs/needs", "GET").route(web::get().to(catalogs::api::list_needs)))
                 .service(resource("/catalogs/channel-types", "GET").route(web::get().to(catalogs::api::list_channel_types)))
                 .service(resource("/catalogs/directions", "GET").route(web::get().to(directions::api::list_catalog_directions))),

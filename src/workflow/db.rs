@@ -419,6 +419,8 @@ pub fn publish(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match
         .set((revisions::status.eq(next.as_str()), revisions::published_at.eq(diesel::dsl::now), revisions::version_number.eq(number)))
         .execute(conn)?;
     crate::public::cache::notify(conn, r.agency_id, number)?;
+    // the outbox: deliveries commit with the publication, or not at all
+    crate::webhooks::enqueue_publication(conn, r.agency_id, &content.agency.name, &content.agency.region, number, &sha, Utc::now())?;
     audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "publish", before: Some(serde_json::json!({"status": r.status})), after: Some(serde_json::json!({"status": next.as_str(), "version": number, "sha256": sha})) })?;
     Ok((get(conn, revision_id)?, number, sha))
 }

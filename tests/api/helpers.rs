@@ -140,6 +140,7 @@ impl TestApp {
             max_body_bytes: 256 * 1024,
             auth: AuthConfig::hs256(TEST_SECRET),
             bench_routes: false,
+            webhook_backoff_ms: 50,
         };
         adjust(&mut settings);
         let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
@@ -161,6 +162,7 @@ impl TestApp {
             max_body_bytes: 256 * 1024,
             auth: AuthConfig::hs256(TEST_SECRET),
             bench_routes: false,
+            webhook_backoff_ms: 50,
         };
         let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
         let listener = TcpListener::bind(&settings.bind).unwrap();

@@ -14,4 +14,5 @@ mod processes;
 mod public;
 mod touchpoints;
 mod units;
+mod webhooks;
 mod workflow;
