@@ -72,6 +72,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         crate::calendar::api::get_year,
         crate::calendar::api::put_day,
         crate::calendar::api::delete_day,
+        crate::public::api::working_copy,
         crate::public::api::list_agencies,
         crate::public::api::current_register,
         crate::public::api::list_versions,

@@ -179,6 +179,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(resource("/revisions/{id}/approve", "POST").route(web::post().to(workflow::api::approve_revision)))
                 .service(resource("/revisions/{id}/publish", "POST").route(web::post().to(workflow::api::publish_revision)))
                 .service(resource("/revisions/{id}/history", "GET").route(web::get().to(workflow::api::revision_history)))
+                .service(resource("/agencies/{id}/register", "GET").route(web::get().to(public::api::working_copy)))
                 .service(resource("/agencies/{id}/versions", "GET").route(web::get().to(workflow::api::list_versions)))
                 .service(resource("/agencies/{id}/versions/diff", "GET").route(web::get().to(workflow::api::diff_versions)))
                 .service(resource("/agencies/{id}/versions/{number}", "GET").route(web::get().to(workflow::api::get_version)))

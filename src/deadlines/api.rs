@@ -58,7 +58,7 @@ pub struct AgencyDeadlines {
     pub calendar_covers: bool,
 }
 
-fn facts(c: &mut PgConnection, agency_id: Uuid) -> ApiResult<AgencyFacts> {
+pub fn facts(c: &mut PgConnection, agency_id: Uuid) -> ApiResult<AgencyFacts> {
     let agency = agency_db::get(c, agency_id)?;
     let settings = settings::get(c, agency_id)?;
     let active = match wf_db::active(c, agency_id, false)? {

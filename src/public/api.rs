@@ -156,23 +156,47 @@ fn respond(req: &HttpRequest, r: &Rendered, q: &RegisterQuery, immutable: bool) 
     } else {
         &r.content
     };
-    let meta = render::Meta { version: r.number, approved_at: r.approved_at, sha256: &r.sha256 };
-    let file = format!("perechen-{}-v{}", r.agency_id, r.number);
+    let meta = render::Meta { version: Some((r.number, r.approved_at, &r.sha256)) };
+    if format == Format::Json {
+        let body = PublishedRegister { version: r.number, sha256: r.sha256.clone(), approved_at: r.approved_at, published_at: r.published_at, content: content.clone() };
+        return Ok(b.json(body));
+    }
+    render_as(b, format, content, &meta, &format!("perechen-{}-v{}", r.agency_id, r.number))
+}
+
+/// The form as CSV, HTML or XLSX.
+pub fn render_as(mut b: actix_web::HttpResponseBuilder, format: Format, content: &RegisterContent, meta: &render::Meta<'_>, file: &str) -> ApiResult<HttpResponse> {
     Ok(match format {
-        Format::Json => {
-            let body = PublishedRegister { version: r.number, sha256: r.sha256.clone(), approved_at: r.approved_at, published_at: r.published_at, content: content.clone() };
-            b.json(body)
-        }
+        Format::Json => b.json(content),
         Format::Csv => b
             .content_type("text/csv; charset=utf-8")
             .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.csv\"")))
             .body(render::csv(content)),
-        Format::Html => b.content_type("text/html; charset=utf-8").body(render::html(content, &meta)),
+        Format::Html => b.content_type("text/html; charset=utf-8").body(render::html(content, meta)),
         Format::Xlsx => b
             .content_type(XLSX_TYPE)
             .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.xlsx\"")))
-            .body(xlsx::workbook(content, &meta)?),
+            .body(xlsx::workbook(content, meta)?),
     })
+}
+
+/// The working copy of an agency's register, for its editors
+///
+/// The processes and touchpoints as they are now (not yet published), in the official form:
+/// `format=json|csv|xlsx|html` or `Accept`, with the same row filters as the published register.
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/register", tag = "workflow", operation_id = "getWorkingCopy",
+    params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
+    responses((status = 200, description = "The working copy", content((RegisterContent = "application/json"), (String = "text/csv"), (String = "text/html"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))))
+)]
+pub async fn working_copy(req: HttpRequest, db: web::Data<Db>, user: crate::auth::User, id: web::Path<Uuid>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
+    let agency_id = id.into_inner();
+    user.require_member(agency_id)?;
+    let mut content = db.run(move |c| snapshot::build(c, agency_id)).await?;
+    content.rows.retain(|row| q.keep(row));
+    let mut b = HttpResponse::Ok();
+    b.insert_header((header::CACHE_CONTROL, "private, no-cache"));
+    render_as(b, negotiate(&req, &q), &content, &render::Meta { version: None }, &format!("perechen-{agency_id}-rabochaya-kopiya"))
 }
 
 /// The current published register of an agency

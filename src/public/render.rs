@@ -5,11 +5,20 @@
 use crate::domain::Mode;
 use crate::workflow::snapshot::{RegisterContent, RegisterRow, COLUMNS};
 
-/// Metadata printed in the header block.
+/// Metadata printed in the header block: a published version, or the working copy.
 pub struct Meta<'a> {
-    pub version: i32,
-    pub approved_at: chrono::DateTime<chrono::Utc>,
-    pub sha256: &'a str,
+    /// None for the working copy.
+    pub version: Option<(i32, chrono::DateTime<chrono::Utc>, &'a str)>,
+}
+
+impl Meta<'_> {
+    /// «Версия 2, утверждена 01.02.2026. SHA-256: …» or «Рабочая копия (не опубликована)».
+    pub fn line(&self) -> String {
+        match self.version {
+            Some((v, approved, sha)) => format!("Версия {v}, утверждена {}. SHA-256: {sha}", crate::deadlines::api::local_date(approved).format("%d.%m.%Y")),
+            None => "Рабочая копия (не опубликована)".to_owned(),
+        }
+    }
 }
 
 /// Column 4: the touchpoint's name with its contacts.
@@ -162,11 +171,9 @@ pub fn html(content: &RegisterContent, meta: &Meta<'_>) -> String {
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Перечень точек взаимодействия — {name}</title><style>{HTML_STYLE}</style></head><body>\n\
          <h1>Перечень точек взаимодействия с клиентом<br>{name}</h1>\n\
-         <div class=\"meta\">Версия {v}, утверждена {date}. SHA-256: <code>{sha}</code></div>\n",
+         <div class=\"meta\">{line}</div>\n",
         name = escape(&a.name),
-        v = meta.version,
-        date = crate::deadlines::api::local_date(meta.approved_at).format("%d.%m.%Y"),
-        sha = escape(meta.sha256),
+        line = escape(&meta.line()),
     );
     out.push_str(&html_table_open());
     out.push_str(&html_rows(&content.rows));

@@ -31,8 +31,7 @@ fn build(content: &RegisterContent, meta: &Meta<'_>) -> Result<Vec<u8>, XlsxErro
     ws.merge_range(0, 0, 0, 5, "Перечень точек взаимодействия с клиентом", &title)?;
     ws.merge_range(1, 0, 1, 5, &content.agency.name, &title)?;
     ws.set_row_height(1, 32)?;
-    let approved = crate::deadlines::api::local_date(meta.approved_at).format("%d.%m.%Y");
-    ws.merge_range(2, 0, 2, 5, &format!("Версия {}, утверждена {approved}. SHA-256: {}", meta.version, meta.sha256), &small)?;
+    ws.merge_range(2, 0, 2, 5, &meta.line(), &small)?;
     for (i, c) in COLUMNS.iter().enumerate() {
         ws.write_string_with_format(HEADER_ROW, i as u16, *c, &head)?;
     }

@@ -29,7 +29,8 @@ fn report(items: Vec<Finding>) -> FindingReport {
 ///
 /// Processes without touchpoints (R4), touchpoints without needs (R5), column 6 contradicting
 /// the agency's channel rule (R6), duplicate touchpoints in a process (R7), contacts of the
-/// wrong kind for their channel. Error-level findings block the submission of a part.
+/// wrong kind for their channel, and overdue deadlines (R10–R12). Error-level findings block the
+/// submission of a part.
 #[utoipa::path(
     get, path = "/api/v1/revisions/{id}/findings", tag = "workflow", operation_id = "getRevisionFindings",
     params(("id" = Uuid, Path, description = "Revision id")),
@@ -41,7 +42,11 @@ pub async fn revision_findings(db: web::Data<Db>, user: User, id: web::Path<Uuid
         .run(move |c| {
             let r = wf_db::row(c, id, false)?;
             user.require_member(r.agency_id)?;
-            Ok(check(&snapshot::build(c, r.agency_id)?))
+            let mut items = check(&snapshot::build(c, r.agency_id)?);
+            let today = crate::deadlines::api::local_date(chrono::Utc::now());
+            let deadlines = crate::deadlines::compute(&crate::deadlines::api::facts(c, r.agency_id)?, &crate::calendar::db::calendar(c)?, today);
+            items.extend(super::overdue(&deadlines));
+            Ok(items)
         })
         .await?;
     Ok(web::Json(report(items)))

@@ -28,14 +28,14 @@ pub enum Severity {
     "process_id": "3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a", "touchpoint_id": "7b0e3a52-6f0d-4a38-9a53-1d1c2d7c9e11",
     "message": "column 6 says digital, but the agency classifies «Почта России» (post) as offline"}))]
 pub struct Finding {
-    /// The rule of DOMAIN.md: R4, R5, R6, R7 or `contacts`.
+    /// The rule of DOMAIN.md: R4, R5, R6, R7, R10–R12 (deadlines) or `contacts`.
     pub rule: String,
     /// Stable code of the finding.
     pub code: String,
     pub severity: Severity,
-    /// Row number (column 1) in the form.
-    pub row: i32,
-    pub process_id: Uuid,
+    /// Row number (column 1) in the form; null for findings about the revision as a whole.
+    pub row: Option<i32>,
+    pub process_id: Option<Uuid>,
     pub touchpoint_id: Option<Uuid>,
     pub message: String,
 }
@@ -57,8 +57,8 @@ fn finding(rule: &str, code: &str, severity: Severity, r: &RegisterRow, message:
         rule: rule.into(),
         code: code.into(),
         severity,
-        row: r.n,
-        process_id: r.process_id,
+        row: Some(r.n),
+        process_id: Some(r.process_id),
         touchpoint_id: r.touchpoint.as_ref().map(|t| t.id),
         message,
     }
@@ -67,6 +67,36 @@ fn finding(rule: &str, code: &str, severity: Severity, r: &RegisterRow, message:
 fn normalized(c: &Contact) -> String {
     // versions store the checked value; normalising it again gives the comparison key
     Contact::parse("c", &ContactInput { kind: c.kind, value: c.value.clone(), label: None }).map(|p| p.normalized).unwrap_or_else(|_| c.value.to_lowercase())
+}
+
+/// Overdue deadlines (R10–R12) as findings of the revision.
+pub fn overdue(deadlines: &[crate::deadlines::Deadline]) -> Vec<Finding> {
+    use crate::deadlines::DeadlineKind::*;
+    deadlines
+        .iter()
+        .filter(|d| d.overdue)
+        .map(|d| {
+            let rule = match d.kind {
+                Review | Fix | Consolidate => "R10",
+                Publish => "R11",
+                YearlyRevision | QuarterlyAnalysis => "R12",
+            };
+            Finding {
+                rule: rule.into(),
+                code: "overdue".into(),
+                severity: Severity::Warning,
+                row: None,
+                process_id: None,
+                touchpoint_id: None,
+                message: format!(
+                    "{} was due on {}{}",
+                    serde_json::to_value(d.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    d.due,
+                    d.unit_name.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
+                ),
+            }
+        })
+        .collect()
 }
 
 /// Every finding of a register, in row order.
@@ -180,7 +210,7 @@ mod tests {
             ],
         };
         let findings = check(&content);
-        let found: Vec<(i32, &str)> = findings.iter().map(|f| (f.row, f.code.as_str())).collect();
+        let found: Vec<(i32, &str)> = findings.iter().map(|f| (f.row.unwrap_or(0), f.code.as_str())).collect();
         assert_eq!(
             found,
             vec![

@@ -110,7 +110,8 @@ pub async fn create(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: Ap
 pub async fn list(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<WebhookList>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
-    let rows: Vec<(Uuid, String, Option<String>, bool, DateTime<Utc>)> = db
+    type Row = (Uuid, String, Option<String>, bool, DateTime<Utc>);
+    let rows: Vec<Row> = db
         .run(move |c| {
             agency_db::get(c, agency_id)?;
             Ok(webhooks::table

@@ -96,6 +96,16 @@ async fn a_unit_csv_in_the_seeds_wording_is_read_row_by_row() {
     assert_eq!(own["items"][0]["name"], "Региональный государственный надзор");
     let (_, history) = app.get(&format!("/api/v1/revisions/{rid}/history")).await;
     assert!(history["items"].as_array().unwrap().iter().any(|h| h["action"] == "import"));
+
+    // the working copy, for its editors, in the official form
+    let (s, copy) = app.get(&format!("/api/v1/agencies/{a}/register")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(copy["rows"].as_array().unwrap().len(), 4);
+    let html = app.client.get(app.url(&format!("/api/v1/agencies/{a}/register?format=html"))).bearer_auth(&app.admin).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Рабочая копия (не опубликована)"));
+    let outsider = crate::helpers::token("o", &[touchpoints::auth::Role::Approver], Some(&uuid::Uuid::new_v4().to_string()), None);
+    let (s, _) = app.request_as(Some(&outsider), Method::GET, &format!("/api/v1/agencies/{a}/register"), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
 #[actix_web::test]

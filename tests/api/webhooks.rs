@@ -10,8 +10,11 @@ use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
 
+/// Delivery id, signature header, body.
+type Request = (String, String, Vec<u8>);
+
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(String, String, Vec<u8>)>>>);
+struct Received(Arc<Mutex<Vec<Request>>>);
 
 async fn receive(req: HttpRequest, body: web::Bytes, got: web::Data<Received>) -> HttpResponse {
     let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
