@@ -154,3 +154,32 @@ async fn bad_files_get_a_clear_4xx_and_change_nothing() {
     let (_, points) = app.get(&format!("/api/v1/points?agency_id={a}")).await;
     assert_eq!(points["total"], 0, "nothing half-imported: {body}");
 }
+
+/// The seeds' registers, as a unit would send them in the CSV form, go through the importer
+/// into an empty agency: every row is read, and the checker finds the same kind of
+/// contradictions as in the transcription.
+#[actix_web::test]
+async fn the_seed_registers_go_through_the_importer() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.pool.get().unwrap();
+    touchpoints::demo::load(&mut conn).unwrap();
+    let (_, list) = app.request_as(None, Method::GET, "/api/v1/public/agencies", None).await;
+    for source in list["items"].as_array().unwrap() {
+        let csv = app.client.get(app.url(&format!("/api/v1/public/agencies/{}/register?format=csv", source["id"].as_str().unwrap()))).send().await.unwrap().bytes().await.unwrap();
+        let target = app.agency(&format!("{} (импорт)", source["name"].as_str().unwrap())).await["id"].as_str().unwrap().to_owned();
+        let (_, rev) = app.post(&format!("/api/v1/agencies/{target}/revisions"), json!({"reason": "other", "comment": "импорт перечня"})).await;
+        let (s, report) = upload(&app, rev["id"].as_str().unwrap(), "text/csv", csv.to_vec(), false).await;
+        assert_eq!(s, StatusCode::OK, "{report}");
+        let (_, original) = app.request_as(None, Method::GET, &format!("/api/v1/public/agencies/{}/register", source["id"].as_str().unwrap()), None).await;
+        let (_, imported) = app.get(&format!("/api/v1/agencies/{target}/register")).await;
+        let channels = |v: &Value| v["rows"].as_array().unwrap().iter().map(|r| r["touchpoint"]["channel"].as_str().unwrap_or("-").to_owned()).collect::<Vec<_>>();
+        let modes = |v: &Value| v["rows"].as_array().unwrap().iter().map(|r| r["touchpoint"]["stated_mode"].clone()).collect::<Vec<_>>();
+        // the same rows, channel by channel, with column 6 read the same way
+        assert_eq!(channels(&imported), channels(&original), "{}", source["name"]);
+        assert_eq!(modes(&imported), modes(&original));
+        let (_, findings) = app.get(&format!("/api/v1/revisions/{}/findings", rev["id"].as_str().unwrap())).await;
+        let r6 = findings["items"].as_array().unwrap().iter().filter(|f| f["rule"] == "R6").count();
+        let (_, published) = app.request_as(None, Method::GET, &format!("/api/v1/public/agencies/{}/register/findings", source["id"].as_str().unwrap()), None).await;
+        assert_eq!(r6 as i64, published["total"].as_i64().unwrap(), "the same R6 contradictions");
+    }
+}
