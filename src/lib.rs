@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod import;
+pub mod metrics;
 pub mod openapi;
 pub mod processes;
 pub mod public;

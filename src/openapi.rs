@@ -19,6 +19,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
     paths(
         crate::health::health,
         crate::health::ready,
+        crate::metrics::metrics,
         crate::agencies::api::list_agencies,
         crate::agencies::api::create_agency,
         crate::agencies::api::get_agency,
@@ -195,7 +196,7 @@ impl Modify for ProblemResponses {
             ];
             for (method, op) in ops {
                 let Some(op) = op.as_mut() else { continue };
-                if path.starts_with("/health") || path.starts_with("/ready") {
+                if path.starts_with("/health") || path.starts_with("/ready") || path.starts_with("/metrics") {
                     continue;
                 }
                 add(op, "400");

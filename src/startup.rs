@@ -96,6 +96,7 @@ fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/health", "GET").route(web::get().to(health::health)))
         .service(resource("/ready", "GET").route(web::get().to(health::ready)))
+        .service(resource("/metrics", "GET").route(web::get().to(crate::metrics::metrics)))
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
         .service(web::resource("/swagger-ui").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header(("Location", "/swagger-ui/")).finish()

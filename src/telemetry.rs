@@ -33,6 +33,7 @@ pub async fn access_log(req: ServiceRequest, next: Next<impl MessageBody>) -> Re
     let status = res.status().as_u16();
     let route = res.request().match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+    crate::metrics::observe_request(method.as_str(), &route, status, latency_ms / 1000.0);
     if status >= 500 {
         tracing::warn!(%method, %path, %route, status, latency_ms, "request");
     } else {

@@ -83,6 +83,8 @@ pub fn run_once(conn: &mut PgConnection, agent: &ureq::Agent, config: &WorkerCon
                 Err(e) => (false, None, Some(e.to_string())),
             };
             let target = wd::table.find(*id);
+            let outcome = if ok { "delivered" } else if attempts >= MAX_ATTEMPTS { "failed" } else { "retry" };
+            crate::metrics::WEBHOOKS.with_label_values(&[outcome]).inc();
             if ok {
                 diesel::update(target)
                     .set((wd::status.eq("delivered"), wd::attempts.eq(attempts), wd::last_status.eq(status), wd::last_error.eq(None::<String>), wd::delivered_at.eq(diesel::dsl::now)))

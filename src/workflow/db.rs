@@ -261,6 +261,7 @@ pub fn open(conn: &mut PgConnection, user: &User, agency_id: Uuid, reason: Revis
     for unit in owners {
         ensure_part(conn, r.id, unit)?;
     }
+    crate::metrics::TRANSITIONS.with_label_values(&["open"]).inc();
     audit::record(conn, user, Entry { agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "open", before: None, after: Some(serde_json::json!({"number": r.number, "reason": r.reason, "comment": r.comment})) })?;
     Ok(r)
 }
@@ -331,6 +332,7 @@ pub fn transition_part(
         PartAction::Accept => "accept",
         PartAction::Edit => "edit",
     };
+    crate::metrics::TRANSITIONS.with_label_values(&[action_name]).inc();
     audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "part", entity_id: key.clone(), action: action_name, before: Some(serde_json::json!({"status": part.status})), after: Some(serde_json::json!({"status": updated.status})) })?;
     for remark in remarks {
         let text = crate::domain::text::required("remarks", &remark.text, 4000).map_err(|e| ApiError::validation(vec![e]))?;
@@ -386,6 +388,7 @@ pub fn approve(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match
     } else {
         q.set(revisions::status.eq(next.as_str())).execute(conn)?;
     }
+    crate::metrics::TRANSITIONS.with_label_values(&["approve"]).inc();
     audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "approve", before: Some(serde_json::json!({"status": r.status})), after: Some(serde_json::json!({"status": next.as_str(), "step": step, "step_name": step_name})) })?;
     get(conn, revision_id)
 }
@@ -421,6 +424,7 @@ pub fn publish(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match
     crate::public::cache::notify(conn, r.agency_id, number)?;
     // the outbox: deliveries commit with the publication, or not at all
     crate::webhooks::enqueue_publication(conn, r.agency_id, &content.agency.name, &content.agency.region, number, &sha, Utc::now())?;
+    crate::metrics::TRANSITIONS.with_label_values(&["publish"]).inc();
     audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "publish", before: Some(serde_json::json!({"status": r.status})), after: Some(serde_json::json!({"status": next.as_str(), "version": number, "sha256": sha})) })?;
     Ok((get(conn, revision_id)?, number, sha))
 }

@@ -108,3 +108,15 @@ async fn an_unreachable_database_answers_503_not_500() {
     let (s, _) = app.get("/health").await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = TestApp::spawn().await;
+    app.get("/api/v1/agencies").await;
+    app.get(&format!("/api/v1/agencies/{}", uuid::Uuid::new_v4())).await;
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains(r#"touchpoints_http_requests_total{method="GET",route="/api/v1/agencies",status="200"} 1"#), "{text}");
+    assert!(text.contains(r#"touchpoints_http_requests_total{method="GET",route="/api/v1/agencies/{id}",status="404"} 1"#), "{text}");
+    assert!(text.contains("touchpoints_http_request_duration_seconds_bucket"));
+    assert!(text.contains(r#"touchpoints_db_pool_connections{state="max"} 4"#));
+}
