@@ -356,12 +356,24 @@ impl From<DieselError> for ApiError {
                         )
                     }
                     DatabaseErrorKind::ClosedConnection => ApiError::Unavailable(err.to_string()),
+                    // the server went away under a pooled connection: the pool drops it, the
+                    // client may retry
+                    _ if connection_lost(info.message()) => ApiError::Unavailable(err.to_string()),
                     _ => ApiError::Internal(anyhow::Error::new(err)),
                 }
             }
+            DieselError::BrokenTransactionManager => ApiError::Unavailable(err.to_string()),
             _ => ApiError::Internal(anyhow::Error::new(err)),
         }
     }
+}
+
+/// libpq's and PostgreSQL's words for a connection that is gone (server restart, admin shutdown).
+fn connection_lost(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    ["server closed the connection", "terminating connection", "connection to server", "no connection to the server", "could not receive data", "could not send data", "the database system is shutting down", "the database system is starting up"]
+        .iter()
+        .any(|p| m.contains(p))
 }
 
 impl From<r2d2_error::PoolError> for ApiError {

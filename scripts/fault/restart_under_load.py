@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Faults under load: restart PostgreSQL in the middle of a bounded mixed load and check that
+the service answered 503 (not 500, not a hang) while the database was away, recovered on its
+own, and that every write it acknowledged is in the database and none it refused is.
+
+    python3 scripts/fault/restart_under_load.py [--binary target/debug/touchpoints] [--seconds 30]
+
+Runs its own private PostgreSQL cluster (initdb in target/fault-pgdata, loopback only) so the
+restart disturbs nothing else, and its own service on a free loopback port. Standard library
+only; stops by itself. Prints the counts and `N passed, M failed` for its checks.
+"""
+import argparse, json, os, pwd, random, shutil, socket, subprocess, sys, threading, time, urllib.error, urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def pg_bin(name):
+    base = "/usr/lib/postgresql"
+    versions = sorted(os.listdir(base), key=lambda v: int(v)) if os.path.isdir(base) else []
+    for v in reversed(versions):
+        p = os.path.join(base, v, "bin", name)
+        if os.path.exists(p):
+            return p
+    p = shutil.which(name)
+    if not p:
+        sys.exit(f"{name} not found: install postgresql (apt-get install postgresql)")
+    return p
+
+
+def as_postgres(cmd, **kw):
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    return subprocess.run(cmd, check=True, **kw)
+
+
+class Cluster:
+    def __init__(self, port):
+        self.port = port
+        self.data = os.path.join(ROOT, "target", "fault-pgdata")
+        if os.geteuid() == 0 and not os.access(os.path.dirname(self.data), os.W_OK | os.X_OK):
+            self.data = "/var/tmp/touchpoints-fault-pgdata"
+
+    def init(self):
+        shutil.rmtree(self.data, ignore_errors=True)
+        os.makedirs(self.data)
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.data, pw.pw_uid, pw.pw_gid)
+            # postgres must be able to reach the directory
+            p = os.path.dirname(self.data)
+            while p != "/":
+                os.chmod(p, os.stat(p).st_mode | 0o001)
+                p = os.path.dirname(p)
+        as_postgres([pg_bin("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync"], stdout=subprocess.DEVNULL)
+        with open(os.path.join(self.data, "postgresql.auto.conf"), "a") as f:
+            f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.data}'\nfsync = off\n")
+
+    def ctl(self, *args):
+        as_postgres([pg_bin("pg_ctl"), "-D", self.data, "-l", os.path.join(self.data, "log"), "-w", *args], stdout=subprocess.DEVNULL)
+
+    def start(self):
+        self.ctl("start")
+
+    def stop(self):
+        self.ctl("stop", "-m", "fast")
+
+    def destroy(self):
+        try:
+            self.stop()
+        except Exception:
+            pass
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def call(base, method, path, token=None, body=None, timeout=5):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+    except Exception as e:  # timeouts, refused connections
+        return None, str(e)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=os.path.join(ROOT, "target", "debug", "touchpoints"))
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--threads", type=int, default=6)
+    ap.add_argument("--down", type=float, default=4, help="seconds PostgreSQL stays stopped")
+    args = ap.parse_args()
+
+    pg = Cluster(free_port())
+    pg.init()
+    pg.start()
+    port = free_port()
+    secret = "fault-test-secret-0123456789"
+    env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:{pg.port}/touchpoints", TOUCHPOINTS_BIND=f"127.0.0.1:{port}",
+               TOUCHPOINTS_JWT_SECRET=secret, TOUCHPOINTS_POOL_TIMEOUT_MS="500", RUST_LOG="warn")
+    log = open(os.path.join(ROOT, "target", "fault-server.log"), "w")
+    server = subprocess.Popen([args.binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    checks = []
+    try:
+        for _ in range(200):
+            if call(base, "GET", "/ready")[0] == 200:
+                break
+            time.sleep(0.1)
+        admin = subprocess.run([args.binary, "token", "--sub", "fault", "--role", "admin"], env=env, capture_output=True, text=True, check=True).stdout.strip()
+        s, agency = call(base, "POST", "/api/v1/agencies", admin, {"name": "Нагрузочное ведомство", "region": "Тест", "kind": "agency"})
+        assert s == 201, (s, agency)
+        s, dirs = call(base, "GET", "/api/v1/catalogs/directions")
+        s, proc = call(base, "POST", f"/api/v1/agencies/{agency['id']}/processes", admin,
+                       {"direction_id": dirs["items"][3]["id"], "name": "Приём обращений", "kind": "function", "client_type": "external"})
+        assert s == 201, (s, proc)
+
+        stats = {"acked": [], "refused": [], "unknown": [], "reads_ok": 0, "reads_503": 0, "status": {}}
+        lock = threading.Lock()
+        deadline = time.time() + args.seconds
+        counter = iter(range(10**9))
+
+        def worker(n):
+            rnd = random.Random(n)
+            while time.time() < deadline:
+                if rnd.random() < 0.5:
+                    with lock:
+                        k = next(counter)
+                    phone = f"+7999{n:02d}{k:05d}"
+                    s, body = call(base, "POST", f"/api/v1/processes/{proc['id']}/points", admin,
+                                   {"channel": "phone", "name": f"Телефон {n}-{k}", "contacts": [{"kind": "phone", "value": phone}], "needs": ["consultation"]})
+                    with lock:
+                        stats["status"][s] = stats["status"].get(s, 0) + 1
+                        if s == 201:
+                            stats["acked"].append((phone, body["id"]))
+                        elif s is None:
+                            stats["unknown"].append(phone)
+                        else:
+                            stats["refused"].append((phone, s))
+                else:
+                    s, _ = call(base, "GET", f"/api/v1/processes/{proc['id']}/points?limit=5", admin)
+                    with lock:
+                        stats["status"][s] = stats["status"].get(s, 0) + 1
+                        if s == 200:
+                            stats["reads_ok"] += 1
+                        elif s == 503:
+                            stats["reads_503"] += 1
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
+        for t in threads:
+            t.start()
+        time.sleep(args.seconds / 3)
+        print(f"stopping PostgreSQL for {args.down}s", flush=True)
+        t0 = time.time()
+        pg.stop()
+        time.sleep(args.down)
+        pg.start()
+        print(f"PostgreSQL back after {time.time() - t0:.1f}s", flush=True)
+        recovered_at = None
+        while time.time() < deadline:
+            if call(base, "GET", "/ready")[0] == 200:
+                recovered_at = time.time() - t0
+                break
+            time.sleep(0.05)
+        for t in threads:
+            t.join()
+
+        # what the database holds now
+        s, body = call(base, "GET", f"/api/v1/processes/{proc['id']}/points?limit=500", admin)
+        stored, offset = set(), 0
+        while True:
+            s, page = call(base, "GET", f"/api/v1/processes/{proc['id']}/points?limit=500&offset={offset}", admin, timeout=30)
+            assert s == 200, (s, page)
+            stored |= {c["value"] for t in page["items"] for c in t["contacts"]}
+            offset += 500
+            if offset >= page["total"]:
+                break
+        lost = [p for p, _ in stats["acked"] if p not in stored]
+        phantom = [p for p, _ in stats["refused"] if p in stored]
+        unknown_stored = sum(1 for p in stats["unknown"] if p in stored)
+        five_hundreds = sum(v for k, v in stats["status"].items() if k is not None and k >= 500 and k != 503)
+        print(json.dumps({
+            "writes_acknowledged": len(stats["acked"]),
+            "writes_refused": len(stats["refused"]),
+            "writes_without_answer": len(stats["unknown"]),
+            "of_which_stored": unknown_stored,
+            "reads_ok": stats["reads_ok"],
+            "reads_503": stats["reads_503"],
+            "statuses": {str(k): v for k, v in sorted(stats["status"].items(), key=lambda kv: str(kv[0]))},
+            "ready_again_after_restart_s": recovered_at,
+            "lost_acknowledged_writes": len(lost),
+            "refused_writes_that_exist": len(phantom),
+        }, indent=2))
+        checks = [
+            ("some writes were acknowledged", len(stats["acked"]) > 0),
+            ("the outage was answered with 503", stats["status"].get(503, 0) > 0),
+            ("no other 5xx", five_hundreds == 0),
+            ("ready again within 15 s of the restart", recovered_at is not None and recovered_at < args.down + 15),
+            ("no acknowledged write lost", not lost),
+            ("no refused write stored", not phantom),
+        ]
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        pg.destroy()
+    failed = [name for name, ok in checks if not ok]
+    for name, ok in checks:
+        print(("PASS " if ok else "FAIL ") + name)
+    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed or not checks else 0)
+
+
+if __name__ == "__main__":
+    main()
