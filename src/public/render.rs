@@ -124,19 +124,35 @@ h1{font-size:14pt;text-align:center;margin:0 0 4mm}.meta{font-size:9pt;margin-bo
 table{border-collapse:collapse;width:100%;table-layout:fixed}th,td{border:1px solid #000;padding:2px 4px;vertical-align:top;overflow-wrap:anywhere}\
 th{background:#eee}col.n{width:5%}col.d{width:17%}col.p{width:22%}col.t{width:22%}col.i{width:20%}col.f{width:14%}tr{page-break-inside:avoid}";
 
-/// The rows of a table, directions and processes merged over the rows they span as in the
-/// seeds' tables.
-pub fn html_rows(rows: &[RegisterRow]) -> String {
-    let mut out = String::new();
+/// A direction's run of rows: its first row, how many rows, and its processes' `(first, count)`.
+pub type DirectionSpan = (usize, usize, Vec<(usize, usize)>);
+
+/// How directions and processes merge over consecutive rows, as in the seeds' tables.
+pub fn spans(rows: &[RegisterRow]) -> Vec<DirectionSpan> {
+    let mut out = Vec::new();
     let mut i = 0;
     while i < rows.len() {
         let dir_span = rows[i..].iter().take_while(|r| r.direction_id == rows[i].direction_id && r.direction == rows[i].direction).count();
+        let mut processes = Vec::new();
         let mut j = i;
         while j < i + dir_span {
             let proc_span = rows[j..i + dir_span].iter().take_while(|r| r.process_id == rows[j].process_id).count();
+            processes.push((j, proc_span));
+            j += proc_span;
+        }
+        out.push((i, dir_span, processes));
+        i += dir_span;
+    }
+    out
+}
+
+/// The rows of a table, directions and processes merged over the rows they span.
+pub fn html_rows(rows: &[RegisterRow]) -> String {
+    let mut out = String::new();
+    for (i, dir_span, processes) in spans(rows) {
+        for (j, proc_span) in processes {
             for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
-                out.push_str("<tr>");
-                out.push_str(&format!("<td>{}</td>", r.n));
+                out.push_str(&format!("<tr><td>{}</td>", r.n));
                 if k == i {
                     out.push_str(&format!("<td rowspan=\"{dir_span}\">{}</td>", escape(&r.direction)));
                 }
@@ -150,9 +166,7 @@ pub fn html_rows(rows: &[RegisterRow]) -> String {
                     escape(&features_cell(r))
                 ));
             }
-            j += proc_span;
         }
-        i += dir_span;
     }
     out
 }

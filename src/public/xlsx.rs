@@ -5,7 +5,7 @@
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
-use super::render::{features_cell, interaction_cell, touchpoint_cell, Meta};
+use super::render::{features_cell, interaction_cell, spans, touchpoint_cell, Meta};
 use crate::error::{ApiError, ApiResult};
 use crate::workflow::snapshot::{RegisterContent, COLUMNS};
 
@@ -39,12 +39,17 @@ fn build(content: &RegisterContent, meta: &Meta<'_>) -> Result<Vec<u8>, XlsxErro
 
     let rows = &content.rows;
     let first = HEADER_ROW + 1;
-    let mut i = 0;
-    while i < rows.len() {
-        let dir_span = rows[i..].iter().take_while(|r| r.direction_id == rows[i].direction_id && r.direction == rows[i].direction).count();
-        let mut j = i;
-        while j < i + dir_span {
-            let proc_span = rows[j..i + dir_span].iter().take_while(|r| r.process_id == rows[j].process_id).count();
+    let merge = |ws: &mut rust_xlsxwriter::Worksheet, start: usize, span: usize, col: u16, text: &str| -> Result<(), XlsxError> {
+        let (top, bottom) = (first + start as u32, first + (start + span) as u32 - 1);
+        if span > 1 {
+            ws.merge_range(top, col, bottom, col, text, &cell)?;
+        } else {
+            ws.write_string_with_format(top, col, text, &cell)?;
+        }
+        Ok(())
+    };
+    for (i, dir_span, processes) in spans(rows) {
+        for (j, proc_span) in processes {
             for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
                 let row = first + k as u32;
                 ws.write_number_with_format(row, 0, f64::from(r.n), &cell)?;
@@ -52,21 +57,9 @@ fn build(content: &RegisterContent, meta: &Meta<'_>) -> Result<Vec<u8>, XlsxErro
                 ws.write_string_with_format(row, 4, interaction_cell(r), &cell)?;
                 ws.write_string_with_format(row, 5, features_cell(r), &cell)?;
             }
-            let (top, bottom) = (first + j as u32, first + (j + proc_span) as u32 - 1);
-            if proc_span > 1 {
-                ws.merge_range(top, 2, bottom, 2, &rows[j].process, &cell)?;
-            } else {
-                ws.write_string_with_format(top, 2, &rows[j].process, &cell)?;
-            }
-            j += proc_span;
+            merge(ws, j, proc_span, 2, &rows[j].process)?;
         }
-        let (top, bottom) = (first + i as u32, first + (i + dir_span) as u32 - 1);
-        if dir_span > 1 {
-            ws.merge_range(top, 1, bottom, 1, &rows[i].direction, &cell)?;
-        } else {
-            ws.write_string_with_format(top, 1, &rows[i].direction, &cell)?;
-        }
-        i += dir_span;
+        merge(ws, i, dir_span, 1, &rows[i].direction)?;
     }
     wb.save_to_buffer()
 }

@@ -107,6 +107,30 @@ pub fn token_with(sub: &str, roles: &[Role], agency: Option<&str>, unit: Option<
     AuthConfig::hs256(TEST_SECRET).mint(&claims).unwrap()
 }
 
+fn test_settings(db_name: &str) -> Settings {
+    Settings {
+        database_url: DatabaseUrl(url_for(db_name)),
+        bind: "127.0.0.1:0".into(),
+        pool_size: 4,
+        pool_timeout_ms: 2_000,
+        workers: Some(1),
+        max_body_bytes: 256 * 1024,
+        auth: AuthConfig::hs256(TEST_SECRET),
+        bench_routes: false,
+        webhook_backoff_ms: 50,
+    }
+}
+
+/// Starts the application on a random port; returns its address and pool.
+fn start(settings: &Settings) -> (String, db::PgPool) {
+    let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
+    let listener = TcpListener::bind(&settings.bind).unwrap();
+    let app = Application::with_pool(pool.clone(), listener, settings).unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    (address, pool)
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -131,44 +155,15 @@ impl TestApp {
             let template = ensure_template(&mut admin);
             diesel::sql_query(format!("CREATE DATABASE {db_name} TEMPLATE {template}")).execute(&mut admin).unwrap();
         }
-        let mut settings = Settings {
-            database_url: DatabaseUrl(url_for(&db_name)),
-            bind: "127.0.0.1:0".into(),
-            pool_size: 4,
-            pool_timeout_ms: 2_000,
-            workers: Some(1),
-            max_body_bytes: 256 * 1024,
-            auth: AuthConfig::hs256(TEST_SECRET),
-            bench_routes: false,
-            webhook_backoff_ms: 50,
-        };
+        let mut settings = test_settings(&db_name);
         adjust(&mut settings);
-        let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
-        let listener = TcpListener::bind(&settings.bind).unwrap();
-        let app = Application::with_pool(pool.clone(), listener, &settings).unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        actix_web::rt::spawn(app.run_until_stopped());
+        let (address, pool) = start(&settings);
         TestApp { address, client: reqwest::Client::new(), db_name, pool, admin: token("admin", &[Role::Admin], None, None) }
     }
 
     /// Another instance of the application on the same database (scale-out tests).
     pub async fn second_instance(&self) -> TestApp {
-        let settings = Settings {
-            database_url: DatabaseUrl(url_for(&self.db_name)),
-            bind: "127.0.0.1:0".into(),
-            pool_size: 4,
-            pool_timeout_ms: 2_000,
-            workers: Some(1),
-            max_body_bytes: 256 * 1024,
-            auth: AuthConfig::hs256(TEST_SECRET),
-            bench_routes: false,
-            webhook_backoff_ms: 50,
-        };
-        let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
-        let listener = TcpListener::bind(&settings.bind).unwrap();
-        let app = Application::with_pool(pool.clone(), listener, &settings).unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        actix_web::rt::spawn(app.run_until_stopped());
+        let (address, pool) = start(&test_settings(&self.db_name));
         // the database belongs to the first instance, which drops it
         TestApp { address, client: reqwest::Client::new(), db_name: String::new(), pool, admin: self.admin.clone() }
     }
