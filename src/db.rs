@@ -67,7 +67,8 @@ pub fn build_pool(url: &str, max_size: u32, timeout: Duration) -> anyhow::Result
     // database is briefly away; connections are made on demand.
     Ok(Pool::builder()
         .max_size(max_size)
-        .min_idle(Some(1.min(max_size)))
+        // no eager connections: a pool thread opening one while the process exits would race libpq's teardown
+        .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(false)
         .build_unchecked(manager))

@@ -3,6 +3,7 @@
 
 pub mod agencies;
 pub mod auth;
+pub mod background;
 pub mod bench;
 pub mod calendar;
 pub mod catalogs;

@@ -19,6 +19,7 @@ use crate::{agencies, calendar, public, catalogs, deadlines, directions, health,
 pub struct Application {
     port: u16,
     server: Server,
+    background: crate::background::Background,
 }
 
 impl Application {
@@ -40,13 +41,14 @@ impl Application {
 
     pub fn with_pool(pool: PgPool, listener: TcpListener, settings: &Settings) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        crate::webhooks::worker::start(pool.clone(), crate::webhooks::worker::WorkerConfig::new(settings.webhook_backoff_ms));
+        let background = crate::background::Background::new();
+        crate::webhooks::worker::start(pool.clone(), crate::webhooks::worker::WorkerConfig::new(settings.webhook_backoff_ms), &background);
         let db = Db::new(pool);
         let auth = web::Data::new(settings.auth.clone());
         // one cache for every worker: rendered versions are immutable, the current pointers
         // follow LISTEN/NOTIFY
         let cache = public::cache::PublicCache::new();
-        cache.start_listener(settings.database_url.expose().to_owned());
+        cache.start_listener(settings.database_url.expose().to_owned(), &background);
         let cache = web::Data::new(cache);
         let max_body = settings.max_body_bytes;
         let bench_routes = settings.bench_routes;
@@ -76,15 +78,24 @@ impl Application {
         }
         // actix-web stops gracefully on SIGTERM and SIGINT: no new connections, in-flight
         // requests finish within the shutdown timeout.
-        Ok(Application { port, server: server.run() })
+        Ok(Application { port, server: server.run(), background })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The background threads, to stop them when the server is gone (see `Background`).
+    pub fn background(&self) -> crate::background::Background {
+        self.background.clone()
+    }
+
+    /// Serves until SIGTERM/SIGINT, then stops the background threads.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let background = self.background.clone();
+        let result = self.server.await;
+        actix_web::rt::task::spawn_blocking(move || background.shutdown()).await.ok();
+        result
     }
 }
 

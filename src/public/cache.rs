@@ -124,29 +124,27 @@ impl PublicCache {
 
     /// Starts the listener thread. It LISTENs first and reloads second, so no publication
     /// between the two is missed.
-    pub fn start_listener(self: &Arc<Self>, database_url: String) {
+    pub fn start_listener(self: &Arc<Self>, database_url: String, background: &crate::background::Background) {
         let cache = Arc::clone(self);
-        let spawned = std::thread::Builder::new().name("version-listener".into()).spawn(move || loop {
-            match cache.listen(&database_url) {
-                Ok(()) => {}
-                Err(e) => tracing::warn!(error = %e, "version listener disconnected; serving current versions from the database meanwhile"),
+        background.spawn("version-listener", move |bg| {
+            while !bg.stopping() {
+                if let Err(e) = cache.listen(&database_url, &bg) {
+                    tracing::warn!(error = %e, "version listener disconnected; serving current versions from the database meanwhile");
+                }
+                cache.listening.store(false, Ordering::Release);
+                bg.sleep(Duration::from_secs(1));
             }
-            cache.listening.store(false, Ordering::Release);
-            std::thread::sleep(Duration::from_secs(1));
         });
-        if let Err(e) = spawned {
-            tracing::error!(error = %e, "could not start the version listener; current versions come from the database");
-        }
     }
 
-    fn listen(&self, database_url: &str) -> anyhow::Result<()> {
+    fn listen(&self, database_url: &str, bg: &crate::background::Background) -> anyhow::Result<()> {
         use diesel::Connection;
         let mut conn = PgConnection::establish(database_url)?;
         diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
         self.reload(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.listening.store(true, Ordering::Release);
         let mut idle = 0u32;
-        loop {
+        while !bg.stopping() {
             let mut got = false;
             for n in conn.notifications_iter() {
                 let n = n?;
@@ -168,6 +166,7 @@ impl PublicCache {
                 std::thread::sleep(Duration::from_millis(25));
             }
         }
+        Ok(())
     }
 }
 

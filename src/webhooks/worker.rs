@@ -28,10 +28,10 @@ impl WorkerConfig {
     }
 }
 
-pub fn start(pool: PgPool, config: WorkerConfig) {
-    let spawned = std::thread::Builder::new().name("webhook-worker".into()).spawn(move || {
+pub fn start(pool: PgPool, config: WorkerConfig, background: &crate::background::Background) {
+    background.spawn("webhook-worker", move |bg| {
         let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(config.timeout)).http_status_as_error(false).build().into();
-        loop {
+        while !bg.stopping() {
             let sent = match pool.get() {
                 Ok(mut conn) => run_once(&mut conn, &agent, &config).unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "webhook worker");
@@ -40,13 +40,10 @@ pub fn start(pool: PgPool, config: WorkerConfig) {
                 Err(_) => 0,
             };
             if sent == 0 {
-                std::thread::sleep(config.poll);
+                bg.sleep(config.poll);
             }
         }
     });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "could not start the webhook worker");
-    }
 }
 
 type Due = (Uuid, serde_json::Value, i32, String, String, String);

@@ -28,6 +28,10 @@ fn admin_url() -> url::Url {
 fn url_for(db_name: &str) -> String {
     let mut u = admin_url();
     u.set_path(&format!("/{db_name}"));
+    // loopback needs no TLS, and without it nothing of OpenSSL is in use when a test exits
+    if !u.query_pairs().any(|(k, _)| k == "sslmode") {
+        u.query_pairs_mut().append_pair("sslmode", "disable");
+    }
     u.to_string()
 }
 
@@ -121,14 +125,15 @@ fn test_settings(db_name: &str) -> Settings {
     }
 }
 
-/// Starts the application on a random port; returns its address and pool.
-fn start(settings: &Settings) -> (String, db::PgPool) {
+/// Starts the application on a random port; returns its address, pool and background threads.
+fn start(settings: &Settings) -> (String, db::PgPool, touchpoints::background::Background) {
     let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
     let listener = TcpListener::bind(&settings.bind).unwrap();
     let app = Application::with_pool(pool.clone(), listener, settings).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
+    let background = app.background();
     actix_web::rt::spawn(app.run_until_stopped());
-    (address, pool)
+    (address, pool, background)
 }
 
 pub struct TestApp {
@@ -138,6 +143,7 @@ pub struct TestApp {
     pub pool: db::PgPool,
     /// An admin token, used by the plain request helpers.
     pub admin: String,
+    background: touchpoints::background::Background,
 }
 
 impl TestApp {
@@ -157,15 +163,15 @@ impl TestApp {
         }
         let mut settings = test_settings(&db_name);
         adjust(&mut settings);
-        let (address, pool) = start(&settings);
-        TestApp { address, client: reqwest::Client::new(), db_name, pool, admin: token("admin", &[Role::Admin], None, None) }
+        let (address, pool, background) = start(&settings);
+        TestApp { address, client: reqwest::Client::new(), db_name, pool, admin: token("admin", &[Role::Admin], None, None), background }
     }
 
     /// Another instance of the application on the same database (scale-out tests).
     pub async fn second_instance(&self) -> TestApp {
-        let (address, pool) = start(&test_settings(&self.db_name));
+        let (address, pool, background) = start(&test_settings(&self.db_name));
         // the database belongs to the first instance, which drops it
-        TestApp { address, client: reqwest::Client::new(), db_name: String::new(), pool, admin: self.admin.clone() }
+        TestApp { address, client: reqwest::Client::new(), db_name: String::new(), pool, admin: self.admin.clone(), background }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -267,6 +273,8 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // the listener and the webhook worker must be out of libpq before the process exits
+        self.background.shutdown();
         if self.db_name.is_empty() {
             return;
         }
