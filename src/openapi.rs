@@ -196,6 +196,34 @@ impl Modify for ProblemResponses {
             ];
             for (method, op) in ops {
                 let Some(op) = op.as_mut() else { continue };
+                const CONDITIONAL: &[(&str, &str)] = &[
+                    ("patch", "/api/v1/agencies/{id}"),
+                    ("patch", "/api/v1/organizations/{id}"),
+                    ("patch", "/api/v1/units/{id}"),
+                    ("patch", "/api/v1/processes/{id}"),
+                    ("delete", "/api/v1/processes/{id}"),
+                    ("patch", "/api/v1/points/{id}"),
+                    ("delete", "/api/v1/points/{id}"),
+                ];
+                if CONDITIONAL.contains(&(method, path.as_str())) {
+                    let params = op.parameters.get_or_insert_with(Vec::new);
+                    if !params.iter().any(|p| p.name == "If-Match") {
+                        params.push(
+                            utoipa::openapi::path::ParameterBuilder::new()
+                                .name("If-Match")
+                                .parameter_in(utoipa::openapi::path::ParameterIn::Header)
+                                .description(Some("The ETag from the last read; a stale one is refused with 412 (optimistic concurrency)"))
+                                .build(),
+                        );
+                    }
+                }
+                // If-Match is an optional plain string (utoipa renders Option<String> as nullable)
+                for p in op.parameters.iter_mut().flatten() {
+                    if p.name == "If-Match" {
+                        p.required = utoipa::openapi::Required::False;
+                        p.schema = Some(RefOr::T(utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::Type::String).into()));
+                    }
+                }
                 if path.starts_with("/health") || path.starts_with("/ready") || path.starts_with("/metrics") {
                     continue;
                 }
@@ -205,8 +233,8 @@ impl Modify for ProblemResponses {
                     add(op, "401");
                     add(op, "403");
                 }
-                let conditional = matches!(method, "patch" | "delete") || path.starts_with("/api/v1/revisions/");
-                if conditional && method != "get" {
+                let conditional = CONDITIONAL.contains(&(method, path.as_str())) || (path.starts_with("/api/v1/revisions/") && method == "post" && !path.ends_with("/import"));
+                if conditional {
                     add(op, "412");
                 }
                 if has_path_params {
