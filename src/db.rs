@@ -61,6 +61,22 @@ impl Db {
     }
 }
 
+/// Every pooled connection gets a statement timeout, so no request holds a connection (and a
+/// worker) longer than that, whatever it asks.
+#[derive(Debug)]
+struct StatementTimeout(u64);
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        diesel::sql_query(format!("SET statement_timeout = {}", self.0)).execute(conn).map(|_| ()).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Milliseconds a single statement may run (`TOUCHPOINTS_STATEMENT_TIMEOUT_MS`, default 15 s).
+fn statement_timeout_ms() -> u64 {
+    std::env::var("TOUCHPOINTS_STATEMENT_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(15_000)
+}
+
 pub fn build_pool(url: &str, max_size: u32, timeout: Duration) -> anyhow::Result<PgPool> {
     let manager = ConnectionManager::<PgConnection>::new(url);
     // build_unchecked: the service starts (and answers /ready with 503) even while the
@@ -71,6 +87,7 @@ pub fn build_pool(url: &str, max_size: u32, timeout: Duration) -> anyhow::Result
         .min_idle(Some(0))
         .connection_timeout(timeout)
         .test_on_check_out(false)
+        .connection_customizer(Box::new(StatementTimeout(statement_timeout_ms())))
         .build_unchecked(manager))
 }
 

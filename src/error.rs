@@ -359,6 +359,8 @@ impl From<DieselError> for ApiError {
                     // the server went away under a pooled connection: the pool drops it, the
                     // client may retry
                     _ if connection_lost(info.message()) => ApiError::Unavailable(err.to_string()),
+                    // statement_timeout fired: the request took too long; the client may retry
+                    _ if info.message().contains("canceling statement due to statement timeout") => ApiError::Unavailable(err.to_string()),
                     _ => ApiError::Internal(anyhow::Error::new(err)),
                 }
             }

@@ -72,6 +72,8 @@ impl Application {
                 })
         })
         .listen(listener)?
+        // a client has this long to send its request head; slow-loris connections are closed
+        .client_request_timeout(std::time::Duration::from_secs(10))
         .shutdown_timeout(10);
         if let Some(w) = settings.workers {
             server = server.workers(w);

@@ -120,3 +120,21 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(text.contains("touchpoints_http_request_duration_seconds_bucket"));
     assert!(text.contains(r#"touchpoints_db_pool_connections{state="max"} 4"#));
 }
+
+/// A pool with no free connection answers 503 at once instead of queueing.
+#[actix_web::test]
+async fn an_exhausted_pool_answers_503_quickly() {
+    let app = TestApp::spawn_with(|s| {
+        s.pool_size = 1;
+        s.pool_timeout_ms = 200;
+    })
+    .await;
+    let held = app.pool.get().unwrap(); // the only connection
+    let started = std::time::Instant::now();
+    let (s, body) = app.get("/api/v1/agencies").await;
+    assert_problem(s, &body, 503, "service_unavailable", None);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    drop(held);
+    let (s, _) = app.get("/api/v1/agencies").await;
+    assert_eq!(s, StatusCode::OK);
+}
