@@ -92,7 +92,8 @@ use crate::error::{ErrorCode, FieldError, Problem};
         crate::catalogs::api::list_channel_types,
         crate::directions::api::list_catalog_directions,
     ),
-    components(schemas(Problem, ErrorCode, FieldError, crate::auth::Claims, crate::auth::Role, crate::directions::db::DirectionScope)),
+    components(schemas(Problem, ErrorCode, FieldError, crate::auth::Claims, crate::auth::Role, crate::directions::db::DirectionScope, crate::public::api::Format)),
+    servers((url = "/", description = "This server")),
     modifiers(&ProblemResponses),
     tags(
         (name = "agencies", description = "Public bodies that keep a register, and their digital/offline channel rules (R1, R6)"),
@@ -225,10 +226,14 @@ impl Modify for ProblemResponses {
                     }
                 }
                 if path.starts_with("/health") || path.starts_with("/ready") || path.starts_with("/metrics") {
+                    op.security = Some(Vec::new());
                     continue;
                 }
                 add(op, "400");
-                if !public {
+                if public {
+                    // stated, not left to a default: no token needed
+                    op.security = Some(Vec::new());
+                } else {
                     op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
                     add(op, "401");
                     add(op, "403");

@@ -210,11 +210,13 @@ pub async fn create_organization(db: web::Data<Db>, user: User, id: web::Path<Uu
     "website": "https://uks.e-dag.ru"
 }))]
 pub struct NewOrganization {
+    #[schema(pattern = "\\S")]
     pub name: String,
     #[serde(default)]
     pub short_name: Option<String>,
     /// Defaults to the parent agency's region.
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "\\S")]
     pub region: Option<String>,
     /// Defaults to `institution`.
     #[serde(default)]

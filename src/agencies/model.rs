@@ -44,9 +44,11 @@ pub struct Agency {
     "website": "www.minstroy.e-dag.ru"
 }))]
 pub struct NewAgency {
+    #[schema(pattern = "\\S")]
     pub name: String,
     #[serde(default)]
     pub short_name: Option<String>,
+    #[schema(pattern = "\\S")]
     pub region: String,
     pub kind: AgencyKind,
     /// Official website; `www.site.ru` is read as `https://www.site.ru`.
@@ -60,11 +62,13 @@ pub struct NewAgency {
 #[schema(example = json!({"short_name": "МЧС РД", "website": "https://www.mchsrd.ru"}))]
 pub struct AgencyPatch {
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "\\S")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub short_name: Option<Option<String>>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "\\S")]
     pub region: Option<String>,
     #[serde(default)]
     pub kind: Option<AgencyKind>,

@@ -94,7 +94,7 @@ fn known_channel(c: &mut diesel::PgConnection, channel: &str) -> ApiResult<()> {
 /// E.g. Минстрой Дагестана (002 §4.1.2) classifies telephone as offline.
 #[utoipa::path(
     put, path = "/api/v1/agencies/{id}/channel-rules/{channel}", tag = "agencies", operation_id = "setChannelRule",
-    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = String, Path, description = "Channel type code", example = "phone")),
+    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = crate::catalogs::ChannelCode, Path, description = "Channel type code", example = "phone")),
     request_body = ChannelRuleInput,
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
@@ -118,7 +118,7 @@ pub async fn set_channel_rule(db: web::Data<Db>, user: User, path: web::Path<(Uu
 /// The catalog default applies again.
 #[utoipa::path(
     delete, path = "/api/v1/agencies/{id}/channel-rules/{channel}", tag = "agencies", operation_id = "clearChannelRule",
-    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = String, Path, description = "Channel type code", example = "phone")),
+    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = crate::catalogs::ChannelCode, Path, description = "Channel type code", example = "phone")),
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
 pub async fn clear_channel_rule(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>) -> ApiResult<web::Json<ChannelRuleList>> {

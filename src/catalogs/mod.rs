@@ -3,3 +3,51 @@
 
 pub mod api;
 pub mod db;
+
+/// Channel type codes, as seeded by the catalogs migration (the API checks against the table;
+/// this type states the same list in the OpenAPI document, and a test keeps the two equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelCode {
+    Website,
+    Epgu,
+    Pos,
+    SocialNetwork,
+    Messenger,
+    Email,
+    Edms,
+    InformationSystem,
+    InternetReception,
+    ServiceDesk,
+    MobileApp,
+    ChatBot,
+    VoiceAssistant,
+    CallCenter,
+    Phone,
+    Reception,
+    Correspondence,
+    InfoStand,
+    Post,
+    OnsiteInspection,
+    Mfc,
+    Workplace,
+    RequestLog,
+    Meeting,
+    Other,
+}
+
+/// Client need codes, as seeded by the catalogs migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedCode {
+    Information,
+    Consultation,
+    DocumentForms,
+    Submission,
+    Progress,
+    Result,
+    Inspection,
+    Feedback,
+    FeedbackResult,
+    Other,
+}

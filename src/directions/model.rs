@@ -33,6 +33,7 @@ pub struct Direction {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Региональный государственный надзор в области защиты населения и территорий от чрезвычайных ситуаций природного и техногенного характера"}))]
 pub struct NewDirection {
+    #[schema(pattern = "\\S")]
     pub name: String,
 }
 
@@ -41,5 +42,6 @@ pub struct NewDirection {
 #[schema(example = json!({"name": "Региональный государственный надзор в области защиты населения и территорий от ЧС"}))]
 pub struct DirectionPatch {
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "\\S")]
     pub name: Option<String>,
 }

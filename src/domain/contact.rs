@@ -52,6 +52,7 @@ impl ContactKind {
 pub struct ContactInput {
     pub kind: ContactKind,
     /// The address, number or text as written; it is checked and normalised by kind.
+    #[schema(pattern = "\\S")]
     pub value: String,
     /// Optional caption, e.g. «приёмная», «ВКонтакте».
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every resource: the JSON body extractor, parameter error
 //! handlers, pagination and list envelopes.
 
+pub mod de;
 pub mod etag;
 pub mod extract;
 pub mod pagination;

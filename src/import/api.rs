@@ -13,6 +13,19 @@ use crate::public::api::XLSX_TYPE;
 use crate::workflow::db as wf_db;
 use crate::workflow::state::RevisionStatus;
 
+/// A refused import: a problem (RFC 9457) with the row-by-row report when rows were rejected.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ImportRejected {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub code: ErrorCode,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<ImportReport>,
+}
+
 /// Largest accepted file.
 pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
 
@@ -44,12 +57,12 @@ fn file_error(e: FileError) -> ApiError {
     post, path = "/api/v1/revisions/{id}/import", tag = "workflow", operation_id = "importRegister",
     params(("id" = Uuid, Path, description = "Revision id (in progress)"), ImportQuery),
     request_body(description = "The XLSX or CSV file", content(
-        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (crate::public::api::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (String = "text/csv")
     )),
     responses(
         (status = 200, description = "Imported (or, with dry_run, what would be)", body = ImportReport),
-        (status = 422, description = "Rejected rows (nothing written), or a file that is not the form", body = ImportReport)
+        (status = 422, description = "Rejected rows (nothing written: the report is in `report`), or a file that is not the form (a plain problem)", body = ImportRejected, content_type = "application/problem+json")
     )
 )]
 pub async fn import(req: HttpRequest, db: web::Data<Db>, user: User, id: web::Path<Uuid>, q: web::Query<ImportQuery>, mut payload: web::Payload) -> ApiResult<HttpResponse> {
@@ -106,13 +119,13 @@ pub async fn import(req: HttpRequest, db: web::Data<Db>, user: User, id: web::Pa
     if status.is_success() {
         Ok(HttpResponse::Ok().json(report))
     } else {
-        Ok(HttpResponse::build(status).content_type(crate::error::PROBLEM_JSON).json(serde_json::json!({
-            "type": "/problems/validation_failed",
-            "title": "Validation failed",
-            "status": 422,
-            "code": "validation_failed",
-            "detail": format!("{} row(s) cannot be imported; nothing was written", report.rejected),
-            "report": report,
-        })))
+        Ok(HttpResponse::build(status).content_type(crate::error::PROBLEM_JSON).json(ImportRejected {
+            type_: "/problems/validation_failed".into(),
+            title: "Validation failed".into(),
+            status: 422,
+            code: ErrorCode::ValidationFailed,
+            detail: format!("{} row(s) cannot be imported; nothing was written", report.rejected),
+            report: Some(report),
+        }))
     }
 }

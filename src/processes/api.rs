@@ -29,8 +29,10 @@ pub struct ProcessQuery {
     pub client_type: Option<ClientType>,
     pub kind: Option<ProcessKind>,
     /// Only processes with a touchpoint of this channel type (a code of `/api/v1/catalogs/channel-types`).
+    #[param(value_type = Option<crate::catalogs::ChannelCode>)]
     pub channel: Option<String>,
     /// Only processes with a touchpoint serving this need (a code of `/api/v1/catalogs/needs`).
+    #[param(value_type = Option<crate::catalogs::NeedCode>)]
     pub need: Option<String>,
     /// Case-insensitive text search in the name and registry code.
     pub q: Option<String>,

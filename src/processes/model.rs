@@ -62,13 +62,15 @@ pub struct NewProcess {
     /// A unit of the same agency; omit for the agency as a whole.
     #[serde(default)]
     pub unit_id: Option<Uuid>,
+    #[schema(pattern = "\\S")]
     pub name: String,
     #[serde(default)]
     pub registry_code: Option<String>,
     pub kind: ProcessKind,
     pub client_type: ClientType,
     /// Order in the register; by default after the agency's last process.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::de::opt_int")]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }
 
@@ -85,6 +87,7 @@ pub struct ProcessPatch {
     #[schema(value_type = Option<Uuid>)]
     pub unit_id: Option<Option<Uuid>>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "\\S")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -93,7 +96,8 @@ pub struct ProcessPatch {
     pub kind: Option<ProcessKind>,
     #[serde(default)]
     pub client_type: Option<ClientType>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::de::opt_int")]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }
 

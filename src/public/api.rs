@@ -52,12 +52,21 @@ async fn rendered(db: &Db, cache: &PublicCache, agency_id: Uuid, number: i32) ->
 
 async fn current_number(db: &Db, cache: &PublicCache, agency_id: Uuid) -> ApiResult<i32> {
     let n = match cache.current(agency_id) {
-        Some(n) => n,
-        None => db.run(move |c| wf_db::latest_version_number(c, agency_id)).await?,
+        Some(Some(n)) => Some(n),
+        // nothing known yet (a first publication whose notification is on its way, or none):
+        // the database decides, and a found version is remembered
+        _ => {
+            let n = db.run(move |c| wf_db::latest_version_number(c, agency_id)).await?;
+            if let Some(n) = n {
+                cache.note(agency_id, n);
+            }
+            n
+        }
     };
     n.ok_or_else(|| ApiError::client(ErrorCode::NotFound, format!("agency {agency_id} has no published register")))
 }
 
+/// The form's formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
@@ -72,16 +81,19 @@ pub enum Format {
 #[into_params(parameter_in = Query)]
 pub struct RegisterQuery {
     /// `json` (default), `csv` (UTF-8 with BOM, `;`), `xlsx` or `html`; `Accept` works too.
+    #[param(inline)]
     pub format: Option<Format>,
     pub direction_id: Option<Uuid>,
     pub process_id: Option<Uuid>,
     /// `external` also matches processes serving both kinds of client; likewise `internal`.
     pub client_type: Option<ClientType>,
     /// Channel type code.
+    #[param(value_type = Option<crate::catalogs::ChannelCode>)]
     pub channel: Option<String>,
     /// Digital or offline under the agency's own rule.
     pub mode: Option<Mode>,
     /// Client need code.
+    #[param(value_type = Option<crate::catalogs::NeedCode>)]
     pub need: Option<String>,
 }
 
@@ -116,6 +128,11 @@ fn negotiate(req: &HttpRequest, q: &RegisterQuery) -> Format {
         Format::Json
     }
 }
+
+/// An XLSX workbook (binary).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct XlsxFile(pub Vec<u8>);
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -187,7 +204,7 @@ pub fn render_as(mut b: actix_web::HttpResponseBuilder, format: Format, content:
 #[utoipa::path(
     get, path = "/api/v1/agencies/{id}/register", tag = "workflow", operation_id = "getWorkingCopy",
     params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
-    responses((status = 200, description = "The working copy", content((RegisterContent = "application/json"), (String = "text/csv"), (String = "text/html"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))))
+    responses((status = 200, description = "The working copy", content((RegisterContent = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))))
 )]
 pub async fn working_copy(req: HttpRequest, db: web::Data<Db>, user: crate::auth::User, id: web::Path<Uuid>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
@@ -208,7 +225,7 @@ pub async fn working_copy(req: HttpRequest, db: web::Data<Db>, user: crate::auth
     params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
     responses(
         (status = 200, description = "The register", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content")),
-            content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match")
     )
 )]
@@ -227,7 +244,7 @@ pub async fn current_register(req: HttpRequest, db: web::Data<Db>, cache: web::D
     params(("id" = Uuid, Path, description = "Agency id"), ("n" = i32, Path, description = "Version number"), RegisterQuery),
     responses(
         (status = 200, description = "The version", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String)),
-            content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 304, description = "Not modified")
     )
 )]
@@ -424,7 +441,7 @@ pub struct ChangeFeed {
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// A cursor from an earlier answer (a number), or an RFC 3339 timestamp; omitted: from the start.
-    #[param(example = "42")]
+    #[param(example = "42", pattern = "^([0-9]{1,18}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))$")]
     pub since: Option<String>,
     /// Region filter.
     pub region: Option<String>,
@@ -569,12 +586,14 @@ async fn build_region(db: &Db, cache: &PublicCache, region: &str) -> ApiResult<V
 /// rows; CSV and HTML stream every row with bounded memory.
 #[utoipa::path(
     get, path = "/api/v1/public/regions/{region}/register", tag = "public", operation_id = "getRegionRegister",
-    params(("region" = String, Path, description = "Region, as the agencies name it", example = "Республика Дагестан"), RegionQuery, ("format" = Option<Format>, Query, description = "`json` (default), `csv` or `html`")),
+    params(("region" = String, Path, description = "Region, as the agencies name it", example = "Республика Дагестан"), RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
     responses((status = 200, description = "The consolidated register", content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
 )]
 pub async fn region_register(req: HttpRequest, db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, region: web::Path<String>, q: web::Query<RegionQuery>) -> ApiResult<HttpResponse> {
     let region = region.into_inner();
-    let fq = web::Query::<RegisterQuery>::from_query(req.query_string()).map(|q| q.into_inner()).unwrap_or_default();
+    let fq = web::Query::<RegisterQuery>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .map_err(|e| ApiError::client(ErrorCode::InvalidParameter, format!("invalid query string: {e}")))?;
     let format = negotiate(&req, &fq);
     let limit = q.limit.unwrap_or(500);
     let offset = q.offset.unwrap_or(0);

@@ -83,7 +83,8 @@ impl PublicCache {
         self.current.read().ok().map(|m| m.clone())
     }
 
-    fn note(&self, agency_id: Uuid, number: i32) {
+    /// Records a version as current (from a notification, or right after this instance published it).
+    pub fn note(&self, agency_id: Uuid, number: i32) {
         if let Ok(mut m) = self.current.write() {
             let e = m.entry(agency_id).or_insert(number);
             *e = (*e).max(number);

@@ -25,6 +25,7 @@ list_envelope!(TouchpointList, Touchpoint);
 pub struct TouchpointQuery {
     /// Channel type code.
     #[param(example = "phone")]
+    #[param(value_type = Option<crate::catalogs::ChannelCode>)]
     pub channel: Option<String>,
     /// Digital or offline under the agency's own channel rule.
     pub mode: Option<Mode>,
@@ -34,6 +35,7 @@ pub struct TouchpointQuery {
     pub mode_conflict: Option<bool>,
     /// Client need code.
     #[param(example = "consultation")]
+    #[param(value_type = Option<crate::catalogs::NeedCode>)]
     pub need: Option<String>,
     /// Case-insensitive text search in the name, column 5 and contacts.
     pub q: Option<String>,

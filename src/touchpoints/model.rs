@@ -64,12 +64,15 @@ pub struct Touchpoint {
 }))]
 pub struct NewTouchpoint {
     /// Channel type code.
+    #[schema(value_type = crate::catalogs::ChannelCode)]
     pub channel: String,
+    #[schema(pattern = "\\S")]
     pub name: String,
     #[serde(default)]
     pub contacts: Vec<ContactInput>,
     /// Client need codes.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::catalogs::NeedCode>)]
     pub needs: Vec<String>,
     #[serde(default)]
     pub interaction: Option<String>,
@@ -79,7 +82,8 @@ pub struct NewTouchpoint {
     #[serde(default)]
     pub stated_mode: Option<Mode>,
     /// Order within the process; by default after the last touchpoint.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::de::opt_int")]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }
 
@@ -88,14 +92,17 @@ pub struct NewTouchpoint {
 #[schema(example = json!({"needs": ["consultation", "result"], "stated_mode": "digital"}))]
 pub struct TouchpointPatch {
     #[serde(default)]
+    #[schema(value_type = Option<crate::catalogs::ChannelCode>)]
     pub channel: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "\\S")]
     pub name: Option<String>,
     /// Replaces the whole list of contacts.
     #[serde(default)]
     pub contacts: Option<Vec<ContactInput>>,
     /// Replaces the whole list of needs.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<crate::catalogs::NeedCode>>)]
     pub needs: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -106,7 +113,8 @@ pub struct TouchpointPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Mode>)]
     pub stated_mode: Option<Option<Mode>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::http::de::opt_int")]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }
 

@@ -31,6 +31,7 @@ pub struct Unit {
 #[serde(deny_unknown_fields)]
 pub struct ResponsiblePerson {
     /// Full name.
+    #[schema(pattern = "\\S")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
@@ -45,6 +46,7 @@ pub struct ResponsiblePerson {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Отдел правовой, кадровой и организационной работы", "responsible_persons": []}))]
 pub struct NewUnit {
+    #[schema(pattern = "\\S")]
     pub name: String,
     #[serde(default)]
     pub responsible_persons: Vec<ResponsiblePerson>,
@@ -55,6 +57,7 @@ pub struct NewUnit {
 #[schema(example = json!({"responsible_persons": [{"name": "Агаев М.А.", "position": "начальник отдела"}]}))]
 pub struct UnitPatch {
     #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = "\\S")]
     pub name: Option<String>,
     /// Replaces the whole list.
     #[serde(default)]

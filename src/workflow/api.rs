@@ -128,7 +128,7 @@ async fn part_action(db: &Db, user: User, path: (Uuid, String), action: PartActi
 /// check is due within the agency's `review_days` working days.
 #[utoipa::path(
     post, path = "/api/v1/revisions/{id}/parts/{unit_id}/submit", tag = "workflow", operation_id = "submitPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency"),
+    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency", pattern = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"),
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
@@ -142,7 +142,7 @@ pub async fn submit_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, S
 /// optionally pointing at a process or touchpoint. The unit fixes within `fix_days`.
 #[utoipa::path(
     post, path = "/api/v1/revisions/{id}/parts/{unit_id}/return", tag = "workflow", operation_id = "returnPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency"),
+    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency", pattern = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"),
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     request_body = ReturnBody,
     responses((status = 200, description = "The revision after the transition", body = Revision))
@@ -164,7 +164,7 @@ pub async fn return_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, S
 /// consolidation deadline (`consolidate_days`) starts.
 #[utoipa::path(
     post, path = "/api/v1/revisions/{id}/parts/{unit_id}/accept", tag = "workflow", operation_id = "acceptPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency"),
+    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency", pattern = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"),
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
@@ -207,7 +207,7 @@ pub async fn approve_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
     responses((status = 200, description = "The new version number", body = Published))
 )]
-pub async fn publish_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult<HttpResponse> {
+pub async fn publish_revision(db: web::Data<Db>, cache: web::Data<std::sync::Arc<crate::public::cache::PublicCache>>, user: User, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let (revision, version, sha256) = db
         .transaction(move |c| {
@@ -216,6 +216,8 @@ pub async fn publish_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>
             wf_db::publish(c, &user, id, &if_match)
         })
         .await?;
+    // committed: this instance serves it at once; the others hear of it through NOTIFY
+    cache.note(revision.agency_id, version);
     Ok(with_etag(HttpResponse::Ok(), revision.updated_at).json(Published { version, sha256, revision }))
 }
 

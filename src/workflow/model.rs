@@ -120,6 +120,7 @@ pub struct Revision {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemarkInput {
+    #[schema(pattern = "\\S")]
     pub text: String,
     #[serde(default)]
     pub process_id: Option<Uuid>,

@@ -20,19 +20,35 @@ use crate::schema::agency_workflow_settings as s;
 }))]
 pub struct WorkflowSettings {
     /// Working days the authorised unit has to check a submitted part (004 §14).
+    #[serde(deserialize_with = "crate::http::de::int")]
+    #[schema(minimum = 0, maximum = 60)]
     pub review_days: i32,
     /// Working days to return a part with remarks once checked (004 §15).
+    #[serde(deserialize_with = "crate::http::de::int")]
+    #[schema(minimum = 0, maximum = 60)]
     pub return_days: i32,
     /// Working days the unit has to fix remarks (004 §16).
+    #[serde(deserialize_with = "crate::http::de::int")]
+    #[schema(minimum = 0, maximum = 60)]
     pub fix_days: i32,
     /// Working days to resubmit once fixed (004 §17).
+    #[serde(deserialize_with = "crate::http::de::int")]
+    #[schema(minimum = 0, maximum = 60)]
     pub resubmit_days: i32,
     /// Working days to consolidate once every part is in (004 §18).
+    #[serde(deserialize_with = "crate::http::de::int")]
+    #[schema(minimum = 0, maximum = 60)]
     pub consolidate_days: i32,
     /// Working days to publish once approved (002 §5.5: 10; 003 §3.1: 5).
+    #[serde(deserialize_with = "crate::http::de::int")]
+    #[schema(minimum = 0, maximum = 60)]
     pub publish_days: i32,
     /// Month and day by which the yearly revision is due (000: 1 Feb; 001: 1 Mar; 002: 31 Dec).
+    #[serde(deserialize_with = "crate::http::de::int")]
+    #[schema(minimum = 1, maximum = 12)]
     pub yearly_month: i32,
+    #[serde(deserialize_with = "crate::http::de::int")]
+    #[schema(minimum = 1, maximum = 31)]
     pub yearly_day: i32,
     /// Whether a quarterly analysis is required (004 §20).
     pub quarterly_analysis: bool,

@@ -46,3 +46,18 @@ async fn each_agency_sets_its_own_digital_offline_rule() {
     let phone = rules["items"].as_array().unwrap().iter().find(|r| r["channel"] == "phone").unwrap().clone();
     assert_eq!(phone["mode"], "digital");
 }
+
+/// The code lists the OpenAPI document states are the catalogs the database holds.
+#[actix_web::test]
+async fn the_spec_lists_exactly_the_catalog_codes() {
+    let app = TestApp::spawn().await;
+    let (_, spec) = app.get("/api-docs/openapi.json").await;
+    for (schema, path) in [("ChannelCode", "/api/v1/catalogs/channel-types"), ("NeedCode", "/api/v1/catalogs/needs")] {
+        let mut stated: Vec<String> = spec["components"]["schemas"][schema]["enum"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+        let (_, catalog) = app.get(path).await;
+        let mut held: Vec<String> = catalog["items"].as_array().unwrap().iter().map(|v| v["code"].as_str().unwrap().to_owned()).collect();
+        stated.sort();
+        held.sort();
+        assert_eq!(stated, held, "{schema}");
+    }
+}
