@@ -39,10 +39,12 @@ from touchpoints_client.api.workflow import (
 )
 from touchpoints_client.models import (
     AgencyKind,
+    ChannelCode,
     ClientType,
     ContactInput,
     ContactKind,
     Mode,
+    NeedCode,
     NewAgency,
     NewProcess,
     NewTouchpoint,
@@ -172,19 +174,19 @@ def main() -> int:
     def _():
         bodies = [
             NewTouchpoint(
-                channel="email",
+                channel=ChannelCode.EMAIL,
                 name="Электронная почта",
                 contacts=[ContactInput(kind=ContactKind.EMAIL, value="obr@contract.example.ru")],
-                needs=["consultation", "submission"],
+                needs=[NeedCode.CONSULTATION, NeedCode.SUBMISSION],
                 interaction="Подача обращения, получение консультации",
                 features="Цифровая точка",
                 stated_mode=Mode.DIGITAL,
             ),
             NewTouchpoint(
-                channel="phone",
+                channel=ChannelCode.PHONE,
                 name="Телефон приёмной",
                 contacts=[ContactInput(kind=ContactKind.PHONE, value="+7 (8722) 51-61-22", label="приёмная")],
-                needs=["consultation"],
+                needs=[NeedCode.CONSULTATION],
                 interaction="Получение консультации по телефону",
                 features="Цифровая точка",
                 stated_mode=Mode.DIGITAL,

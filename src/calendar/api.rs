@@ -73,7 +73,7 @@ fn is_weekend(d: NaiveDate) -> bool {
 /// else restates the rule and is refused (422).
 #[utoipa::path(
     put, path = "/api/v1/calendar/{date}", tag = "calendar", operation_id = "putCalendarDay",
-    params(("date" = NaiveDate, Path, description = "The day", example = "2027-02-22")),
+    params(("date" = String, Path, format = Date, description = "The day, 1990 to 2100", example = "2027-02-22", pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")),
     request_body = CalendarDayInput,
     responses((status = 200, description = "The day as stored", body = CalendarDay))
 )]
@@ -97,7 +97,7 @@ pub async fn put_day(db: web::Data<Db>, user: User, date: web::Path<NaiveDate>, 
 /// Admin only. The day follows the Monday–Friday rule again.
 #[utoipa::path(
     delete, path = "/api/v1/calendar/{date}", tag = "calendar", operation_id = "deleteCalendarDay",
-    params(("date" = NaiveDate, Path, description = "The day", example = "2027-02-22")),
+    params(("date" = String, Path, format = Date, description = "The day, 1990 to 2100", example = "2027-02-22", pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")),
     responses((status = 204, description = "Removed"))
 )]
 pub async fn delete_day(db: web::Data<Db>, user: User, date: web::Path<NaiveDate>) -> ApiResult<HttpResponse> {

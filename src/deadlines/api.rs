@@ -42,8 +42,8 @@ fn checked_on(on: Option<NaiveDate>) -> ApiResult<NaiveDate> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeadlineQuery {
-    /// Compute as of this date (default: today, Moscow time).
-    #[param(example = "2026-11-23")]
+    /// Compute as of this date (default: today, Moscow time); 1990 to 2100.
+    #[param(example = "2026-11-23", value_type = Option<String>, format = Date, pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     pub on: Option<NaiveDate>,
 }
 
@@ -138,7 +138,8 @@ pub struct DeadlineOverview {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OverviewQuery {
-    #[param(example = "2026-11-23")]
+    /// As of this date (default: today, Moscow time); 1990 to 2100.
+    #[param(example = "2026-11-23", value_type = Option<String>, format = Date, pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
     pub on: Option<NaiveDate>,
     /// List every agency, not only those with something overdue.
     pub all: Option<bool>,

@@ -29,11 +29,9 @@ pub struct ProcessQuery {
     pub client_type: Option<ClientType>,
     pub kind: Option<ProcessKind>,
     /// Only processes with a touchpoint of this channel type (a code of `/api/v1/catalogs/channel-types`).
-    #[param(value_type = Option<crate::catalogs::ChannelCode>)]
-    pub channel: Option<String>,
+    pub channel: Option<crate::catalogs::ChannelCode>,
     /// Only processes with a touchpoint serving this need (a code of `/api/v1/catalogs/needs`).
-    #[param(value_type = Option<crate::catalogs::NeedCode>)]
-    pub need: Option<String>,
+    pub need: Option<crate::catalogs::NeedCode>,
     /// Case-insensitive text search in the name and registry code.
     pub q: Option<String>,
     /// Order: `position` (default: the register's order), `name`, `-name`, `registry_code`, `created_at`, `-updated_at`.
@@ -70,8 +68,8 @@ pub async fn list_processes(db: web::Data<Db>, user: User, id: web::Path<Uuid>, 
         unit: unit_param(query.unit.as_deref())?,
         client_type: query.client_type,
         kind: query.kind,
-        channel: query.channel,
-        need: query.need,
+        channel: query.channel.map(crate::catalogs::code_of),
+        need: query.need.map(crate::catalogs::code_of),
         q: query.q,
     };
     let (items, total) = db

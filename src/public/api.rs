@@ -88,13 +88,11 @@ pub struct RegisterQuery {
     /// `external` also matches processes serving both kinds of client; likewise `internal`.
     pub client_type: Option<ClientType>,
     /// Channel type code.
-    #[param(value_type = Option<crate::catalogs::ChannelCode>)]
-    pub channel: Option<String>,
+    pub channel: Option<crate::catalogs::ChannelCode>,
     /// Digital or offline under the agency's own rule.
     pub mode: Option<Mode>,
     /// Client need code.
-    #[param(value_type = Option<crate::catalogs::NeedCode>)]
-    pub need: Option<String>,
+    pub need: Option<crate::catalogs::NeedCode>,
 }
 
 impl RegisterQuery {
@@ -107,9 +105,9 @@ impl RegisterQuery {
         self.direction_id.is_none_or(|d| r.direction_id == d)
             && self.process_id.is_none_or(|p| r.process_id == p)
             && self.client_type.is_none_or(|ct| crate::processes::db::client_type_matches(ct).contains(&r.client_type.as_str()))
-            && self.channel.as_ref().is_none_or(|c| t.is_some_and(|t| &t.channel == c))
+            && self.channel.is_none_or(|c| t.is_some_and(|t| t.channel == crate::catalogs::code_of(c)))
             && self.mode.is_none_or(|m| t.is_some_and(|t| t.implied_mode == m))
-            && self.need.as_ref().is_none_or(|n| t.is_some_and(|t| t.needs.iter().any(|x| &x.code == n)))
+            && self.need.is_none_or(|n| t.is_some_and(|t| t.needs.iter().any(|x| x.code == crate::catalogs::code_of(n))))
     }
 }
 
@@ -441,7 +439,7 @@ pub struct ChangeFeed {
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// A cursor from an earlier answer (a number), or an RFC 3339 timestamp; omitted: from the start.
-    #[param(example = "42", pattern = "^([0-9]{1,18}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))$")]
+    #[param(example = "42", pattern = "^([0-9]{1,18}|(19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)$")]
     pub since: Option<String>,
     /// Region filter.
     pub region: Option<String>,

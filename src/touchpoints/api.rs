@@ -25,8 +25,7 @@ list_envelope!(TouchpointList, Touchpoint);
 pub struct TouchpointQuery {
     /// Channel type code.
     #[param(example = "phone")]
-    #[param(value_type = Option<crate::catalogs::ChannelCode>)]
-    pub channel: Option<String>,
+    pub channel: Option<crate::catalogs::ChannelCode>,
     /// Digital or offline under the agency's own channel rule.
     pub mode: Option<Mode>,
     /// Digital or offline as column 6 states it.
@@ -35,8 +34,7 @@ pub struct TouchpointQuery {
     pub mode_conflict: Option<bool>,
     /// Client need code.
     #[param(example = "consultation")]
-    #[param(value_type = Option<crate::catalogs::NeedCode>)]
-    pub need: Option<String>,
+    pub need: Option<crate::catalogs::NeedCode>,
     /// Case-insensitive text search in the name, column 5 and contacts.
     pub q: Option<String>,
     /// Order: `position` (default: the register's order), `name`, `-name`, `created_at`, `-updated_at`.
@@ -64,11 +62,11 @@ fn filter(scope: RegisterScopeQuery, q: TouchpointQuery) -> ApiResult<Touchpoint
         direction_id: scope.direction_id,
         unit: unit_param(scope.unit.as_deref())?,
         client_type: scope.client_type,
-        channel: q.channel,
+        channel: q.channel.map(crate::catalogs::code_of),
         mode: q.mode,
         stated_mode: q.stated_mode,
         mode_conflict: q.mode_conflict,
-        need: q.need,
+        need: q.need.map(crate::catalogs::code_of),
         q: q.q,
     })
 }

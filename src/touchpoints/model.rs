@@ -177,6 +177,24 @@ fn check_channel(e: &mut Vec<FieldError>, channel: &str) -> Option<String> {
     }
 }
 
+/// Codes outside the catalogs are refused before anything is read or locked.
+fn check_codes(channel: Option<&str>, needs: Option<&[String]>) -> Result<(), ApiError> {
+    use crate::catalogs::{is_code, ChannelCode, NeedCode};
+    let mut errors = Vec::new();
+    if let Some(c) = channel.filter(|c| !is_code::<ChannelCode>(c)) {
+        errors.push(FieldError::new("channel", "unknown", format!("{c:?} is not a channel type code (see /api/v1/catalogs/channel-types)")));
+    }
+    for (i, n) in needs.unwrap_or_default().iter().enumerate().filter(|(_, n)| !is_code::<NeedCode>(n)) {
+        errors.push(FieldError::new(format!("needs[{i}]"), "unknown", format!("{n:?} is not a client need code (see /api/v1/catalogs/needs)")));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ");
+        Err(ApiError::Client { code: crate::error::ErrorCode::UnknownReference, detail, errors, existing_id: None })
+    }
+}
+
 fn check_position(e: &mut Vec<FieldError>, p: Option<i32>) -> Option<i32> {
     match p {
         Some(v) if !(0..=1_000_000).contains(&v) => {
@@ -204,6 +222,7 @@ impl NewTouchpoint {
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
+        check_codes(channel.as_deref(), Some(&needs))?;
         let stated_mode = self.stated_mode.or_else(|| features.as_deref().and_then(Mode::from_features));
         Ok(TouchpointChanges {
             channel,
@@ -231,6 +250,7 @@ impl TouchpointPatch {
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
+        check_codes(channel.as_deref(), needs.as_deref())?;
         Ok(TouchpointChanges { channel, name, contacts, needs, interaction, features, stated_mode: self.stated_mode, position })
     }
 }
