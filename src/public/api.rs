@@ -303,20 +303,13 @@ pub async fn list_versions(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<
     Ok(web::Json(PublicVersionList { total: items.len() as i64, items }))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DiffQuery {
-    pub from: i32,
-    pub to: i32,
-}
-
 /// What changed between two published versions
 #[utoipa::path(
     get, path = "/api/v1/public/agencies/{id}/register/diff", tag = "public", operation_id = "diffPublicRegister",
-    params(("id" = Uuid, Path, description = "Agency id"), DiffQuery),
+    params(("id" = Uuid, Path, description = "Agency id"), crate::workflow::api::DiffQuery),
     responses((status = 200, description = "Rows added, removed and changed field by field", body = VersionDiff))
 )]
-pub async fn diff(db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<DiffQuery>) -> ApiResult<HttpResponse> {
+pub async fn diff(db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<crate::workflow::api::DiffQuery>) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     let a = rendered(&db, &cache, agency_id, q.from).await?;
     let b = rendered(&db, &cache, agency_id, q.to).await?;
