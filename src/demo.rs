@@ -205,7 +205,7 @@ fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport)
             };
             let mut contacts: Vec<Contact> = Vec::with_capacity(row.contacts.len());
             for (i, c) in row.contacts.iter().enumerate() {
-                let parsed = Contact::parse(&format!("contacts[{i}]"), c).or_else(|e| {
+                let parsed = Contact::read(&format!("contacts[{i}]"), c).or_else(|e| {
                     // «+7(8722) 55-05-28, 51-61-24»: a local number shares the previous one's area code
                     let previous = contacts.iter().rev().find(|p| p.kind == ContactKind::Phone).map(|p| p.value.clone());
                     match (c.kind, previous.and_then(|p| crate::domain::contact::expand_local_phone(&c.value, &p))) {

@@ -53,6 +53,7 @@ pub struct NewAgency {
     pub kind: AgencyKind,
     /// Official website; `www.site.ru` is read as `https://www.site.ru`.
     #[serde(default)]
+    #[schema(schema_with = website_schema)]
     pub website: Option<String>,
 }
 
@@ -73,7 +74,7 @@ pub struct AgencyPatch {
     #[serde(default)]
     pub kind: Option<AgencyKind>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = website_schema)]
     pub website: Option<Option<String>>,
 }
 
@@ -87,8 +88,16 @@ pub struct AgencyChanges {
     pub website: Option<Option<String>>,
 }
 
+fn website_schema() -> utoipa::openapi::Object {
+    contact::nullable_string_schema(
+        contact::pattern::URL_OR_EMPTY,
+        Some(contact::pattern::URL_MAX),
+        "Official website; `www.site.ru` is read as `https://www.site.ru`. Empty or null: none.",
+    )
+}
+
 fn check_website(errors: &mut Vec<FieldError>, raw: Option<&str>) -> Option<String> {
-    let raw = raw.filter(|s| !s.trim().is_empty())?;
+    let raw = raw.filter(|s| !s.is_empty())?;
     match contact::normalize_url(raw) {
         Ok((v, _)) => Some(v),
         Err(m) => {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::domain::contact::{expand_local_phone, normalize_email, normalize_phone, normalize_url};
+use crate::domain::contact::{expand_local_phone, normalize_email, normalize_url, read_phone};
 use crate::domain::{text, ContactInput, ContactKind};
 
 fn folded(s: &str) -> String {
@@ -107,7 +107,7 @@ pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
     let mut last_phone: Option<String> = None;
     for m in PHONE.find_iter(cell) {
         let raw = m.as_str().trim();
-        let value = match normalize_phone(raw) {
+        let value = match read_phone(raw) {
             Ok(v) => Some(v),
             Err(_) => last_phone.as_deref().and_then(|p| expand_local_phone(raw, p)),
         };

@@ -31,15 +31,25 @@ pub struct Unit {
 #[serde(deny_unknown_fields)]
 pub struct ResponsiblePerson {
     /// Full name.
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 300)]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 300)]
     pub position: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = email_schema)]
     pub email: Option<String>,
-    /// Russian phone number; stored in E.164.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = phone_schema)]
     pub phone: Option<String>,
+}
+
+fn email_schema() -> utoipa::openapi::Object {
+    contact::nullable_string_schema(contact::pattern::EMAIL_OR_EMPTY, Some(contact::pattern::EMAIL_MAX), "E-mail address; stored lower-cased. Empty or null: none.")
+}
+
+fn phone_schema() -> utoipa::openapi::Object {
+    contact::nullable_string_schema(contact::pattern::PHONE_OR_EMPTY, None, "Russian phone number in any usual spelling; stored in E.164 (`+78722516122`). Empty or null: none.")
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -79,11 +89,11 @@ fn check_persons(errors: &mut Vec<FieldError>, persons: &[ResponsiblePerson]) ->
         let f = |name: &str| format!("responsible_persons[{i}].{name}");
         let name = text::required(&f("name"), &p.name, 300).map_err(|e| errors.push(e)).ok();
         let position = text::optional(&f("position"), p.position.as_deref(), 300).map_err(|e| errors.push(e)).ok().flatten();
-        let email = match p.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        let email = match p.email.as_deref().filter(|e| !e.is_empty()) {
             Some(e) => contact::normalize_email(e).map_err(|m| errors.push(FieldError::new(f("email"), "invalid_email", m))).ok(),
             None => None,
         };
-        let phone = match p.phone.as_deref().filter(|e| !e.trim().is_empty()) {
+        let phone = match p.phone.as_deref().filter(|e| !e.is_empty()) {
             Some(e) => contact::normalize_phone(e).map_err(|m| errors.push(FieldError::new(f("phone"), "invalid_phone", m))).ok(),
             None => None,
         };

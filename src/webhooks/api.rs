@@ -31,9 +31,19 @@ pub struct Webhook {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://portal.e-dag.ru/hooks/touchpoints", "description": "Портал госуслуг РД"}))]
 pub struct NewWebhook {
+    #[schema(schema_with = url_schema)]
     pub url: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
+}
+
+fn url_schema() -> utoipa::openapi::Object {
+    crate::domain::contact::string_schema(
+        crate::domain::contact::pattern::URL,
+        Some(crate::domain::contact::pattern::URL_MAX),
+        "Where to POST: an http(s) address (`https://` is assumed when no scheme is given).",
+    )
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

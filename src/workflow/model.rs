@@ -116,11 +116,15 @@ pub struct Revision {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Longest remark, and most remarks in one return.
+pub const REMARK_MAX: usize = 4000;
+pub const REMARKS_MAX: usize = 200;
+
 /// One remark of a return.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemarkInput {
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 4000)]
     pub text: String,
     #[serde(default)]
     pub process_id: Option<Uuid>,
@@ -129,11 +133,34 @@ pub struct RemarkInput {
 }
 
 /// Remarks: one text, or a list pointing at processes and touchpoints.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Remarks {
     Text(String),
     List(Vec<RemarkInput>),
+}
+
+impl utoipa::PartialSchema for Remarks {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let text = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(crate::domain::text::NON_BLANK))
+            .max_length(Some(REMARK_MAX))
+            .description(Some("One remark about the whole part"));
+        let list = ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name("RemarkInput"))
+            .min_items(Some(1))
+            .max_items(Some(REMARKS_MAX))
+            .description(Some("Remarks, each optionally pointing at a process or touchpoint"));
+        OneOfBuilder::new().item(text).item(list).description(Some("Remarks: one text, or a list pointing at processes and touchpoints.")).into()
+    }
+}
+
+impl utoipa::ToSchema for Remarks {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push(("RemarkInput".into(), <RemarkInput as utoipa::PartialSchema>::schema()));
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -53,7 +53,25 @@ pub struct WorkflowSettings {
     /// Whether a quarterly analysis is required (004 §20).
     pub quarterly_analysis: bool,
     /// Ordered names of the agreements a revision needs (R9); empty: one approval.
+    #[schema(schema_with = approval_chain_schema)]
     pub approval_chain: Vec<String>,
+}
+
+/// Longest approval chain, and longest name of one step.
+const CHAIN_MAX: usize = 10;
+const STEP_MAX: usize = 300;
+
+fn approval_chain_schema() -> utoipa::openapi::schema::Array {
+    let step = utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(crate::domain::text::NON_BLANK))
+        .max_length(Some(STEP_MAX))
+        .description(Some("Who agrees, e.g. «заместитель министра»"));
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(step)
+        .max_items(Some(CHAIN_MAX))
+        .description(Some("Ordered names of the agreements a revision needs (R9); empty: one approval. Each step must be given by a different official."))
+        .build()
 }
 
 impl Default for WorkflowSettings {
@@ -93,12 +111,12 @@ impl WorkflowSettings {
         } else if chrono::NaiveDate::from_ymd_opt(2024, self.yearly_month as u32, self.yearly_day.max(1) as u32).is_none() || self.yearly_day < 1 {
             e.push(FieldError::new("yearly_day", "out_of_range", "is not a day of that month"));
         }
-        if self.approval_chain.len() > 10 {
+        if self.approval_chain.len() > CHAIN_MAX {
             e.push(FieldError::new("approval_chain", "too_many", "at most 10 steps"));
         }
         let mut chain = Vec::new();
         for (i, step) in self.approval_chain.iter().enumerate() {
-            match crate::domain::text::required(&format!("approval_chain[{i}]"), step, 300) {
+            match crate::domain::text::required(&format!("approval_chain[{i}]"), step, STEP_MAX) {
                 Ok(s) => chain.push(s),
                 Err(err) => e.push(err),
             }
