@@ -41,14 +41,16 @@ from touchpoints_client.models import (
     AgencyKind,
     ChannelCode,
     ClientType,
-    ContactInput,
-    ContactKind,
+    EmailContactInput,
+    EmailContactInputKind,
     Mode,
     NeedCode,
     NewAgency,
     NewProcess,
     NewTouchpoint,
     NewUnit,
+    PhoneContactInput,
+    PhoneContactInputKind,
     ProcessKind,
 )
 
@@ -176,7 +178,7 @@ def main() -> int:
             NewTouchpoint(
                 channel=ChannelCode.EMAIL,
                 name="Электронная почта",
-                contacts=[ContactInput(kind=ContactKind.EMAIL, value="obr@contract.example.ru")],
+                contacts=[EmailContactInput(kind=EmailContactInputKind.EMAIL, value="obr@contract.example.ru")],
                 needs=[NeedCode.CONSULTATION, NeedCode.SUBMISSION],
                 interaction="Подача обращения, получение консультации",
                 features="Цифровая точка",
@@ -185,7 +187,7 @@ def main() -> int:
             NewTouchpoint(
                 channel=ChannelCode.PHONE,
                 name="Телефон приёмной",
-                contacts=[ContactInput(kind=ContactKind.PHONE, value="+7 (8722) 51-61-22", label="приёмная")],
+                contacts=[PhoneContactInput(kind=PhoneContactInputKind.PHONE, value="+7 (8722) 51-61-22", label="приёмная")],
                 needs=[NeedCode.CONSULTATION],
                 interaction="Получение консультации по телефону",
                 features="Цифровая точка",

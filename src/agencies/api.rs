@@ -210,18 +210,20 @@ pub async fn create_organization(db: web::Data<Db>, user: User, id: web::Path<Uu
     "website": "https://uks.e-dag.ru"
 }))]
 pub struct NewOrganization {
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 1000)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 300)]
     pub short_name: Option<String>,
     /// Defaults to the parent agency's region.
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "\\S")]
+    #[schema(value_type = Option<String>, pattern = "\\S", max_length = 300)]
     pub region: Option<String>,
     /// Defaults to `institution`.
     #[serde(default)]
     pub kind: Option<AgencyKind>,
     #[serde(default)]
+    #[schema(schema_with = super::model::website_schema)]
     pub website: Option<String>,
 }
 

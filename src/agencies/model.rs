@@ -44,11 +44,12 @@ pub struct Agency {
     "website": "www.minstroy.e-dag.ru"
 }))]
 pub struct NewAgency {
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 1000)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 300)]
     pub short_name: Option<String>,
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 300)]
     pub region: String,
     pub kind: AgencyKind,
     /// Official website; `www.site.ru` is read as `https://www.site.ru`.
@@ -63,13 +64,13 @@ pub struct NewAgency {
 #[schema(example = json!({"short_name": "МЧС РД", "website": "https://www.mchsrd.ru"}))]
 pub struct AgencyPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "\\S")]
+    #[schema(value_type = Option<String>, pattern = "\\S", max_length = 1000)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 300)]
     pub short_name: Option<Option<String>>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "\\S")]
+    #[schema(value_type = Option<String>, pattern = "\\S", max_length = 300)]
     pub region: Option<String>,
     #[serde(default)]
     pub kind: Option<AgencyKind>,
@@ -88,7 +89,7 @@ pub struct AgencyChanges {
     pub website: Option<Option<String>>,
 }
 
-fn website_schema() -> utoipa::openapi::Object {
+pub(crate) fn website_schema() -> utoipa::openapi::Object {
     contact::nullable_string_schema(
         contact::pattern::URL_OR_EMPTY,
         Some(contact::pattern::URL_MAX),

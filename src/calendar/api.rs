@@ -59,7 +59,7 @@ pub async fn get_year(db: web::Data<Db>, _user: User, q: web::Query<YearQuery>) 
 #[schema(example = json!({"working": false, "name": "Региональный праздник"}))]
 pub struct CalendarDayInput {
     pub working: bool,
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 300)]
     pub name: String,
 }
 

@@ -33,7 +33,7 @@ pub struct Direction {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Региональный государственный надзор в области защиты населения и территорий от чрезвычайных ситуаций природного и техногенного характера"}))]
 pub struct NewDirection {
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 1000)]
     pub name: String,
 }
 
@@ -42,6 +42,6 @@ pub struct NewDirection {
 #[schema(example = json!({"name": "Региональный государственный надзор в области защиты населения и территорий от ЧС"}))]
 pub struct DirectionPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "\\S")]
+    #[schema(value_type = Option<String>, pattern = "\\S", max_length = 1000)]
     pub name: Option<String>,
 }

@@ -261,8 +261,9 @@ pub mod pattern {
     /// [`PHONE`], or the empty string.
     pub const PHONE_OR_EMPTY: &str = concat!("^(?:", phone!(), ")?$");
 
-    /// Longest web address accepted, in characters.
-    pub const URL_MAX: usize = 2048;
+    /// Longest web address accepted, in characters (stored with `https://` added, under the
+    /// database's 2000).
+    pub const URL_MAX: usize = 1900;
     /// Longest e-mail address accepted, in characters (RFC 5321 path limit).
     pub const EMAIL_MAX: usize = 254;
 }

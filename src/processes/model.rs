@@ -58,13 +58,15 @@ pub struct NewProcess {
     /// A catalog direction or one of the agency's own.
     pub direction_id: Uuid,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub direction_label: Option<String>,
     /// A unit of the same agency; omit for the agency as a whole.
     #[serde(default)]
     pub unit_id: Option<Uuid>,
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 2000)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub registry_code: Option<String>,
     pub kind: ProcessKind,
     pub client_type: ClientType,
@@ -81,16 +83,16 @@ pub struct ProcessPatch {
     #[serde(default)]
     pub direction_id: Option<Uuid>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     pub direction_label: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>)]
     pub unit_id: Option<Option<Uuid>>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "\\S")]
+    #[schema(value_type = Option<String>, pattern = "\\S", max_length = 2000)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub registry_code: Option<Option<String>>,
     #[serde(default)]
     pub kind: Option<ProcessKind>,

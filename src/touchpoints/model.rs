@@ -66,7 +66,7 @@ pub struct NewTouchpoint {
     /// Channel type code.
     #[schema(value_type = crate::catalogs::ChannelCode)]
     pub channel: String,
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 1000)]
     pub name: String,
     #[serde(default)]
     pub contacts: Vec<ContactInput>,
@@ -75,8 +75,10 @@ pub struct NewTouchpoint {
     #[schema(value_type = Vec<crate::catalogs::NeedCode>)]
     pub needs: Vec<String>,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub interaction: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub features: Option<String>,
     /// The mark of column 6; when omitted it is read from `features` («Офлайн-точка» → offline).
     #[serde(default)]
@@ -95,7 +97,7 @@ pub struct TouchpointPatch {
     #[schema(value_type = Option<crate::catalogs::ChannelCode>)]
     pub channel: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "\\S")]
+    #[schema(value_type = Option<String>, pattern = "\\S", max_length = 1000)]
     pub name: Option<String>,
     /// Replaces the whole list of contacts.
     #[serde(default)]
@@ -105,10 +107,10 @@ pub struct TouchpointPatch {
     #[schema(value_type = Option<Vec<crate::catalogs::NeedCode>>)]
     pub needs: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
     pub interaction: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 4000)]
     pub features: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Mode>)]

@@ -56,7 +56,7 @@ fn phone_schema() -> utoipa::openapi::Object {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Отдел правовой, кадровой и организационной работы", "responsible_persons": []}))]
 pub struct NewUnit {
-    #[schema(pattern = "\\S")]
+    #[schema(pattern = "\\S", max_length = 1000)]
     pub name: String,
     #[serde(default)]
     pub responsible_persons: Vec<ResponsiblePerson>,
@@ -67,7 +67,7 @@ pub struct NewUnit {
 #[schema(example = json!({"responsible_persons": [{"name": "Агаев М.А.", "position": "начальник отдела"}]}))]
 pub struct UnitPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, pattern = "\\S")]
+    #[schema(value_type = Option<String>, pattern = "\\S", max_length = 1000)]
     pub name: Option<String>,
     /// Replaces the whole list.
     #[serde(default)]

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::db::{self as wf_db, parse_part_key};
-use super::model::{History, NewRevision, Published, RemarkInput, Remarks, ReturnBody, Revision, REMARKS_MAX};
+use super::model::{History, NewRevision, Published, RemarkInput, Remarks, ReturnBody, Revision, REMARKS_MAX, REMARK_MAX};
 use super::settings::{self, WorkflowSettings};
 use super::snapshot::{self, RegisterContent, VersionDiff};
 use super::state::PartAction;
@@ -152,11 +152,18 @@ pub async fn return_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, S
         Remarks::Text(t) => vec![RemarkInput { text: t, process_id: None, touchpoint_id: None }],
         Remarks::List(l) => l,
     };
+    // the body is checked before the If-Match precondition (RFC 9110 §13.2.1: failures found
+    // before processing take precedence over 412)
     if remarks.is_empty() || remarks.iter().all(|r| crate::domain::text::is_blank(&r.text)) {
         return Err(ApiError::validation(vec![FieldError::new("remarks", "required", "a part is returned with at least one remark")]));
     }
     if remarks.len() > REMARKS_MAX {
         return Err(ApiError::validation(vec![FieldError::new("remarks", "too_many", format!("at most {REMARKS_MAX} remarks in one return"))]));
+    }
+    let errors: Vec<FieldError> =
+        remarks.iter().enumerate().filter_map(|(i, r)| crate::domain::text::required(&format!("remarks[{i}].text"), &r.text, REMARK_MAX).err()).collect();
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
     }
     part_action(&db, user, path.into_inner(), PartAction::Return, if_match, remarks).await
 }

@@ -50,6 +50,7 @@ pub struct NewRevision {
     pub reason: RevisionReason,
     /// Required when the reason is `other`.
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub comment: Option<String>,
 }
 

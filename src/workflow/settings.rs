@@ -48,6 +48,8 @@ pub struct WorkflowSettings {
     #[schema(minimum = 1, maximum = 12)]
     pub yearly_month: i32,
     #[serde(deserialize_with = "crate::http::de::int")]
+    /// A day past the end of the month means its last day (31 with month 4: 30 April; 29
+    /// February in a common year: 28 February).
     #[schema(minimum = 1, maximum = 31)]
     pub yearly_day: i32,
     /// Whether a quarterly analysis is required (004 §20).
@@ -108,8 +110,11 @@ impl WorkflowSettings {
         }
         if !(1..=12).contains(&self.yearly_month) {
             e.push(FieldError::new("yearly_month", "out_of_range", "must be 1 to 12"));
-        } else if chrono::NaiveDate::from_ymd_opt(2024, self.yearly_month as u32, self.yearly_day.max(1) as u32).is_none() || self.yearly_day < 1 {
-            e.push(FieldError::new("yearly_day", "out_of_range", "is not a day of that month"));
+        }
+        // 31 with a 30-day month means its last day (deadlines::yearly_due), so any 1..=31 is
+        // a due date: the spec can state the rule as a range
+        if !(1..=31).contains(&self.yearly_day) {
+            e.push(FieldError::new("yearly_day", "out_of_range", "must be 1 to 31"));
         }
         if self.approval_chain.len() > CHAIN_MAX {
             e.push(FieldError::new("approval_chain", "too_many", "at most 10 steps"));
