@@ -9,6 +9,9 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub struct Settings {
     /// `DATABASE_URL`; the database is created on start-up if it does not exist.
     pub database_url: DatabaseUrl,
+    /// `TOUCHPOINTS_REPLICA_URL`: a read replica of that database (streaming replication);
+    /// the public API (`/api/v1/public/...`) reads there. Unset: everything reads the primary.
+    pub replica_url: Option<DatabaseUrl>,
     /// `TOUCHPOINTS_BIND`: address to listen on; port 0 picks a free port.
     pub bind: String,
     /// `TOUCHPOINTS_POOL_SIZE`: maximum database connections of this instance.
@@ -57,6 +60,7 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("database_url", &self.database_url)
             .field("bind", &self.bind)
+            .field("replica_url", &self.replica_url)
             .field("pool_size", &self.pool_size)
             .field("pool_timeout_ms", &self.pool_timeout_ms)
             .field("workers", &self.workers)
@@ -74,6 +78,7 @@ impl Settings {
             database_url: DatabaseUrl(
                 std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned()),
             ),
+            replica_url: std::env::var("TOUCHPOINTS_REPLICA_URL").ok().filter(|v| !v.is_empty()).map(DatabaseUrl),
             bind: std::env::var("TOUCHPOINTS_BIND").unwrap_or_else(|_| DEFAULT_BIND.to_owned()),
             pool_size: parse_env("TOUCHPOINTS_POOL_SIZE", 16)?,
             pool_timeout_ms: parse_env("TOUCHPOINTS_POOL_TIMEOUT_MS", 2_000)?,

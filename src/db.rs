@@ -61,6 +61,55 @@ impl Db {
     }
 }
 
+/// Where the public API reads: a read replica when one is configured
+/// (`TOUCHPOINTS_REPLICA_URL`), otherwise the primary.
+///
+/// A replica lags the primary a little. Everything the public API serves is either an
+/// immutable version (the same on both once the replica has it) or a list that may be a
+/// moment old, so the only thing lag can break is "this version does not exist (yet)": a
+/// read the replica answers with 404 is asked again of the primary, as is one the replica
+/// cannot serve at all (down, restarting). The current-version pointers come from the
+/// primary's notifications, never from the replica.
+#[derive(Clone)]
+pub struct ReadDb {
+    primary: Db,
+    replica: Option<Db>,
+}
+
+impl ReadDb {
+    pub fn new(primary: Db, replica: Option<Db>) -> Self {
+        ReadDb { primary, replica }
+    }
+
+    /// Runs the read-only `f` on the replica, or on the primary when the replica has no
+    /// answer (404) or cannot be reached (503).
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: Fn(&mut PgConnection) -> ApiResult<T> + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        let Some(replica) = &self.replica else {
+            return self.primary.run(f).await;
+        };
+        let f = std::sync::Arc::new(f);
+        let g = std::sync::Arc::clone(&f);
+        match replica.run(move |c| g(c)).await {
+            // a lost connection is ServiceUnavailable too (error.rs)
+            Err(e) if matches!(e.code(), crate::error::ErrorCode::NotFound | crate::error::ErrorCode::ServiceUnavailable) => {
+                crate::metrics::REPLICA_FALLBACKS.inc();
+                tracing::debug!(error = %e, "the replica had no answer; reading the primary");
+                self.primary.run(move |c| f(c)).await
+            }
+            other => other,
+        }
+    }
+
+    /// Whether reads go to a replica.
+    pub fn has_replica(&self) -> bool {
+        self.replica.is_some()
+    }
+}
+
 /// Every pooled connection gets a statement timeout, so no request holds a connection (and a
 /// worker) longer than that, whatever it asks.
 #[derive(Debug)]

@@ -38,6 +38,10 @@ pub static TRANSITIONS: LazyLock<IntCounterVec> =
 pub static WEBHOOKS: LazyLock<IntCounterVec> =
     LazyLock::new(|| register(IntCounterVec::new(Opts::new("touchpoints_webhook_deliveries_total", "Webhook delivery attempts by outcome"), &["outcome"]).expect("metric")));
 
+pub static REPLICA_FALLBACKS: LazyLock<prometheus::IntCounter> = LazyLock::new(|| {
+    register(prometheus::IntCounter::new("touchpoints_replica_fallbacks_total", "Public reads the read replica could not answer (not there yet, or unreachable), answered by the primary").expect("metric"))
+});
+
 pub fn observe_request(method: &str, route: &str, status: u16, seconds: f64) {
     HTTP_REQUESTS.with_label_values(&[method, route, &status.to_string()]).inc();
     HTTP_LATENCY.with_label_values(&[method, route]).observe(seconds);
@@ -54,7 +58,7 @@ pub async fn metrics(db: web::Data<Db>) -> HttpResponse {
     POOL.with_label_values(&["in_use"]).set(i64::from(state.connections - state.idle_connections));
     POOL.with_label_values(&["max"]).set(i64::from(db.pool().max_size()));
     // touch the lazies so every family is listed from the start
-    let _ = (&*HTTP_REQUESTS, &*HTTP_LATENCY, &*TRANSITIONS, &*WEBHOOKS);
+    let _ = (&*HTTP_REQUESTS, &*HTTP_LATENCY, &*TRANSITIONS, &*WEBHOOKS, &*REPLICA_FALLBACKS);
     let mut buf = Vec::new();
     if TextEncoder::new().encode(&REGISTRY.gather(), &mut buf).is_err() {
         return HttpResponse::InternalServerError().finish();

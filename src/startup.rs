@@ -44,6 +44,11 @@ impl Application {
         let background = crate::background::Background::new();
         crate::webhooks::worker::start(pool.clone(), crate::webhooks::worker::WorkerConfig::new(settings.webhook_backoff_ms), &background);
         let db = Db::new(pool);
+        let replica = match &settings.replica_url {
+            Some(url) => Some(Db::new(db::build_pool(url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms))?)),
+            None => None,
+        };
+        let read_db = db::ReadDb::new(db.clone(), replica);
         let auth = web::Data::new(settings.auth.clone());
         // one cache for every worker: rendered versions are immutable, the current pointers
         // follow LISTEN/NOTIFY
@@ -59,6 +64,7 @@ impl Application {
                 .wrap(middleware::from_fn(telemetry::access_log))
                 .wrap(TracingLogger::default())
                 .app_data(web::Data::new(db.clone()))
+                .app_data(web::Data::new(read_db.clone()))
                 .app_data(auth.clone())
                 .app_data(cache.clone())
                 .app_data(web::PayloadConfig::new(max_body))

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::cache::{PublicCache, Rendered};
 use super::{render, xlsx};
-use crate::db::Db;
+use crate::db::{Db, ReadDb};
 use crate::domain::{AgencyKind, ClientType, Mode};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::schema::{agencies, register_versions};
@@ -41,7 +41,7 @@ fn load_rendered(c: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResul
     Ok(Rendered { agency_id, number, sha256: v.sha256, json: Bytes::from(json), content: body.content, approved_at: v.approved_at, published_at: v.created_at })
 }
 
-async fn rendered(db: &Db, cache: &PublicCache, agency_id: Uuid, number: i32) -> ApiResult<Arc<Rendered>> {
+async fn rendered(db: &ReadDb, cache: &PublicCache, agency_id: Uuid, number: i32) -> ApiResult<Arc<Rendered>> {
     if let Some(r) = cache.version(agency_id, number) {
         return Ok(r);
     }
@@ -50,7 +50,7 @@ async fn rendered(db: &Db, cache: &PublicCache, agency_id: Uuid, number: i32) ->
     Ok(r)
 }
 
-async fn current_number(db: &Db, cache: &PublicCache, agency_id: Uuid) -> ApiResult<i32> {
+async fn current_number(db: &ReadDb, cache: &PublicCache, agency_id: Uuid) -> ApiResult<i32> {
     let n = match cache.current(agency_id) {
         Some(Some(n)) => Some(n),
         // nothing known yet (a first publication whose notification is on its way, or none):
@@ -227,7 +227,7 @@ pub async fn working_copy(req: HttpRequest, db: web::Data<Db>, user: crate::auth
         (status = 304, description = "Not modified since the ETag sent in If-None-Match")
     )
 )]
-pub async fn current_register(req: HttpRequest, db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
+pub async fn current_register(req: HttpRequest, db: web::Data<ReadDb>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     let n = current_number(&db, &cache, agency_id).await?;
     let r = rendered(&db, &cache, agency_id, n).await?;
@@ -246,7 +246,7 @@ pub async fn current_register(req: HttpRequest, db: web::Data<Db>, cache: web::D
         (status = 304, description = "Not modified")
     )
 )]
-pub async fn version_register(req: HttpRequest, db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, path: web::Path<(Uuid, i32)>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
+pub async fn version_register(req: HttpRequest, db: web::Data<ReadDb>, cache: web::Data<Arc<PublicCache>>, path: web::Path<(Uuid, i32)>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
     let (agency_id, n) = path.into_inner();
     let r = rendered(&db, &cache, agency_id, n).await?;
     respond(&req, &r, &q, true)
@@ -275,7 +275,7 @@ pub struct PublicVersionList {
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "Versions, newest first", body = PublicVersionList))
 )]
-pub async fn list_versions(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<web::Json<PublicVersionList>> {
+pub async fn list_versions(db: web::Data<ReadDb>, id: web::Path<Uuid>) -> ApiResult<web::Json<PublicVersionList>> {
     let agency_id = id.into_inner();
     let rows: Vec<(i32, String, DateTime<Utc>)> = db
         .run(move |c| {
@@ -309,7 +309,7 @@ pub async fn list_versions(db: web::Data<Db>, id: web::Path<Uuid>) -> ApiResult<
     params(("id" = Uuid, Path, description = "Agency id"), crate::workflow::api::DiffQuery),
     responses((status = 200, description = "Rows added, removed and changed field by field", body = VersionDiff))
 )]
-pub async fn diff(db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<crate::workflow::api::DiffQuery>) -> ApiResult<HttpResponse> {
+pub async fn diff(db: web::Data<ReadDb>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<crate::workflow::api::DiffQuery>) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     let a = rendered(&db, &cache, agency_id, q.from).await?;
     let b = rendered(&db, &cache, agency_id, q.to).await?;
@@ -353,7 +353,7 @@ pub struct PublicAgencyQuery {
     params(crate::http::ListParams, PublicAgencyQuery),
     responses((status = 200, description = "A page of bodies with a published register", body = PublicAgencyList))
 )]
-pub async fn list_agencies(db: web::Data<Db>, page: web::Query<crate::http::ListParams>, q: web::Query<PublicAgencyQuery>) -> ApiResult<web::Json<PublicAgencyList>> {
+pub async fn list_agencies(db: web::Data<ReadDb>, page: web::Query<crate::http::ListParams>, q: web::Query<PublicAgencyQuery>) -> ApiResult<web::Json<PublicAgencyList>> {
     let paging = page.paging()?;
     let q = q.into_inner();
     type Row = (Uuid, Option<Uuid>, String, Option<String>, String, String, Option<String>);
@@ -449,7 +449,7 @@ pub struct ChangesQuery {
     params(ChangesQuery),
     responses((status = 200, description = "Publications in order", body = ChangeFeed))
 )]
-pub async fn changes(db: web::Data<Db>, q: web::Query<ChangesQuery>) -> ApiResult<HttpResponse> {
+pub async fn changes(db: web::Data<ReadDb>, q: web::Query<ChangesQuery>) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
@@ -478,7 +478,7 @@ pub async fn changes(db: web::Data<Db>, q: web::Query<ChangesQuery>) -> ApiResul
                 Since::Cursor(n) => b.filter(register_versions::seq.gt(n)),
                 Since::Time(t) => b.filter(register_versions::created_at.gt(t)),
             };
-            if let Some(r) = q.region {
+            if let Some(r) = q.region.clone() {
                 b = b.filter(agencies::region.eq(r));
             }
             Ok(b.order(register_versions::seq)
@@ -535,7 +535,7 @@ pub struct RegionQuery {
     pub offset: Option<i64>,
 }
 
-async fn region_versions(db: &Db, cache: &PublicCache, region: &str) -> ApiResult<super::cache::RegionIndex> {
+async fn region_versions(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResult<super::cache::RegionIndex> {
     let cached = cache.region(region);
     if let Some((_, Some(index))) = &cached {
         return Ok(Arc::clone(index));
@@ -547,7 +547,7 @@ async fn region_versions(db: &Db, cache: &PublicCache, region: &str) -> ApiResul
     Ok(index)
 }
 
-async fn build_region(db: &Db, cache: &PublicCache, region: &str) -> ApiResult<Vec<Arc<Rendered>>> {
+async fn build_region(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResult<Vec<Arc<Rendered>>> {
     let current: Vec<(Uuid, i32)> = match cache.current_all() {
         Some(m) => m.into_iter().collect(),
         None => db
@@ -580,7 +580,7 @@ async fn build_region(db: &Db, cache: &PublicCache, region: &str) -> ApiResult<V
     params(("region" = String, Path, description = "Region, as the agencies name it", example = "Республика Дагестан"), RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
     responses((status = 200, description = "The consolidated register", content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
 )]
-pub async fn region_register(req: HttpRequest, db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, region: web::Path<String>, q: web::Query<RegionQuery>) -> ApiResult<HttpResponse> {
+pub async fn region_register(req: HttpRequest, db: web::Data<ReadDb>, cache: web::Data<Arc<PublicCache>>, region: web::Path<String>, q: web::Query<RegionQuery>) -> ApiResult<HttpResponse> {
     let region = region.into_inner();
     let fq = web::Query::<RegisterQuery>::from_query(req.query_string())
         .map(|q| q.into_inner())
@@ -653,7 +653,7 @@ pub async fn region_register(req: HttpRequest, db: web::Data<Db>, cache: web::Da
 }
 
 /// The current published content of an agency (for the rule checker).
-pub async fn current_content(db: &Db, cache: &PublicCache, agency_id: Uuid) -> ApiResult<RegisterContent> {
+pub async fn current_content(db: &ReadDb, cache: &PublicCache, agency_id: Uuid) -> ApiResult<RegisterContent> {
     let n = current_number(db, cache, agency_id).await?;
     Ok(rendered(db, cache, agency_id, n).await?.content.clone())
 }

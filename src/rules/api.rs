@@ -61,7 +61,7 @@ pub async fn revision_findings(db: web::Data<Db>, user: User, id: web::Path<Uuid
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The findings, in row order", body = FindingReport))
 )]
-pub async fn public_findings(db: web::Data<Db>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>) -> ApiResult<web::Json<FindingReport>> {
+pub async fn public_findings(db: web::Data<crate::db::ReadDb>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>) -> ApiResult<web::Json<FindingReport>> {
     let agency_id = id.into_inner();
     let content = crate::public::api::current_content(&db, &cache, agency_id).await?;
     Ok(web::Json(report(check(&content))))

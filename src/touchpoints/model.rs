@@ -68,7 +68,9 @@ pub struct NewTouchpoint {
     pub channel: String,
     #[schema(pattern = "\\S", max_length = 1000)]
     pub name: String,
+    /// At most 50; the same contact given twice (in any spelling) is kept once.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub contacts: Vec<ContactInput>,
     /// Client need codes.
     #[serde(default)]
@@ -99,8 +101,9 @@ pub struct TouchpointPatch {
     #[serde(default)]
     #[schema(value_type = Option<String>, pattern = "\\S", max_length = 1000)]
     pub name: Option<String>,
-    /// Replaces the whole list of contacts.
+    /// Replaces the whole list of contacts (at most 50; the same contact given twice is kept once).
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub contacts: Option<Vec<ContactInput>>,
     /// Replaces the whole list of needs.
     #[serde(default)]
@@ -144,10 +147,15 @@ fn check_contacts(e: &mut Vec<FieldError>, inputs: &[ContactInput]) -> Vec<Conta
     for (i, input) in inputs.iter().enumerate() {
         match Contact::parse(&format!("contacts[{i}]"), input) {
             Ok(c) => {
-                if out.iter().any(|o| o.kind == c.kind && o.normalized == c.normalized) {
-                    e.push(FieldError::new(format!("contacts[{i}]"), "duplicate", "the same contact is listed twice"));
-                } else {
-                    out.push(c);
+                // the same contact twice (`8 (8722) 51-61-22` and `+78722516122`) is one
+                // contact, as the same need twice is one need; the first caption given stays
+                match out.iter_mut().find(|o| o.kind == c.kind && o.normalized == c.normalized) {
+                    Some(first) => {
+                        if first.label.is_none() {
+                            first.label = c.label;
+                        }
+                    }
+                    None => out.push(c),
                 }
             }
             Err(err) => e.push(err),

@@ -122,6 +122,7 @@ fn test_settings(db_name: &str) -> Settings {
         auth: AuthConfig::hs256(TEST_SECRET),
         bench_routes: false,
         webhook_backoff_ms: 50,
+        replica_url: None,
     }
 }
 
@@ -144,6 +145,8 @@ pub struct TestApp {
     /// An admin token, used by the plain request helpers.
     pub admin: String,
     background: touchpoints::background::Background,
+    /// Databases besides `db_name` this app owns (a replica's copy); dropped with it.
+    extra_dbs: Vec<String>,
 }
 
 impl TestApp {
@@ -164,14 +167,50 @@ impl TestApp {
         let mut settings = test_settings(&db_name);
         adjust(&mut settings);
         let (address, pool, background) = start(&settings);
-        TestApp { address, client: reqwest::Client::new(), db_name, pool, admin: token("admin", &[Role::Admin], None, None), background }
+        TestApp { address, client: reqwest::Client::new(), db_name, pool, admin: token("admin", &[Role::Admin], None, None), background, extra_dbs: Vec::new() }
+    }
+
+    /// An application whose public API reads a "replica": a copy of the primary taken after
+    /// `prepare` ran on it, which then never catches up (the worst lag there is). Returns
+    /// the app and the replica's database name, to change it behind the app's back.
+    pub async fn spawn_with_replica(prepare: impl FnOnce(&mut PgConnection)) -> (TestApp, String) {
+        let db_name = format!("touchpoints_test_{}", uuid::Uuid::new_v4().simple());
+        let replica = format!("{db_name}_replica");
+        {
+            let mut admin = PgConnection::establish(admin_url().as_str()).expect("PostgreSQL for tests (run scripts/test.sh)");
+            let template = ensure_template(&mut admin);
+            diesel::sql_query(format!("CREATE DATABASE {db_name} TEMPLATE {template}")).execute(&mut admin).unwrap();
+            {
+                let mut primary = PgConnection::establish(&url_for(&db_name)).unwrap();
+                prepare(&mut primary);
+            }
+            diesel::sql_query(format!("CREATE DATABASE {replica} TEMPLATE {db_name}")).execute(&mut admin).unwrap();
+        }
+        let mut settings = test_settings(&db_name);
+        settings.replica_url = Some(DatabaseUrl(url_for(&replica)));
+        let (address, pool, background) = start(&settings);
+        let app = TestApp {
+            address,
+            client: reqwest::Client::new(),
+            db_name,
+            pool,
+            admin: token("admin", &[Role::Admin], None, None),
+            background,
+            extra_dbs: vec![replica.clone()],
+        };
+        (app, replica)
+    }
+
+    /// A connection string for the test database `name`.
+    pub fn database_url(name: &str) -> String {
+        url_for(name)
     }
 
     /// Another instance of the application on the same database (scale-out tests).
     pub async fn second_instance(&self) -> TestApp {
         let (address, pool, background) = start(&test_settings(&self.db_name));
         // the database belongs to the first instance, which drops it
-        TestApp { address, client: reqwest::Client::new(), db_name: String::new(), pool, admin: self.admin.clone(), background }
+        TestApp { address, client: reqwest::Client::new(), db_name: String::new(), pool, admin: self.admin.clone(), background, extra_dbs: Vec::new() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -280,7 +319,9 @@ impl Drop for TestApp {
         }
         // the server's connections are forced out; a failure only leaves a stray database
         if let Ok(mut admin) = PgConnection::establish(admin_url().as_str()) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db_name)).execute(&mut admin);
+            for name in std::iter::once(&self.db_name).chain(&self.extra_dbs) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+            }
         }
     }
 }

@@ -141,18 +141,7 @@ async fn a_second_instance_serves_a_new_publication_at_once() {
     let (_, v) = b.request_as(None, reqwest::Method::GET, &format!("/api/v1/public/agencies/{mchs}/register"), None).await;
     assert_eq!(v["version"], 1);
     // a new revision published through instance a
-    let (_, rev) = a.post(&format!("/api/v1/agencies/{mchs}/revisions"), serde_json::json!({"reason": "channel_changed", "comment": "Новый номер телефона"})).await;
-    let rid = rev["id"].as_str().unwrap();
-    for p in rev["parts"].as_array().unwrap() {
-        let unit = p["unit_id"].as_str().unwrap();
-        a.post(&format!("/api/v1/revisions/{rid}/parts/{unit}/submit"), serde_json::json!(null)).await;
-        a.post(&format!("/api/v1/revisions/{rid}/parts/{unit}/accept"), serde_json::json!(null)).await;
-    }
-    let (s, r) = a.post(&format!("/api/v1/revisions/{rid}/approve"), serde_json::json!(null)).await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    let (s, p) = a.post(&format!("/api/v1/revisions/{rid}/publish"), serde_json::json!(null)).await;
-    assert_eq!(s, StatusCode::OK, "{p}");
-    assert_eq!(p["version"], 2);
+    assert_eq!(publish_again(&a, &mchs).await, 2);
     let started = Instant::now();
     loop {
         let (_, v) = b.request_as(None, reqwest::Method::GET, &format!("/api/v1/public/agencies/{mchs}/register"), None).await;
@@ -163,6 +152,62 @@ async fn a_second_instance_serves_a_new_publication_at_once() {
         actix_web::rt::time::sleep(Duration::from_millis(10)).await;
     }
     println!("served by the other instance after {:?}", started.elapsed());
+}
+
+/// Opens a revision of `agency`, has every part submitted and accepted, approves and
+/// publishes it; returns the new version number.
+async fn publish_again(app: &TestApp, agency: &str) -> i64 {
+    let (_, rev) = app.post(&format!("/api/v1/agencies/{agency}/revisions"), serde_json::json!({"reason": "channel_changed", "comment": "Новый номер телефона"})).await;
+    let rid = rev["id"].as_str().unwrap();
+    for p in rev["parts"].as_array().unwrap() {
+        let unit = p["unit_id"].as_str().unwrap();
+        app.post(&format!("/api/v1/revisions/{rid}/parts/{unit}/submit"), serde_json::json!(null)).await;
+        app.post(&format!("/api/v1/revisions/{rid}/parts/{unit}/accept"), serde_json::json!(null)).await;
+    }
+    let (s, r) = app.post(&format!("/api/v1/revisions/{rid}/approve"), serde_json::json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, p) = app.post(&format!("/api/v1/revisions/{rid}/publish"), serde_json::json!(null)).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    p["version"].as_i64().unwrap()
+}
+
+/// With a read replica configured, the public API reads there, and a version the replica has
+/// not replayed yet (this one never catches up) is read from the primary: a publication is
+/// served at once however far the replica lags.
+#[actix_web::test]
+async fn the_public_api_reads_the_replica_and_falls_back_to_the_primary() {
+    use diesel::{Connection, RunQueryDsl};
+    let (app, replica) = TestApp::spawn_with_replica(|c| {
+        touchpoints::demo::load(c).unwrap();
+    })
+    .await;
+    // a change only the replica has: the public list shows it, the internal API does not
+    let mut r = diesel::PgConnection::establish(&TestApp::database_url(&replica)).unwrap();
+    diesel::sql_query("UPDATE agencies SET short_name = short_name || ' (реплика)' WHERE short_name = 'МЧС Дагестана'").execute(&mut r).unwrap();
+    drop(r);
+    let (s, list) = app.request_as(None, reqwest::Method::GET, "/api/v1/public/agencies", None).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let mchs = list["items"].as_array().unwrap().iter().find(|a| a["short_name"] == "МЧС Дагестана (реплика)").expect("the public list is read from the replica")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, internal) = app.get(&format!("/api/v1/agencies/{mchs}")).await;
+    assert_eq!(internal["short_name"], "МЧС Дагестана", "the internal API reads the primary");
+
+    // version 2 exists only on the primary
+    assert_eq!(publish_again(&app, &mchs).await, 2);
+    let (s, current) = app.request_as(None, reqwest::Method::GET, &format!("/api/v1/public/agencies/{mchs}/register"), None).await;
+    assert_eq!(s, StatusCode::OK, "{current}");
+    assert_eq!(current["version"], 2, "the new version is read from the primary");
+    let (s, v2) = app.request_as(None, reqwest::Method::GET, &format!("/api/v1/public/agencies/{mchs}/register/versions/2"), None).await;
+    assert_eq!((s, &v2["sha256"]), (StatusCode::OK, &current["sha256"]));
+    // lists may lag: the replica's version list still ends at 1
+    let (_, versions) = app.request_as(None, reqwest::Method::GET, &format!("/api/v1/public/agencies/{mchs}/register/versions"), None).await;
+    assert_eq!(versions["total"], 1, "{versions}");
+
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let fallbacks: f64 = metrics.lines().find_map(|l| l.strip_prefix("touchpoints_replica_fallbacks_total ")).unwrap().parse().unwrap();
+    assert!(fallbacks >= 1.0, "{fallbacks}");
 }
 
 /// The checker on the seeds' real registers finds the contradictions they really contain.

@@ -94,6 +94,15 @@ async fn the_full_r10_loop_publishes_versions_with_history_and_diff() {
     let (s, body) = call(&app, &o.s1, Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/accept", o.u1), None).await;
     assert_problem(s, &body, 403, "forbidden", None);
 
+    // a bad body is refused for what it is, even with a stale If-Match (RFC 9110 §13.2.1)
+    let too_long = "з".repeat(4001);
+    let (s, _, body) = app
+        .send(Some(&o.approvers[0]), Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/return", o.u2), Some(&json!({"remarks": [{"text": too_long}]})), Some("\"stale\""))
+        .await;
+    assert_problem(s, &body, 422, "validation_failed", Some("remarks[0].text"));
+    let (s, _, body) = app.send(Some(&o.approvers[0]), Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/return", o.u2), Some(&json!({"remarks": []})), Some("\"stale\"")).await;
+    assert_problem(s, &body, 422, "validation_failed", Some("remarks"));
+
     // the approver returns unit 2 with a remark on its touchpoint and accepts unit 1
     let r = ok(&app, &o.approvers[0], Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/return", o.u2), Some(json!({"remarks": [{"text": "Укажите также получение информации о ходе рассмотрения", "touchpoint_id": t2}]}))).await;
     assert_eq!(part(&r, &o.u2)["status"], "returned");
