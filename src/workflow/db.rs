@@ -131,30 +131,68 @@ fn ensure_part(conn: &mut PgConnection, revision_id: Uuid, unit: Option<Uuid>) -
     part_row(conn, revision_id, &key, true)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("part {key} vanished")))
 }
 
-/// Loads a revision with its parts, approvals and remarks: five queries.
+/// Loads a revision with its parts, approvals and remarks.
 pub fn load(conn: &mut PgConnection, r: RevisionRow) -> ApiResult<Revision> {
-    let part_rows = parts(conn, r.id)?;
+    let mut one = load_many(conn, vec![r])?;
+    one.pop().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a loaded revision vanished")))
+}
+
+/// Loads revisions with their parts, approvals and remarks: four queries however many.
+pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<Vec<Revision>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let part_rows: Vec<PartRow> = revision_parts::table
+        .filter(revision_parts::revision_id.eq_any(&ids))
+        .order((revision_parts::created_at.asc(), revision_parts::part_key.asc()))
+        .select(PartRow::as_select())
+        .load(conn)?;
     let unit_ids: Vec<Uuid> = part_rows.iter().filter_map(|p| p.unit_id).collect();
     let names: HashMap<Uuid, String> = units::table.filter(units::id.eq_any(&unit_ids)).select((units::id, units::name)).load::<(Uuid, String)>(conn)?.into_iter().collect();
-    let approvals: Vec<(i32, String, String, String, DateTime<Utc>)> = revision_approvals::table
-        .filter(revision_approvals::revision_id.eq(r.id))
+    let approval_rows: Vec<(Uuid, i32, String, String, DateTime<Utc>)> = revision_approvals::table
+        .filter(revision_approvals::revision_id.eq_any(&ids))
         .order(revision_approvals::step)
-        .select((revision_approvals::step, revision_approvals::step_name, revision_approvals::approved_by, revision_approvals::approved_by_name, revision_approvals::created_at))
+        .select((revision_approvals::revision_id, revision_approvals::step, revision_approvals::approved_by, revision_approvals::approved_by_name, revision_approvals::created_at))
         .load(conn)?;
-    let remarks: Vec<RemarkRow> = revision_remarks::table
-        .filter(revision_remarks::revision_id.eq(r.id))
+    let remark_rows: Vec<(Uuid, RemarkRow)> = revision_remarks::table
+        .filter(revision_remarks::revision_id.eq_any(&ids))
         .order((revision_remarks::created_at, revision_remarks::id))
         .select((
-            revision_remarks::id,
-            revision_remarks::part_key,
-            revision_remarks::process_id,
-            revision_remarks::touchpoint_id,
-            revision_remarks::text,
-            revision_remarks::author,
-            revision_remarks::author_name,
-            revision_remarks::created_at,
+            revision_remarks::revision_id,
+            (
+                revision_remarks::id,
+                revision_remarks::part_key,
+                revision_remarks::process_id,
+                revision_remarks::touchpoint_id,
+                revision_remarks::text,
+                revision_remarks::author,
+                revision_remarks::author_name,
+                revision_remarks::created_at,
+            ),
         ))
         .load(conn)?;
+    let mut parts_of: HashMap<Uuid, Vec<PartRow>> = HashMap::new();
+    for p in part_rows {
+        parts_of.entry(p.revision_id).or_default().push(p);
+    }
+    let mut approvals_of: HashMap<Uuid, Vec<(i32, String, String, DateTime<Utc>)>> = HashMap::new();
+    for (rid, step, by, by_name, at) in approval_rows {
+        approvals_of.entry(rid).or_default().push((step, by, by_name, at));
+    }
+    let mut remarks_of: HashMap<Uuid, Vec<RemarkRow>> = HashMap::new();
+    for (rid, remark) in remark_rows {
+        remarks_of.entry(rid).or_default().push(remark);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let parts = parts_of.remove(&r.id).unwrap_or_default();
+            let approvals = approvals_of.remove(&r.id).unwrap_or_default();
+            let remarks = remarks_of.remove(&r.id).unwrap_or_default();
+            assemble(r, parts, &names, &approvals, remarks)
+        })
+        .collect())
+}
+
+fn assemble(r: RevisionRow, part_rows: Vec<PartRow>, names: &HashMap<Uuid, String>, approvals: &[(i32, String, String, DateTime<Utc>)], remarks: Vec<RemarkRow>) -> Revision {
     let chain = r.chain();
     let steps = if chain.is_empty() { vec!["Утверждение".to_owned()] } else { chain };
     let approvals = steps
@@ -165,13 +203,13 @@ pub fn load(conn: &mut PgConnection, r: RevisionRow) -> ApiResult<Revision> {
             ApprovalStep {
                 step: i as i32,
                 name: name.clone(),
-                approved_by: done.map(|a| a.2.clone()),
-                approved_by_name: done.map(|a| a.3.clone()),
-                approved_at: done.map(|a| a.4),
+                approved_by: done.map(|a| a.1.clone()),
+                approved_by_name: done.map(|a| a.2.clone()),
+                approved_at: done.map(|a| a.3),
             }
         })
         .collect();
-    Ok(Revision {
+    Revision {
         id: r.id,
         agency_id: r.agency_id,
         number: r.number,
@@ -213,7 +251,7 @@ pub fn load(conn: &mut PgConnection, r: RevisionRow) -> ApiResult<Revision> {
         version: r.version_number,
         created_at: r.created_at,
         updated_at: r.updated_at,
-    })
+    }
 }
 
 pub fn get(conn: &mut PgConnection, id: Uuid) -> ApiResult<Revision> {
@@ -224,7 +262,7 @@ pub fn get(conn: &mut PgConnection, id: Uuid) -> ApiResult<Revision> {
 pub fn list(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<Revision>> {
     let rows: Vec<RevisionRow> =
         revisions::table.filter(revisions::agency_id.eq(agency_id)).order(revisions::number.desc()).select(RevisionRow::as_select()).load(conn)?;
-    rows.into_iter().map(|r| load(conn, r)).collect()
+    load_many(conn, rows)
 }
 
 /// Opens a revision: one part per unit that owns processes, and the agency's own part when
