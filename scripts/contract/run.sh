@@ -14,6 +14,7 @@
 #   DATABASE_URL               a server to create the throwaway database on (default: whatever
 #                              scripts/ensure-postgres.sh finds or starts)
 #   CONTRACT_MAX_EXAMPLES      Schemathesis examples per operation and phase (default 100)
+#   CONTRACT_ROLE_MAX_EXAMPLES the same for the runs as submitter, approver, publisher (default 15)
 #   CONTRACT_SEED              Schemathesis seed (default 20240601)
 #   CONTRACT_SPEC              check another spec file than openapi/openapi.json (e.g. a candidate fix)
 set -uo pipefail
@@ -30,6 +31,7 @@ NODE_DIR="$ROOT/target/contract-node"
 SPEC="${CONTRACT_SPEC:-$ROOT/openapi/openapi.json}"
 export CONTRACT_SPEC="$SPEC" # st_hooks.py reads it too
 MAX_EXAMPLES="${CONTRACT_MAX_EXAMPLES:-100}"
+ROLE_MAX_EXAMPLES="${CONTRACT_ROLE_MAX_EXAMPLES:-15}"
 SEED="${CONTRACT_SEED:-20240601}"
 export PYTHONDONTWRITEBYTECODE=1 # keep scripts/contract free of __pycache__
 export TOUCHPOINTS_JWT_SECRET="contract-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -170,6 +172,16 @@ start_service() {
   # Known-good ids of the demo data for Schemathesis (fixture reads, raw HTTP on purpose).
   "$VENV/bin/python" "$HERE/fixtures.py" "$BASE" "$ADMIN_TOKEN" >"$OUT/fixtures.env" || return 1
   cat "$OUT/fixtures.env"
+  # A token of each other role, for the fixture agency (the submitter: for its first unit).
+  local agency unit
+  # shellcheck disable=SC1091
+  agency="$(source "$OUT/fixtures.env" && echo "$TP_AGENCY_ID")"
+  # shellcheck disable=SC1091
+  unit="$(source "$OUT/fixtures.env" && echo "$TP_UNIT_ID")"
+  SUBMITTER_TOKEN="$("$BIN" token --sub contract-submitter --name "Contract submitter" --role submitter --agency "$agency" --unit "$unit" --hours 2)" || return 1
+  APPROVER_TOKEN="$("$BIN" token --sub contract-approver --name "Contract approver" --role approver --agency "$agency" --hours 2)" || return 1
+  PUBLISHER_TOKEN="$("$BIN" token --sub contract-publisher --name "Contract publisher" --role publisher --agency "$agency" --hours 2)" || return 1
+  export SUBMITTER_TOKEN APPROVER_TOKEN PUBLISHER_TOKEN
 }
 
 lint_spec() {
@@ -178,35 +190,40 @@ lint_spec() {
   return "${PIPESTATUS[0]}"
 }
 
-run_schemathesis() {
+# schemathesis_as ROLE TOKEN MAX_EXAMPLES: one Schemathesis run with that role's token;
+# logs as $LOG/schemathesis[-ROLE].log, JUnit as $OUT/schemathesis[-ROLE]-junit.xml.
+schemathesis_as() {
+  local role="$1" token="$2" examples="$3" suffix=""
+  [[ "$role" == admin ]] || suffix="-$role"
   set -a
   # shellcheck disable=SC1091
   source "$OUT/fixtures.env"
   set +a
   export SCHEMATHESIS_HOOKS="$HERE/st_hooks.py"
-  export CONTRACT_DROPPED_LOG="$LOG/schemathesis-dropped.txt"
+  export CONTRACT_DROPPED_LOG="$LOG/schemathesis$suffix-dropped.txt"
   : >"$CONTRACT_DROPPED_LOG"
-  local rc
+  local rc log="$LOG/schemathesis$suffix.log" junit="$OUT/schemathesis$suffix-junit.xml"
+  say "as $role, $examples examples per operation and phase"
   # From target/contract, so that nothing Schemathesis or Hypothesis writes lands in the work tree.
   (cd "$OUT" && "$VENV/bin/st" --config-file "$HERE/schemathesis.toml" run "$SPEC" \
     --url "$BASE" \
-    -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H "Authorization: Bearer $token" \
     --checks all \
     --mode all \
-    --max-examples "$MAX_EXAMPLES" \
+    --max-examples "$examples" \
     --seed "$SEED" \
     --workers 1 \
     --no-color \
-    --report junit --report-junit-path "$OUT/schemathesis-junit.xml") \
-    >"$LOG/schemathesis.log" 2>&1
+    --report junit --report-junit-path "$junit") \
+    >"$log" 2>&1
   rc=$?
   # Every failure with its curl reproduction, and the summary; the full log stays in target/.
-  local report="$LOG/schemathesis-report.txt"
-  sed -n '/^=* \(ERRORS\|FAILURES\) =*$/,$p' "$LOG/schemathesis.log" >"$report"
-  [[ -s "$report" ]] || tail -30 "$LOG/schemathesis.log" >"$report"
+  local report="$LOG/schemathesis$suffix-report.txt"
+  sed -n '/^=* \(ERRORS\|FAILURES\) =*$/,$p' "$log" >"$report"
+  [[ -s "$report" ]] || tail -30 "$log" >"$report"
   if [[ $(wc -l <"$report") -gt 450 ]]; then
     head -400 "$report"
-    echo "[... see $LOG/schemathesis.log ...]"
+    echo "[... see $log ...]"
     tail -40 "$report"
   else
     cat "$report"
@@ -215,7 +232,22 @@ run_schemathesis() {
     say "Schemathesis false positives dropped by st_hooks.py (see its docstring):"
     sed 's/^/  /' "$CONTRACT_DROPPED_LOG"
   fi
-  say "log: $LOG/schemathesis.log, JUnit: $OUT/schemathesis-junit.xml"
+  say "log: $log, JUnit: $junit"
+  return $rc
+}
+
+run_schemathesis() {
+  schemathesis_as admin "$ADMIN_TOKEN" "$MAX_EXAMPLES"
+}
+
+# The other roles see mostly 403 on what is not theirs; what matters is that no role gets a
+# 5xx, an undocumented status or a non-conforming body anywhere, and that what a role may do
+# still conforms. Fewer examples: the admin run has already explored the inputs.
+run_schemathesis_roles() {
+  local rc=0
+  schemathesis_as submitter "$SUBMITTER_TOKEN" "$ROLE_MAX_EXAMPLES" || rc=1
+  schemathesis_as approver "$APPROVER_TOKEN" "$ROLE_MAX_EXAMPLES" || rc=1
+  schemathesis_as publisher "$PUBLISHER_TOKEN" "$ROLE_MAX_EXAMPLES" || rc=1
   return $rc
 }
 
@@ -269,8 +301,10 @@ else
 fi
 if ok "start the service (fresh database, demo data)"; then
   run_step "b. Schemathesis (all checks, positive+negative)" run_schemathesis
+  run_step "b2. Schemathesis as submitter, approver and publisher" run_schemathesis_roles
 else
   skip_step "b. Schemathesis (all checks, positive+negative)" "service not started"
+  skip_step "b2. Schemathesis as submitter, approver and publisher" "service not started"
 fi
 if ok "install Python tools (requirements.txt)"; then
   run_step "c1. generate the Python client (openapi-python-client)" gen_python

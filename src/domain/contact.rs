@@ -382,8 +382,9 @@ pub fn normalize_url(raw: &str) -> Result<(String, String), String> {
     if !URL_RE.is_match(raw) {
         return Err(url_problem(raw));
     }
-    let (with_scheme, rest) = match raw.split_once("://") {
-        Some((_, rest)) => (raw.to_owned(), rest),
+    // the pattern allows `://` later in the path, so only a leading scheme counts
+    let (with_scheme, rest) = match raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://")) {
+        Some(rest) => (raw.to_owned(), rest),
         None => (format!("https://{raw}"), raw),
     };
     let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -470,6 +471,7 @@ mod tests {
         assert_eq!(v, "http://cсту.рф");
         assert_eq!(normalize_url("https://im.gosuslugi.ru/#/login").unwrap().1, "im.gosuslugi.ru/#/login");
         assert_eq!(normalize_url("http://127.0.0.1:8080/hook").unwrap().1, "127.0.0.1:8080/hook");
+        assert_eq!(normalize_url("x.ru/go?to=http://y.ru").unwrap(), ("https://x.ru/go?to=http://y.ru".to_owned(), "x.ru/go?to=http://y.ru".to_owned()));
         assert_eq!(normalize_url("HTTPS://Сайт.РФ/новости/").unwrap_err(), "only http and https addresses are accepted");
         assert_eq!(normalize_url("https://Сайт.РФ/новости/?a=1").unwrap().1, "сайт.рф/новости/?a=1");
         for bad in ["", "ftp://x.ru", "https://", "not a url", "https://sed.e- dag.ru/", "localhost", "javascript:alert(1)", " www.x.ru", "www.x.ru\n", "x.ru/a b", "x.ru/ä", "-x.ru", "x-.ru", "x..ru"] {

@@ -137,26 +137,37 @@ impl WorkflowSettings {
 type Row = (i32, i32, i32, i32, i32, i32, i32, i32, bool, serde_json::Value);
 
 pub fn get(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<WorkflowSettings> {
-    let row: Option<Row> = s::table
-        .find(agency_id)
-        .select((s::review_days, s::return_days, s::fix_days, s::resubmit_days, s::consolidate_days, s::publish_days, s::yearly_month, s::yearly_day, s::quarterly_analysis, s::approval_chain))
-        .first(conn)
-        .optional()?;
-    Ok(match row {
-        None => WorkflowSettings::default(),
-        Some((review_days, return_days, fix_days, resubmit_days, consolidate_days, publish_days, yearly_month, yearly_day, quarterly_analysis, chain)) => WorkflowSettings {
-            review_days,
-            return_days,
-            fix_days,
-            resubmit_days,
-            consolidate_days,
-            publish_days,
-            yearly_month,
-            yearly_day,
-            quarterly_analysis,
-            approval_chain: serde_json::from_value(chain).unwrap_or_default(),
-        },
-    })
+    Ok(get_many(conn, &[agency_id])?.remove(&agency_id).unwrap_or_default())
+}
+
+/// The settings of several agencies in one query; an agency without a row has the defaults
+/// (absent from the map).
+pub fn get_many(conn: &mut PgConnection, agency_ids: &[Uuid]) -> ApiResult<std::collections::HashMap<Uuid, WorkflowSettings>> {
+    let rows: Vec<(Uuid, Row)> = s::table
+        .filter(s::agency_id.eq_any(agency_ids))
+        .select((
+            s::agency_id,
+            (s::review_days, s::return_days, s::fix_days, s::resubmit_days, s::consolidate_days, s::publish_days, s::yearly_month, s::yearly_day, s::quarterly_analysis, s::approval_chain),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, (review_days, return_days, fix_days, resubmit_days, consolidate_days, publish_days, yearly_month, yearly_day, quarterly_analysis, chain))| {
+            let settings = WorkflowSettings {
+                review_days,
+                return_days,
+                fix_days,
+                resubmit_days,
+                consolidate_days,
+                publish_days,
+                yearly_month,
+                yearly_day,
+                quarterly_analysis,
+                approval_chain: serde_json::from_value(chain).unwrap_or_default(),
+            };
+            (id, settings)
+        })
+        .collect())
 }
 
 pub fn put(conn: &mut PgConnection, agency_id: Uuid, v: &WorkflowSettings) -> ApiResult<()> {

@@ -333,6 +333,16 @@ async fn deadlines_count_working_days_and_flag_overdue() {
     assert!(d["overdue"].as_i64().unwrap() >= 1);
     let overview = ok(&app, &app.admin.clone(), Method::GET, &format!("/api/v1/deadlines?on={later}"), None).await;
     assert!(overview["items"].as_array().unwrap().iter().any(|i| i["agency_id"] == a.as_str()));
+    // the overview reads every agency's facts at once: each agency's items are exactly what its
+    // own report says (a second agency, with no revision, must not borrow the first one's)
+    app.agency("Министерство без пересмотра").await;
+    let everyone = ok(&app, &app.admin.clone(), Method::GET, &format!("/api/v1/deadlines?on={later}&all=true"), None).await;
+    assert!(everyone["items"].as_array().unwrap().len() >= 2, "{everyone}");
+    for item in everyone["items"].as_array().unwrap() {
+        let id = item["agency_id"].as_str().unwrap();
+        let own = ok(&app, &app.admin.clone(), Method::GET, &format!("/api/v1/agencies/{id}/deadlines?on={later}"), None).await;
+        assert_eq!((&item["items"], &item["overdue"]), (&own["items"], &own["overdue"]), "{id}");
+    }
     let (s, body) = call(&app, &o.s1, Method::GET, "/api/v1/agencies/00000000-0000-0000-0000-000000000000/deadlines", None).await;
     assert_problem(s, &body, 403, "forbidden", None);
 }
