@@ -38,7 +38,16 @@ fn load_rendered(c: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResul
     let content = v.content()?;
     let body = PublishedRegister { version: v.number, sha256: v.sha256.clone(), approved_at: v.approved_at, published_at: v.created_at, content };
     let json = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(Rendered { agency_id, number, sha256: v.sha256, json: Bytes::from(json), content: body.content, approved_at: v.approved_at, published_at: v.created_at })
+    Ok(Rendered {
+        agency_id,
+        number,
+        sha256: v.sha256,
+        json: Bytes::from(json),
+        content: body.content,
+        approved_at: v.approved_at,
+        published_at: v.created_at,
+        region_rows: std::sync::OnceLock::new(),
+    })
 }
 
 async fn rendered(db: &ReadDb, cache: &PublicCache, agency_id: Uuid, number: i32) -> ApiResult<Arc<Rendered>> {
@@ -637,19 +646,52 @@ pub async fn region_register(req: HttpRequest, db: web::Data<ReadDb>, cache: web
         Format::Xlsx => Err(ApiError::client(ErrorCode::InvalidParameter, "the consolidated register is served as json, csv or html; xlsx is per agency")),
         Format::Json => {
             let total: usize = versions.iter().map(|v| v.content.rows.len()).sum();
-            let agencies = versions.len() as i64;
-            let rows: Vec<RegionRow> = versions
-                .iter()
-                .flat_map(|v| v.content.rows.iter().map(move |r| (v, r)))
-                .skip(offset as usize)
-                .take(limit as usize)
-                .map(|(v, r)| RegionRow { agency_id: v.agency_id, agency: v.content.agency.name.clone(), version: v.number, row: r.clone() })
-                .collect();
-            Ok(HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-                .json(RegionRegister { region, agencies, rows, total: total as i64, limit, offset }))
+            let rows = versions.iter().flat_map(|v| region_rows(v).iter()).skip(offset as usize).take(limit as usize);
+            let body = region_page(&region, versions.len(), rows, total, limit, offset).map_err(|e| ApiError::Internal(e.into()))?;
+            Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=60")).content_type("application/json").body(body))
         }
     }
+}
+
+/// [`RegionRow`] borrowing from a cached version, so rows serialise without being cloned.
+#[derive(Serialize)]
+struct RegionRowRef<'a> {
+    agency_id: Uuid,
+    agency: &'a str,
+    version: i32,
+    #[serde(flatten)]
+    row: &'a RegisterRow,
+}
+
+/// A version's rows as region-view rows, serialised once per cached version.
+fn region_rows(v: &Rendered) -> &[Bytes] {
+    v.region_rows.get_or_init(|| {
+        v.content
+            .rows
+            .iter()
+            .map(|row| {
+                let r = RegionRowRef { agency_id: v.agency_id, agency: &v.content.agency.name, version: v.number, row };
+                Bytes::from(serde_json::to_vec(&r).expect("a register row serialises"))
+            })
+            .collect()
+    })
+}
+
+/// A [`RegionRegister`] page put together from serialised rows: the same JSON serde would
+/// write for the struct (fields in its order), without serialising the rows again.
+fn region_page<'a>(region: &str, agencies: usize, rows: impl Iterator<Item = &'a Bytes>, total: usize, limit: i64, offset: i64) -> serde_json::Result<Bytes> {
+    let mut body = Vec::with_capacity(64 * 1024);
+    body.extend_from_slice(b"{\"region\":");
+    serde_json::to_writer(&mut body, region)?;
+    body.extend_from_slice(format!(",\"agencies\":{agencies},\"rows\":[").as_bytes());
+    for (i, row) in rows.enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(row);
+    }
+    body.extend_from_slice(format!("],\"total\":{total},\"limit\":{limit},\"offset\":{offset}}}").as_bytes());
+    Ok(Bytes::from(body))
 }
 
 /// The current published content of an agency (for the rule checker).

@@ -30,6 +30,9 @@ pub struct Rendered {
     pub content: RegisterContent,
     pub approved_at: chrono::DateTime<chrono::Utc>,
     pub published_at: chrono::DateTime<chrono::Utc>,
+    /// Each row as a row of the region view (JSON), serialised the first time a region view
+    /// needs them: pages are then put together from these bytes.
+    pub region_rows: std::sync::OnceLock<Vec<Bytes>>,
 }
 
 /// The current versions of one region's bodies, in name order.

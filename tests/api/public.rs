@@ -111,6 +111,24 @@ async fn consolidated_region_view_and_change_feed() {
     assert_eq!(page["total"], 106);
     assert_eq!(page["agencies"], 2);
     assert_eq!(page["rows"].as_array().unwrap().len(), 6);
+    // every row of the region view is the agency's own published row, plus where it comes from
+    let (_, all) = app.request_as(None, reqwest::Method::GET, &format!("{region}?limit=500"), None).await;
+    let mut by_agency: std::collections::HashMap<String, Vec<Value>> = std::collections::HashMap::new();
+    for id in [&mchs, &press] {
+        let (_, register) = app.request_as(None, reqwest::Method::GET, &format!("/api/v1/public/agencies/{id}/register"), None).await;
+        by_agency.insert(id.clone(), register["rows"].as_array().unwrap().clone());
+    }
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for row in all["rows"].as_array().unwrap() {
+        let mut own = row.as_object().unwrap().clone();
+        let agency = own.remove("agency_id").unwrap().as_str().unwrap().to_owned();
+        assert_eq!(own.remove("version").unwrap(), 1);
+        assert!(own.remove("agency").unwrap().is_string());
+        let n = seen.entry(agency.clone()).or_default();
+        assert_eq!(Value::Object(own), by_agency[&agency][*n], "row {n} of {agency}");
+        *n += 1;
+    }
+    assert_eq!(seen.values().sum::<usize>(), 106);
     let csv = app.client.get(app.url(&format!("{region}?format=csv"))).send().await.unwrap().text().await.unwrap();
     assert_eq!(csv.lines().count(), 107);
     let (_, empty) = app.request_as(None, reqwest::Method::GET, "/api/v1/public/regions/Nowhere/register", None).await;
