@@ -103,11 +103,6 @@ impl ReadDb {
             other => other,
         }
     }
-
-    /// Whether reads go to a replica.
-    pub fn has_replica(&self) -> bool {
-        self.replica.is_some()
-    }
 }
 
 /// Every pooled connection gets a statement timeout, so no request holds a connection (and a

@@ -65,11 +65,13 @@ async fn current_number(db: &ReadDb, cache: &PublicCache, agency_id: Uuid) -> Ap
         // nothing known yet (a first publication whose notification is on its way, or none):
         // the database decides, and a found version is remembered
         _ => {
-            let n = db.run(move |c| wf_db::latest_version_number(c, agency_id)).await?;
-            if let Some(n) = n {
-                cache.note(agency_id, n);
-            }
-            n
+            // "none" is a 404, so a replica that has not replayed a first publication yet
+            // hands the question to the primary (ReadDb::run)
+            let n = db
+                .run(move |c| wf_db::latest_version_number(c, agency_id)?.ok_or_else(|| ApiError::client(ErrorCode::NotFound, format!("agency {agency_id} has no published register"))))
+                .await?;
+            cache.note(agency_id, n);
+            Some(n)
         }
     };
     n.ok_or_else(|| ApiError::client(ErrorCode::NotFound, format!("agency {agency_id} has no published register")))
