@@ -51,5 +51,5 @@ ENV TOUCHPOINTS_BIND=0.0.0.0:8080 \
 EXPOSE 8080
 
 # No HEALTHCHECK: the slim image has no curl/wget; let the orchestrator probe
-# http://<container>:8080/ instead.
+# http://<container>:8080/health (liveness) and /ready (the database is reachable) instead.
 CMD ["touchpoints", "serve", "--demo"]

@@ -89,11 +89,13 @@ impl AuthConfig {
 
     /// From `TOUCHPOINTS_JWT_PUBLIC_KEY` (a PEM file) or `TOUCHPOINTS_JWT_SECRET`, plus the optional
     /// `TOUCHPOINTS_JWT_ISSUER` and `TOUCHPOINTS_JWT_AUDIENCE`.
+    /// An empty variable counts as unset (docker compose passes `${VAR:-}` through as "").
     pub fn from_env() -> anyhow::Result<Self> {
-        let base = if let Ok(path) = std::env::var("TOUCHPOINTS_JWT_PUBLIC_KEY") {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let base = if let Some(path) = var("TOUCHPOINTS_JWT_PUBLIC_KEY") {
             let pem = std::fs::read(&path).map_err(|e| anyhow::anyhow!("TOUCHPOINTS_JWT_PUBLIC_KEY={path}: {e}"))?;
             Self::public_key_pem(&pem)?
-        } else if let Ok(secret) = std::env::var("TOUCHPOINTS_JWT_SECRET") {
+        } else if let Some(secret) = var("TOUCHPOINTS_JWT_SECRET") {
             anyhow::ensure!(secret.len() >= 16, "TOUCHPOINTS_JWT_SECRET must have at least 16 characters");
             Self::hs256(secret.as_bytes())
         } else {
@@ -101,8 +103,8 @@ impl AuthConfig {
             Self::disabled()
         };
         Ok(base
-            .with_issuer(std::env::var("TOUCHPOINTS_JWT_ISSUER").ok())
-            .with_audience(std::env::var("TOUCHPOINTS_JWT_AUDIENCE").ok()))
+            .with_issuer(var("TOUCHPOINTS_JWT_ISSUER"))
+            .with_audience(var("TOUCHPOINTS_JWT_AUDIENCE")))
     }
 
     pub fn verify(&self, token: &str) -> Result<User, ApiError> {
