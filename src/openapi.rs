@@ -14,7 +14,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         title = "touchpoints",
         description = "Registers of client touchpoints (перечни точек взаимодействия с клиентом) of Russian regional government bodies: agencies and their subordinate organizations, units, activity directions, the process registry and the touchpoints of each process, in the official 6-column form.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code`.",
         version = "1.0.0",
-        license(name = "MIT")
+        license(name = "MIT", identifier = "MIT")
     ),
     paths(
         crate::health::health,
@@ -92,7 +92,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         crate::catalogs::api::list_channel_types,
         crate::directions::api::list_catalog_directions,
     ),
-    components(schemas(Problem, ErrorCode, FieldError, crate::auth::Claims, crate::auth::Role, crate::directions::db::DirectionScope, crate::public::api::Format)),
+    components(schemas(Problem, ErrorCode, FieldError, crate::auth::Claims, crate::auth::Role, crate::directions::db::DirectionScope)),
     servers((url = "/", description = "This server")),
     modifiers(&ProblemResponses),
     tags(
