@@ -70,15 +70,28 @@ impl Db {
 /// read the replica answers with 404 is asked again of the primary, as is one the replica
 /// cannot serve at all (down, restarting). The current-version pointers come from the
 /// primary's notifications, never from the replica.
+///
+/// A replica that cannot be reached costs a request the pool timeout once; for the next
+/// [`REPLICA_PAUSE`] reads go straight to the primary, then the replica is tried again.
 #[derive(Clone)]
 pub struct ReadDb {
     primary: Db,
     replica: Option<Db>,
+    /// Until when (milliseconds since `epoch`) the replica is skipped after it failed.
+    skip_until_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    epoch: std::time::Instant,
 }
+
+/// How long reads skip a replica that could not be reached.
+pub const REPLICA_PAUSE: Duration = Duration::from_secs(5);
 
 impl ReadDb {
     pub fn new(primary: Db, replica: Option<Db>) -> Self {
-        ReadDb { primary, replica }
+        ReadDb { primary, replica, skip_until_ms: Default::default(), epoch: std::time::Instant::now() }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
     }
 
     /// Runs the read-only `f` on the replica, or on the primary when the replica has no
@@ -88,16 +101,28 @@ impl ReadDb {
         F: Fn(&mut PgConnection) -> ApiResult<T> + Send + Sync + 'static,
         T: Send + 'static,
     {
-        let Some(replica) = &self.replica else {
-            return self.primary.run(f).await;
+        use std::sync::atomic::Ordering;
+        let replica = match &self.replica {
+            Some(r) if self.now_ms() >= self.skip_until_ms.load(Ordering::Relaxed) => r,
+            Some(_) => {
+                crate::metrics::REPLICA_FALLBACKS.inc();
+                return self.primary.run(f).await;
+            }
+            None => return self.primary.run(f).await,
         };
         let f = std::sync::Arc::new(f);
         let g = std::sync::Arc::clone(&f);
         match replica.run(move |c| g(c)).await {
-            // a lost connection is ServiceUnavailable too (error.rs)
-            Err(e) if matches!(e.code(), crate::error::ErrorCode::NotFound | crate::error::ErrorCode::ServiceUnavailable) => {
+            Err(e) if e.code() == crate::error::ErrorCode::NotFound => {
                 crate::metrics::REPLICA_FALLBACKS.inc();
-                tracing::debug!(error = %e, "the replica had no answer; reading the primary");
+                tracing::debug!(error = %e, "the replica has not got it (yet); reading the primary");
+                self.primary.run(move |c| f(c)).await
+            }
+            // unreachable, or the connection was lost (also ServiceUnavailable, error.rs)
+            Err(e) if e.code() == crate::error::ErrorCode::ServiceUnavailable => {
+                crate::metrics::REPLICA_FALLBACKS.inc();
+                self.skip_until_ms.store(self.now_ms() + REPLICA_PAUSE.as_millis() as u64, Ordering::Relaxed);
+                tracing::warn!(error = %e, pause_s = REPLICA_PAUSE.as_secs(), "the replica cannot be reached; reading the primary");
                 self.primary.run(move |c| f(c)).await
             }
             other => other,

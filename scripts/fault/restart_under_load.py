@@ -9,91 +9,9 @@ Runs its own private PostgreSQL cluster (initdb in target/fault-pgdata, loopback
 restart disturbs nothing else, and its own service on a free loopback port. Standard library
 only; stops by itself. Prints the counts and `N passed, M failed` for its checks.
 """
-import argparse, json, os, pwd, random, shutil, socket, subprocess, sys, threading, time, urllib.error, urllib.request
+import argparse, json, os, random, subprocess, sys, threading, time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def pg_bin(name):
-    base = "/usr/lib/postgresql"
-    versions = sorted(os.listdir(base), key=lambda v: int(v)) if os.path.isdir(base) else []
-    for v in reversed(versions):
-        p = os.path.join(base, v, "bin", name)
-        if os.path.exists(p):
-            return p
-    p = shutil.which(name)
-    if not p:
-        sys.exit(f"{name} not found: install postgresql (apt-get install postgresql)")
-    return p
-
-
-def as_postgres(cmd, **kw):
-    if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--"] + cmd
-    return subprocess.run(cmd, check=True, **kw)
-
-
-class Cluster:
-    def __init__(self, port):
-        self.port = port
-        self.data = os.path.join(ROOT, "target", "fault-pgdata")
-        if os.geteuid() == 0 and not os.access(os.path.dirname(self.data), os.W_OK | os.X_OK):
-            self.data = "/var/tmp/touchpoints-fault-pgdata"
-
-    def init(self):
-        shutil.rmtree(self.data, ignore_errors=True)
-        os.makedirs(self.data)
-        if os.geteuid() == 0:
-            pw = pwd.getpwnam("postgres")
-            os.chown(self.data, pw.pw_uid, pw.pw_gid)
-            # postgres must be able to reach the directory
-            p = os.path.dirname(self.data)
-            while p != "/":
-                os.chmod(p, os.stat(p).st_mode | 0o001)
-                p = os.path.dirname(p)
-        as_postgres([pg_bin("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync"], stdout=subprocess.DEVNULL)
-        with open(os.path.join(self.data, "postgresql.auto.conf"), "a") as f:
-            f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = '{self.data}'\nfsync = off\n")
-
-    def ctl(self, *args):
-        as_postgres([pg_bin("pg_ctl"), "-D", self.data, "-l", os.path.join(self.data, "log"), "-w", *args], stdout=subprocess.DEVNULL)
-
-    def start(self):
-        self.ctl("start")
-
-    def stop(self):
-        self.ctl("stop", "-m", "fast")
-
-    def destroy(self):
-        try:
-            self.stop()
-        except Exception:
-            pass
-        shutil.rmtree(self.data, ignore_errors=True)
-
-
-def call(base, method, path, token=None, body=None, timeout=5):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
-    except Exception as e:  # timeouts, refused connections
-        return None, str(e)
+from pgcluster import ROOT, Cluster, call, free_port
 
 
 def main():
@@ -104,7 +22,7 @@ def main():
     ap.add_argument("--down", type=float, default=4, help="seconds PostgreSQL stays stopped")
     args = ap.parse_args()
 
-    pg = Cluster(free_port())
+    pg = Cluster(free_port(), "fault-pgdata")
     pg.init()
     pg.start()
     port = free_port()

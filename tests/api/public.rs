@@ -226,6 +226,15 @@ async fn the_public_api_reads_the_replica_and_falls_back_to_the_primary() {
     let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     let fallbacks: f64 = metrics.lines().find_map(|l| l.strip_prefix("touchpoints_replica_fallbacks_total ")).unwrap().parse().unwrap();
     assert!(fallbacks >= 1.0, "{fallbacks}");
+
+    // the replica goes away: public reads are answered by the primary, not with 503
+    let mut admin = diesel::PgConnection::establish(&TestApp::database_url("postgres")).unwrap();
+    diesel::sql_query(format!("DROP DATABASE {replica} WITH (FORCE)")).execute(&mut admin).unwrap();
+    for _ in 0..5 {
+        let (s, list) = app.request_as(None, reqwest::Method::GET, "/api/v1/public/agencies", None).await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        assert!(list["items"].as_array().unwrap().iter().any(|a| a["short_name"] == "МЧС Дагестана"), "now read from the primary: {list}");
+    }
 }
 
 /// The checker on the seeds' real registers finds the contradictions they really contain.
