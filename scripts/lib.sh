@@ -21,6 +21,27 @@ ensure_libpq_dev() {
   fi
 }
 
+# ensure_debian_packages CHECK PACKAGE [CHECK PACKAGE ...]: for each pair, installs the Debian
+# package when the shell command CHECK fails (as root; otherwise says what to install).
+ensure_debian_packages() {
+  local missing=()
+  while [[ $# -ge 2 ]]; do
+    eval "$1" >/dev/null 2>&1 || missing+=("$2")
+    shift 2
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing ${missing[*]}"
+    [[ -n "${TOUCHPOINTS_APT_UPDATED:-}" ]] || apt-get update >&2
+    export TOUCHPOINTS_APT_UPDATED=1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+  else
+    say "missing: ${missing[*]}. Install them with:"
+    say "  sudo apt-get install ${missing[*]}"
+    exit 1
+  fi
+}
+
 command -v cargo >/dev/null 2>&1 || {
   say "cargo not found; install Rust from https://rustup.rs"
   exit 1
