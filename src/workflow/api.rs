@@ -8,14 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::db::{self as wf_db, parse_part_key};
-use super::model::{History, NewRevision, Published, RemarkInput, Remarks, ReturnBody, Revision, REMARKS_MAX, REMARK_MAX};
+use super::model::{History, NewRevision, Published, RemarkInput, ReturnBody, Revision};
 use super::settings::{self, WorkflowSettings};
 use super::snapshot::{self, RegisterContent, VersionDiff};
 use super::state::PartAction;
 use crate::agencies::db as agency_db;
 use crate::auth::{Role, User};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{with_etag, IfMatch};
 use crate::http::ApiJson;
 
@@ -148,23 +148,9 @@ pub async fn submit_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, S
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
 pub async fn return_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>, if_match: IfMatch, body: ApiJson<ReturnBody>) -> ApiResult<HttpResponse> {
-    let remarks = match body.0.remarks {
-        Remarks::Text(t) => vec![RemarkInput { text: t, process_id: None, touchpoint_id: None }],
-        Remarks::List(l) => l,
-    };
     // the body is checked before the If-Match precondition (RFC 9110 §13.2.1: failures found
     // before processing take precedence over 412)
-    if remarks.is_empty() || remarks.iter().all(|r| crate::domain::text::is_blank(&r.text)) {
-        return Err(ApiError::validation(vec![FieldError::new("remarks", "required", "a part is returned with at least one remark")]));
-    }
-    if remarks.len() > REMARKS_MAX {
-        return Err(ApiError::validation(vec![FieldError::new("remarks", "too_many", format!("at most {REMARKS_MAX} remarks in one return"))]));
-    }
-    let errors: Vec<FieldError> =
-        remarks.iter().enumerate().filter_map(|(i, r)| crate::domain::text::required(&format!("remarks[{i}].text"), &r.text, REMARK_MAX).err()).collect();
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    let remarks = body.0.remarks.checked()?;
     part_action(&db, user, path.into_inner(), PartAction::Return, if_match, remarks).await
 }
 

@@ -372,8 +372,9 @@ pub fn transition_part(
     };
     crate::metrics::TRANSITIONS.with_label_values(&[action_name]).inc();
     audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "part", entity_id: key.clone(), action: action_name, before: Some(serde_json::json!({"status": part.status})), after: Some(serde_json::json!({"status": updated.status})) })?;
+    // checked and normalised by Remarks::checked before anything was locked
     for remark in remarks {
-        let text = crate::domain::text::required("remarks", &remark.text, super::model::REMARK_MAX).map_err(|e| ApiError::validation(vec![e]))?;
+        let text = &remark.text;
         let id: Uuid = diesel::insert_into(revision_remarks::table)
             .values((
                 revision_remarks::revision_id.eq(r.id),

@@ -4,6 +4,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::state::{PartStatus, RevisionStatus};
+use crate::domain::text;
+use crate::error::{ApiError, FieldError};
 
 /// Why a revision is opened (R12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -141,6 +143,40 @@ pub enum Remarks {
     List(Vec<RemarkInput>),
 }
 
+impl Remarks {
+    /// The remarks of a return, checked and whitespace-normalised: at least one, at most
+    /// [`REMARKS_MAX`], each non-blank and at most [`REMARK_MAX`] characters.
+    pub fn checked(self) -> Result<Vec<RemarkInput>, ApiError> {
+        let remarks = match self {
+            Remarks::Text(text) => vec![RemarkInput { text, process_id: None, touchpoint_id: None }],
+            Remarks::List(list) => list,
+        };
+        if remarks.is_empty() || remarks.iter().all(|r| text::is_blank(&r.text)) {
+            return Err(ApiError::validation(vec![FieldError::new("remarks", "required", "a part is returned with at least one remark")]));
+        }
+        if remarks.len() > REMARKS_MAX {
+            return Err(ApiError::validation(vec![FieldError::new("remarks", "too_many", format!("at most {REMARKS_MAX} remarks in one return"))]));
+        }
+        let mut errors = Vec::new();
+        let checked = remarks
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, r)| match text::required(&format!("remarks[{i}].text"), &r.text, REMARK_MAX) {
+                Ok(text) => Some(RemarkInput { text, ..r }),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(checked)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
 impl utoipa::PartialSchema for Remarks {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Type};
@@ -202,4 +238,29 @@ pub struct Published {
     pub version: i32,
     pub sha256: String,
     pub revision: Revision,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(e: ApiError) -> Vec<String> {
+        match e {
+            ApiError::Client { errors, .. } => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn remarks_are_checked_and_normalised() {
+        let ok = Remarks::Text("  Укажите\n потребности ".into()).checked().unwrap();
+        assert_eq!(ok[0].text, "Укажите потребности");
+        let list = |texts: &[&str]| Remarks::List(texts.iter().map(|t| RemarkInput { text: (*t).into(), process_id: None, touchpoint_id: None }).collect());
+        assert_eq!(fields(list(&[]).checked().unwrap_err()), ["remarks"]);
+        assert_eq!(fields(Remarks::Text(" \t".into()).checked().unwrap_err()), ["remarks"]);
+        assert_eq!(fields(list(&["есть", " "]).checked().unwrap_err()), ["remarks[1].text"]);
+        assert_eq!(fields(list(&[&"з".repeat(REMARK_MAX + 1)]).checked().unwrap_err()), ["remarks[0].text"]);
+        assert_eq!(fields(list(&["x"; REMARKS_MAX + 1]).checked().unwrap_err()), ["remarks"]);
+        assert_eq!(list(&["a", "b"]).checked().unwrap().len(), 2);
+    }
 }
