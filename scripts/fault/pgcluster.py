@@ -1,6 +1,7 @@
-"""Shared by the fault scripts: a private PostgreSQL cluster, free ports, plain HTTP calls.
+"""Shared by the fault scripts: a private PostgreSQL cluster, the service, free ports, plain
+HTTP calls, the PASS/FAIL report.
 Standard library only."""
-import json, os, pwd, shutil, socket, subprocess, sys, urllib.error, urllib.request
+import json, os, pwd, shutil, socket, subprocess, sys, time, urllib.error, urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -109,3 +110,45 @@ def sql(port, query, database="touchpoints"):
     out = subprocess.run([pg_bin("psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", database, "-Atc", query],
                          capture_output=True, text=True, check=True).stdout.strip()
     return out
+
+
+class Service:
+    """The touchpoints binary serving on a free loopback port (`serve` + `serve_args`), with
+    `env` on top of the environment; its output goes to target/<log_name>."""
+
+    def __init__(self, binary, log_name, serve_args=(), **env):
+        self.binary = binary
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.env = dict(os.environ, TOUCHPOINTS_BIND=f"127.0.0.1:{port}", TOUCHPOINTS_JWT_SECRET="fault-scripts-secret-0123456789",
+                        TOUCHPOINTS_POOL_TIMEOUT_MS="500", RUST_LOG="warn", **env)
+        self.log = open(os.path.join(ROOT, "target", log_name), "w")
+        self.proc = subprocess.Popen([binary, "serve", *serve_args], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if call(self.base, "GET", "/ready")[0] == 200:
+                return
+            time.sleep(0.1)
+        sys.exit(f"the service was not ready within {seconds} s; see {self.log.name}")
+
+    def admin_token(self, sub):
+        return subprocess.run([self.binary, "token", "--sub", sub, "--role", "admin"], env=self.env, capture_output=True, text=True, check=True).stdout.strip()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def report(checks):
+    """Prints PASS/FAIL per (name, ok) and `N passed, M failed`; exits non-zero on any failure."""
+    failed = [name for name, ok in checks if not ok]
+    for name, ok in checks:
+        print(("PASS " if ok else "FAIL ") + name)
+    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed or not checks else 0)

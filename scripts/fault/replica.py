@@ -12,9 +12,9 @@ pg_basebackup, the service started with TOUCHPOINTS_REPLICA_URL, and these check
 
 Standard library only; stops by itself (about 25 s); prints `N passed, M failed`.
 """
-import argparse, json, os, re, subprocess, time, urllib.request
+import argparse, json, os, re, time, urllib.request
 
-from pgcluster import ROOT, Cluster, call, free_port, sql
+from pgcluster import ROOT, Cluster, Service, call, free_port, report, sql
 
 
 def fallbacks(base):
@@ -55,21 +55,14 @@ def main():
     sql(primary.port, "CREATE DATABASE touchpoints", "postgres")
     standby.init_standby_of(primary)
     standby.start()
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:{primary.port}/touchpoints",
-               TOUCHPOINTS_REPLICA_URL=f"postgres://postgres@127.0.0.1:{standby.port}/touchpoints",
-               TOUCHPOINTS_BIND=f"127.0.0.1:{port}", TOUCHPOINTS_JWT_SECRET="replica-test-secret-0123456789",
-               TOUCHPOINTS_POOL_TIMEOUT_MS="500", RUST_LOG="warn")
-    log = open(os.path.join(ROOT, "target", "replica-server.log"), "w")
-    server = subprocess.Popen([args.binary, "serve", "--demo"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    service = Service(args.binary, "replica-server.log", ["--demo"],
+                      DATABASE_URL=f"postgres://postgres@127.0.0.1:{primary.port}/touchpoints",
+                      TOUCHPOINTS_REPLICA_URL=f"postgres://postgres@127.0.0.1:{standby.port}/touchpoints")
+    base = service.base
     checks, figures = [], {}
     try:
-        for _ in range(300):
-            if call(base, "GET", "/ready")[0] == 200:
-                break
-            time.sleep(0.1)
-        admin = subprocess.run([args.binary, "token", "--sub", "replica-check", "--role", "admin"], env=env, capture_output=True, text=True, check=True).stdout.strip()
+        service.wait_ready(30)
+        admin = service.admin_token("replica-check")
         # the demo data reaches the standby by replication
         s, agencies = call(base, "GET", "/api/v1/agencies?limit=10", admin)
         assert s == 200 and agencies["total"] == 2, (s, agencies)
@@ -133,18 +126,10 @@ def main():
         checks.append(("standby back: reads go there again", service_sessions(standby.port) > 0 and figures["fallbacks_after_standby_back"] < 10))
         print(json.dumps(figures, indent=2, ensure_ascii=False))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        service.stop()
         standby.destroy()
         primary.destroy()
-    failed = [name for name, ok in checks if not ok]
-    for name, ok in checks:
-        print(("PASS " if ok else "FAIL ") + name)
-    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
-    raise SystemExit(1 if failed or not checks else 0)
+    report(checks)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ Runs its own private PostgreSQL cluster (initdb in target/fault-pgdata, loopback
 restart disturbs nothing else, and its own service on a free loopback port. Standard library
 only; stops by itself. Prints the counts and `N passed, M failed` for its checks.
 """
-import argparse, json, os, random, subprocess, sys, threading, time
+import argparse, json, os, random, threading, time
 
-from pgcluster import ROOT, Cluster, call, free_port
+from pgcluster import ROOT, Cluster, Service, call, free_port, report
 
 
 def main():
@@ -25,20 +25,12 @@ def main():
     pg = Cluster(free_port(), "fault-pgdata")
     pg.init()
     pg.start()
-    port = free_port()
-    secret = "fault-test-secret-0123456789"
-    env = dict(os.environ, DATABASE_URL=f"postgres://postgres@127.0.0.1:{pg.port}/touchpoints", TOUCHPOINTS_BIND=f"127.0.0.1:{port}",
-               TOUCHPOINTS_JWT_SECRET=secret, TOUCHPOINTS_POOL_TIMEOUT_MS="500", RUST_LOG="warn")
-    log = open(os.path.join(ROOT, "target", "fault-server.log"), "w")
-    server = subprocess.Popen([args.binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    service = Service(args.binary, "fault-server.log", DATABASE_URL=f"postgres://postgres@127.0.0.1:{pg.port}/touchpoints")
+    base = service.base
     checks = []
     try:
-        for _ in range(200):
-            if call(base, "GET", "/ready")[0] == 200:
-                break
-            time.sleep(0.1)
-        admin = subprocess.run([args.binary, "token", "--sub", "fault", "--role", "admin"], env=env, capture_output=True, text=True, check=True).stdout.strip()
+        service.wait_ready(20)
+        admin = service.admin_token("fault")
         s, agency = call(base, "POST", "/api/v1/agencies", admin, {"name": "Нагрузочное ведомство", "region": "Тест", "kind": "agency"})
         assert s == 201, (s, agency)
         s, dirs = call(base, "GET", "/api/v1/catalogs/directions")
@@ -131,17 +123,9 @@ def main():
             ("no refused write stored", not phantom),
         ]
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        service.stop()
         pg.destroy()
-    failed = [name for name, ok in checks if not ok]
-    for name, ok in checks:
-        print(("PASS " if ok else "FAIL ") + name)
-    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
-    sys.exit(1 if failed or not checks else 0)
+    report(checks)
 
 
 if __name__ == "__main__":
