@@ -34,7 +34,13 @@ pub struct PublishedRegister {
 }
 
 fn load_rendered(c: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResult<Rendered> {
-    let v = wf_db::version(c, agency_id, number)?;
+    render(wf_db::version(c, agency_id, number)?)
+}
+
+/// A stored version, ready to serve.
+fn render(v: wf_db::VersionRow) -> ApiResult<Rendered> {
+    let agency_id = v.agency_id;
+    let number = v.number;
     let content = v.content()?;
     let body = PublishedRegister { version: v.number, sha256: v.sha256.clone(), approved_at: v.approved_at, published_at: v.created_at, content };
     let json = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
@@ -571,6 +577,15 @@ async fn build_region(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResu
             })
             .await?,
     };
+    // a cold cache: every version not rendered yet is read in one query, not one per agency
+    let missing: Vec<(Uuid, i32)> = current.iter().copied().filter(|(a, n)| cache.version(*a, *n).is_none()).collect();
+    if !missing.is_empty() {
+        let loaded = db.run(move |c| wf_db::versions_by_key(c, &missing)?.into_iter().map(render).collect::<ApiResult<Vec<_>>>()).await?;
+        for r in loaded {
+            cache.put(Arc::new(r));
+        }
+    }
+    // anything the batch did not find (a replica behind) is read one by one, with fallback
     let mut out = Vec::new();
     for (agency_id, n) in current {
         let r = rendered(db, cache, agency_id, n).await?;

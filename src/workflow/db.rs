@@ -520,6 +520,24 @@ pub fn version(conn: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResu
         .ok_or_else(|| ApiError::not_found("version", format!("{number} of agency {agency_id}")))
 }
 
+/// Several versions, named by (agency, number), in one query; those that do not exist are
+/// simply absent.
+pub fn versions_by_key(conn: &mut PgConnection, wanted: &[(Uuid, i32)]) -> ApiResult<Vec<VersionRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Array, Bool, Integer, Uuid as SqlUuid};
+    let (agencies, numbers): (Vec<Uuid>, Vec<i32>) = wanted.iter().copied().unzip();
+    Ok(register_versions::table
+        .filter(
+            sql::<Bool>("(register_versions.agency_id, register_versions.number) IN (SELECT * FROM unnest(")
+                .bind::<Array<SqlUuid>, _>(agencies)
+                .sql(", ")
+                .bind::<Array<Integer>, _>(numbers)
+                .sql("))"),
+        )
+        .select(VersionRow::as_select())
+        .load(conn)?)
+}
+
 pub fn latest_version_number(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Option<i32>> {
     Ok(register_versions::table.filter(register_versions::agency_id.eq(agency_id)).select(diesel::dsl::max(register_versions::number)).first(conn)?)
 }
