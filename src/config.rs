@@ -29,7 +29,23 @@ pub struct Settings {
     pub bench_routes: bool,
     /// `TOUCHPOINTS_WEBHOOK_BACKOFF_MS`: delay before the first webhook retry (doubling after).
     pub webhook_backoff_ms: u64,
+    /// `TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS`: comma-separated host names or CIDRs that webhooks may
+    /// reach although the egress policy refuses them (loopback, private ranges…): intranet
+    /// receivers, and tests.
+    pub webhook_allow_hosts: Vec<String>,
+    /// `TOUCHPOINTS_IMPORT_CONCURRENCY`: imports parsed at once; more answer 503 with `Retry-After`.
+    pub import_concurrency: usize,
+    /// `TOUCHPOINTS_UPLOAD_TIMEOUT_S`: how long a client has to send a whole upload body.
+    pub upload_timeout_s: u64,
+    /// `TOUCHPOINTS_FRAME_ANCESTORS`: the CSP `frame-ancestors` of the printable HTML register
+    /// (the origins allowed to embed it).
+    pub frame_ancestors: String,
 }
+
+/// Defaults of the settings that have one (README, "Settings").
+pub const DEFAULT_IMPORT_CONCURRENCY: usize = 2;
+pub const DEFAULT_UPLOAD_TIMEOUT_S: u64 = 30;
+pub const DEFAULT_FRAME_ANCESTORS: &str = "'self'";
 
 /// A connection string that never prints its password.
 #[derive(Clone)]
@@ -68,11 +84,35 @@ impl fmt::Debug for Settings {
             .field("auth", &self.auth)
             .field("bench_routes", &self.bench_routes)
             .field("webhook_backoff_ms", &self.webhook_backoff_ms)
+            .field("webhook_allow_hosts", &self.webhook_allow_hosts)
+            .field("import_concurrency", &self.import_concurrency)
+            .field("upload_timeout_s", &self.upload_timeout_s)
+            .field("frame_ancestors", &self.frame_ancestors)
             .finish()
     }
 }
 
 impl Settings {
+    /// Every setting at its default, for `database_url` (tests start from this).
+    pub fn defaults(database_url: &str) -> Self {
+        Settings {
+            database_url: DatabaseUrl(database_url.to_owned()),
+            replica_url: None,
+            bind: DEFAULT_BIND.to_owned(),
+            pool_size: 16,
+            pool_timeout_ms: 2_000,
+            workers: None,
+            max_body_bytes: 256 * 1024,
+            auth: crate::auth::AuthConfig::disabled(),
+            bench_routes: false,
+            webhook_backoff_ms: 2_000,
+            webhook_allow_hosts: Vec::new(),
+            import_concurrency: DEFAULT_IMPORT_CONCURRENCY,
+            upload_timeout_s: DEFAULT_UPLOAD_TIMEOUT_S,
+            frame_ancestors: DEFAULT_FRAME_ANCESTORS.to_owned(),
+        }
+    }
+
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Settings {
             database_url: DatabaseUrl(
@@ -87,6 +127,20 @@ impl Settings {
             auth: crate::auth::AuthConfig::from_env()?,
             bench_routes: std::env::var("TOUCHPOINTS_BENCH_ROUTES").map(|v| v == "1").unwrap_or(false),
             webhook_backoff_ms: parse_env("TOUCHPOINTS_WEBHOOK_BACKOFF_MS", 2_000)?,
+            webhook_allow_hosts: std::env::var("TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            import_concurrency: parse_env("TOUCHPOINTS_IMPORT_CONCURRENCY", DEFAULT_IMPORT_CONCURRENCY)?.max(1),
+            upload_timeout_s: parse_env("TOUCHPOINTS_UPLOAD_TIMEOUT_S", DEFAULT_UPLOAD_TIMEOUT_S)?.max(1),
+            frame_ancestors: std::env::var("TOUCHPOINTS_FRAME_ANCESTORS")
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| DEFAULT_FRAME_ANCESTORS.to_owned()),
         })
     }
 }

@@ -113,16 +113,12 @@ pub fn token_with(sub: &str, roles: &[Role], agency: Option<&str>, unit: Option<
 
 fn test_settings(db_name: &str) -> Settings {
     Settings {
-        database_url: DatabaseUrl(url_for(db_name)),
         bind: "127.0.0.1:0".into(),
         pool_size: 4,
-        pool_timeout_ms: 2_000,
         workers: Some(1),
-        max_body_bytes: 256 * 1024,
         auth: AuthConfig::hs256(TEST_SECRET),
-        bench_routes: false,
         webhook_backoff_ms: 50,
-        replica_url: None,
+        ..Settings::defaults(&url_for(db_name))
     }
 }
 
