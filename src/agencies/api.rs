@@ -14,6 +14,7 @@ use crate::domain::AgencyKind;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::{created, ApiJson, ListParams};
 use crate::list_envelope;
+use crate::workflow::{audit, edit};
 
 list_envelope!(AgencyList, Agency);
 
@@ -111,7 +112,7 @@ pub async fn update_agency(db: web::Data<Db>, user: User, if_match: IfMatch, id:
     user.require_admin()?;
     let id = id.into_inner();
     let changes = body.0.validate()?;
-    let agency = db.transaction(move |c| agency_db::update_checked(c, id, &if_match, changes)).await?;
+    let agency = db.transaction(move |c| update_heading(c, &user, id, &if_match, changes)).await?;
     Ok(with_etag(HttpResponse::Ok(), agency.updated_at).json(agency))
 }
 
@@ -258,7 +259,7 @@ pub async fn update_organization(db: web::Data<Db>, user: User, if_match: IfMatc
     let id = id.into_inner();
     let changes = body.0.validate()?;
     get_org(&db, id).await?;
-    let org = db.transaction(move |c| agency_db::update_checked(c, id, &if_match, changes)).await?;
+    let org = db.transaction(move |c| update_heading(c, &user, id, &if_match, changes)).await?;
     Ok(with_etag(HttpResponse::Ok(), org.updated_at).json(org))
 }
 
@@ -276,4 +277,20 @@ pub async fn delete_organization(db: web::Data<Db>, user: User, id: web::Path<Uu
     get_org(&db, id).await?;
     db.run(move |c| agency_db::delete(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Updates an agency or organization. Its name, short name, region and website head its
+/// register, so changing them in an agency whose register has rows is an edit of the agency's
+/// own part of the working copy: it opens or joins the revision, is refused with 409 `locked`
+/// while that part is submitted or accepted or the revision is being approved, and is recorded
+/// in the revision's history.
+fn update_heading(c: &mut diesel::PgConnection, user: &User, id: Uuid, if_match: &IfMatch, changes: crate::agencies::model::AgencyChanges) -> ApiResult<Agency> {
+    let (before, after) = agency_db::update_checked(c, id, if_match, changes)?;
+    let heading = |a: &Agency| (a.name.clone(), a.short_name.clone(), a.region.clone(), a.website.clone());
+    if heading(&before) != heading(&after) {
+        let parts = edit::parts_of_heading(c, id)?;
+        let revision = edit::enter(c, user, id, &parts)?;
+        edit::record(c, user, id, revision, "agency", id.to_string(), audit::json(&before), audit::json(&after))?;
+    }
+    Ok(after)
 }

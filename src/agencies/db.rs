@@ -202,9 +202,10 @@ pub fn delete(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
     Ok(())
 }
 
-/// Locks the agency, checks `If-Match` against it, then updates it.
-pub fn update_checked(conn: &mut PgConnection, id: Uuid, if_match: &crate::http::etag::IfMatch, c: AgencyChanges) -> ApiResult<Agency> {
+/// Locks the agency, checks `If-Match` against it, then updates it; returns it before and after.
+pub fn update_checked(conn: &mut PgConnection, id: Uuid, if_match: &crate::http::etag::IfMatch, c: AgencyChanges) -> ApiResult<(Agency, Agency)> {
     lock(conn, id)?;
-    if_match.check(get(conn, id)?.updated_at)?;
-    update(conn, id, c)
+    let before = get(conn, id)?;
+    if_match.check(before.updated_at)?;
+    Ok((before, update(conn, id, c)?))
 }

@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::domain::Mode;
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
+use crate::workflow::edit;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NeedList {
@@ -103,12 +104,7 @@ pub async fn set_channel_rule(db: web::Data<Db>, user: User, path: web::Path<(Uu
     let (agency_id, channel) = path.into_inner();
     let mode = body.0.mode;
     let items = db
-        .transaction(move |c| {
-            agency_db::get(c, agency_id)?;
-            known_channel(c, &channel)?;
-            catalog_db::set_rule(c, agency_id, &channel, mode)?;
-            catalog_db::channel_rules(c, agency_id)
-        })
+        .transaction(move |c| change_rule(c, &user, agency_id, &channel, |c| catalog_db::set_rule(c, agency_id, &channel, mode)))
         .await?;
     Ok(web::Json(ChannelRuleList { total: items.len() as i64, items }))
 }
@@ -125,12 +121,36 @@ pub async fn clear_channel_rule(db: web::Data<Db>, user: User, path: web::Path<(
     user.require_admin()?;
     let (agency_id, channel) = path.into_inner();
     let items = db
-        .transaction(move |c| {
-            agency_db::get(c, agency_id)?;
-            known_channel(c, &channel)?;
-            catalog_db::clear_rule(c, agency_id, &channel)?;
-            catalog_db::channel_rules(c, agency_id)
-        })
+        .transaction(move |c| change_rule(c, &user, agency_id, &channel, |c| catalog_db::clear_rule(c, agency_id, &channel)))
         .await?;
     Ok(web::Json(ChannelRuleList { total: items.len() as i64, items }))
+}
+
+/// Changes the agency's rule for `channel`. The rule is what column 6 prints for the agency's
+/// touchpoints of that channel that left it empty, so a change that moves the mode in force
+/// is an edit of the working copy of every part with such touchpoints: it opens or joins the
+/// revision, is refused with 409 `locked` while one of those parts is submitted or accepted or
+/// the revision is being approved, and is recorded in the revision's history.
+fn change_rule(
+    c: &mut diesel::PgConnection,
+    user: &User,
+    agency_id: Uuid,
+    channel: &str,
+    change: impl FnOnce(&mut diesel::PgConnection) -> ApiResult<()>,
+) -> ApiResult<Vec<catalog_db::ChannelRule>> {
+    // serialises the agency's rule changes
+    agency_db::lock(c, agency_id)?;
+    known_channel(c, channel)?;
+    let in_force = |rules: &[catalog_db::ChannelRule]| rules.iter().find(|r| r.channel == channel).map(|r| (r.mode, r.overridden));
+    let before = in_force(&catalog_db::channel_rules(c, agency_id)?);
+    change(c)?;
+    let rules = catalog_db::channel_rules(c, agency_id)?;
+    let after = in_force(&rules);
+    if before.map(|b| b.0) != after.map(|a| a.0) {
+        let parts = edit::parts_with_channel(c, agency_id, channel)?;
+        let revision = edit::enter(c, user, agency_id, &parts)?;
+        let state = |s: Option<(crate::domain::Mode, bool)>| s.map(|(mode, overridden)| serde_json::json!({"channel": channel, "mode": mode, "overridden": overridden}));
+        edit::record(c, user, agency_id, revision, "channel_rule", channel.to_owned(), state(before), state(after))?;
+    }
+    Ok(rules)
 }

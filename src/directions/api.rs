@@ -12,6 +12,7 @@ use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{created, ApiJson, ListParams};
 use crate::list_envelope;
+use crate::workflow::{audit, edit};
 
 list_envelope!(DirectionList, Direction);
 
@@ -102,7 +103,12 @@ async fn owning_agency(db: &Db, id: Uuid) -> ApiResult<Option<Uuid>> {
 
 /// Rename an agency-specific direction
 ///
-/// Catalog directions are read-only (409 `read_only`).
+/// Catalog directions are read-only (409 `read_only`). The name is what column 2 prints for
+/// every process filed under the direction (unless the process words its direction itself),
+/// so a rename is an edit of the working copy of each part with such processes: the caller
+/// needs edit rights for every one of those units, the agency's revision is opened or joined,
+/// the rename is refused with 409 `locked` while one of those parts is submitted or accepted
+/// or the revision is being approved, and it is recorded in the revision's history.
 #[utoipa::path(
     patch, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "updateDirection",
     params(("id" = Uuid, Path, description = "Direction id")),
@@ -116,7 +122,32 @@ pub async fn update_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>
         None => user.require_admin()?,
     }
     let name = body.0.name.as_deref().map(|n| text::required("name", n, 1000)).transpose().map_err(|e| ApiError::validation(vec![e]))?;
-    Ok(web::Json(db.transaction(move |c| direction_db::rename(c, id, name)).await?))
+    let renamed = db
+        .transaction(move |c| {
+            let before = direction_db::get(c, id)?;
+            if let Some(agency_id) = before.agency_id {
+                // serialises the agency's direction names (as creation does)
+                agency_db::lock(c, agency_id)?;
+            }
+            let after = direction_db::rename(c, id, name)?;
+            if after.name == before.name {
+                return Ok(after);
+            }
+            let (before_json, after_json) = (audit::json(&before), audit::json(&after));
+            let touched = edit::parts_naming_direction(c, id)?;
+            if touched.is_empty() {
+                if let Some(agency_id) = after.agency_id {
+                    edit::record(c, &user, agency_id, None, "direction", id.to_string(), before_json.clone(), after_json.clone())?;
+                }
+            }
+            for (agency_id, parts) in touched {
+                let revision = edit::enter(c, &user, agency_id, &parts)?;
+                edit::record(c, &user, agency_id, revision, "direction", id.to_string(), before_json.clone(), after_json.clone())?;
+            }
+            Ok(after)
+        })
+        .await?;
+    Ok(web::Json(renamed))
 }
 
 /// Delete an agency-specific direction

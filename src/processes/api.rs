@@ -136,7 +136,7 @@ pub async fn update_process(db: web::Data<Db>, user: User, if_match: IfMatch, id
         .transaction(move |c| {
             process_db::lock(c, id)?;
             let before = process_db::get(c, id)?;
-            if_match.check(before.updated_at)?;
+            // rights before preconditions: no 412 (and no ETag) to someone without access
             let mut units = vec![before.unit_id];
             if let Some(new_unit) = changes.unit_id {
                 units.push(new_unit);
@@ -144,6 +144,7 @@ pub async fn update_process(db: web::Data<Db>, user: User, if_match: IfMatch, id
             for u in &units {
                 user.require_editor(before.agency_id, *u)?;
             }
+            if_match.check(before.updated_at)?;
             let revision = wf_db::begin_edit(c, &user, before.agency_id, &units)?;
             let after = process_db::update(c, id, changes)?;
             audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "process", entity_id: id.to_string(), action: "update", before: audit::json(&before), after: audit::json(&after) })?;
@@ -176,8 +177,8 @@ pub async fn delete_process(db: web::Data<Db>, user: User, if_match: IfMatch, id
     db.transaction(move |c| {
         process_db::lock(c, id)?;
         let before = process_db::get(c, id)?;
-        if_match.check(before.updated_at)?;
         user.require_editor(before.agency_id, before.unit_id)?;
+        if_match.check(before.updated_at)?;
         let revision = wf_db::begin_edit(c, &user, before.agency_id, &[before.unit_id])?;
         process_db::delete(c, id, cascade)?;
         audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "process", entity_id: id.to_string(), action: "delete", before: audit::json(&before), after: None })

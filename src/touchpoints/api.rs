@@ -158,14 +158,15 @@ pub async fn create_touchpoint(db: web::Data<Db>, user: User, id: web::Path<Uuid
 }
 
 /// Locks the touchpoint's process (which serialises every edit inside it), then reads the
-/// touchpoint, checks If-Match and the caller's right to edit, and enters the revision.
+/// touchpoint, checks the caller's right to edit, then If-Match (no 412 and no ETag to
+/// someone without access), and enters the revision.
 fn begin_touchpoint_edit(c: &mut diesel::PgConnection, user: &User, id: Uuid, if_match: &IfMatch) -> ApiResult<(Touchpoint, Uuid)> {
     let process_id = touchpoint_db::get(c, id)?.process_id;
     process_db::lock(c, process_id)?;
     let before = touchpoint_db::get(c, id)?;
-    if_match.check(before.updated_at)?;
     let process = process_db::get(c, process_id)?;
     user.require_editor(process.agency_id, process.unit_id)?;
+    if_match.check(before.updated_at)?;
     let revision = wf_db::begin_edit(c, user, process.agency_id, &[process.unit_id])?;
     Ok((before, revision))
 }

@@ -12,6 +12,7 @@ use crate::http::etag::{with_etag, IfMatch};
 use crate::error::ApiResult;
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
+use crate::workflow::{audit, edit};
 
 list_envelope!(UnitList, Unit);
 
@@ -81,6 +82,11 @@ pub async fn get_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> Api
 }
 
 /// Update a unit
+///
+/// A unit's name is printed with its rows of the register: renaming a unit that has processes
+/// is an edit of its part of the working copy (the revision is opened or joined; 409 `locked`
+/// while the part is submitted or accepted or the revision is being approved) and is recorded
+/// in the revision's history.
 #[utoipa::path(
     patch, path = "/api/v1/units/{id}", tag = "units", operation_id = "updateUnit",
     params(("id" = Uuid, Path, description = "Unit id")),
@@ -93,8 +99,16 @@ pub async fn update_unit(db: web::Data<Db>, user: User, if_match: IfMatch, id: w
     let changes = body.0.validate()?;
     let unit = db
         .transaction(move |c| {
-            if_match.check(unit_db::get_for_update(c, id)?.updated_at)?;
-            unit_db::update(c, id, changes)
+            let before = unit_db::get_for_update(c, id)?;
+            if_match.check(before.updated_at)?;
+            let after = unit_db::update(c, id, changes)?;
+            if after.name != before.name {
+                // the unit's name is printed with its rows: an edit of its part of the register
+                let parts = edit::parts_of_unit(c, id)?;
+                let revision = edit::enter(c, &user, before.agency_id, &parts)?;
+                edit::record(c, &user, before.agency_id, revision, "unit", id.to_string(), audit::json(&before), audit::json(&after))?;
+            }
+            Ok(after)
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), unit.updated_at).json(unit))

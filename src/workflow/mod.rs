@@ -5,6 +5,7 @@
 pub mod api;
 pub mod audit;
 pub mod db;
+pub mod edit;
 pub mod model;
 pub mod settings;
 pub mod snapshot;
