@@ -12,6 +12,7 @@ mod openapi;
 mod problems;
 mod processes;
 mod public;
+mod side_doors;
 mod touchpoints;
 mod units;
 mod webhooks;
