@@ -102,10 +102,16 @@ fn main() -> anyhow::Result<()> {
             roles,
             agency_id: *agency,
             unit_id: *unit,
+            iat: Some(chrono::Utc::now().timestamp()),
+            nbf: None,
             exp: chrono::Utc::now().timestamp() + hours * 3600,
             iss: std::env::var("TOUCHPOINTS_JWT_ISSUER").ok(),
             aud: std::env::var("TOUCHPOINTS_JWT_AUDIENCE").ok(),
         };
+        let max_ttl = std::env::var("TOUCHPOINTS_JWT_MAX_TTL_S").ok().and_then(|v| v.parse::<i64>().ok()).unwrap_or(touchpoints::auth::token::DEFAULT_MAX_TTL_S);
+        if hours * 3600 > max_ttl {
+            eprintln!("warning: the server refuses tokens that live longer than TOUCHPOINTS_JWT_MAX_TTL_S={max_ttl} s; ask for fewer --hours");
+        }
         println!("{}", touchpoints::auth::AuthConfig::hs256(secret.as_bytes()).mint(&claims)?);
         return Ok(());
     }

@@ -55,18 +55,21 @@ impl Application {
         let cache = public::cache::PublicCache::new();
         cache.start_listener(settings.database_url.expose().to_owned(), &background);
         let cache = web::Data::new(cache);
+        let security = web::Data::new(crate::http::security::SecurityHeaders::new(&settings.frame_ancestors)?);
         let max_body = settings.max_body_bytes;
         let bench_routes = settings.bench_routes;
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Compress::default())
                 .wrap(middleware::from_fn(extract::reject_nul))
+                .wrap(middleware::from_fn(crate::http::security::security_headers))
                 .wrap(middleware::from_fn(telemetry::access_log))
                 .wrap(TracingLogger::default())
                 .app_data(web::Data::new(db.clone()))
                 .app_data(web::Data::new(read_db.clone()))
                 .app_data(auth.clone())
                 .app_data(cache.clone())
+                .app_data(security.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))

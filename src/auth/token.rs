@@ -30,8 +30,15 @@ pub struct Claims {
     /// A submitter with a unit may edit only that unit's processes and touchpoints.
     #[serde(default)]
     pub unit_id: Option<Uuid>,
-    /// Expiry (seconds since the epoch); required.
+    /// Expiry (seconds since the epoch); required. At most `TOUCHPOINTS_JWT_MAX_TTL_S` (24 h by
+    /// default) after `iat`, or after now when the token has no `iat`.
     pub exp: i64,
+    /// Issued at (seconds since the epoch); not in the future.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// Not before (seconds since the epoch); a token is refused until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,7 +52,13 @@ pub struct AuthConfig {
     secret: Option<Vec<u8>>,
     issuer: Option<String>,
     audience: Option<String>,
+    max_ttl_s: i64,
 }
+
+/// `TOUCHPOINTS_JWT_MAX_TTL_S`'s default: a token lives at most a working day.
+pub const DEFAULT_MAX_TTL_S: i64 = 24 * 3600;
+/// Clock skew tolerated on `exp`, `nbf` and `iat`.
+pub const LEEWAY_S: i64 = 30;
 
 impl std::fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -53,6 +66,7 @@ impl std::fmt::Debug for AuthConfig {
             .field("algorithm", &self.key.as_ref().map(|(_, a)| *a))
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("max_ttl_s", &self.max_ttl_s)
             .finish()
     }
 }
@@ -60,11 +74,11 @@ impl std::fmt::Debug for AuthConfig {
 impl AuthConfig {
     /// No key at all: every protected endpoint answers 401.
     pub fn disabled() -> Self {
-        AuthConfig { key: None, secret: None, issuer: None, audience: None }
+        AuthConfig { key: None, secret: None, issuer: None, audience: None, max_ttl_s: DEFAULT_MAX_TTL_S }
     }
 
     pub fn hs256(secret: &[u8]) -> Self {
-        AuthConfig { key: Some((DecodingKey::from_secret(secret), Algorithm::HS256)), secret: Some(secret.to_vec()), issuer: None, audience: None }
+        AuthConfig { key: Some((DecodingKey::from_secret(secret), Algorithm::HS256)), secret: Some(secret.to_vec()), issuer: None, audience: None, max_ttl_s: DEFAULT_MAX_TTL_S }
     }
 
     /// A PEM public key: RSA (RS256) or Ed25519 (EdDSA).
@@ -74,7 +88,7 @@ impl AuthConfig {
         } else {
             (DecodingKey::from_ed_pem(pem).map_err(|e| anyhow::anyhow!("TOUCHPOINTS_JWT_PUBLIC_KEY is neither an RSA nor an Ed25519 public key: {e}"))?, Algorithm::EdDSA)
         };
-        Ok(AuthConfig { key: Some(key), secret: None, issuer: None, audience: None })
+        Ok(AuthConfig { key: Some(key), secret: None, issuer: None, audience: None, max_ttl_s: DEFAULT_MAX_TTL_S })
     }
 
     pub fn with_issuer(mut self, issuer: Option<String>) -> Self {
@@ -87,8 +101,14 @@ impl AuthConfig {
         self
     }
 
+    /// The longest lifetime a token may claim, in seconds.
+    pub fn with_max_ttl(mut self, seconds: i64) -> Self {
+        self.max_ttl_s = seconds.max(1);
+        self
+    }
+
     /// From `TOUCHPOINTS_JWT_PUBLIC_KEY` (a PEM file) or `TOUCHPOINTS_JWT_SECRET`, plus the optional
-    /// `TOUCHPOINTS_JWT_ISSUER` and `TOUCHPOINTS_JWT_AUDIENCE`.
+    /// `TOUCHPOINTS_JWT_ISSUER`, `TOUCHPOINTS_JWT_AUDIENCE` and `TOUCHPOINTS_JWT_MAX_TTL_S`.
     /// An empty variable counts as unset (docker compose passes `${VAR:-}` through as "").
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -102,15 +122,21 @@ impl AuthConfig {
             tracing::warn!("neither TOUCHPOINTS_JWT_SECRET nor TOUCHPOINTS_JWT_PUBLIC_KEY is set: every write answers 401");
             Self::disabled()
         };
+        let max_ttl = match var("TOUCHPOINTS_JWT_MAX_TTL_S") {
+            Some(v) => v.parse::<i64>().ok().filter(|s| *s > 0).ok_or_else(|| anyhow::anyhow!("TOUCHPOINTS_JWT_MAX_TTL_S={v:?}: a positive number of seconds"))?,
+            None => DEFAULT_MAX_TTL_S,
+        };
         Ok(base
             .with_issuer(var("TOUCHPOINTS_JWT_ISSUER"))
-            .with_audience(var("TOUCHPOINTS_JWT_AUDIENCE")))
+            .with_audience(var("TOUCHPOINTS_JWT_AUDIENCE"))
+            .with_max_ttl(max_ttl))
     }
 
     pub fn verify(&self, token: &str) -> Result<User, ApiError> {
         let (key, alg) = self.key.as_ref().ok_or_else(|| unauthorized("authentication is not configured on this server"))?;
         let mut validation = Validation::new(*alg);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_S as u64;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp"]);
         if let Some(iss) = &self.issuer {
             validation.set_issuer(&[iss]);
@@ -127,8 +153,20 @@ impl AuthConfig {
             }
             None => validation.validate_aud = false,
         }
-        let data = decode::<Claims>(token, key, &validation).map_err(|e| unauthorized(format!("invalid token: {e}")))?;
+        let data = decode::<Claims>(token, key, &validation).map_err(|e| {
+            // the client learns what to do, not the library's internals (those go to the log)
+            tracing::debug!(error = %e, "token refused");
+            use jsonwebtoken::errors::ErrorKind;
+            unauthorized(match e.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired",
+                ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
+                ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => "the token was not issued for this service",
+                ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
+                _ => "the token is invalid",
+            })
+        })?;
         let c = data.claims;
+        lifetime_ok(&c, chrono::Utc::now().timestamp(), self.max_ttl_s)?;
         let roles: BTreeSet<Role> = c.roles.iter().copied().collect();
         if roles.is_empty() {
             return Err(unauthorized("the token grants no role"));
@@ -139,11 +177,31 @@ impl AuthConfig {
         Ok(User { name: c.name.unwrap_or_default(), sub: c.sub, roles, agency_id: c.agency_id, unit_id: c.unit_id })
     }
 
+    /// The longest lifetime a token may claim.
+    pub fn max_ttl_s(&self) -> i64 {
+        self.max_ttl_s
+    }
+
     /// Mints an HS256 token with the configured secret (development and tests).
     pub fn mint(&self, claims: &Claims) -> anyhow::Result<String> {
         let secret = self.secret.as_ref().ok_or_else(|| anyhow::anyhow!("minting needs TOUCHPOINTS_JWT_SECRET"))?;
         Ok(encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret))?)
     }
+}
+
+/// A token may not claim to be issued in the future nor to live longer than `max_ttl_s`,
+/// counted from `iat` or, without one, from `now`.
+pub fn lifetime_ok(c: &Claims, now: i64, max_ttl_s: i64) -> Result<(), ApiError> {
+    if let Some(iat) = c.iat {
+        if iat > now + LEEWAY_S {
+            return Err(unauthorized("the token is issued in the future (iat)"));
+        }
+    }
+    let from = c.iat.unwrap_or(now);
+    if c.exp.saturating_sub(from) > max_ttl_s + LEEWAY_S {
+        return Err(unauthorized(format!("the token lives longer than this server accepts ({max_ttl_s} s)")));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -158,8 +216,48 @@ mod tests {
             agency_id: Some(Uuid::new_v4()),
             unit_id: None,
             exp: chrono::Utc::now().timestamp() + exp_in,
+            iat: None,
+            nbf: None,
             iss: None,
             aud: None,
+        }
+    }
+
+    #[test]
+    fn nbf_iat_and_lifetime_are_enforced() {
+        let cfg = AuthConfig::hs256(b"0123456789abcdef-secret").with_max_ttl(3600);
+        let now = chrono::Utc::now().timestamp();
+        let mut c = claims(1800);
+        c.nbf = Some(now + 600);
+        assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_err(), "nbf in the future");
+        c.nbf = Some(now - 10);
+        assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_ok());
+        c.iat = Some(now + 365 * 86400);
+        assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_err(), "iat a year ahead");
+        let mut c = claims(0);
+        c.exp = 1_000_000_000_000_000;
+        assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_err(), "exp = 10^15");
+        let mut c = claims(3600);
+        c.iat = Some(now - 3000);
+        assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_err(), "exp - iat is over the maximum");
+        c.iat = Some(now - 60);
+        c.exp = now + 3000;
+        assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_ok());
+        assert!(cfg.verify(&cfg.mint(&claims(7200)).unwrap()).is_err(), "no iat: counted from now");
+    }
+
+    #[test]
+    fn refusals_do_not_quote_the_library() {
+        let cfg = AuthConfig::hs256(b"0123456789abcdef-secret");
+        for (t, want) in [
+            ("not.a.token".to_owned(), "the token is invalid"),
+            (cfg.mint(&claims(-3600)).unwrap(), "the token has expired"),
+            (AuthConfig::hs256(b"another-secret-0123456789").mint(&claims(60)).unwrap(), "the token is invalid"),
+        ] {
+            match cfg.verify(&t) {
+                Err(ApiError::Client { detail, .. }) => assert_eq!(detail, want),
+                other => panic!("{other:?}"),
+            }
         }
     }
 

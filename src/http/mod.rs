@@ -5,6 +5,7 @@ pub mod de;
 pub mod etag;
 pub mod extract;
 pub mod pagination;
+pub mod security;
 pub mod patch;
 
 pub use extract::ApiJson;

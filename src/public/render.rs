@@ -66,12 +66,28 @@ pub fn features_cell(r: &RegisterRow) -> String {
     }
 }
 
+/// One CSV cell: quoted when it holds `;`, `"` or a line break, and never a formula — a cell
+/// that a spreadsheet would read as one (`=`, `+`, `-`, `@`, a tab or CR first, after leading
+/// spaces) gets a leading `'`, which Excel and LibreOffice show as text (OWASP «CSV
+/// injection»). JSON keeps the agency's text as written.
 fn csv_field(s: &str) -> String {
+    let neutral;
+    let s = if starts_a_formula(s) {
+        neutral = format!("'{s}");
+        neutral.as_str()
+    } else {
+        s
+    };
     if s.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
     }
+}
+
+/// Would a spreadsheet read this cell as a formula?
+pub fn starts_a_formula(s: &str) -> bool {
+    s.trim_start_matches(' ').starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 pub const CSV_BOM: &str = "\u{feff}";
@@ -206,6 +222,20 @@ mod tests {
         assert_eq!(csv_field("д.124\"а\""), "\"д.124\"\"а\"\"\"");
         assert!(csv_header().starts_with('\u{feff}'));
         assert!(csv_header().contains("Осуществляемое взаимодействие с клиентом;Особенности"));
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(csv_field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+        assert_eq!(csv_field("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+        assert_eq!(csv_field("  -2+3"), "'  -2+3");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\t=1"), "'\t=1");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        // text that merely contains those characters stays as written
+        assert_eq!(csv_field("Телефон: +7 (8722) 55-05-28"), "Телефон: +7 (8722) 55-05-28");
+        assert_eq!(csv_field("e-mail: mchs@e-dag.ru"), "e-mail: mchs@e-dag.ru");
+        assert!(!starts_a_formula(""));
     }
 
     #[test]

@@ -105,6 +105,8 @@ pub fn token_with(sub: &str, roles: &[Role], agency: Option<&str>, unit: Option<
         agency_id: agency.map(|a| a.parse().unwrap()),
         unit_id: unit.map(|u| u.parse().unwrap()),
         exp: chrono::Utc::now().timestamp() + expires_in,
+        iat: None,
+        nbf: None,
         iss: None,
         aud: None,
     };

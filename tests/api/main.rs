@@ -12,6 +12,7 @@ mod openapi;
 mod problems;
 mod processes;
 mod public;
+mod security;
 mod side_doors;
 mod touchpoints;
 mod units;
