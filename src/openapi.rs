@@ -140,7 +140,7 @@ fn problem_response(description: &str, code: ErrorCode, detail: &str) -> Respons
 
 const STANDARD: &[(&str, &str, ErrorCode, &str)] = &[
     ("400", "BadRequest", ErrorCode::InvalidParameter, "invalid query string: limit: must be between 1 and 500"),
-    ("401", "Unauthorized", ErrorCode::Unauthorized, "invalid token: ExpiredSignature"),
+    ("401", "Unauthorized", ErrorCode::Unauthorized, "the token has expired"),
     ("403", "Forbidden", ErrorCode::Forbidden, "this needs the approver role"),
     ("404", "NotFound", ErrorCode::NotFound, "agency 0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10 does not exist"),
     ("409", "Conflict", ErrorCode::AlreadyExists, "a resource with these values already exists"),
@@ -166,7 +166,7 @@ impl Modify for ProblemResponses {
         for (_, name, code, detail) in STANDARD {
             let description = match code {
                 ErrorCode::InvalidParameter => "Malformed JSON or an invalid path or query parameter",
-                ErrorCode::Unauthorized => "No valid bearer token (missing, malformed, expired, wrong key or algorithm)",
+                ErrorCode::Unauthorized => "No valid bearer token (missing, malformed, expired, not yet valid, too long-lived, wrong key or algorithm)",
                 ErrorCode::Forbidden => "The token's roles or agency do not allow this",
                 ErrorCode::PreconditionFailed => "If-Match names a version that is no longer current",
                 ErrorCode::NotFound => "The resource does not exist",
@@ -183,7 +183,7 @@ impl Modify for ProblemResponses {
             .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
             .bearer_format("JWT")
             .build();
-        bearer.description = Some("A JWT signed by the region's identity provider (HS256 with TOUCHPOINTS_JWT_SECRET, or RS256/EdDSA with TOUCHPOINTS_JWT_PUBLIC_KEY). Claims: `sub`, `name`, `roles` (submitter, approver, publisher, admin), `agency_id` (absent only for admin), `unit_id` (optional), `exp` (required); `iss`/`aud` when the server is configured with them. `touchpoints token` mints a development token.".to_owned());
+        bearer.description = Some("A JWT signed by the region's identity provider (HS256 with TOUCHPOINTS_JWT_SECRET, or RS256/EdDSA with TOUCHPOINTS_JWT_PUBLIC_KEY). Claims: `sub`, `name`, `roles` (submitter, approver, publisher, admin), `agency_id` (absent only for admin), `unit_id` (optional), `exp` (required), `iat` and `nbf` (optional, enforced); `iss`/`aud` when the server is configured with them. A token may live at most TOUCHPOINTS_JWT_MAX_TTL_S seconds (24 h by default) from its `iat`, or from now without one. `touchpoints token` mints a development token.".to_owned());
         components.add_security_scheme("bearer", utoipa::openapi::security::SecurityScheme::Http(bearer));
         for (path, item) in openapi.paths.paths.iter_mut() {
             let has_path_params = path.contains('{');
