@@ -70,7 +70,7 @@ proptest! {
     fn the_state_machine_stays_legal(actions in proptest::collection::vec((0usize..3, 0usize..5), 0..40)) {
         let mut parts = [PartStatus::Draft; 3];
         let mut revision = RevisionStatus::Open;
-        let mut approvals = 0;
+        let mut agreed: Vec<String> = Vec::new();
         for (p, a) in actions {
             match a {
                 0..=3 => {
@@ -84,14 +84,18 @@ proptest! {
                     }
                 }
                 _ => {
-                    if let Ok(next) = approve(revision, &parts, approvals, 2) {
+                    // the actor index doubles as the official: some try to agree twice (R9)
+                    let official = format!("official{p}");
+                    let done: Vec<&str> = agreed.iter().map(String::as_str).collect();
+                    if let Ok(next) = approve(revision, &parts, &done, 2, &official) {
                         prop_assert!(parts.iter().all(|s| *s == PartStatus::Accepted));
-                        approvals += 1;
+                        prop_assert!(!agreed.contains(&official), "an official agreed twice");
+                        agreed.push(official);
                         revision = next;
                     }
                 }
             }
         }
-        if revision == RevisionStatus::Approved { prop_assert_eq!(approvals, 2); }
+        if revision == RevisionStatus::Approved { prop_assert_eq!(agreed.len(), 2); }
     }
 }

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::{Contact, ContactInput, ContactKind};
+use crate::touchpoints::rules::{find_duplicate, mode_conflict, Sibling};
 use crate::workflow::snapshot::{RegisterContent, RegisterRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -102,8 +103,8 @@ pub fn overdue(deadlines: &[crate::deadlines::Deadline]) -> Vec<Finding> {
 /// Every finding of a register, in row order.
 pub fn check(content: &RegisterContent) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut seen: HashMap<(Uuid, String, ContactKind, String), i32> = HashMap::new();
-    let mut seen_names: HashMap<(Uuid, String, String), i32> = HashMap::new();
+    let mut earlier: HashMap<Uuid, Vec<Sibling>> = HashMap::new();
+    let mut rows_of: HashMap<Uuid, i32> = HashMap::new();
     for r in &content.rows {
         let Some(t) = &r.touchpoint else {
             out.push(finding("R4", "process_without_touchpoint", Severity::Error, r, format!("the process «{}» has no touchpoint", r.process)));
@@ -112,16 +113,15 @@ pub fn check(content: &RegisterContent) -> Vec<Finding> {
         if t.needs.is_empty() {
             out.push(finding("R5", "touchpoint_without_needs", Severity::Error, r, format!("the touchpoint «{}» lists no client need", t.name)));
         }
-        if let Some(stated) = t.stated_mode {
-            if stated != t.implied_mode {
-                out.push(finding(
-                    "R6",
-                    "mode_contradicts_rule",
-                    Severity::Warning,
-                    r,
-                    format!("column 6 says {}, but the agency classifies «{}» ({}) as {}", stated.as_str(), t.channel_label, t.channel, t.implied_mode.as_str()),
-                ));
-            }
+        // R6: the same test the write path uses to set `mode_conflict`
+        if let Some(stated) = t.stated_mode.filter(|s| mode_conflict(Some(*s), t.implied_mode)) {
+            out.push(finding(
+                "R6",
+                "mode_contradicts_rule",
+                Severity::Warning,
+                r,
+                format!("column 6 says {}, but the agency classifies «{}» ({}) as {}", stated.as_str(), t.channel_label, t.channel, t.implied_mode.as_str()),
+            ));
         }
         if let Some(kinds) = expected_kinds(&t.channel) {
             for c in t.contacts.iter().filter(|c| !kinds.contains(&c.kind)) {
@@ -134,23 +134,19 @@ pub fn check(content: &RegisterContent) -> Vec<Finding> {
                 ));
             }
         }
-        if t.contacts.is_empty() {
-            let key = (r.process_id, t.channel.clone(), crate::domain::text::fold(&t.name));
-            if let Some(first) = seen_names.insert(key, r.n) {
-                out.push(finding("R7", "duplicate_touchpoint", Severity::Error, r, format!("the same touchpoint as row {first} inside one process")));
-            }
+        // R7: the rows above in the same process are the siblings the write path compares with
+        let contacts: Vec<Contact> = t.contacts.iter().map(|c| Contact { normalized: normalized(c), ..c.clone() }).collect();
+        let siblings = earlier.entry(r.process_id).or_default();
+        if let Some(dup) = find_duplicate(siblings, &t.channel, &t.name, &contacts) {
+            let first = rows_of.get(&dup.existing_id).copied().unwrap_or_default();
+            let message = match contacts.iter().find(|c| siblings.iter().any(|s| s.id == dup.existing_id && s.contacts.contains(&(c.kind, c.normalized.clone())))) {
+                Some(c) => format!("{} {} is already listed in row {first} of this process", c.kind.as_str(), c.value),
+                None => format!("the same touchpoint as row {first} inside one process"),
+            };
+            out.push(finding("R7", "duplicate_touchpoint", Severity::Error, r, message));
         }
-        for c in &t.contacts {
-            let key = (r.process_id, t.channel.clone(), c.kind, normalized(c));
-            if let Some(first) = seen.get(&key) {
-                if *first != r.n {
-                    out.push(finding("R7", "duplicate_touchpoint", Severity::Error, r, format!("{} {} is already listed in row {first} of this process", c.kind.as_str(), c.value)));
-                    break;
-                }
-            } else {
-                seen.insert(key, r.n);
-            }
-        }
+        rows_of.insert(t.id, r.n);
+        siblings.push(Sibling { id: t.id, name: t.name.clone(), channel: t.channel.clone(), contacts: contacts.iter().map(|c| (c.kind, c.normalized.clone())).collect() });
     }
     out
 }

@@ -86,9 +86,11 @@ fn action_past(a: PartAction) -> &'static str {
     }
 }
 
-/// After one more agreement: the revision's status. `done` counts the steps already agreed,
-/// `chain` is the number of steps (an empty chain needs one approval).
-pub fn approve(revision: RevisionStatus, parts: &[PartStatus], done: usize, chain: usize) -> Result<RevisionStatus, Illegal> {
+/// After one more agreement, by `official`: the revision's status. `agreed` lists who agreed
+/// the steps already done, `chain` is the number of steps (an empty chain needs one
+/// approval). R9: each step is agreed by another official; one person agrees once.
+pub fn approve(revision: RevisionStatus, parts: &[PartStatus], agreed: &[&str], chain: usize, official: &str) -> Result<RevisionStatus, Illegal> {
+    let done = agreed.len();
     match revision {
         RevisionStatus::Open | RevisionStatus::Approving => {}
         other => return Err(Illegal { message: format!("the revision is already {}", other.as_str()) }),
@@ -96,6 +98,9 @@ pub fn approve(revision: RevisionStatus, parts: &[PartStatus], done: usize, chai
     let waiting = parts.iter().filter(|p| **p != PartStatus::Accepted).count();
     if waiting > 0 || parts.is_empty() {
         return Err(Illegal { message: format!("{waiting} part(s) are not accepted yet; every part must be accepted before approval") });
+    }
+    if agreed.contains(&official) {
+        return Err(Illegal { message: "you have already agreed this revision; the next step needs another official (R9)".to_owned() });
     }
     let needed = chain.max(1);
     if done + 1 >= needed { Ok(RevisionStatus::Approved) } else { Ok(RevisionStatus::Approving) }
@@ -140,13 +145,21 @@ mod tests {
 
     #[test]
     fn approval_needs_every_part_and_walks_the_chain() {
-        assert!(approve(RevisionStatus::Open, &[Accepted, Submitted], 0, 0).is_err());
-        assert!(approve(RevisionStatus::Open, &[], 0, 0).is_err());
-        assert_eq!(approve(RevisionStatus::Open, &[Accepted], 0, 0).unwrap(), RevisionStatus::Approved);
-        assert_eq!(approve(RevisionStatus::Open, &[Accepted], 0, 3).unwrap(), RevisionStatus::Approving);
-        assert_eq!(approve(RevisionStatus::Approving, &[Accepted], 1, 3).unwrap(), RevisionStatus::Approving);
-        assert_eq!(approve(RevisionStatus::Approving, &[Accepted], 2, 3).unwrap(), RevisionStatus::Approved);
-        assert!(approve(RevisionStatus::Approved, &[Accepted], 3, 3).is_err());
+        assert!(approve(RevisionStatus::Open, &[Accepted, Submitted], &[], 0, "a").is_err());
+        assert!(approve(RevisionStatus::Open, &[], &[], 0, "a").is_err());
+        assert_eq!(approve(RevisionStatus::Open, &[Accepted], &[], 0, "a").unwrap(), RevisionStatus::Approved);
+        assert_eq!(approve(RevisionStatus::Open, &[Accepted], &[], 3, "a").unwrap(), RevisionStatus::Approving);
+        assert_eq!(approve(RevisionStatus::Approving, &[Accepted], &["a"], 3, "b").unwrap(), RevisionStatus::Approving);
+        assert_eq!(approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "c").unwrap(), RevisionStatus::Approved);
+        assert!(approve(RevisionStatus::Approved, &[Accepted], &["a", "b", "c"], 3, "d").is_err());
+    }
+
+    #[test]
+    fn r9_one_official_agrees_once() {
+        let e = approve(RevisionStatus::Approving, &[Accepted], &["a"], 3, "a").unwrap_err();
+        assert!(e.message.contains("R9"), "{}", e.message);
+        assert!(approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "b").is_err());
+        assert!(approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "c").is_ok());
         assert!(publish(RevisionStatus::Approving).is_err());
         assert_eq!(publish(RevisionStatus::Approved).unwrap(), RevisionStatus::Published);
         assert!(publish(RevisionStatus::Published).is_err());
