@@ -3,7 +3,9 @@
 
 pub mod contact;
 pub mod enums;
+pub mod part;
 pub mod text;
 
 pub use contact::{Contact, ContactInput, ContactKind};
 pub use enums::{AgencyKind, ClientType, Mode, ProcessKind};
+pub use part::PartKey;

@@ -23,7 +23,7 @@ list_envelope!(ProcessList, Process);
 pub struct ProcessQuery {
     pub direction_id: Option<Uuid>,
     /// A unit id, or `agency` for the processes that belong to the agency as a whole.
-    #[param(example = "agency", pattern = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
+    #[param(inline, value_type = Option<crate::domain::PartKey>, example = "agency")]
     pub unit: Option<String>,
     /// `external` also lists processes serving both kinds of client; likewise `internal`.
     pub client_type: Option<ClientType>,
@@ -39,15 +39,14 @@ pub struct ProcessQuery {
     pub sort: Option<String>,
 }
 
-/// Parses `unit=agency|<uuid>`.
+/// Parses `unit=agency|<uuid>` (a [`PartKey`](crate::domain::PartKey)) into a filter.
 pub fn unit_param(raw: Option<&str>) -> ApiResult<Option<Option<Uuid>>> {
-    match raw {
-        None => Ok(None),
-        Some("agency") => Ok(Some(None)),
-        Some(s) => Uuid::parse_str(s).map(|u| Some(Some(u))).map_err(|_| {
-            ApiError::field(ErrorCode::InvalidParameter, "unit", "invalid", "must be a unit id or `agency`")
-        }),
-    }
+    raw.map(|s| {
+        s.parse::<crate::domain::PartKey>()
+            .map(crate::domain::PartKey::unit)
+            .map_err(|_| ApiError::field(ErrorCode::InvalidParameter, "unit", "invalid", "must be a unit id or `agency`"))
+    })
+    .transpose()
 }
 
 /// List the processes of an agency's registry

@@ -49,7 +49,7 @@ pub struct RegisterScopeQuery {
     pub process_id: Option<Uuid>,
     pub direction_id: Option<Uuid>,
     /// A unit id, or `agency` for processes that belong to the agency as a whole.
-    #[param(example = "agency", pattern = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
+    #[param(inline, value_type = Option<crate::domain::PartKey>, example = "agency")]
     pub unit: Option<String>,
     /// `external` also matches processes serving both kinds of client; likewise `internal`.
     pub client_type: Option<ClientType>,

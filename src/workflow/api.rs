@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::db::{self as wf_db, parse_part_key};
+use super::db::{self as wf_db};
+use crate::domain::PartKey;
 use super::model::{History, NewRevision, Published, RemarkInput, ReturnBody, Revision};
 use super::settings::{self, WorkflowSettings};
 use super::snapshot::{self, RegisterContent, VersionDiff};
@@ -15,7 +16,7 @@ use super::state::PartAction;
 use crate::agencies::db as agency_db;
 use crate::auth::{Role, User};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::etag::{with_etag, IfMatch};
 use crate::http::ApiJson;
 
@@ -107,7 +108,7 @@ pub async fn get_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>) ->
 
 async fn part_action(db: &Db, user: User, path: (Uuid, String), action: PartAction, if_match: IfMatch, remarks: Vec<RemarkInput>) -> ApiResult<HttpResponse> {
     let (revision_id, raw_unit) = path;
-    let unit = parse_part_key(&raw_unit)?;
+    let unit = raw_unit.parse::<PartKey>().map_err(|e| ApiError::client(ErrorCode::InvalidParameter, e.to_string()))?.unit();
     let revision = db
         .transaction(move |c| {
             let r = wf_db::row(c, revision_id, false)?;
@@ -128,7 +129,7 @@ async fn part_action(db: &Db, user: User, path: (Uuid, String), action: PartActi
 /// check is due within the agency's `review_days` working days.
 #[utoipa::path(
     post, path = "/api/v1/revisions/{id}/parts/{unit_id}/submit", tag = "workflow", operation_id = "submitPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency", pattern = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"),
+    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
@@ -142,7 +143,7 @@ pub async fn submit_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, S
 /// optionally pointing at a process or touchpoint. The unit fixes within `fix_days`.
 #[utoipa::path(
     post, path = "/api/v1/revisions/{id}/parts/{unit_id}/return", tag = "workflow", operation_id = "returnPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency", pattern = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"),
+    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     request_body = ReturnBody,
     responses((status = 200, description = "The revision after the transition", body = Revision))
@@ -160,7 +161,7 @@ pub async fn return_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, S
 /// consolidation deadline (`consolidate_days`) starts.
 #[utoipa::path(
     post, path = "/api/v1/revisions/{id}/parts/{unit_id}/accept", tag = "workflow", operation_id = "acceptPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = String, Path, description = "Unit id, or `agency`", example = "agency", pattern = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"),
+    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]

@@ -19,24 +19,14 @@ use crate::http::etag::etag;
 use crate::schema::{audit_log, processes, register_versions, revision_approvals, revision_parts, revision_remarks, revisions, units};
 use crate::workflow::settings;
 
-pub const AGENCY_PART: &str = "agency";
 const PUBLISH_LOCK_KEY: i64 = 0x7470_7075_626c; // "tppubl"
 
 type RemarkRow = (Uuid, String, Option<Uuid>, Option<Uuid>, String, String, String, DateTime<Utc>);
 type AuditRow = (i64, DateTime<Utc>, String, String, String, String, String, Option<serde_json::Value>, Option<serde_json::Value>);
 
+/// The stored key of a part: the unit's id, or `agency`.
 pub fn part_key(unit: Option<Uuid>) -> String {
-    unit.map(|u| u.to_string()).unwrap_or_else(|| AGENCY_PART.to_owned())
-}
-
-/// Parses a part address: a unit id or `agency`.
-pub fn parse_part_key(raw: &str) -> ApiResult<Option<Uuid>> {
-    if raw == AGENCY_PART {
-        return Ok(None);
-    }
-    Uuid::parse_str(raw)
-        .map(Some)
-        .map_err(|_| ApiError::client(ErrorCode::InvalidParameter, format!("{raw:?} is neither a unit id nor `agency`")))
+    crate::domain::PartKey::of(unit).to_string()
 }
 
 #[derive(Queryable, Selectable, Clone)]
