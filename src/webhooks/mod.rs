@@ -5,6 +5,7 @@
 //! (receivers deduplicate by `X-Touchpoints-Delivery`).
 
 pub mod api;
+pub mod egress;
 pub mod worker;
 
 use chrono::{DateTime, Utc};
