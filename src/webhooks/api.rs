@@ -103,7 +103,12 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
 /// Every publication of the agency's register is then POSTed to the URL as JSON (`register.published`:
 /// agency, version, SHA-256, links), signed in `X-Touchpoints-Signature: sha256=<HMAC-SHA256 of the
 /// body, hex>` with the secret returned here once; `X-Touchpoints-Delivery` identifies the delivery
-/// for deduplication. Non-2xx answers are retried with exponential backoff.
+/// for deduplication. Non-2xx answers (redirects are not followed), timeouts (3 s to connect, 5 s in
+/// all) and connection failures are retried with exponential backoff.
+///
+/// An agency has at most 10 webhooks (409 `limit_reached`). The URL must not point inside the
+/// network (422 `webhook_target_forbidden`, see `NewWebhook.url`); every delivery connects only
+/// to addresses the same policy accepts, or is logged `blocked`.
 #[utoipa::path(
     post, path = "/api/v1/agencies/{id}/webhooks", tag = "webhooks", operation_id = "createWebhook",
     params(("id" = Uuid, Path, description = "Agency id")),
@@ -113,10 +118,15 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
         (status = 409, description = "The agency already has the most webhooks allowed (10): `limit_reached`", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "/problems/limit_reached", "title": "Limit reached", "status": 409, "detail": "an agency may register at most 10 webhooks; delete one first", "code": "limit_reached"})),
         (status = 422, description = "An invalid body (`validation_failed`), or a URL that points inside the network (`webhook_target_forbidden`: the detail names the address and why)", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "/problems/webhook_target_forbidden", "title": "Webhook target forbidden", "status": 422,
-                "detail": "url: 169.254.169.254 is a link-local (169.254.0.0/16) address; webhooks may not reach it (the server's TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS opens exceptions)",
-                "code": "webhook_target_forbidden",
-                "errors": [{"field": "url", "code": "forbidden_target", "message": "169.254.169.254 is a link-local (169.254.0.0/16) address; webhooks may not reach it (the server's TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS opens exceptions)"}]}))
+            examples(
+                ("webhook_target_forbidden" = (summary = "The URL points inside the network", value = json!({"type": "/problems/webhook_target_forbidden", "title": "Webhook target forbidden", "status": 422,
+                    "detail": "url: 169.254.169.254 is a link-local (169.254.0.0/16) address; webhooks may not reach it (the server's TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS opens exceptions)",
+                    "code": "webhook_target_forbidden",
+                    "errors": [{"field": "url", "code": "forbidden_target", "message": "169.254.169.254 is a link-local (169.254.0.0/16) address; webhooks may not reach it (the server's TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS opens exceptions)"}]}))),
+                ("validation_failed" = (summary = "The URL is not an http(s) address", value = json!({"type": "/problems/validation_failed", "title": "Validation failed", "status": 422,
+                    "detail": "url: only http and https addresses are accepted", "code": "validation_failed",
+                    "errors": [{"field": "url", "code": "invalid_url", "message": "only http and https addresses are accepted"}]})))
+            ))
     )
 )]
 pub async fn create(db: web::Data<Db>, egress: web::Data<EgressPolicy>, user: User, id: web::Path<Uuid>, body: ApiJson<NewWebhook>) -> ApiResult<HttpResponse> {
