@@ -1,8 +1,10 @@
 //! Publication webhooks (issue «Publishing to portals»): on every publication an event goes to
 //! each of the agency's registered endpoints, signed with HMAC-SHA256. Deliveries are rows of a
-//! transactional outbox written in the publishing transaction; a worker thread sends them with
-//! retries and exponential backoff, so an event is never lost and is delivered at least once
-//! (receivers deduplicate by `X-Touchpoints-Delivery`).
+//! transactional outbox written in the publishing transaction; the worker ([`worker`]) sends
+//! them concurrently, outside any transaction, with retries and exponential backoff, so an event
+//! is never lost and is delivered at least once (receivers deduplicate by
+//! `X-Touchpoints-Delivery`). Targets are held to an egress policy ([`egress`]) at registration
+//! and again at every connection, so a webhook cannot probe the inside of the network.
 
 pub mod api;
 pub mod egress;

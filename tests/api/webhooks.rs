@@ -222,7 +222,7 @@ async fn registration_refuses_targets_inside_the_network_unless_allow_listed() {
         let (s, body) = open.post(&format!("/api/v1/agencies/{a}/webhooks"), json!({"url": url})).await;
         assert_eq!(s, StatusCode::CREATED, "{url}: {body}");
     }
-    let (s, body) = open.post(&format!("/api/v1/agencies/{a}/webhooks"), json!({"url": "https://portal.e-dag.ru/hooks"})).await;
+    let (s, body) = open.post(&format!("/api/v1/agencies/{a}/webhooks"), json!({"url": "http://127.0.0.2/hooks"})).await;
     assert_problem(s, &body, 409, "limit_reached", None);
 }
 
@@ -302,6 +302,24 @@ async fn one_agencys_stalled_receivers_delay_neither_other_agencies_nor_deletes(
     assert!(took < Duration::from_secs(1), "DELETE took {took:?}");
     let (s, _) = app.get(&format!("/api/v1/webhooks/{}/deliveries", a_hooks[&in_flight])).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // the stalled ones end as `timeout` (5 s), and are retried
+    let started = Instant::now();
+    'waiting: loop {
+        for (path, hook) in &a_hooks {
+            if *path == in_flight {
+                continue;
+            }
+            let (_, log) = app.get(&format!("/api/v1/webhooks/{hook}/deliveries")).await;
+            if log["items"][0]["outcome"] == "timeout" {
+                assert_eq!(log["items"][0]["status"], "pending", "{log}");
+                assert!(log["items"][0]["last_status"].is_null(), "{log}");
+                break 'waiting;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no delivery of A timed out");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[actix_web::test]
