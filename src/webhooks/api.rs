@@ -129,13 +129,13 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
             ))
     )
 )]
-pub async fn create(db: web::Data<Db>, egress: web::Data<EgressPolicy>, user: User, id: web::Path<Uuid>, body: ApiJson<NewWebhook>) -> ApiResult<HttpResponse> {
+pub async fn create(db: web::Data<Db>, policy: web::Data<EgressPolicy>, user: User, id: web::Path<Uuid>, body: ApiJson<NewWebhook>) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     require_manager(&user, agency_id)?;
     let target = egress::parse_target(&body.0.url).map_err(|m| ApiError::validation(vec![FieldError::new("url", "invalid_url", m)]))?;
     let description = crate::domain::text::optional("description", body.0.description.as_deref(), 1000).map_err(|e| ApiError::validation(vec![e]))?;
     // name resolution blocks: on the blocking pool, never on the async worker
-    let url = web::block(move || super::check_target(&egress, &target).map(|()| target.to_string()))
+    let url = web::block(move || super::check_target(&policy, &target).map(|()| target.to_string()))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))??;
     let secret = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
