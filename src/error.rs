@@ -50,6 +50,12 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
+    /// A webhook URL points where deliveries may not go (loopback, private, link-local, reserved
+    /// ranges, this service itself); the detail names the address and why.
+    /// `TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS` opens exceptions.
+    WebhookTargetForbidden,
+    /// A per-agency limit is reached (e.g. at most 10 webhooks); remove something first.
+    LimitReached,
     /// The body is not `application/json`.
     UnsupportedMediaType,
     /// The HTTP method is not allowed on this path.
@@ -80,6 +86,8 @@ impl ErrorCode {
             ErrorCode::FindingsBlockSubmission => "findings_block_submission",
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::WebhookTargetForbidden => "webhook_target_forbidden",
+            ErrorCode::LimitReached => "limit_reached",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::ServiceUnavailable => "service_unavailable",
@@ -90,7 +98,7 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::MalformedJson | ErrorCode::InvalidParameter => StatusCode::BAD_REQUEST,
-            ErrorCode::ValidationFailed | ErrorCode::UnknownReference | ErrorCode::FindingsBlockSubmission => {
+            ErrorCode::ValidationFailed | ErrorCode::UnknownReference | ErrorCode::FindingsBlockSubmission | ErrorCode::WebhookTargetForbidden => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -102,7 +110,8 @@ impl ErrorCode {
             | ErrorCode::ReadOnly
             | ErrorCode::InvalidTransition
             | ErrorCode::Locked
-            | ErrorCode::RevisionInProgress => StatusCode::CONFLICT,
+            | ErrorCode::RevisionInProgress
+            | ErrorCode::LimitReached => StatusCode::CONFLICT,
             ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -131,6 +140,8 @@ impl ErrorCode {
             ErrorCode::FindingsBlockSubmission => "Findings block the submission",
             ErrorCode::PreconditionFailed => "Precondition failed",
             ErrorCode::PayloadTooLarge => "Payload too large",
+            ErrorCode::WebhookTargetForbidden => "Webhook target forbidden",
+            ErrorCode::LimitReached => "Limit reached",
             ErrorCode::UnsupportedMediaType => "Unsupported media type",
             ErrorCode::MethodNotAllowed => "Method not allowed",
             ErrorCode::ServiceUnavailable => "Service unavailable",

@@ -295,10 +295,10 @@ diesel::table! {
         attempts -> Int4,
         next_attempt_at -> Timestamptz,
         last_status -> Nullable<Int4>,
-        last_error -> Nullable<Text>,
         delivered_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        outcome -> Nullable<Text>,
     }
 }
 

@@ -42,7 +42,9 @@ impl Application {
     pub fn with_pool(pool: PgPool, listener: TcpListener, settings: &Settings) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let background = crate::background::Background::new();
-        crate::webhooks::worker::start(pool.clone(), crate::webhooks::worker::WorkerConfig::new(settings.webhook_backoff_ms), &background);
+        let egress = std::sync::Arc::new(crate::webhooks::egress::EgressPolicy::new(&settings.webhook_allow_hosts, &settings.bind).map_err(anyhow::Error::msg)?);
+        crate::webhooks::worker::start(pool.clone(), crate::webhooks::worker::WorkerConfig::new(settings.webhook_backoff_ms, egress.clone()), &background);
+        let egress = web::Data::from(egress);
         let db = Db::new(pool);
         let replica = match &settings.replica_url {
             Some(url) => Some(Db::new(db::build_pool(url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms))?)),
@@ -70,6 +72,7 @@ impl Application {
                 .app_data(auth.clone())
                 .app_data(cache.clone())
                 .app_data(security.clone())
+                .app_data(egress.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))

@@ -8,9 +8,11 @@ use uuid::Uuid;
 use crate::agencies::db as agency_db;
 use crate::auth::{Role, User};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::{created, ApiJson};
 use crate::schema::{webhook_deliveries as wd, webhooks};
+
+use super::egress::{self, EgressPolicy};
 
 /// A registered endpoint.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -39,11 +41,19 @@ pub struct NewWebhook {
 }
 
 fn url_schema() -> utoipa::openapi::Object {
-    crate::domain::contact::string_schema(
-        crate::domain::contact::pattern::URL,
-        Some(crate::domain::contact::pattern::URL_MAX),
-        "Where to POST: an http(s) address (`https://` is assumed when no scheme is given).",
-    )
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(2000))
+        .description(Some(
+            "Where to POST: an http(s) address without credentials (`https://` is assumed when no scheme is given). \
+             It must not point inside the network: loopback, private (10/8, 172.16/12, 192.168/16, 100.64/10), link-local, \
+             unique-local, multicast, broadcast, unspecified, documentation or reserved addresses (IPv4-mapped IPv6 forms included) \
+             and this service's own address are refused with 422 `webhook_target_forbidden`, for an IP address and for every \
+             address a host name resolves to; the server's `TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS` opens exceptions. Deliveries \
+             check again when they connect.",
+        ))
+        .build()
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -62,11 +72,19 @@ pub struct Delivery {
     /// `pending` (retrying with backoff), `delivered`, or `failed` (gave up after 12 attempts).
     pub status: String,
     pub attempts: i32,
+    /// When the next attempt is due (while one is under way: when it is retried if this
+    /// instance stops meanwhile).
     pub next_attempt_at: DateTime<Utc>,
+    /// The HTTP status of the last answer, with `outcome` `delivered` or `http_error`.
     pub last_status: Option<i32>,
-    pub last_error: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// What became of the last attempt: `delivered` (2xx), `http_error` (another status, see
+    /// `last_status`; redirects are not followed), `timeout` (no answer within 5 s),
+    /// `connect_error` (no connection, or it broke), `blocked` (the host resolves to an address
+    /// the egress policy refuses); null while no attempt was made.
+    #[schema(value_type = Option<String>, example = "http_error")]
+    pub outcome: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -85,27 +103,55 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
 /// Every publication of the agency's register is then POSTed to the URL as JSON (`register.published`:
 /// agency, version, SHA-256, links), signed in `X-Touchpoints-Signature: sha256=<HMAC-SHA256 of the
 /// body, hex>` with the secret returned here once; `X-Touchpoints-Delivery` identifies the delivery
-/// for deduplication. Non-2xx answers are retried with exponential backoff.
+/// for deduplication. Non-2xx answers (redirects are not followed), timeouts (3 s to connect, 5 s in
+/// all) and connection failures are retried with exponential backoff.
+///
+/// An agency has at most 10 webhooks (409 `limit_reached`). The URL must not point inside the
+/// network (422 `webhook_target_forbidden`, see `NewWebhook.url`); every delivery connects only
+/// to addresses the same policy accepts, or is logged `blocked`.
 #[utoipa::path(
     post, path = "/api/v1/agencies/{id}/webhooks", tag = "webhooks", operation_id = "createWebhook",
     params(("id" = Uuid, Path, description = "Agency id")),
     request_body = NewWebhook,
-    responses((status = 201, description = "Registered; the secret is shown only now", body = Webhook))
+    responses(
+        (status = 201, description = "Registered; the secret is shown only now", body = Webhook),
+        (status = 409, description = "The agency already has the most webhooks allowed (10): `limit_reached`", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "/problems/limit_reached", "title": "Limit reached", "status": 409, "detail": "an agency may register at most 10 webhooks; delete one first", "code": "limit_reached"})),
+        (status = 422, description = "An invalid body (`validation_failed`), or a URL that points inside the network (`webhook_target_forbidden`: the detail names the address and why)", body = crate::error::Problem, content_type = "application/problem+json",
+            examples(
+                ("webhook_target_forbidden" = (summary = "The URL points inside the network", value = json!({"type": "/problems/webhook_target_forbidden", "title": "Webhook target forbidden", "status": 422,
+                    "detail": "url: 169.254.169.254 is a link-local (169.254.0.0/16) address; webhooks may not reach it (the server's TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS opens exceptions)",
+                    "code": "webhook_target_forbidden",
+                    "errors": [{"field": "url", "code": "forbidden_target", "message": "169.254.169.254 is a link-local (169.254.0.0/16) address; webhooks may not reach it (the server's TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS opens exceptions)"}]}))),
+                ("validation_failed" = (summary = "The URL is not an http(s) address", value = json!({"type": "/problems/validation_failed", "title": "Validation failed", "status": 422,
+                    "detail": "url: only http and https addresses are accepted", "code": "validation_failed",
+                    "errors": [{"field": "url", "code": "invalid_url", "message": "only http and https addresses are accepted"}]})))
+            ))
+    )
 )]
-pub async fn create(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewWebhook>) -> ApiResult<HttpResponse> {
+pub async fn create(db: web::Data<Db>, policy: web::Data<EgressPolicy>, user: User, id: web::Path<Uuid>, body: ApiJson<NewWebhook>) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     require_manager(&user, agency_id)?;
-    let url = crate::domain::contact::normalize_url(&body.0.url).map_err(|m| ApiError::validation(vec![crate::error::FieldError::new("url", "invalid_url", m)]))?.0;
+    let target = egress::parse_target(&body.0.url).map_err(|m| ApiError::validation(vec![FieldError::new("url", "invalid_url", m)]))?;
     let description = crate::domain::text::optional("description", body.0.description.as_deref(), 1000).map_err(|e| ApiError::validation(vec![e]))?;
+    // name resolution blocks: on the blocking pool, never on the async worker
+    let url = web::block(move || super::check_target(&policy, &target).map(|()| target.to_string()))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))??;
     let secret = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     let hook = db
         .run(move |c| {
-            agency_db::get(c, agency_id)?;
-            let (id, created_at): (Uuid, DateTime<Utc>) = diesel::insert_into(webhooks::table)
-                .values((webhooks::agency_id.eq(agency_id), webhooks::url.eq(&url), webhooks::description.eq(&description), webhooks::secret.eq(&secret)))
-                .returning((webhooks::id, webhooks::created_at))
-                .get_result(c)?;
-            Ok(Webhook { id, agency_id, url, description, active: true, created_at, secret: Some(secret) })
+            c.transaction(|c| {
+                // the agency's row serialises registrations, so the limit holds under concurrency
+                agency_db::lock(c, agency_id)?;
+                let existing: i64 = webhooks::table.filter(webhooks::agency_id.eq(agency_id)).count().get_result(c)?;
+                super::ensure_below_limit(existing)?;
+                let (id, created_at): (Uuid, DateTime<Utc>) = diesel::insert_into(webhooks::table)
+                    .values((webhooks::agency_id.eq(agency_id), webhooks::url.eq(&url), webhooks::description.eq(&description), webhooks::secret.eq(&secret)))
+                    .returning((webhooks::id, webhooks::created_at))
+                    .get_result(c)?;
+                Ok(Webhook { id, agency_id, url, description, active: true, created_at, secret: Some(secret) })
+            })
         })
         .await?;
     Ok(created(format!("/api/v1/webhooks/{}", hook.id), &hook))
@@ -156,22 +202,27 @@ pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiRe
 
 /// The delivery log of a webhook
 ///
-/// Newest first: status, attempts, the last HTTP status or error, when it was delivered.
+/// Newest first: status, attempts, the outcome of the last attempt (and its HTTP status), when
+/// it was delivered. Readable by the agency's publishers and admins (who manage webhooks).
 #[utoipa::path(
     get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", operation_id = "listWebhookDeliveries",
     params(("id" = Uuid, Path, description = "Webhook id")),
-    responses((status = 200, description = "Deliveries", body = DeliveryList))
+    responses(
+        (status = 200, description = "Deliveries", body = DeliveryList),
+        (status = 403, description = "Not a publisher of the webhook's agency (nor an admin)", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "this needs the publisher role", "code": "forbidden"}))
+    )
 )]
 pub async fn deliveries(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<DeliveryList>> {
     let id = id.into_inner();
-    user.require_member(owner(&db, id).await?)?;
+    require_manager(&user, owner(&db, id).await?)?;
     let items: Vec<Delivery> = db
         .run(move |c| {
             Ok(wd::table
                 .filter(wd::webhook_id.eq(id))
                 .order(wd::created_at.desc())
                 .limit(500)
-                .select((wd::id, wd::event_type, wd::payload, wd::status, wd::attempts, wd::next_attempt_at, wd::last_status, wd::last_error, wd::delivered_at, wd::created_at))
+                .select((wd::id, wd::event_type, wd::payload, wd::status, wd::attempts, wd::next_attempt_at, wd::last_status, wd::delivered_at, wd::created_at, wd::outcome))
                 .load(c)?)
         })
         .await?;

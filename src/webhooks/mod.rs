@@ -1,10 +1,13 @@
 //! Publication webhooks (issue «Publishing to portals»): on every publication an event goes to
 //! each of the agency's registered endpoints, signed with HMAC-SHA256. Deliveries are rows of a
-//! transactional outbox written in the publishing transaction; a worker thread sends them with
-//! retries and exponential backoff, so an event is never lost and is delivered at least once
-//! (receivers deduplicate by `X-Touchpoints-Delivery`).
+//! transactional outbox written in the publishing transaction; the worker ([`worker`]) sends
+//! them concurrently, outside any transaction, with retries and exponential backoff, so an event
+//! is never lost and is delivered at least once (receivers deduplicate by
+//! `X-Touchpoints-Delivery`). Targets are held to an egress policy ([`egress`]) at registration
+//! and again at every connection, so a webhook cannot probe the inside of the network.
 
 pub mod api;
+pub mod egress;
 pub mod worker;
 
 use chrono::{DateTime, Utc};
@@ -14,7 +17,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::schema::{webhook_deliveries as wd, webhooks};
 
 pub const EVENT_PUBLISHED: &str = "register.published";
@@ -63,6 +66,31 @@ pub fn backoff_ms(base_ms: u64, attempts: i32) -> u64 {
 
 pub const MAX_ATTEMPTS: i32 = 12;
 
+/// Webhooks one agency may register: each publication fans out to all of them.
+pub const MAX_WEBHOOKS_PER_AGENCY: i64 = 10;
+
+/// Refuses a registration beyond [`MAX_WEBHOOKS_PER_AGENCY`].
+pub fn ensure_below_limit(existing: i64) -> ApiResult<()> {
+    if existing >= MAX_WEBHOOKS_PER_AGENCY {
+        return Err(ApiError::client(ErrorCode::LimitReached, format!("an agency may register at most {MAX_WEBHOOKS_PER_AGENCY} webhooks; delete one first")));
+    }
+    Ok(())
+}
+
+/// Checks a webhook target against the egress policy, resolving a host name with the system
+/// resolver (this blocks: call it off the async workers).
+pub fn check_target(policy: &egress::EgressPolicy, url: &url::Url) -> ApiResult<()> {
+    use std::net::ToSocketAddrs;
+    policy.check_url(url, |host, port| (host, port).to_socket_addrs().map(Iterator::collect)).map_err(|refusal| {
+        ApiError::field(
+            ErrorCode::WebhookTargetForbidden,
+            "url",
+            "forbidden_target",
+            format!("{refusal}; webhooks may not reach it (the server's TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS opens exceptions)"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +99,12 @@ mod tests {
     fn signature_is_hmac_sha256_hex() {
         // RFC 4231 test case 2
         assert_eq!(signature("Jefe", b"what do ya want for nothing?"), "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn the_eleventh_webhook_is_refused() {
+        assert!(ensure_below_limit(9).is_ok());
+        assert_eq!(ensure_below_limit(10).unwrap_err().code(), ErrorCode::LimitReached);
     }
 
     #[test]
