@@ -41,6 +41,7 @@ fn file_error(e: FileError) -> ApiError {
         FileError::Unreadable(m) => ApiError::field(ErrorCode::ValidationFailed, "body", "unreadable_file", m),
         FileError::TooLarge(m) => ApiError::client(ErrorCode::PayloadTooLarge, m),
         FileError::WrongColumns(m) => ApiError::field(ErrorCode::ValidationFailed, "body", "wrong_columns", m),
+        FileError::OutOfBounds(m) => ApiError::field(ErrorCode::ValidationFailed, "body", "out_of_bounds", m),
     }
 }
 
