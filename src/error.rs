@@ -48,6 +48,8 @@ pub enum ErrorCode {
     FindingsBlockSubmission,
     /// `If-Match` names a version that is no longer current: reload and retry.
     PreconditionFailed,
+    /// The request body did not arrive in time (a slow or stalled upload); send it again.
+    RequestTimeout,
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
     /// The body is not `application/json`.
@@ -79,6 +81,7 @@ impl ErrorCode {
             ErrorCode::RevisionInProgress => "revision_in_progress",
             ErrorCode::FindingsBlockSubmission => "findings_block_submission",
             ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -104,6 +107,7 @@ impl ErrorCode {
             | ErrorCode::Locked
             | ErrorCode::RevisionInProgress => StatusCode::CONFLICT,
             ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -130,6 +134,7 @@ impl ErrorCode {
             ErrorCode::RevisionInProgress => "Revision in progress",
             ErrorCode::FindingsBlockSubmission => "Findings block the submission",
             ErrorCode::PreconditionFailed => "Precondition failed",
+            ErrorCode::RequestTimeout => "Request timeout",
             ErrorCode::PayloadTooLarge => "Payload too large",
             ErrorCode::UnsupportedMediaType => "Unsupported media type",
             ErrorCode::MethodNotAllowed => "Method not allowed",
@@ -206,6 +211,10 @@ pub enum ApiError {
     Findings { detail: String, findings: Vec<crate::rules::Finding> },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The server is busy with this kind of work (e.g. every import slot is taken): 503 with
+    /// `Retry-After: retry_after_s`.
+    #[error("busy: {detail}")]
+    Busy { detail: String, retry_after_s: u32 },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -250,7 +259,7 @@ impl ApiError {
         match self {
             ApiError::Client { code, .. } => *code,
             ApiError::Findings { .. } => ErrorCode::FindingsBlockSubmission,
-            ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::InternalError,
         }
     }
@@ -265,7 +274,7 @@ impl ApiError {
             ApiError::Client { detail, errors, existing_id, .. } => {
                 (detail.clone(), errors.clone(), *existing_id)
             }
-            ApiError::Findings { detail, .. } => (detail.clone(), Vec::new(), None),
+            ApiError::Findings { detail, .. } | ApiError::Busy { detail, .. } => (detail.clone(), Vec::new(), None),
             ApiError::Unavailable(_) => (
                 "the database is unavailable or busy; retry in a few seconds".to_owned(),
                 Vec::new(),
@@ -299,12 +308,19 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(err) => tracing::error!(error = ?err, "request failed"),
             ApiError::Unavailable(why) => tracing::warn!(reason = %why, "database unavailable"),
+            ApiError::Busy { detail, .. } => tracing::info!(reason = %detail, "busy"),
             ApiError::Client { .. } | ApiError::Findings { .. } => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if matches!(self, ApiError::Unavailable(_)) {
-            response.insert_header((header::RETRY_AFTER, "2"));
+        match self {
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "2"));
+            }
+            ApiError::Busy { retry_after_s, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+            }
+            _ => {}
         }
         if self.code() == ErrorCode::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

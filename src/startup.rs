@@ -56,6 +56,8 @@ impl Application {
         cache.start_listener(settings.database_url.expose().to_owned(), &background);
         let cache = web::Data::new(cache);
         let max_body = settings.max_body_bytes;
+        // one set of import slots for every worker
+        let import_limits = web::Data::new(crate::import::api::ImportLimits::new(settings.import_concurrency, Duration::from_secs(settings.upload_timeout_s)));
         let bench_routes = settings.bench_routes;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -67,6 +69,7 @@ impl Application {
                 .app_data(web::Data::new(read_db.clone()))
                 .app_data(auth.clone())
                 .app_data(cache.clone())
+                .app_data(import_limits.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
