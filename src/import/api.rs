@@ -168,7 +168,7 @@ fn check_revision(conn: &mut diesel::PgConnection, user: &User, revision_id: Uui
     responses(
         (status = 200, description = "Imported (or, with dry_run, what would be)", body = ImportReport),
         (status = 403, description = "The caller is not a submitter of the revision's agency (checked before the body is read)", body = Problem, content_type = "application/problem+json",
-            example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "not a member of agency 0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10", "code": "forbidden"})),
+            example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "the data of agency 0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10 is not open to users of another agency", "code": "forbidden"})),
         (status = 404, description = "No such revision (checked before the body is read)", body = Problem, content_type = "application/problem+json",
             example = json!({"type": "/problems/not_found", "title": "Not found", "status": 404, "detail": "revision 7b0e3a52-6f0d-4a38-9a53-1d1c2d7c9e11 does not exist", "code": "not_found"})),
         (status = 408, description = "The file did not arrive within the server's upload timeout", body = Problem, content_type = "application/problem+json",
@@ -180,7 +180,7 @@ fn check_revision(conn: &mut diesel::PgConnection, user: &User, revision_id: Uui
         (status = 422, description = "Rejected rows (nothing written: the report is in `report`), or a file that is not the form (a plain problem: `unreadable_file`, `wrong_columns` or `out_of_bounds` on `body`)", body = ImportRejected, content_type = "application/problem+json"),
         (status = 503, description = "Every import slot is taken (or the database is busy); retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds to wait before retrying")),
-            example = json!({"type": "/problems/service_unavailable", "title": "Service unavailable", "status": 503, "detail": "2 imports are running, the most this server takes at once; retry in 5 s", "code": "service_unavailable"}))
+            example = json!({"type": "/problems/service_unavailable", "title": "Service unavailable", "status": 503, "detail": "all 2 import slots are taken; retry in 5 s", "code": "service_unavailable"}))
     )
 )]
 pub async fn import(req: HttpRequest, db: web::Data<Db>, limits: web::Data<ImportLimits>, user: User, id: web::Path<Uuid>, q: web::Query<ImportQuery>, mut payload: web::Payload) -> ApiResult<HttpResponse> {
@@ -195,7 +195,7 @@ pub async fn import(req: HttpRequest, db: web::Data<Db>, limits: web::Data<Impor
     }
     // held until the rows are applied
     let _permit = limits.clone().into_inner().try_acquire().ok_or_else(|| ApiError::Busy {
-        detail: format!("{} import(s) are running, the most this server takes at once; retry in {BUSY_RETRY_AFTER_S} s", limits.concurrency),
+        detail: format!("all {} import slots are taken; retry in {BUSY_RETRY_AFTER_S} s", limits.concurrency),
         retry_after_s: BUSY_RETRY_AFTER_S,
     })?;
     let body = actix_web::rt::time::timeout(limits.upload_timeout, read_body(&mut payload))
