@@ -199,10 +199,8 @@ fn first_sheet_path(zip: &mut Archive<'_>) -> Result<String, FileError> {
     let mut buf = Vec::new();
     loop {
         match next(&mut xml, &mut buf, part)? {
-            Event::Start(e) | Event::Empty(e) if is(&e, "Relationship") => {
-                if attr(&e, "Id", part)?.as_deref() == Some(rid.as_str()) {
-                    return Ok(attr(&e, "Target", part)?.map(|t| resolve_target(&t)).unwrap_or_else(|| DEFAULT_SHEET.to_owned()));
-                }
+            Event::Start(e) | Event::Empty(e) if is(&e, "Relationship") && attr(&e, "Id", part)?.as_deref() == Some(rid.as_str()) => {
+                return Ok(attr(&e, "Target", part)?.map(|t| resolve_target(&t)).unwrap_or_else(|| DEFAULT_SHEET.to_owned()));
             }
             Event::Eof => return Ok(DEFAULT_SHEET.to_owned()),
             _ => {}
