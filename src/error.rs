@@ -48,6 +48,8 @@ pub enum ErrorCode {
     FindingsBlockSubmission,
     /// `If-Match` names a version that is no longer current: reload and retry.
     PreconditionFailed,
+    /// The request body did not arrive in time (a slow or stalled upload); send it again.
+    RequestTimeout,
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
     /// A webhook URL points where deliveries may not go (loopback, private, link-local, reserved
@@ -85,6 +87,7 @@ impl ErrorCode {
             ErrorCode::RevisionInProgress => "revision_in_progress",
             ErrorCode::FindingsBlockSubmission => "findings_block_submission",
             ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::RequestTimeout => "request_timeout",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::WebhookTargetForbidden => "webhook_target_forbidden",
             ErrorCode::LimitReached => "limit_reached",
@@ -113,6 +116,7 @@ impl ErrorCode {
             | ErrorCode::RevisionInProgress
             | ErrorCode::LimitReached => StatusCode::CONFLICT,
             ErrorCode::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -139,6 +143,7 @@ impl ErrorCode {
             ErrorCode::RevisionInProgress => "Revision in progress",
             ErrorCode::FindingsBlockSubmission => "Findings block the submission",
             ErrorCode::PreconditionFailed => "Precondition failed",
+            ErrorCode::RequestTimeout => "Request timeout",
             ErrorCode::PayloadTooLarge => "Payload too large",
             ErrorCode::WebhookTargetForbidden => "Webhook target forbidden",
             ErrorCode::LimitReached => "Limit reached",
@@ -217,6 +222,10 @@ pub enum ApiError {
     Findings { detail: String, findings: Vec<crate::rules::Finding> },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The server is busy with this kind of work (e.g. every import slot is taken): 503 with
+    /// `Retry-After: retry_after_s`.
+    #[error("busy: {detail}")]
+    Busy { detail: String, retry_after_s: u32 },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
 }
@@ -261,7 +270,7 @@ impl ApiError {
         match self {
             ApiError::Client { code, .. } => *code,
             ApiError::Findings { .. } => ErrorCode::FindingsBlockSubmission,
-            ApiError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::InternalError,
         }
     }
@@ -276,7 +285,7 @@ impl ApiError {
             ApiError::Client { detail, errors, existing_id, .. } => {
                 (detail.clone(), errors.clone(), *existing_id)
             }
-            ApiError::Findings { detail, .. } => (detail.clone(), Vec::new(), None),
+            ApiError::Findings { detail, .. } | ApiError::Busy { detail, .. } => (detail.clone(), Vec::new(), None),
             ApiError::Unavailable(_) => (
                 "the database is unavailable or busy; retry in a few seconds".to_owned(),
                 Vec::new(),
@@ -310,12 +319,19 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(err) => tracing::error!(error = ?err, "request failed"),
             ApiError::Unavailable(why) => tracing::warn!(reason = %why, "database unavailable"),
+            ApiError::Busy { detail, .. } => tracing::info!(reason = %detail, "busy"),
             ApiError::Client { .. } | ApiError::Findings { .. } => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if matches!(self, ApiError::Unavailable(_)) {
-            response.insert_header((header::RETRY_AFTER, "2"));
+        match self {
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "2"));
+            }
+            ApiError::Busy { retry_after_s, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+            }
+            _ => {}
         }
         if self.code() == ErrorCode::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

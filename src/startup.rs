@@ -59,6 +59,8 @@ impl Application {
         let cache = web::Data::new(cache);
         let security = web::Data::new(crate::http::security::SecurityHeaders::new(&settings.frame_ancestors)?);
         let max_body = settings.max_body_bytes;
+        // one set of import slots for every worker
+        let import_limits = web::Data::new(crate::import::api::ImportLimits::new(settings.import_concurrency, Duration::from_secs(settings.upload_timeout_s)));
         let bench_routes = settings.bench_routes;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -73,6 +75,7 @@ impl Application {
                 .app_data(cache.clone())
                 .app_data(security.clone())
                 .app_data(egress.clone())
+                .app_data(import_limits.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))

@@ -5,14 +5,98 @@
 use proptest::prelude::*;
 use touchpoints::domain::contact::{expand_local_phone, normalize_email, normalize_phone, normalize_url};
 use touchpoints::domain::{Contact, ContactInput, ContactKind, Mode};
-use touchpoints::import::{parse, recognize};
+use touchpoints::import::{parse, recognize, xlsx};
 use touchpoints::workflow::state::{approve, part_transition, PartAction, PartStatus, RevisionStatus};
 
 fn kinds() -> impl Strategy<Value = ContactKind> {
     prop_oneof![Just(ContactKind::Url), Just(ContactKind::Email), Just(ContactKind::Phone), Just(ContactKind::Address), Just(ContactKind::Text)]
 }
 
+/// A column reference: mostly near the form, sometimes absurd.
+fn column() -> impl Strategy<Value = String> {
+    prop_oneof![8 => (0usize..80).prop_map(parse::column_letter), 1 => "[A-Z]{1,30}", 1 => Just("XFD".to_owned())]
+}
+
+fn row_number() -> impl Strategy<Value = String> {
+    prop_oneof![8 => (1u64..25_000).prop_map(|n| n.to_string()), 1 => any::<u64>().prop_map(|n| n.to_string()), 1 => "[0-9]{1,40}", 1 => Just("1048576".to_owned()), 1 => Just("0".to_owned())]
+}
+
+/// One `<c>` of any type, with or without a reference and a value.
+fn cell() -> impl Strategy<Value = String> {
+    let kind = prop_oneof![Just(""), Just(r#" t="s""#), Just(r#" t="inlineStr""#), Just(r#" t="b""#), Just(r#" t="n""#), Just(r#" t="e""#), Just(r#" t="str""#), Just(r#" t="zz""#)];
+    let value = prop_oneof![
+        Just(String::new()),
+        (0u64..u64::MAX).prop_map(|n| format!("<v>{n}</v>")),
+        "[-0-9.eE]{0,12}".prop_map(|v| format!("<v>{v}</v>")),
+        "\\PC{0,20}".prop_map(|t| format!("<is><t>{}</t></is>", t.replace('&', "&amp;").replace('<', "&lt;"))),
+        Just("<is><r><t>a</t></r><rPh><t>b</t></rPh></is>".to_owned()),
+        Just("<f>SUM(A1:XFD1048576)</f><v>1</v>".to_owned()),
+    ];
+    (proptest::option::of((column(), row_number())), kind, value).prop_map(|(at, kind, value)| {
+        let r = at.map(|(c, n)| format!(r#" r="{c}{n}""#)).unwrap_or_default();
+        format!("<c{r}{kind}>{value}</c>")
+    })
+}
+
+/// Everything hostile the importer's XLSX reader may meet: huge cell references, absurd
+/// declared counts and dimensions, deep nesting, many sheets, garbage XML.
+fn hostile_workbook() -> impl Strategy<Value = Vec<u8>> {
+    (
+        proptest::collection::vec((proptest::option::of(row_number()), proptest::collection::vec(cell(), 0..6)), 0..8),
+        (any::<u64>(), any::<u64>(), proptest::collection::vec("\\PC{0,12}", 0..6)),
+        (column(), row_number()),
+        0usize..3_000,
+        0usize..40,
+        proptest::option::weighted(0.2, (any::<prop::sample::Index>(), proptest::collection::vec(any::<u8>(), 0..40))),
+        proptest::bool::weighted(0.1),
+    )
+        .prop_map(|(rows, (count, unique, strings), (dc, dr), depth, sheets, garbage, doctype)| {
+            const NS: &str = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+            let data: String = rows
+                .iter()
+                .map(|(r, cells)| format!("<row{}>{}</row>", r.as_ref().map(|r| format!(r#" r="{r}""#)).unwrap_or_default(), cells.concat()))
+                .collect();
+            let nested = format!("{}{}", "<x:a>".repeat(depth), "</x:a>".repeat(depth));
+            let prolog = if doctype { r#"<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>"# } else { "" };
+            let mut sheet = format!(r#"<?xml version="1.0"?>{prolog}<worksheet {NS} xmlns:x="urn:x"><dimension ref="A1:{dc}{dr}"/>{nested}<sheetData>{data}</sheetData></worksheet>"#).into_bytes();
+            if let Some((at, bytes)) = garbage {
+                let i = at.index(sheet.len() + 1);
+                sheet.splice(i..i, bytes);
+            }
+            let sst: String = strings.iter().map(|s| format!("<si><t>{}</t></si>", s.replace('&', "&amp;").replace('<', "&lt;"))).collect();
+            let shared = format!(r#"<sst {NS} count="{count}" uniqueCount="{unique}">{sst}</sst>"#);
+            let listed: String = (0..sheets).map(|i| format!(r#"<sheet name="S{i}" sheetId="{i}" r:id="rId{}"/>"#, sheets - i)).collect();
+            let workbook = format!(r#"<workbook {NS}><sheets>{listed}</sheets></workbook>"#);
+            let rels: String = (0..sheets).map(|i| format!(r#"<Relationship Id="rId{i}" Target="worksheets/sheet{}.xml"/>"#, i % 3)).collect();
+            let rels = format!("<Relationships>{rels}</Relationships>");
+            let mut out = Vec::new();
+            {
+                use std::io::Write;
+                let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut out));
+                let options = zip::write::SimpleFileOptions::default();
+                for (name, bytes) in [("xl/workbook.xml", workbook.into_bytes()), ("xl/_rels/workbook.xml.rels", rels.into_bytes()), ("xl/sharedStrings.xml", shared.into_bytes()), ("xl/worksheets/sheet1.xml", sheet.clone()), ("xl/worksheets/sheet2.xml", sheet)] {
+                    zip.start_file(name, options).unwrap();
+                    zip.write_all(&bytes).unwrap();
+                }
+                zip.finish().unwrap();
+            }
+            out
+        })
+}
+
 proptest! {
+    /// Ok within the bounds, or an error: never a panic, and never an allocation beyond the
+    /// bounds (this runs in the test process; an allocation sized by a declared number would
+    /// abort it).
+    #[test]
+    fn hostile_workbooks_are_read_within_bounds_or_refused(bytes in hostile_workbook()) {
+        if let Ok(grid) = parse::grid_from_xlsx(&bytes) {
+            prop_assert!(grid.len() <= xlsx::MAX_ROWS);
+            prop_assert!(grid.iter().all(|row| row.len() <= xlsx::MAX_COLUMNS));
+            let _ = parse::rows(&grid);
+        }
+    }
+
     #[test]
     fn validation_never_panics_and_is_idempotent(s in "\\PC{0,80}", kind in kinds()) {
         let _ = normalize_email(&s);

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod parse;
 pub mod recognize;
+pub mod xlsx;
 
 use std::collections::HashMap;
 

@@ -2,16 +2,11 @@
 //! or XLSX (the first sheet; merged cells read as empty, which the form reads as "continues
 //! the one above"). Bad files are refused before any parsing that could be abused.
 
-use std::io::{Cursor, Read};
-
-use calamine::{Data, Reader, Xlsx};
-
+use super::xlsx;
 use crate::domain::text;
 
-/// Limits for uploaded spreadsheets.
-pub const MAX_UNCOMPRESSED: u64 = 64 * 1024 * 1024;
-pub const MAX_ZIP_ENTRIES: usize = 2_000;
-pub const MAX_ROWS: usize = 50_000;
+/// Rows of a CSV file: the same bound as the XLSX reader's ([`xlsx::MAX_ROWS`]).
+pub const MAX_ROWS: usize = xlsx::MAX_ROWS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileError {
@@ -21,6 +16,8 @@ pub enum FileError {
     TooLarge(String),
     /// No header row of the official form.
     WrongColumns(String),
+    /// A cell with a value outside the form's bounds, or more shared strings than a form needs.
+    OutOfBounds(String),
 }
 
 /// One data row, with its position in the file.
@@ -74,47 +71,9 @@ pub fn grid_from_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     Ok(rows)
 }
 
+/// The first sheet of an XLSX workbook (see [`super::xlsx`] for what is read and the bounds).
 pub fn grid_from_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
-    // look inside the zip before any XML is parsed: a bomb is refused by its declared sizes,
-    // and a lying entry by reading at most the limit
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| FileError::Unreadable(format!("not an XLSX file: {e}")))?;
-    if zip.len() > MAX_ZIP_ENTRIES {
-        return Err(FileError::TooLarge(format!("{} entries in the archive", zip.len())));
-    }
-    let mut total = 0u64;
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).map_err(|e| FileError::Unreadable(format!("broken XLSX: {e}")))?;
-        total = total.saturating_add(f.size());
-        if total > MAX_UNCOMPRESSED {
-            return Err(FileError::TooLarge(format!("the workbook unpacks to more than {} MiB", MAX_UNCOMPRESSED / 1024 / 1024)));
-        }
-        let read = std::io::copy(&mut (&mut f).take(MAX_UNCOMPRESSED + 1), &mut std::io::sink()).map_err(|e| FileError::Unreadable(format!("broken XLSX: {e}")))?;
-        if read > f.size() || read > MAX_UNCOMPRESSED {
-            return Err(FileError::TooLarge("an entry unpacks to more than it declares".into()));
-        }
-    }
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| FileError::Unreadable(format!("not an XLSX workbook: {e}")))?;
-    let sheet = book
-        .worksheets()
-        .into_iter()
-        .next()
-        .map(|(_, range)| range)
-        .ok_or_else(|| FileError::Unreadable("the workbook has no sheet".into()))?;
-    let (start_row, start_col) = sheet.start().unwrap_or((0, 0));
-    let mut rows: Vec<Vec<String>> = vec![Vec::new(); start_row as usize];
-    for r in sheet.rows() {
-        let mut cells = vec![String::new(); start_col as usize];
-        cells.extend(r.iter().map(|d| match d {
-            Data::Empty => String::new(),
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-            other => other.to_string(),
-        }));
-        rows.push(cells);
-        if rows.len() > MAX_ROWS {
-            return Err(FileError::TooLarge(format!("more than {MAX_ROWS} rows")));
-        }
-    }
-    Ok(rows)
+    xlsx::read_first_sheet(bytes)
 }
 
 fn f(s: &str) -> String {

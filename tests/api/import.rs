@@ -183,3 +183,181 @@ async fn the_seed_registers_go_through_the_importer() {
         assert_eq!(r6 as i64, published["total"].as_i64().unwrap(), "the same R6 contradictions");
     }
 }
+
+/// An XLSX archive: the sheet's content and the shared strings, with the package parts a
+/// workbook has.
+fn workbook(sheet: &str, shared: Option<&str>) -> Vec<u8> {
+    workbook_with("", sheet, shared)
+}
+
+/// The same, with a prolog (a document type declaration) before the sheet's root element.
+fn workbook_with(prolog: &str, sheet: &str, shared: Option<&str>) -> Vec<u8> {
+    const NS: &str = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+    let mut parts = vec![
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned()),
+        ("xl/workbook.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook {NS}><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#)),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#.to_owned()),
+        ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet {NS}>{sheet}</worksheet>"#)),
+    ];
+    if let Some(s) = shared {
+        parts.push(("xl/sharedStrings.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?>{s}"#)));
+    }
+    let mut out = Vec::new();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut out));
+    for (name, xml) in parts {
+        zip.start_file(name, zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    out
+}
+
+async fn open_revision(app: &TestApp, name: &str) -> (String, String) {
+    let a = app.agency(name).await["id"].as_str().unwrap().to_owned();
+    let (s, rev) = app.post(&format!("/api/v1/agencies/{a}/revisions"), json!({"reason": "other", "comment": "проверка"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{rev}");
+    (a, rev["id"].as_str().unwrap().to_owned())
+}
+
+async fn assert_alive(app: &TestApp) {
+    let resp = app.client.get(app.url("/health")).send().await.expect("the server still answers");
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+/// Two files of the security review, each under 2 KB, that made the old reader allocate
+/// hundreds of GB and abort the process: refused with a 4xx, and the server lives on.
+#[actix_web::test]
+async fn hostile_workbooks_are_refused_and_the_server_lives_on() {
+    let app = TestApp::spawn().await;
+    let (_, rid) = open_revision(&app, "МЧС Республики Дагестан").await;
+
+    let far = workbook(
+        r#"<dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>№</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>"#,
+        None,
+    );
+    assert!(far.len() < 2048, "{}", far.len());
+    let (s, body) = upload(&app, &rid, XLSX, far, true).await;
+    assert_problem(s, &body, 422, "validation_failed", Some("body"));
+    assert_eq!(body["errors"][0]["code"], "out_of_bounds", "{body}");
+    assert_eq!(body["errors"][0]["message"], "cell XFD1048576 is outside the form's bounds: at most 64 columns and 20000 rows");
+    assert_alive(&app).await;
+
+    let counted = workbook(
+        r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#,
+        Some(r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1000000000000" uniqueCount="1000000000000"><si><t>Точка взаимодействия</t></si></sst>"#),
+    );
+    assert!(counted.len() < 2048, "{}", counted.len());
+    let (s, body) = upload(&app, &rid, XLSX, counted, true).await;
+    assert!(s.is_client_error(), "{s} {body}");
+    assert_eq!(body["errors"][0]["code"], "wrong_columns", "read, and found not to be the form: {body}");
+    assert_alive(&app).await;
+
+    // a document type with an external entity (XXE) is refused, not resolved
+    let xxe = workbook_with(r#"<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#, r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData>"#, None);
+    let (s, body) = upload(&app, &rid, XLSX, xxe, true).await;
+    assert_problem(s, &body, 422, "validation_failed", Some("body"));
+    assert!(body["detail"].as_str().unwrap().contains("DOCTYPE"), "{body}");
+    assert!(!body.to_string().contains("root:"), "{body}");
+    assert_alive(&app).await;
+}
+
+/// The revision and the caller's rights are settled before a byte of the body is read: an
+/// 11 MB body gets 404 or 403, not 413.
+#[actix_web::test]
+async fn the_revision_and_the_rights_come_before_the_body() {
+    let app = TestApp::spawn().await;
+    let (_, rid) = open_revision(&app, "МЧС Республики Дагестан").await;
+    let big = vec![b'x'; 11 * 1024 * 1024];
+
+    let (s, body) = upload(&app, &uuid::Uuid::new_v4().to_string(), "text/csv", big.clone(), false).await;
+    assert_problem(s, &body, 404, "not_found", None);
+
+    let other = app.agency("Минтранс Республики Дагестан").await["id"].as_str().unwrap().to_owned();
+    let outsider = crate::helpers::token("o", &[touchpoints::auth::Role::Submitter], Some(&other), None);
+    let resp = app.client.post(app.url(&format!("/api/v1/revisions/{rid}/import"))).bearer_auth(&outsider).header("content-type", "text/csv").body(big).send().await.unwrap();
+    let s = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_problem(s, &body, 403, "forbidden", None);
+    assert_alive(&app).await;
+}
+
+type Feed = tokio::sync::mpsc::UnboundedSender<Result<Vec<u8>, std::io::Error>>;
+
+/// An import whose body is fed by hand through the returned sender; it ends when the sender
+/// is dropped.
+fn held_upload(app: &TestApp, revision: &str) -> (Feed, actix_web::rt::task::JoinHandle<(StatusCode, reqwest::header::HeaderMap, Value)>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Vec<u8>, std::io::Error>>();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
+    let request = app.client.post(app.url(&format!("/api/v1/revisions/{revision}/import"))).bearer_auth(&app.admin).header("content-type", "text/csv").body(reqwest::Body::wrap_stream(stream));
+    let handle = actix_web::rt::spawn(async move {
+        let resp = request.send().await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.json().await.unwrap_or(Value::Null))
+    });
+    (tx, handle)
+}
+
+/// With one import slot, an import still receiving its file makes the next one answer 503 with
+/// Retry-After; the slot is free again once the first is done.
+#[actix_web::test]
+async fn imports_past_the_concurrency_limit_are_told_to_retry() {
+    let app = TestApp::spawn_with(|s| s.import_concurrency = 1).await;
+    let (_, rid) = open_revision(&app, "МЧС Республики Дагестан").await;
+    let (head, tail) = FORM.as_bytes().split_at(FORM.len() / 2);
+    let (mut held, mut busy) = (None, None);
+    // poll: the probing imports (dry runs) may take the slot before the held one does, which
+    // then is refused itself and started again
+    for _ in 0..200 {
+        let (tx, first) = held.take().unwrap_or_else(|| {
+            let (tx, first) = held_upload(&app, &rid);
+            tx.send(Ok(head.to_vec())).unwrap();
+            (tx, first)
+        });
+        if first.is_finished() {
+            let (s, _, body) = first.await.unwrap();
+            assert_problem(s, &body, 503, "service_unavailable", None);
+            continue;
+        }
+        let resp = app.client.post(app.url(&format!("/api/v1/revisions/{rid}/import?dry_run=true"))).bearer_auth(&app.admin).header("content-type", "text/csv").body(FORM.as_bytes().to_vec()).send().await.unwrap();
+        let (s, headers) = (resp.status(), resp.headers().clone());
+        let body: Value = resp.json().await.unwrap();
+        held = Some((tx, first));
+        if s == StatusCode::SERVICE_UNAVAILABLE {
+            busy = Some((headers, body));
+            break;
+        }
+        assert_eq!(s, StatusCode::OK, "{body}");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let (headers, body) = busy.expect("a second import is refused while the first holds the only slot");
+    assert_problem(StatusCode::SERVICE_UNAVAILABLE, &body, 503, "service_unavailable", None);
+    let retry: u32 = headers.get("retry-after").expect("Retry-After").to_str().unwrap().parse().unwrap();
+    assert!(retry >= 1);
+
+    let (tx, first) = held.unwrap();
+    tx.send(Ok(tail.to_vec())).unwrap();
+    drop(tx);
+    let (s, _, report) = first.await.unwrap();
+    assert_eq!(s, StatusCode::OK, "{report}");
+    assert_eq!(report["created"], 4, "{report}");
+    let (s, again) = upload(&app, &rid, "text/csv", FORM.as_bytes().to_vec(), true).await;
+    assert_eq!(s, StatusCode::OK, "the slot is free again: {again}");
+}
+
+/// A body that never finishes is cut off after the upload timeout with 408.
+#[actix_web::test]
+async fn a_body_that_never_ends_times_out() {
+    let app = TestApp::spawn_with(|s| s.upload_timeout_s = 1).await;
+    let (_, rid) = open_revision(&app, "МЧС Республики Дагестан").await;
+    let (tx, first) = held_upload(&app, &rid);
+    tx.send(Ok(FORM.as_bytes()[..100].to_vec())).unwrap();
+    let started = std::time::Instant::now();
+    let (s, _, body) = first.await.unwrap();
+    assert_problem(s, &body, 408, "request_timeout", None);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    drop(tx);
+    // and the slot it held is free
+    let (s, report) = upload(&app, &rid, "text/csv", FORM.as_bytes().to_vec(), true).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+}
