@@ -33,7 +33,7 @@ pg_env="$(bash "$ROOT/scripts/ensure-postgres.sh")" || { say "no PostgreSQL serv
 eval "$pg_env"
 BENCH_DB_URL="${DATABASE_URL%/*}/touchpoints_bench"
 
-cargo build --release --bin touchpoints >&2
+cargo build --release --features bench --bin touchpoints >&2
 BIN="$ROOT/target/release/touchpoints"
 say "generating $AGENCIES agencies (once; skipped when present)"
 DATABASE_URL="$BENCH_DB_URL" RUST_LOG=warn "$BIN" bench-data --agencies "$AGENCIES" --region "$REGION" >&2

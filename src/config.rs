@@ -25,7 +25,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// `TOUCHPOINTS_JWT_SECRET` / `TOUCHPOINTS_JWT_PUBLIC_KEY`, `TOUCHPOINTS_JWT_ISSUER`, `TOUCHPOINTS_JWT_AUDIENCE`.
     pub auth: crate::auth::AuthConfig,
-    /// `TOUCHPOINTS_BENCH_ROUTES=1` adds `GET /bench/static/{bytes}`, the benchmark's ceiling.
+    /// `TOUCHPOINTS_BENCH_ROUTES=1` adds `GET /bench/static/{bytes}`, the benchmark's ceiling
+    /// (only in a build with `--features bench`).
     pub bench_routes: bool,
     /// `TOUCHPOINTS_WEBHOOK_BACKOFF_MS`: delay before the first webhook retry (doubling after).
     pub webhook_backoff_ms: u64,

@@ -4,6 +4,8 @@
 pub mod agencies;
 pub mod auth;
 pub mod background;
+/// The benchmark's data generator and static ceiling route: `--features bench` (scripts/bench.sh).
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod calendar;
 pub mod catalogs;

@@ -28,6 +28,7 @@ enum Command {
     /// Print the OpenAPI document (what `/api-docs/openapi.json` serves).
     Openapi,
     /// Generate the benchmark's data set (skipped when the region already has it).
+    #[cfg(feature = "bench")]
     BenchData {
         #[arg(long, default_value_t = 1000)]
         agencies: usize,
@@ -140,6 +141,7 @@ fn main() -> anyhow::Result<()> {
                 anyhow::Ok(())
             })?;
         }
+        #[cfg(feature = "bench")]
         Command::BenchData { agencies, processes, points, region } => {
             let mut conn = migrate(&settings)?;
             let started = std::time::Instant::now();

@@ -61,6 +61,7 @@ impl Application {
         let max_body = settings.max_body_bytes;
         // one set of import slots for every worker
         let import_limits = web::Data::new(crate::import::api::ImportLimits::new(settings.import_concurrency, Duration::from_secs(settings.upload_timeout_s)));
+        #[cfg(feature = "bench")]
         let bench_routes = settings.bench_routes;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -80,6 +81,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
                 .configure(|cfg| {
+                    #[cfg(feature = "bench")]
                     if bench_routes {
                         cfg.route("/bench/static/{bytes}", web::get().to(crate::bench::static_body));
                     }

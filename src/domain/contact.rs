@@ -343,7 +343,7 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
     Err(match raw.split_once('@') {
         None => "an e-mail address needs an '@'".into(),
         Some((_, domain)) if domain.contains('@') => "an e-mail address has exactly one '@'".into(),
-        Some((local, _)) if local.is_empty() => "the part before '@' must not be empty".into(),
+        Some(("", _)) => "the part before '@' must not be empty".into(),
         Some((local, _)) if local.starts_with('.') || local.ends_with('.') || local.contains("..") => "the part before '@' has misplaced dots".into(),
         Some((local, domain)) => match local.chars().find(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(*c))) {
             Some(bad) => format!("unexpected character {bad:?} before '@'"),

@@ -22,6 +22,8 @@ use crate::workflow::settings;
 const PUBLISH_LOCK_KEY: i64 = 0x7470_7075_626c; // "tppubl"
 
 type RemarkRow = (Uuid, String, Option<Uuid>, Option<Uuid>, String, String, String, DateTime<Utc>);
+/// A done step of the approval chain: step, who, their name, when.
+type ApprovalRow = (i32, String, String, DateTime<Utc>);
 type AuditRow = (i64, DateTime<Utc>, String, String, String, String, String, Option<serde_json::Value>, Option<serde_json::Value>);
 
 /// The stored key of a part: the unit's id, or `agency`.
@@ -163,7 +165,7 @@ pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<V
     for p in part_rows {
         parts_of.entry(p.revision_id).or_default().push(p);
     }
-    let mut approvals_of: HashMap<Uuid, Vec<(i32, String, String, DateTime<Utc>)>> = HashMap::new();
+    let mut approvals_of: HashMap<Uuid, Vec<ApprovalRow>> = HashMap::new();
     for (rid, step, by, by_name, at) in approval_rows {
         approvals_of.entry(rid).or_default().push((step, by, by_name, at));
     }
