@@ -26,9 +26,19 @@ impl Background {
     /// Runs `f` on a named thread; `f` should return soon after [`Background::stopping`] turns true.
     pub fn spawn(&self, name: &str, f: impl FnOnce(Background) + Send + 'static) {
         let me = self.clone();
-        match std::thread::Builder::new().name(name.to_owned()).spawn(move || f(me)) {
-            Ok(h) => self.inner.handles.lock().unwrap_or_else(|e| e.into_inner()).push(h),
-            Err(e) => tracing::error!(thread = name, error = %e, "could not start a background thread"),
+        match std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || f(me))
+        {
+            Ok(h) => self
+                .inner
+                .handles
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(h),
+            Err(e) => {
+                tracing::error!(thread = name, error = %e, "could not start a background thread")
+            }
         }
     }
 
@@ -50,7 +60,13 @@ impl Background {
     /// Asks every thread to stop and waits for them.
     pub fn shutdown(&self) {
         self.inner.stop.store(true, Ordering::Release);
-        let handles: Vec<_> = self.inner.handles.lock().unwrap_or_else(|e| e.into_inner()).drain(..).collect();
+        let handles: Vec<_> = self
+            .inner
+            .handles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
         for h in handles {
             let _ = h.join();
         }

@@ -11,7 +11,10 @@ use uuid::Uuid;
 
 use crate::demo::demo_file;
 use crate::domain::{Contact, ContactInput, ContactKind};
-use crate::schema::{agencies, directions, processes, touchpoint_contacts as tc, touchpoint_needs as tn, touchpoints as tp};
+use crate::schema::{
+    agencies, directions, processes, touchpoint_contacts as tc, touchpoint_needs as tn,
+    touchpoints as tp,
+};
 
 pub struct Shape {
     pub agencies: usize,
@@ -22,13 +25,24 @@ pub struct Shape {
 
 /// Fills the database unless it already holds the bench region; returns the agencies created.
 pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize> {
-    let existing: i64 = agencies::table.filter(agencies::region.eq(&shape.region)).count().get_result(conn)?;
+    let existing: i64 = agencies::table
+        .filter(agencies::region.eq(&shape.region))
+        .count()
+        .get_result(conn)?;
     if existing as usize >= shape.agencies {
         return Ok(0);
     }
     let demo = demo_file()?;
-    let templates: Vec<&crate::demo::DemoRow> = demo.agencies.iter().flat_map(|a| a.registers.iter().flat_map(|r| r.rows.iter())).collect();
-    let catalog: Vec<Uuid> = directions::table.filter(directions::agency_id.is_null()).order(directions::position).select(directions::id).load(conn)?;
+    let templates: Vec<&crate::demo::DemoRow> = demo
+        .agencies
+        .iter()
+        .flat_map(|a| a.registers.iter().flat_map(|r| r.rows.iter()))
+        .collect();
+    let catalog: Vec<Uuid> = directions::table
+        .filter(directions::agency_id.is_null())
+        .order(directions::position)
+        .select(directions::id)
+        .load(conn)?;
     let loader = crate::auth::User {
         sub: "bench".into(),
         name: "Генератор нагрузочных данных".into(),
@@ -41,7 +55,10 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
         conn.transaction::<_, anyhow::Error, _>(|c| {
             let agency: Uuid = diesel::insert_into(agencies::table)
                 .values((
-                    agencies::name.eq(format!("Министерство № {i} {}", demo.agencies[i % demo.agencies.len()].name)),
+                    agencies::name.eq(format!(
+                        "Министерство № {i} {}",
+                        demo.agencies[i % demo.agencies.len()].name
+                    )),
                     agencies::short_name.eq(format!("Ведомство {i}")),
                     agencies::region.eq(&shape.region),
                     agencies::kind.eq("ministry"),
@@ -62,7 +79,10 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
                     )
                 })
                 .collect();
-            let pids: Vec<Uuid> = diesel::insert_into(processes::table).values(process_rows).returning(processes::id).get_results(c)?;
+            let pids: Vec<Uuid> = diesel::insert_into(processes::table)
+                .values(process_rows)
+                .returning(processes::id)
+                .get_results(c)?;
             let mut point_rows = Vec::new();
             let mut pending = Vec::new();
             for (j, pid) in pids.iter().enumerate() {
@@ -70,12 +90,29 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
                     let t = templates[(i * 7 + j * shape.points + k) % templates.len()];
                     let serial = (i * shape.processes + j) * shape.points + k;
                     let contact = match t.contacts.first().map(|c| c.kind) {
-                        Some(ContactKind::Phone) | None => ContactInput { kind: ContactKind::Phone, value: format!("+78722{:06}", serial % 1_000_000), label: None },
-                        Some(ContactKind::Email) => ContactInput { kind: ContactKind::Email, value: format!("t{k}.p{j}@agency{i}.e-dag.ru"), label: None },
-                        Some(ContactKind::Url) => ContactInput { kind: ContactKind::Url, value: format!("https://agency{i}.e-dag.ru/p{j}/t{k}"), label: None },
-                        Some(kind) => ContactInput { kind, value: format!("{} {i}-{j}-{k}", t.contacts[0].value), label: None },
+                        Some(ContactKind::Phone) | None => ContactInput {
+                            kind: ContactKind::Phone,
+                            value: format!("+78722{:06}", serial % 1_000_000),
+                            label: None,
+                        },
+                        Some(ContactKind::Email) => ContactInput {
+                            kind: ContactKind::Email,
+                            value: format!("t{k}.p{j}@agency{i}.e-dag.ru"),
+                            label: None,
+                        },
+                        Some(ContactKind::Url) => ContactInput {
+                            kind: ContactKind::Url,
+                            value: format!("https://agency{i}.e-dag.ru/p{j}/t{k}"),
+                            label: None,
+                        },
+                        Some(kind) => ContactInput {
+                            kind,
+                            value: format!("{} {i}-{j}-{k}", t.contacts[0].value),
+                            label: None,
+                        },
                     };
-                    let contact = Contact::parse("c", &contact).map_err(|e| anyhow::anyhow!(e.message))?;
+                    let contact =
+                        Contact::parse("c", &contact).map_err(|e| anyhow::anyhow!(e.message))?;
                     point_rows.push((
                         tp::process_id.eq(*pid),
                         tp::channel_code.eq(t.channel.clone()),
@@ -88,7 +125,10 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
                     pending.push((*pid, t.channel.clone(), contact, t.needs.clone()));
                 }
             }
-            let tids: Vec<Uuid> = diesel::insert_into(tp::table).values(point_rows).returning(tp::id).get_results(c)?;
+            let tids: Vec<Uuid> = diesel::insert_into(tp::table)
+                .values(point_rows)
+                .returning(tp::id)
+                .get_results(c)?;
             let contacts: Vec<_> = tids
                 .iter()
                 .zip(&pending)
@@ -105,7 +145,15 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
                 })
                 .collect();
             diesel::insert_into(tc::table).values(contacts).execute(c)?;
-            let needs: Vec<_> = tids.iter().zip(&pending).flat_map(|(tid, (_, _, _, needs))| needs.iter().map(move |n| (tn::touchpoint_id.eq(*tid), tn::need_code.eq(n.clone())))).collect();
+            let needs: Vec<_> = tids
+                .iter()
+                .zip(&pending)
+                .flat_map(|(tid, (_, _, _, needs))| {
+                    needs
+                        .iter()
+                        .map(move |n| (tn::touchpoint_id.eq(*tid), tn::need_code.eq(n.clone())))
+                })
+                .collect();
             diesel::insert_into(tn::table).values(needs).execute(c)?;
             publish(c, &loader, agency).map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(())
@@ -122,14 +170,40 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
     Ok(created)
 }
 
-fn publish(c: &mut PgConnection, user: &crate::auth::User, agency: Uuid) -> crate::error::ApiResult<()> {
+fn publish(
+    c: &mut PgConnection,
+    user: &crate::auth::User,
+    agency: Uuid,
+) -> crate::error::ApiResult<()> {
     use crate::workflow::db as wf;
     use crate::workflow::state::PartAction;
     let none = crate::http::etag::IfMatch(None);
-    let r = wf::open(c, user, agency, crate::workflow::model::RevisionReason::YearlyRevision, None)?;
+    let r = wf::open(
+        c,
+        user,
+        agency,
+        crate::workflow::model::RevisionReason::YearlyRevision,
+        None,
+    )?;
     for part in wf::parts(c, r.id)? {
-        wf::transition_part(c, user, r.id, part.unit_id, PartAction::Submit, &none, Vec::new())?;
-        wf::transition_part(c, user, r.id, part.unit_id, PartAction::Accept, &none, Vec::new())?;
+        wf::transition_part(
+            c,
+            user,
+            r.id,
+            part.unit_id,
+            PartAction::Submit,
+            &none,
+            Vec::new(),
+        )?;
+        wf::transition_part(
+            c,
+            user,
+            r.id,
+            part.unit_id,
+            PartAction::Accept,
+            &none,
+            Vec::new(),
+        )?;
     }
     wf::approve(c, user, r.id, &none)?;
     wf::publish(c, user, r.id, &none)?;
@@ -151,7 +225,9 @@ pub async fn static_body(bytes: Path<usize>) -> HttpResponse {
         }
         cached.clone()
     });
-    HttpResponse::Ok().content_type("application/json").body(body)
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
 }
 
 thread_local! {

@@ -119,14 +119,22 @@ impl Settings {
             database_url: DatabaseUrl(
                 std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned()),
             ),
-            replica_url: std::env::var("TOUCHPOINTS_REPLICA_URL").ok().filter(|v| !v.is_empty()).map(DatabaseUrl),
+            replica_url: std::env::var("TOUCHPOINTS_REPLICA_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(DatabaseUrl),
             bind: std::env::var("TOUCHPOINTS_BIND").unwrap_or_else(|_| DEFAULT_BIND.to_owned()),
             pool_size: parse_env("TOUCHPOINTS_POOL_SIZE", 16)?,
             pool_timeout_ms: parse_env("TOUCHPOINTS_POOL_TIMEOUT_MS", 2_000)?,
-            workers: std::env::var("TOUCHPOINTS_WORKERS").ok().map(|v| v.parse()).transpose()?,
+            workers: std::env::var("TOUCHPOINTS_WORKERS")
+                .ok()
+                .map(|v| v.parse())
+                .transpose()?,
             max_body_bytes: parse_env("TOUCHPOINTS_MAX_BODY_BYTES", 256 * 1024)?,
             auth: crate::auth::AuthConfig::from_env()?,
-            bench_routes: std::env::var("TOUCHPOINTS_BENCH_ROUTES").map(|v| v == "1").unwrap_or(false),
+            bench_routes: std::env::var("TOUCHPOINTS_BENCH_ROUTES")
+                .map(|v| v == "1")
+                .unwrap_or(false),
             webhook_backoff_ms: parse_env("TOUCHPOINTS_WEBHOOK_BACKOFF_MS", 2_000)?,
             webhook_allow_hosts: std::env::var("TOUCHPOINTS_WEBHOOK_ALLOW_HOSTS")
                 .unwrap_or_default()
@@ -135,8 +143,13 @@ impl Settings {
                 .filter(|h| !h.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            import_concurrency: parse_env("TOUCHPOINTS_IMPORT_CONCURRENCY", DEFAULT_IMPORT_CONCURRENCY)?.max(1),
-            upload_timeout_s: parse_env("TOUCHPOINTS_UPLOAD_TIMEOUT_S", DEFAULT_UPLOAD_TIMEOUT_S)?.max(1),
+            import_concurrency: parse_env(
+                "TOUCHPOINTS_IMPORT_CONCURRENCY",
+                DEFAULT_IMPORT_CONCURRENCY,
+            )?
+            .max(1),
+            upload_timeout_s: parse_env("TOUCHPOINTS_UPLOAD_TIMEOUT_S", DEFAULT_UPLOAD_TIMEOUT_S)?
+                .max(1),
             frame_ancestors: std::env::var("TOUCHPOINTS_FRAME_ANCESTORS")
                 .ok()
                 .map(|v| v.trim().to_owned())

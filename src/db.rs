@@ -44,7 +44,9 @@ impl Db {
         let span = tracing::Span::current();
         actix_web::web::block(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
             f(&mut conn)
         })
         .await
@@ -87,7 +89,12 @@ pub const REPLICA_PAUSE: Duration = Duration::from_secs(5);
 
 impl ReadDb {
     pub fn new(primary: Db, replica: Option<Db>) -> Self {
-        ReadDb { primary, replica, skip_until_ms: Default::default(), epoch: std::time::Instant::now() }
+        ReadDb {
+            primary,
+            replica,
+            skip_until_ms: Default::default(),
+            epoch: std::time::Instant::now(),
+        }
     }
 
     fn now_ms(&self) -> u64 {
@@ -121,7 +128,10 @@ impl ReadDb {
             // unreachable, or the connection was lost (also ServiceUnavailable, error.rs)
             Err(e) if e.code() == crate::error::ErrorCode::ServiceUnavailable => {
                 crate::metrics::REPLICA_FALLBACKS.inc();
-                self.skip_until_ms.store(self.now_ms() + REPLICA_PAUSE.as_millis() as u64, Ordering::Relaxed);
+                self.skip_until_ms.store(
+                    self.now_ms() + REPLICA_PAUSE.as_millis() as u64,
+                    Ordering::Relaxed,
+                );
                 tracing::warn!(error = %e, pause_s = REPLICA_PAUSE.as_secs(), "the replica cannot be reached; reading the primary");
                 self.primary.run(move |c| f(c)).await
             }
@@ -137,13 +147,19 @@ struct StatementTimeout(u64);
 
 impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        diesel::sql_query(format!("SET statement_timeout = {}", self.0)).execute(conn).map(|_| ()).map_err(diesel::r2d2::Error::QueryError)
+        diesel::sql_query(format!("SET statement_timeout = {}", self.0))
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
 /// Milliseconds a single statement may run (`TOUCHPOINTS_STATEMENT_TIMEOUT_MS`, default 15 s).
 fn statement_timeout_ms() -> u64 {
-    std::env::var("TOUCHPOINTS_STATEMENT_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(15_000)
+    std::env::var("TOUCHPOINTS_STATEMENT_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15_000)
 }
 
 pub fn build_pool(url: &str, max_size: u32, timeout: Duration) -> anyhow::Result<PgPool> {
@@ -175,7 +191,8 @@ pub fn create_database_if_missing(url: &str) -> anyhow::Result<()> {
     match diesel::sql_query(format!("CREATE DATABASE {quoted}")).execute(&mut admin) {
         Ok(_) => tracing::info!(database = %name, "created database"),
         // another instance may have created it in the meantime
-        Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("already exists") => {}
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("already exists") => {}
         Err(e) => return Err(e).context("CREATE DATABASE failed"),
     }
     Ok(())

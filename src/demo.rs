@@ -13,7 +13,9 @@ use uuid::Uuid;
 use crate::agencies::db as agency_db;
 use crate::agencies::NewAgency;
 use crate::directions::db as direction_db;
-use crate::domain::{text, AgencyKind, ClientType, Contact, ContactInput, ContactKind, Mode, ProcessKind};
+use crate::domain::{
+    text, AgencyKind, ClientType, Contact, ContactInput, ContactKind, Mode, ProcessKind,
+};
 use crate::error::{ApiError, ErrorCode};
 use crate::processes::db as process_db;
 use crate::processes::model::ProcessChanges;
@@ -106,7 +108,9 @@ pub fn load(conn: &mut PgConnection) -> anyhow::Result<LoadReport> {
     let mut report = LoadReport::default();
     for agency in &file.agencies {
         let exists: bool = diesel::select(diesel::dsl::exists(
-            agencies::table.filter(agencies::region.eq(&agency.region)).filter(agencies::name.eq(&agency.name)),
+            agencies::table
+                .filter(agencies::region.eq(&agency.region))
+                .filter(agencies::name.eq(&agency.name)),
         ))
         .get_result(conn)?;
         if exists {
@@ -117,7 +121,7 @@ pub fn load(conn: &mut PgConnection) -> anyhow::Result<LoadReport> {
             let id = load_agency(c, agency, &mut report)?;
             publish_baseline(c, id)
         })
-            .map_err(|e| anyhow::anyhow!("loading {} ({}): {e}", agency.key, agency.source))?;
+        .map_err(|e| anyhow::anyhow!("loading {} ({}): {e}", agency.key, agency.source))?;
         report.agencies_created += 1;
     }
     Ok(report)
@@ -137,17 +141,43 @@ fn publish_baseline(conn: &mut PgConnection, agency_id: Uuid) -> Result<(), ApiE
         unit_id: None,
     };
     let none = crate::http::etag::IfMatch(None);
-    let r = wf::open(conn, &loader, agency_id, RevisionReason::Other, Some("Перечень, утверждённый приказом (демонстрационные данные)".into()))?;
+    let r = wf::open(
+        conn,
+        &loader,
+        agency_id,
+        RevisionReason::Other,
+        Some("Перечень, утверждённый приказом (демонстрационные данные)".into()),
+    )?;
     for part in wf::parts(conn, r.id)? {
-        wf::transition_part(conn, &loader, r.id, part.unit_id, PartAction::Submit, &none, Vec::new())?;
-        wf::transition_part(conn, &loader, r.id, part.unit_id, PartAction::Accept, &none, Vec::new())?;
+        wf::transition_part(
+            conn,
+            &loader,
+            r.id,
+            part.unit_id,
+            PartAction::Submit,
+            &none,
+            Vec::new(),
+        )?;
+        wf::transition_part(
+            conn,
+            &loader,
+            r.id,
+            part.unit_id,
+            PartAction::Accept,
+            &none,
+            Vec::new(),
+        )?;
     }
     wf::approve(conn, &loader, r.id, &none)?;
     wf::publish(conn, &loader, r.id, &none)?;
     Ok(())
 }
 
-fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport) -> Result<Uuid, ApiError> {
+fn load_agency(
+    conn: &mut PgConnection,
+    a: &DemoAgency,
+    report: &mut LoadReport,
+) -> Result<Uuid, ApiError> {
     let changes = NewAgency {
         name: a.name.clone(),
         short_name: a.short_name.clone(),
@@ -165,7 +195,15 @@ fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport)
     }
     let mut units: HashMap<String, Uuid> = HashMap::new();
     for u in &a.units {
-        let unit = unit_db::insert(conn, agency.id, NewUnit { name: u.name.clone(), responsible_persons: Vec::new() }.validate()?)?;
+        let unit = unit_db::insert(
+            conn,
+            agency.id,
+            NewUnit {
+                name: u.name.clone(),
+                responsible_persons: Vec::new(),
+            }
+            .validate()?,
+        )?;
         units.insert(u.name.clone(), unit.id);
     }
     let mut processes: HashMap<(Uuid, ClientType, String), Uuid> = HashMap::new();
@@ -173,17 +211,26 @@ fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport)
         for row in &register.rows {
             let at = || format!("{} row {}", register.title, row.n);
             let (direction_id, catalog_label) = direction_for(conn, agency.id, row)?;
-            let key = (direction_id, row.process_client_type, text::fold(&row.process));
+            let key = (
+                direction_id,
+                row.process_client_type,
+                text::fold(&row.process),
+            );
             let process_id = match processes.get(&key) {
                 Some(id) => *id,
                 None => {
                     let unit_id = match &row.unit {
                         Some(name) => Some(*units.get(name).ok_or_else(|| {
-                            ApiError::client(ErrorCode::UnknownReference, format!("{}: unit «{name}» is not listed", at()))
+                            ApiError::client(
+                                ErrorCode::UnknownReference,
+                                format!("{}: unit «{name}» is not listed", at()),
+                            )
                         })?),
                         None => None,
                     };
-                    let direction_label = (text::fold(&catalog_label) != text::fold(&row.direction)).then(|| text::normalize_spaces(&row.direction));
+                    let direction_label = (text::fold(&catalog_label)
+                        != text::fold(&row.direction))
+                    .then(|| text::normalize_spaces(&row.direction));
                     let process = process_db::insert(
                         conn,
                         agency.id,
@@ -207,17 +254,39 @@ fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport)
             for (i, c) in row.contacts.iter().enumerate() {
                 let parsed = Contact::read(&format!("contacts[{i}]"), c).or_else(|e| {
                     // «+7(8722) 55-05-28, 51-61-24»: a local number shares the previous one's area code
-                    let previous = contacts.iter().rev().find(|p| p.kind == ContactKind::Phone).map(|p| p.value.clone());
-                    match (c.kind, previous.and_then(|p| crate::domain::contact::expand_local_phone(&c.value, &p))) {
-                        (ContactKind::Phone, Some(full)) => Contact::parse("c", &ContactInput { kind: ContactKind::Phone, value: full, label: c.label.clone() }),
+                    let previous = contacts
+                        .iter()
+                        .rev()
+                        .find(|p| p.kind == ContactKind::Phone)
+                        .map(|p| p.value.clone());
+                    match (
+                        c.kind,
+                        previous
+                            .and_then(|p| crate::domain::contact::expand_local_phone(&c.value, &p)),
+                    ) {
+                        (ContactKind::Phone, Some(full)) => Contact::parse(
+                            "c",
+                            &ContactInput {
+                                kind: ContactKind::Phone,
+                                value: full,
+                                label: c.label.clone(),
+                            },
+                        ),
                         _ => Err(e),
                     }
                 });
                 contacts.push(parsed.unwrap_or_else(|e| {
                     // keep what the seed wrote rather than drop it
                     tracing::warn!(row = %at(), error = %e.message, "demo contact kept as text");
-                    Contact::parse("c", &ContactInput { kind: ContactKind::Text, value: c.value.clone(), label: c.label.clone() })
-                        .expect("a non-empty text contact is valid")
+                    Contact::parse(
+                        "c",
+                        &ContactInput {
+                            kind: ContactKind::Text,
+                            value: c.value.clone(),
+                            label: c.label.clone(),
+                        },
+                    )
+                    .expect("a non-empty text contact is valid")
                 }));
             }
             let changes = TouchpointChanges {
@@ -225,19 +294,41 @@ fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport)
                 name: Some(text::normalize_spaces(&row.name)),
                 contacts: Some(contacts),
                 needs: Some(row.needs.clone()),
-                interaction: Some(text::optional("interaction", Some(&row.interaction), 4000).map_err(|e| ApiError::validation(vec![e]))?),
-                features: Some(text::optional("features", Some(&row.features), 4000).map_err(|e| ApiError::validation(vec![e]))?),
+                interaction: Some(
+                    text::optional("interaction", Some(&row.interaction), 4000)
+                        .map_err(|e| ApiError::validation(vec![e]))?,
+                ),
+                features: Some(
+                    text::optional("features", Some(&row.features), 4000)
+                        .map_err(|e| ApiError::validation(vec![e]))?,
+                ),
                 stated_mode: Some(row.stated_mode),
                 position: None,
             };
             match touchpoint_db::insert(conn, process_id, changes) {
                 Ok(_) => report.touchpoints += 1,
-                Err(ApiError::Client { code: ErrorCode::DuplicateTouchpoint, existing_id: Some(existing), .. }) => {
+                Err(ApiError::Client {
+                    code: ErrorCode::DuplicateTouchpoint,
+                    existing_id: Some(existing),
+                    ..
+                }) => {
                     // R7: one touchpoint, several needs
                     let current = touchpoint_db::get(conn, existing)?;
                     let mut needs = current.needs.clone();
-                    needs.extend(row.needs.iter().filter(|n| !current.needs.contains(n)).cloned());
-                    touchpoint_db::update(conn, existing, TouchpointChanges { needs: Some(needs), ..Default::default() })?;
+                    needs.extend(
+                        row.needs
+                            .iter()
+                            .filter(|n| !current.needs.contains(n))
+                            .cloned(),
+                    );
+                    touchpoint_db::update(
+                        conn,
+                        existing,
+                        TouchpointChanges {
+                            needs: Some(needs),
+                            ..Default::default()
+                        },
+                    )?;
                     report.merged += 1;
                 }
                 Err(e) => return Err(ApiError::client(e.code(), format!("{}: {e}", at()))),
@@ -249,10 +340,18 @@ fn load_agency(conn: &mut PgConnection, a: &DemoAgency, report: &mut LoadReport)
 
 /// The catalog direction the row names by code, or the agency's own direction of that name
 /// (created on first use). Returns the direction's id and its label.
-fn direction_for(conn: &mut PgConnection, agency_id: Uuid, row: &DemoRow) -> Result<(Uuid, String), ApiError> {
+fn direction_for(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    row: &DemoRow,
+) -> Result<(Uuid, String), ApiError> {
     if let Some(code) = &row.direction_code {
-        let d = direction_db::by_code(conn, code)?
-            .ok_or_else(|| ApiError::client(ErrorCode::UnknownReference, format!("row {}: no catalog direction {code}", row.n)))?;
+        let d = direction_db::by_code(conn, code)?.ok_or_else(|| {
+            ApiError::client(
+                ErrorCode::UnknownReference,
+                format!("row {}: no catalog direction {code}", row.n),
+            )
+        })?;
         return Ok((d.id, d.name));
     }
     let name = text::normalize_spaces(&row.direction);
@@ -278,11 +377,27 @@ mod tests {
             for r in &a.registers {
                 for (i, row) in r.rows.iter().enumerate() {
                     assert_eq!(row.n as usize, i + 1, "{} numbering", a.key);
-                    assert!(!row.needs.is_empty(), "{} row {} has no needs", a.key, row.n);
+                    assert!(
+                        !row.needs.is_empty(),
+                        "{} row {} has no needs",
+                        a.key,
+                        row.n
+                    );
                     if let Some(u) = &row.unit {
-                        assert!(units.contains(&u.as_str()), "{} row {}: unknown unit {u}", a.key, row.n);
+                        assert!(
+                            units.contains(&u.as_str()),
+                            "{} row {}: unknown unit {u}",
+                            a.key,
+                            row.n
+                        );
                     }
-                    assert_eq!(row.stated_mode, Mode::from_features(&row.features).or(row.stated_mode), "{} row {}", a.key, row.n);
+                    assert_eq!(
+                        row.stated_mode,
+                        Mode::from_features(&row.features).or(row.stated_mode),
+                        "{} row {}",
+                        a.key,
+                        row.n
+                    );
                 }
             }
         }

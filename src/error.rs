@@ -101,9 +101,10 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorCode::MalformedJson | ErrorCode::InvalidParameter => StatusCode::BAD_REQUEST,
-            ErrorCode::ValidationFailed | ErrorCode::UnknownReference | ErrorCode::FindingsBlockSubmission | ErrorCode::WebhookTargetForbidden => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ErrorCode::ValidationFailed
+            | ErrorCode::UnknownReference
+            | ErrorCode::FindingsBlockSubmission
+            | ErrorCode::WebhookTargetForbidden => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
@@ -171,7 +172,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), code: code.to_owned(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -219,7 +224,10 @@ pub enum ApiError {
         existing_id: Option<Uuid>,
     },
     #[error("{detail}")]
-    Findings { detail: String, findings: Vec<crate::rules::Finding> },
+    Findings {
+        detail: String,
+        findings: Vec<crate::rules::Finding>,
+    },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// The server is busy with this kind of work (e.g. every import slot is taken): 503 with
@@ -234,7 +242,12 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn client(code: ErrorCode, detail: impl Into<String>) -> Self {
-        ApiError::Client { code, detail: detail.into(), errors: Vec::new(), existing_id: None }
+        ApiError::Client {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            existing_id: None,
+        }
     }
 
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
@@ -246,10 +259,20 @@ impl ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             many => format!("{} fields are invalid", many.len()),
         };
-        ApiError::Client { code: ErrorCode::ValidationFailed, detail, errors, existing_id: None }
+        ApiError::Client {
+            code: ErrorCode::ValidationFailed,
+            detail,
+            errors,
+            existing_id: None,
+        }
     }
 
-    pub fn field(code: ErrorCode, field: &str, field_code: &str, message: impl Into<String>) -> Self {
+    pub fn field(
+        code: ErrorCode,
+        field: &str,
+        field_code: &str,
+        message: impl Into<String>,
+    ) -> Self {
         let message = message.into();
         ApiError::Client {
             code,
@@ -282,10 +305,15 @@ impl ApiError {
             _ => Vec::new(),
         };
         let (detail, errors, existing_id) = match self {
-            ApiError::Client { detail, errors, existing_id, .. } => {
-                (detail.clone(), errors.clone(), *existing_id)
+            ApiError::Client {
+                detail,
+                errors,
+                existing_id,
+                ..
+            } => (detail.clone(), errors.clone(), *existing_id),
+            ApiError::Findings { detail, .. } | ApiError::Busy { detail, .. } => {
+                (detail.clone(), Vec::new(), None)
             }
-            ApiError::Findings { detail, .. } | ApiError::Busy { detail, .. } => (detail.clone(), Vec::new(), None),
             ApiError::Unavailable(_) => (
                 "the database is unavailable or busy; retry in a few seconds".to_owned(),
                 Vec::new(),
@@ -345,7 +373,9 @@ impl ResponseError for ApiError {
 impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
         match &err {
-            DieselError::NotFound => ApiError::client(ErrorCode::NotFound, "the resource does not exist"),
+            DieselError::NotFound => {
+                ApiError::client(ErrorCode::NotFound, "the resource does not exist")
+            }
             DieselError::DatabaseError(kind, info) => {
                 let constraint = info.constraint_name().unwrap_or_default();
                 match kind {
@@ -358,7 +388,9 @@ impl From<DieselError> for ApiError {
                         } else {
                             ApiError::client(
                                 ErrorCode::AlreadyExists,
-                                format!("a resource with these values already exists ({constraint})"),
+                                format!(
+                                    "a resource with these values already exists ({constraint})"
+                                ),
                             )
                         }
                     }
@@ -387,7 +419,12 @@ impl From<DieselError> for ApiError {
                     // client may retry
                     _ if connection_lost(info.message()) => ApiError::Unavailable(err.to_string()),
                     // statement_timeout fired: the request took too long; the client may retry
-                    _ if info.message().contains("canceling statement due to statement timeout") => ApiError::Unavailable(err.to_string()),
+                    _ if info
+                        .message()
+                        .contains("canceling statement due to statement timeout") =>
+                    {
+                        ApiError::Unavailable(err.to_string())
+                    }
                     _ => ApiError::Internal(anyhow::Error::new(err)),
                 }
             }
@@ -400,9 +437,18 @@ impl From<DieselError> for ApiError {
 /// libpq's and PostgreSQL's words for a connection that is gone (server restart, admin shutdown).
 fn connection_lost(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    ["server closed the connection", "terminating connection", "connection to server", "no connection to the server", "could not receive data", "could not send data", "the database system is shutting down", "the database system is starting up"]
-        .iter()
-        .any(|p| m.contains(p))
+    [
+        "server closed the connection",
+        "terminating connection",
+        "connection to server",
+        "no connection to the server",
+        "could not receive data",
+        "could not send data",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
 }
 
 impl From<r2d2_error::PoolError> for ApiError {

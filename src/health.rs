@@ -32,7 +32,9 @@ pub async fn health() -> HttpResponse {
     ))]
 pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, crate::error::ApiError> {
     db.run(|c| {
-        diesel::sql_query("SELECT 1").execute(c).map_err(|e| crate::error::ApiError::Unavailable(e.to_string()))?;
+        diesel::sql_query("SELECT 1")
+            .execute(c)
+            .map_err(|e| crate::error::ApiError::Unavailable(e.to_string()))?;
         Ok(())
     })
     .await?;

@@ -66,7 +66,8 @@ fn migrate(settings: &Settings) -> anyhow::Result<diesel::PgConnection> {
     use diesel::Connection;
     let url = settings.database_url.expose();
     db::create_database_if_missing(url)?;
-    let mut conn = diesel::PgConnection::establish(url).with_context(|| format!("cannot connect to {:?}", settings.database_url))?;
+    let mut conn = diesel::PgConnection::establish(url)
+        .with_context(|| format!("cannot connect to {:?}", settings.database_url))?;
     let n = db::run_migrations(&mut conn)?;
     tracing::info!(applied = n, "migrations up to date");
     Ok(conn)
@@ -91,12 +92,25 @@ fn main() -> anyhow::Result<()> {
         print!("{}", openapi::spec_json());
         return Ok(());
     }
-    if let Command::Token { sub, name, roles, agency, unit, hours } = &cli.command {
+    if let Command::Token {
+        sub,
+        name,
+        roles,
+        agency,
+        unit,
+        hours,
+    } = &cli.command
+    {
         let roles = roles
             .iter()
-            .map(|r| serde_json::from_value(serde_json::Value::String(r.clone())).map_err(|_| anyhow::anyhow!("unknown role {r:?}: submitter, approver, publisher or admin")))
+            .map(|r| {
+                serde_json::from_value(serde_json::Value::String(r.clone())).map_err(|_| {
+                    anyhow::anyhow!("unknown role {r:?}: submitter, approver, publisher or admin")
+                })
+            })
             .collect::<anyhow::Result<Vec<touchpoints::auth::Role>>>()?;
-        let secret = std::env::var("TOUCHPOINTS_JWT_SECRET").context("set TOUCHPOINTS_JWT_SECRET (the one the server uses)")?;
+        let secret = std::env::var("TOUCHPOINTS_JWT_SECRET")
+            .context("set TOUCHPOINTS_JWT_SECRET (the one the server uses)")?;
         let claims = touchpoints::auth::Claims {
             sub: sub.clone(),
             name: (!name.is_empty()).then(|| name.clone()),
@@ -109,11 +123,17 @@ fn main() -> anyhow::Result<()> {
             iss: std::env::var("TOUCHPOINTS_JWT_ISSUER").ok(),
             aud: std::env::var("TOUCHPOINTS_JWT_AUDIENCE").ok(),
         };
-        let max_ttl = std::env::var("TOUCHPOINTS_JWT_MAX_TTL_S").ok().and_then(|v| v.parse::<i64>().ok()).unwrap_or(touchpoints::auth::token::DEFAULT_MAX_TTL_S);
+        let max_ttl = std::env::var("TOUCHPOINTS_JWT_MAX_TTL_S")
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(touchpoints::auth::token::DEFAULT_MAX_TTL_S);
         if hours * 3600 > max_ttl {
             eprintln!("warning: the server refuses tokens that live longer than TOUCHPOINTS_JWT_MAX_TTL_S={max_ttl} s; ask for fewer --hours");
         }
-        println!("{}", touchpoints::auth::AuthConfig::hs256(secret.as_bytes()).mint(&claims)?);
+        println!(
+            "{}",
+            touchpoints::auth::AuthConfig::hs256(secret.as_bytes()).mint(&claims)?
+        );
         return Ok(());
     }
     telemetry::init();
@@ -142,11 +162,28 @@ fn main() -> anyhow::Result<()> {
             })?;
         }
         #[cfg(feature = "bench")]
-        Command::BenchData { agencies, processes, points, region } => {
+        Command::BenchData {
+            agencies,
+            processes,
+            points,
+            region,
+        } => {
             let mut conn = migrate(&settings)?;
             let started = std::time::Instant::now();
-            let n = touchpoints::bench::generate(&mut conn, &touchpoints::bench::Shape { agencies, processes, points, region })?;
-            tracing::info!(created = n, seconds = started.elapsed().as_secs_f64(), "bench data ready");
+            let n = touchpoints::bench::generate(
+                &mut conn,
+                &touchpoints::bench::Shape {
+                    agencies,
+                    processes,
+                    points,
+                    region,
+                },
+            )?;
+            tracing::info!(
+                created = n,
+                seconds = started.elapsed().as_secs_f64(),
+                "bench data ready"
+            );
         }
         Command::Openapi | Command::Token { .. } => unreachable!("handled above"),
     }

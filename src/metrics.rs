@@ -4,7 +4,9 @@
 use std::sync::LazyLock;
 
 use actix_web::{web, HttpResponse};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::db::Db;
 
@@ -16,35 +18,85 @@ fn register<T: prometheus::core::Collector + Clone + 'static>(m: T) -> T {
     m
 }
 
-pub static HTTP_REQUESTS: LazyLock<IntCounterVec> =
-    LazyLock::new(|| register(IntCounterVec::new(Opts::new("touchpoints_http_requests_total", "HTTP requests by route and status"), &["method", "route", "status"]).expect("metric")));
+pub static HTTP_REQUESTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "touchpoints_http_requests_total",
+                "HTTP requests by route and status",
+            ),
+            &["method", "route", "status"],
+        )
+        .expect("metric"),
+    )
+});
 
 pub static HTTP_LATENCY: LazyLock<HistogramVec> = LazyLock::new(|| {
     register(
         HistogramVec::new(
-            HistogramOpts::new("touchpoints_http_request_duration_seconds", "HTTP request latency by route").buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            HistogramOpts::new(
+                "touchpoints_http_request_duration_seconds",
+                "HTTP request latency by route",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
             &["method", "route"],
         )
         .expect("metric"),
     )
 });
 
-pub static POOL: LazyLock<IntGaugeVec> =
-    LazyLock::new(|| register(IntGaugeVec::new(Opts::new("touchpoints_db_pool_connections", "Database pool connections by state"), &["state"]).expect("metric")));
+pub static POOL: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "touchpoints_db_pool_connections",
+                "Database pool connections by state",
+            ),
+            &["state"],
+        )
+        .expect("metric"),
+    )
+});
 
-pub static TRANSITIONS: LazyLock<IntCounterVec> =
-    LazyLock::new(|| register(IntCounterVec::new(Opts::new("touchpoints_workflow_transitions_total", "Workflow transitions by action"), &["action"]).expect("metric")));
+pub static TRANSITIONS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "touchpoints_workflow_transitions_total",
+                "Workflow transitions by action",
+            ),
+            &["action"],
+        )
+        .expect("metric"),
+    )
+});
 
-pub static WEBHOOKS: LazyLock<IntCounterVec> =
-    LazyLock::new(|| register(IntCounterVec::new(Opts::new("touchpoints_webhook_deliveries_total", "Webhook delivery attempts by outcome"), &["outcome"]).expect("metric")));
+pub static WEBHOOKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "touchpoints_webhook_deliveries_total",
+                "Webhook delivery attempts by outcome",
+            ),
+            &["outcome"],
+        )
+        .expect("metric"),
+    )
+});
 
 pub static REPLICA_FALLBACKS: LazyLock<prometheus::IntCounter> = LazyLock::new(|| {
     register(prometheus::IntCounter::new("touchpoints_replica_fallbacks_total", "Public reads the read replica could not answer (not there yet, or unreachable), answered by the primary").expect("metric"))
 });
 
 pub fn observe_request(method: &str, route: &str, status: u16, seconds: f64) {
-    HTTP_REQUESTS.with_label_values(&[method, route, &status.to_string()]).inc();
-    HTTP_LATENCY.with_label_values(&[method, route]).observe(seconds);
+    HTTP_REQUESTS
+        .with_label_values(&[method, route, &status.to_string()])
+        .inc();
+    HTTP_LATENCY
+        .with_label_values(&[method, route])
+        .observe(seconds);
 }
 
 /// Prometheus metrics
@@ -54,14 +106,28 @@ pub fn observe_request(method: &str, route: &str, status: u16, seconds: f64) {
     responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(db: web::Data<Db>) -> HttpResponse {
     let state = db.pool().state();
-    POOL.with_label_values(&["idle"]).set(i64::from(state.idle_connections));
-    POOL.with_label_values(&["in_use"]).set(i64::from(state.connections - state.idle_connections));
-    POOL.with_label_values(&["max"]).set(i64::from(db.pool().max_size()));
+    POOL.with_label_values(&["idle"])
+        .set(i64::from(state.idle_connections));
+    POOL.with_label_values(&["in_use"])
+        .set(i64::from(state.connections - state.idle_connections));
+    POOL.with_label_values(&["max"])
+        .set(i64::from(db.pool().max_size()));
     // touch the lazies so every family is listed from the start
-    let _ = (&*HTTP_REQUESTS, &*HTTP_LATENCY, &*TRANSITIONS, &*WEBHOOKS, &*REPLICA_FALLBACKS);
+    let _ = (
+        &*HTTP_REQUESTS,
+        &*HTTP_LATENCY,
+        &*TRANSITIONS,
+        &*WEBHOOKS,
+        &*REPLICA_FALLBACKS,
+    );
     let mut buf = Vec::new();
-    if TextEncoder::new().encode(&REGISTRY.gather(), &mut buf).is_err() {
+    if TextEncoder::new()
+        .encode(&REGISTRY.gather(), &mut buf)
+        .is_err()
+    {
         return HttpResponse::InternalServerError().finish();
     }
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(buf)
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(buf)
 }

@@ -114,7 +114,9 @@ pub struct ApiDoc;
 
 /// The spec as served and committed (pretty JSON with a trailing newline).
 pub fn spec_json() -> String {
-    let mut s = ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises");
+    let mut s = ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
     s.push('\n');
     s
 }
@@ -133,27 +135,91 @@ fn problem_response(description: &str, code: ErrorCode, detail: &str) -> Respons
         .description(description)
         .content(
             crate::error::PROBLEM_JSON,
-            ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))).example(Some(example)).build(),
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "Problem",
+                ))))
+                .example(Some(example))
+                .build(),
         )
         .build()
 }
 
 const STANDARD: &[(&str, &str, ErrorCode, &str)] = &[
-    ("400", "BadRequest", ErrorCode::InvalidParameter, "invalid query string: limit: must be between 1 and 500"),
-    ("401", "Unauthorized", ErrorCode::Unauthorized, "the token has expired"),
-    ("403", "Forbidden", ErrorCode::Forbidden, "this needs the approver role"),
-    ("404", "NotFound", ErrorCode::NotFound, "agency 0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10 does not exist"),
-    ("409", "Conflict", ErrorCode::AlreadyExists, "a resource with these values already exists"),
-    ("412", "PreconditionFailed", ErrorCode::PreconditionFailed, "If-Match \"5f3a\" is stale: the resource is now \"5f3b\"; reload it and retry"),
-    ("413", "PayloadTooLarge", ErrorCode::PayloadTooLarge, "the body is larger than the server accepts"),
-    ("415", "UnsupportedMediaType", ErrorCode::UnsupportedMediaType, "send the body as application/json"),
-    ("422", "UnprocessableEntity", ErrorCode::ValidationFailed, "contacts[0].value: not a Russian phone number: expected +7 and 10 digits"),
-    ("500", "InternalError", ErrorCode::InternalError, "an unexpected error occurred; it has been logged"),
-    ("503", "ServiceUnavailable", ErrorCode::ServiceUnavailable, "the database is unavailable or busy; retry in a few seconds"),
+    (
+        "400",
+        "BadRequest",
+        ErrorCode::InvalidParameter,
+        "invalid query string: limit: must be between 1 and 500",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        ErrorCode::Unauthorized,
+        "the token has expired",
+    ),
+    (
+        "403",
+        "Forbidden",
+        ErrorCode::Forbidden,
+        "this needs the approver role",
+    ),
+    (
+        "404",
+        "NotFound",
+        ErrorCode::NotFound,
+        "agency 0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10 does not exist",
+    ),
+    (
+        "409",
+        "Conflict",
+        ErrorCode::AlreadyExists,
+        "a resource with these values already exists",
+    ),
+    (
+        "412",
+        "PreconditionFailed",
+        ErrorCode::PreconditionFailed,
+        "If-Match \"5f3a\" is stale: the resource is now \"5f3b\"; reload it and retry",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        ErrorCode::PayloadTooLarge,
+        "the body is larger than the server accepts",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        ErrorCode::UnsupportedMediaType,
+        "send the body as application/json",
+    ),
+    (
+        "422",
+        "UnprocessableEntity",
+        ErrorCode::ValidationFailed,
+        "contacts[0].value: not a Russian phone number: expected +7 and 10 digits",
+    ),
+    (
+        "500",
+        "InternalError",
+        ErrorCode::InternalError,
+        "an unexpected error occurred; it has been logged",
+    ),
+    (
+        "503",
+        "ServiceUnavailable",
+        ErrorCode::ServiceUnavailable,
+        "the database is unavailable or busy; retry in a few seconds",
+    ),
 ];
 
 fn add(op: &mut Operation, status: &str) {
-    let name = STANDARD.iter().find(|s| s.0 == status).map(|s| s.1).unwrap_or("InternalError");
+    let name = STANDARD
+        .iter()
+        .find(|s| s.0 == status)
+        .map(|s| s.1)
+        .unwrap_or("InternalError");
     op.responses
         .responses
         .entry(status.to_owned())
@@ -177,17 +243,24 @@ impl Modify for ProblemResponses {
                 ErrorCode::InternalError => "Unexpected server error",
                 _ => "The database is unavailable or the pool is exhausted; retry after `Retry-After` seconds",
             };
-            components.responses.insert((*name).to_owned(), RefOr::T(problem_response(description, *code, detail)));
+            components.responses.insert(
+                (*name).to_owned(),
+                RefOr::T(problem_response(description, *code, detail)),
+            );
         }
         let mut bearer = utoipa::openapi::security::HttpBuilder::new()
             .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
             .bearer_format("JWT")
             .build();
         bearer.description = Some("A JWT signed by the region's identity provider (HS256 with TOUCHPOINTS_JWT_SECRET, or RS256/EdDSA with TOUCHPOINTS_JWT_PUBLIC_KEY). Claims: `sub`, `name`, `roles` (submitter, approver, publisher, admin), `agency_id` (absent only for admin), `unit_id` (optional), `exp` (required), `iat` and `nbf` (optional, enforced); `iss`/`aud` when the server is configured with them. A token may live at most TOUCHPOINTS_JWT_MAX_TTL_S seconds (24 h by default) from its `iat`, or from now without one. `touchpoints token` mints a development token.".to_owned());
-        components.add_security_scheme("bearer", utoipa::openapi::security::SecurityScheme::Http(bearer));
+        components.add_security_scheme(
+            "bearer",
+            utoipa::openapi::security::SecurityScheme::Http(bearer),
+        );
         for (path, item) in openapi.paths.paths.iter_mut() {
             let has_path_params = path.contains('{');
-            let public = path.starts_with("/api/v1/catalogs/") || path.starts_with("/api/v1/public/");
+            let public =
+                path.starts_with("/api/v1/catalogs/") || path.starts_with("/api/v1/public/");
             let ops: [(&str, &mut Option<Operation>); 5] = [
                 ("get", &mut item.get),
                 ("post", &mut item.post),
@@ -222,10 +295,18 @@ impl Modify for ProblemResponses {
                 for p in op.parameters.iter_mut().flatten() {
                     if p.name == "If-Match" {
                         p.required = utoipa::openapi::Required::False;
-                        p.schema = Some(RefOr::T(utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::Type::String).into()));
+                        p.schema = Some(RefOr::T(
+                            utoipa::openapi::schema::Object::with_type(
+                                utoipa::openapi::schema::Type::String,
+                            )
+                            .into(),
+                        ));
                     }
                 }
-                if path.starts_with("/health") || path.starts_with("/ready") || path.starts_with("/metrics") {
+                if path.starts_with("/health")
+                    || path.starts_with("/ready")
+                    || path.starts_with("/metrics")
+                {
                     op.security = Some(Vec::new());
                     continue;
                 }
@@ -234,11 +315,17 @@ impl Modify for ProblemResponses {
                     // stated, not left to a default: no token needed
                     op.security = Some(Vec::new());
                 } else {
-                    op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+                    op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]);
                     add(op, "401");
                     add(op, "403");
                 }
-                let conditional = CONDITIONAL.contains(&(method, path.as_str())) || (path.starts_with("/api/v1/revisions/") && method == "post" && !path.ends_with("/import"));
+                let conditional = CONDITIONAL.contains(&(method, path.as_str()))
+                    || (path.starts_with("/api/v1/revisions/")
+                        && method == "post"
+                        && !path.ends_with("/import"));
                 if conditional {
                     add(op, "412");
                 }

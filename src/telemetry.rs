@@ -5,10 +5,16 @@ use tracing_subscriber::{fmt, EnvFilter};
 
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("TOUCHPOINTS_LOG_FORMAT").map(|v| v == "json").unwrap_or(false);
+    let json = std::env::var("TOUCHPOINTS_LOG_FORMAT")
+        .map(|v| v == "json")
+        .unwrap_or(false);
     let builder = fmt().with_env_filter(filter).with_target(false);
     // try_init: tests may initialise more than once in one process
-    let _ = if json { builder.json().flatten_event(true).try_init() } else { builder.compact().try_init() };
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.compact().try_init()
+    };
 }
 
 use std::time::Instant;
@@ -24,14 +30,20 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// One log line per request (method, route, status, latency) inside the request's span, and
 /// the request id (the same one every log line of the request carries) on the response.
-pub async fn access_log(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let start = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
     let mut res = next.call(req).await?;
     let status = res.status().as_u16();
-    let route = res.request().match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "<unmatched>".to_owned());
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
     crate::metrics::observe_request(method.as_str(), &route, status, latency_ms / 1000.0);
     if status >= 500 {
@@ -40,7 +52,8 @@ pub async fn access_log(req: ServiceRequest, next: Next<impl MessageBody>) -> Re
         tracing::info!(%method, %path, %route, status, latency_ms, "request");
     }
     if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        res.headers_mut().insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
     }
     Ok(res)
 }

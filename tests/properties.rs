@@ -3,13 +3,23 @@
 //! default case counts), so they run in CI with the rest.
 
 use proptest::prelude::*;
-use touchpoints::domain::contact::{expand_local_phone, normalize_email, normalize_phone, normalize_url};
+use touchpoints::domain::contact::{
+    expand_local_phone, normalize_email, normalize_phone, normalize_url,
+};
 use touchpoints::domain::{Contact, ContactInput, ContactKind, Mode};
 use touchpoints::import::{parse, recognize, xlsx};
-use touchpoints::workflow::state::{approve, part_transition, PartAction, PartStatus, RevisionStatus};
+use touchpoints::workflow::state::{
+    approve, part_transition, PartAction, PartStatus, RevisionStatus,
+};
 
 fn kinds() -> impl Strategy<Value = ContactKind> {
-    prop_oneof![Just(ContactKind::Url), Just(ContactKind::Email), Just(ContactKind::Phone), Just(ContactKind::Address), Just(ContactKind::Text)]
+    prop_oneof![
+        Just(ContactKind::Url),
+        Just(ContactKind::Email),
+        Just(ContactKind::Phone),
+        Just(ContactKind::Address),
+        Just(ContactKind::Text)
+    ]
 }
 
 /// A column reference: mostly near the form, sometimes absurd.
@@ -23,17 +33,31 @@ fn row_number() -> impl Strategy<Value = String> {
 
 /// One `<c>` of any type, with or without a reference and a value.
 fn cell() -> impl Strategy<Value = String> {
-    let kind = prop_oneof![Just(""), Just(r#" t="s""#), Just(r#" t="inlineStr""#), Just(r#" t="b""#), Just(r#" t="n""#), Just(r#" t="e""#), Just(r#" t="str""#), Just(r#" t="zz""#)];
+    let kind = prop_oneof![
+        Just(""),
+        Just(r#" t="s""#),
+        Just(r#" t="inlineStr""#),
+        Just(r#" t="b""#),
+        Just(r#" t="n""#),
+        Just(r#" t="e""#),
+        Just(r#" t="str""#),
+        Just(r#" t="zz""#)
+    ];
     let value = prop_oneof![
         Just(String::new()),
         (0u64..u64::MAX).prop_map(|n| format!("<v>{n}</v>")),
         "[-0-9.eE]{0,12}".prop_map(|v| format!("<v>{v}</v>")),
-        "\\PC{0,20}".prop_map(|t| format!("<is><t>{}</t></is>", t.replace('&', "&amp;").replace('<', "&lt;"))),
+        "\\PC{0,20}".prop_map(|t| format!(
+            "<is><t>{}</t></is>",
+            t.replace('&', "&amp;").replace('<', "&lt;")
+        )),
         Just("<is><r><t>a</t></r><rPh><t>b</t></rPh></is>".to_owned()),
         Just("<f>SUM(A1:XFD1048576)</f><v>1</v>".to_owned()),
     ];
     (proptest::option::of((column(), row_number())), kind, value).prop_map(|(at, kind, value)| {
-        let r = at.map(|(c, n)| format!(r#" r="{c}{n}""#)).unwrap_or_default();
+        let r = at
+            .map(|(c, n)| format!(r#" r="{c}{n}""#))
+            .unwrap_or_default();
         format!("<c{r}{kind}>{value}</c>")
     })
 }

@@ -9,9 +9,9 @@ use super::db::{self as agency_db, AgencyFilter, AgencySort};
 use super::model::{Agency, AgencyPatch, NewAgency};
 use crate::auth::User;
 use crate::db::Db;
-use crate::http::etag::{with_etag, IfMatch};
 use crate::domain::AgencyKind;
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::etag::{with_etag, IfMatch};
 use crate::http::{created, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::workflow::{audit, edit};
@@ -64,12 +64,18 @@ pub async fn list_agencies(
     let sort = sort_param(query.sort.as_deref())?;
     let query = query.into_inner();
     let filter = AgencyFilter {
-        parent: if query.include_organizations.unwrap_or(false) { None } else { Some(None) },
+        parent: if query.include_organizations.unwrap_or(false) {
+            None
+        } else {
+            Some(None)
+        },
         region: query.region,
         kind: query.kind,
         q: query.q,
     };
-    let (items, total) = db.run(move |c| agency_db::list(c, &filter, sort, paging)).await?;
+    let (items, total) = db
+        .run(move |c| agency_db::list(c, &filter, sort, paging))
+        .await?;
     Ok(web::Json(AgencyList::new(items, total, paging)))
 }
 
@@ -80,7 +86,11 @@ pub async fn list_agencies(
     responses((status = 201, description = "Created", body = Agency,
         headers(("Location" = String, description = "URL of the new agency"))))
 )]
-pub async fn create_agency(db: web::Data<Db>, user: User, body: ApiJson<NewAgency>) -> ApiResult<HttpResponse> {
+pub async fn create_agency(
+    db: web::Data<Db>,
+    user: User,
+    body: ApiJson<NewAgency>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let changes = body.0.validate()?;
     let agency = db.run(move |c| agency_db::insert(c, None, changes)).await?;
@@ -95,7 +105,11 @@ pub async fn create_agency(db: web::Data<Db>, user: User, body: ApiJson<NewAgenc
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The agency", body = Agency))
 )]
-pub async fn get_agency(db: web::Data<Db>, _user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_agency(
+    db: web::Data<Db>,
+    _user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let agency = db.run(move |c| agency_db::get(c, id)).await?;
     Ok(with_etag(HttpResponse::Ok(), agency.updated_at).json(agency))
@@ -108,11 +122,19 @@ pub async fn get_agency(db: web::Data<Db>, _user: User, id: web::Path<Uuid>) -> 
     request_body = AgencyPatch,
     responses((status = 200, description = "The updated agency", body = Agency))
 )]
-pub async fn update_agency(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<AgencyPatch>) -> ApiResult<HttpResponse> {
+pub async fn update_agency(
+    db: web::Data<Db>,
+    user: User,
+    if_match: IfMatch,
+    id: web::Path<Uuid>,
+    body: ApiJson<AgencyPatch>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let id = id.into_inner();
     let changes = body.0.validate()?;
-    let agency = db.transaction(move |c| update_heading(c, &user, id, &if_match, changes)).await?;
+    let agency = db
+        .transaction(move |c| update_heading(c, &user, id, &if_match, changes))
+        .await?;
     Ok(with_etag(HttpResponse::Ok(), agency.updated_at).json(agency))
 }
 
@@ -125,7 +147,11 @@ pub async fn update_agency(db: web::Data<Db>, user: User, if_match: IfMatch, id:
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_agency(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_agency(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let id = id.into_inner();
     db.run(move |c| agency_db::delete(c, id)).await?;
@@ -161,7 +187,12 @@ pub async fn list_organizations(
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref())?;
     let query = query.into_inner();
-    let filter = AgencyFilter { parent: Some(Some(parent)), region: None, kind: query.kind, q: query.q };
+    let filter = AgencyFilter {
+        parent: Some(Some(parent)),
+        region: None,
+        kind: query.kind,
+        q: query.q,
+    };
     let (items, total) = db
         .run(move |c| {
             agency_db::get(c, parent)?;
@@ -181,7 +212,12 @@ pub async fn list_organizations(
     responses((status = 201, description = "Created", body = Agency,
         headers(("Location" = String, description = "URL of the new organization"))))
 )]
-pub async fn create_organization(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewOrganization>) -> ApiResult<HttpResponse> {
+pub async fn create_organization(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewOrganization>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let parent = id.into_inner();
     let body = body.0;
@@ -242,7 +278,11 @@ async fn get_org(db: &Db, id: Uuid) -> ApiResult<Agency> {
     params(("id" = Uuid, Path, description = "Organization id")),
     responses((status = 200, description = "The organization", body = Agency))
 )]
-pub async fn get_organization(db: web::Data<Db>, _user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_organization(
+    db: web::Data<Db>,
+    _user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let org = get_org(&db, id.into_inner()).await?;
     Ok(with_etag(HttpResponse::Ok(), org.updated_at).json(org))
 }
@@ -254,12 +294,20 @@ pub async fn get_organization(db: web::Data<Db>, _user: User, id: web::Path<Uuid
     request_body = AgencyPatch,
     responses((status = 200, description = "The updated organization", body = Agency))
 )]
-pub async fn update_organization(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<AgencyPatch>) -> ApiResult<HttpResponse> {
+pub async fn update_organization(
+    db: web::Data<Db>,
+    user: User,
+    if_match: IfMatch,
+    id: web::Path<Uuid>,
+    body: ApiJson<AgencyPatch>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let id = id.into_inner();
     let changes = body.0.validate()?;
     get_org(&db, id).await?;
-    let org = db.transaction(move |c| update_heading(c, &user, id, &if_match, changes)).await?;
+    let org = db
+        .transaction(move |c| update_heading(c, &user, id, &if_match, changes))
+        .await?;
     Ok(with_etag(HttpResponse::Ok(), org.updated_at).json(org))
 }
 
@@ -271,7 +319,11 @@ pub async fn update_organization(db: web::Data<Db>, user: User, if_match: IfMatc
     params(("id" = Uuid, Path, description = "Organization id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_organization(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_organization(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let id = id.into_inner();
     get_org(&db, id).await?;
@@ -284,13 +336,35 @@ pub async fn delete_organization(db: web::Data<Db>, user: User, id: web::Path<Uu
 /// own part of the working copy: it opens or joins the revision, is refused with 409 `locked`
 /// while that part is submitted or accepted or the revision is being approved, and is recorded
 /// in the revision's history.
-fn update_heading(c: &mut diesel::PgConnection, user: &User, id: Uuid, if_match: &IfMatch, changes: crate::agencies::model::AgencyChanges) -> ApiResult<Agency> {
+fn update_heading(
+    c: &mut diesel::PgConnection,
+    user: &User,
+    id: Uuid,
+    if_match: &IfMatch,
+    changes: crate::agencies::model::AgencyChanges,
+) -> ApiResult<Agency> {
     let (before, after) = agency_db::update_checked(c, id, if_match, changes)?;
-    let heading = |a: &Agency| (a.name.clone(), a.short_name.clone(), a.region.clone(), a.website.clone());
+    let heading = |a: &Agency| {
+        (
+            a.name.clone(),
+            a.short_name.clone(),
+            a.region.clone(),
+            a.website.clone(),
+        )
+    };
     if heading(&before) != heading(&after) {
         let parts = edit::parts_of_heading(c, id)?;
         let revision = edit::enter(c, user, id, &parts)?;
-        edit::record(c, user, id, revision, "agency", id.to_string(), audit::json(&before), audit::json(&after))?;
+        edit::record(
+            c,
+            user,
+            id,
+            revision,
+            "agency",
+            id.to_string(),
+            audit::json(&before),
+            audit::json(&after),
+        )?;
     }
     Ok(after)
 }

@@ -85,7 +85,8 @@ pub enum AgencySort {
 }
 
 impl AgencySort {
-    pub const VALUES: &'static [&'static str] = &["name", "-name", "region", "created_at", "-created_at"];
+    pub const VALUES: &'static [&'static str] =
+        &["name", "-name", "region", "created_at", "-created_at"];
 
     pub fn parse(s: Option<&str>) -> Option<Self> {
         Some(match s.unwrap_or("name") {
@@ -114,18 +115,34 @@ fn filtered(f: &AgencyFilter) -> agencies::BoxedQuery<'static, diesel::pg::Pg> {
     }
     if let Some(text) = f.q.as_deref().filter(|t| !t.trim().is_empty()) {
         let p = like_pattern(text);
-        q = q.filter(agencies::name.ilike(p.clone()).or(agencies::short_name.ilike(p)));
+        q = q.filter(
+            agencies::name
+                .ilike(p.clone())
+                .or(agencies::short_name.ilike(p)),
+        );
     }
     q
 }
 
-pub fn list(conn: &mut PgConnection, f: &AgencyFilter, sort: AgencySort, page: Paging) -> ApiResult<(Vec<Agency>, i64)> {
+pub fn list(
+    conn: &mut PgConnection,
+    f: &AgencyFilter,
+    sort: AgencySort,
+    page: Paging,
+) -> ApiResult<(Vec<Agency>, i64)> {
     let total: i64 = filtered(f).count().get_result(conn)?;
-    let q = filtered(f).select(AgencyRow::as_select()).limit(page.limit).offset(page.offset);
+    let q = filtered(f)
+        .select(AgencyRow::as_select())
+        .limit(page.limit)
+        .offset(page.offset);
     let q = match sort {
         AgencySort::Name => q.order((agencies::name.asc(), agencies::id.asc())),
         AgencySort::NameDesc => q.order((agencies::name.desc(), agencies::id.asc())),
-        AgencySort::Region => q.order((agencies::region.asc(), agencies::name.asc(), agencies::id.asc())),
+        AgencySort::Region => q.order((
+            agencies::region.asc(),
+            agencies::name.asc(),
+            agencies::id.asc(),
+        )),
         AgencySort::CreatedAt => q.order((agencies::created_at.asc(), agencies::id.asc())),
         AgencySort::CreatedAtDesc => q.order((agencies::created_at.desc(), agencies::id.asc())),
     };
@@ -159,7 +176,11 @@ pub fn lock(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
         .ok_or_else(|| ApiError::not_found("agency", id))
 }
 
-pub fn insert(conn: &mut PgConnection, parent_id: Option<Uuid>, c: AgencyChanges) -> ApiResult<Agency> {
+pub fn insert(
+    conn: &mut PgConnection,
+    parent_id: Option<Uuid>,
+    c: AgencyChanges,
+) -> ApiResult<Agency> {
     let kind = c.kind.unwrap_or(AgencyKind::Other).as_str();
     let row: AgencyRow = diesel::insert_into(agencies::table)
         .values((
@@ -203,7 +224,12 @@ pub fn delete(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
 }
 
 /// Locks the agency, checks `If-Match` against it, then updates it; returns it before and after.
-pub fn update_checked(conn: &mut PgConnection, id: Uuid, if_match: &crate::http::etag::IfMatch, c: AgencyChanges) -> ApiResult<(Agency, Agency)> {
+pub fn update_checked(
+    conn: &mut PgConnection,
+    id: Uuid,
+    if_match: &crate::http::etag::IfMatch,
+    c: AgencyChanges,
+) -> ApiResult<(Agency, Agency)> {
     lock(conn, id)?;
     let before = get(conn, id)?;
     if_match.check(before.updated_at)?;

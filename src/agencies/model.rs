@@ -116,29 +116,52 @@ impl NewAgency {
     pub fn validate(&self) -> Result<AgencyChanges, ApiError> {
         let mut errors = Vec::new();
         let name = collect(&mut errors, text::required("name", &self.name, 1000));
-        let short_name = collect(&mut errors, text::optional("short_name", self.short_name.as_deref(), 300));
+        let short_name = collect(
+            &mut errors,
+            text::optional("short_name", self.short_name.as_deref(), 300),
+        );
         let region = collect(&mut errors, text::required("region", &self.region, 300));
         let website = check_website(&mut errors, self.website.as_deref());
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        Ok(AgencyChanges { name, short_name, region, kind: Some(self.kind), website: Some(website) })
+        Ok(AgencyChanges {
+            name,
+            short_name,
+            region,
+            kind: Some(self.kind),
+            website: Some(website),
+        })
     }
 }
 
 impl AgencyPatch {
     pub fn validate(&self) -> Result<AgencyChanges, ApiError> {
         let mut errors = Vec::new();
-        let name = self.name.as_deref().and_then(|n| collect(&mut errors, text::required("name", n, 1000)));
-        let short_name = self
-            .short_name
+        let name = self
+            .name
+            .as_deref()
+            .and_then(|n| collect(&mut errors, text::required("name", n, 1000)));
+        let short_name = self.short_name.as_ref().map(|s| {
+            collect(&mut errors, text::optional("short_name", s.as_deref(), 300)).flatten()
+        });
+        let region = self
+            .region
+            .as_deref()
+            .and_then(|r| collect(&mut errors, text::required("region", r, 300)));
+        let website = self
+            .website
             .as_ref()
-            .map(|s| collect(&mut errors, text::optional("short_name", s.as_deref(), 300)).flatten());
-        let region = self.region.as_deref().and_then(|r| collect(&mut errors, text::required("region", r, 300)));
-        let website = self.website.as_ref().map(|w| check_website(&mut errors, w.as_deref()));
+            .map(|w| check_website(&mut errors, w.as_deref()));
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        Ok(AgencyChanges { name, short_name, region, kind: self.kind, website })
+        Ok(AgencyChanges {
+            name,
+            short_name,
+            region,
+            kind: self.kind,
+            website,
+        })
     }
 }

@@ -19,7 +19,9 @@ use uuid::Uuid;
 use crate::error::{ApiError, ErrorCode};
 pub use token::{AuthConfig, Claims};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Fills in the agency's (or the unit's) part of the register and submits it.
@@ -70,11 +72,19 @@ impl User {
 
     /// How the user appears in the history.
     pub fn display(&self) -> String {
-        if self.name.is_empty() { self.sub.clone() } else { self.name.clone() }
+        if self.name.is_empty() {
+            self.sub.clone()
+        } else {
+            self.name.clone()
+        }
     }
 
     pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.is_admin() { Ok(()) } else { Err(forbidden("only an admin may do this")) }
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(forbidden("only an admin may do this"))
+        }
     }
 
     /// May read the agency's internal (not yet public) data: its own people and admins.
@@ -82,7 +92,9 @@ impl User {
         if self.is_admin() || self.agency_id == Some(agency_id) {
             Ok(())
         } else {
-            Err(forbidden(format!("the data of agency {agency_id} is not open to users of another agency")))
+            Err(forbidden(format!(
+                "the data of agency {agency_id} is not open to users of another agency"
+            )))
         }
     }
 
@@ -101,9 +113,9 @@ impl User {
     pub fn require_editor(&self, agency_id: Uuid, unit_id: Option<Uuid>) -> Result<(), ApiError> {
         self.require_role_in(Role::Submitter, agency_id)?;
         match self.unit_id {
-            Some(mine) if !self.is_admin() && unit_id != Some(mine) => {
-                Err(forbidden("a submitter of a unit may edit only that unit's processes and touchpoints"))
-            }
+            Some(mine) if !self.is_admin() && unit_id != Some(mine) => Err(forbidden(
+                "a submitter of a unit may edit only that unit's processes and touchpoints",
+            )),
             _ => Ok(()),
         }
     }
@@ -126,7 +138,9 @@ fn authenticate(req: &HttpRequest) -> Result<User, ApiError> {
         .headers()
         .get(header::AUTHORIZATION)
         .ok_or_else(|| unauthorized("send Authorization: Bearer <token>"))?;
-    let value = value.to_str().map_err(|_| unauthorized("the Authorization header is not ASCII"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is not ASCII"))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
@@ -143,7 +157,13 @@ mod tests {
     use super::*;
 
     fn user(roles: &[Role], agency: Option<Uuid>, unit: Option<Uuid>) -> User {
-        User { sub: "u".into(), name: "Иванова".into(), roles: roles.iter().copied().collect(), agency_id: agency, unit_id: unit }
+        User {
+            sub: "u".into(),
+            name: "Иванова".into(),
+            roles: roles.iter().copied().collect(),
+            agency_id: agency,
+            unit_id: unit,
+        }
     }
 
     #[test]
@@ -151,7 +171,10 @@ mod tests {
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         let u = user(&[Role::Submitter], Some(a), None);
         assert!(u.require_member(a).is_ok());
-        assert_eq!(u.require_member(b).unwrap_err().code(), ErrorCode::Forbidden);
+        assert_eq!(
+            u.require_member(b).unwrap_err().code(),
+            ErrorCode::Forbidden
+        );
         assert!(user(&[Role::Admin], None, None).require_member(b).is_ok());
     }
 
@@ -161,7 +184,9 @@ mod tests {
         let approver = user(&[Role::Approver], Some(a), None);
         assert!(approver.require_role_in(Role::Approver, a).is_ok());
         assert!(approver.require_role_in(Role::Publisher, a).is_err());
-        assert!(approver.require_role_in(Role::Approver, Uuid::new_v4()).is_err());
+        assert!(approver
+            .require_role_in(Role::Approver, Uuid::new_v4())
+            .is_err());
     }
 
     #[test]
@@ -173,6 +198,8 @@ mod tests {
         assert!(s.require_editor(a, None).is_err());
         let agency_wide = user(&[Role::Submitter], Some(a), None);
         assert!(agency_wide.require_editor(a, Some(other)).is_ok());
-        assert!(user(&[Role::Approver], Some(a), None).require_editor(a, None).is_err());
+        assert!(user(&[Role::Approver], Some(a), None)
+            .require_editor(a, None)
+            .is_err());
     }
 }

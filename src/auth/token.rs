@@ -74,11 +74,23 @@ impl std::fmt::Debug for AuthConfig {
 impl AuthConfig {
     /// No key at all: every protected endpoint answers 401.
     pub fn disabled() -> Self {
-        AuthConfig { key: None, secret: None, issuer: None, audience: None, max_ttl_s: DEFAULT_MAX_TTL_S }
+        AuthConfig {
+            key: None,
+            secret: None,
+            issuer: None,
+            audience: None,
+            max_ttl_s: DEFAULT_MAX_TTL_S,
+        }
     }
 
     pub fn hs256(secret: &[u8]) -> Self {
-        AuthConfig { key: Some((DecodingKey::from_secret(secret), Algorithm::HS256)), secret: Some(secret.to_vec()), issuer: None, audience: None, max_ttl_s: DEFAULT_MAX_TTL_S }
+        AuthConfig {
+            key: Some((DecodingKey::from_secret(secret), Algorithm::HS256)),
+            secret: Some(secret.to_vec()),
+            issuer: None,
+            audience: None,
+            max_ttl_s: DEFAULT_MAX_TTL_S,
+        }
     }
 
     /// A PEM public key: RSA (RS256) or Ed25519 (EdDSA).
@@ -88,7 +100,13 @@ impl AuthConfig {
         } else {
             (DecodingKey::from_ed_pem(pem).map_err(|e| anyhow::anyhow!("TOUCHPOINTS_JWT_PUBLIC_KEY is neither an RSA nor an Ed25519 public key: {e}"))?, Algorithm::EdDSA)
         };
-        Ok(AuthConfig { key: Some(key), secret: None, issuer: None, audience: None, max_ttl_s: DEFAULT_MAX_TTL_S })
+        Ok(AuthConfig {
+            key: Some(key),
+            secret: None,
+            issuer: None,
+            audience: None,
+            max_ttl_s: DEFAULT_MAX_TTL_S,
+        })
     }
 
     pub fn with_issuer(mut self, issuer: Option<String>) -> Self {
@@ -113,17 +131,23 @@ impl AuthConfig {
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let base = if let Some(path) = var("TOUCHPOINTS_JWT_PUBLIC_KEY") {
-            let pem = std::fs::read(&path).map_err(|e| anyhow::anyhow!("TOUCHPOINTS_JWT_PUBLIC_KEY={path}: {e}"))?;
+            let pem = std::fs::read(&path)
+                .map_err(|e| anyhow::anyhow!("TOUCHPOINTS_JWT_PUBLIC_KEY={path}: {e}"))?;
             Self::public_key_pem(&pem)?
         } else if let Some(secret) = var("TOUCHPOINTS_JWT_SECRET") {
-            anyhow::ensure!(secret.len() >= 16, "TOUCHPOINTS_JWT_SECRET must have at least 16 characters");
+            anyhow::ensure!(
+                secret.len() >= 16,
+                "TOUCHPOINTS_JWT_SECRET must have at least 16 characters"
+            );
             Self::hs256(secret.as_bytes())
         } else {
             tracing::warn!("neither TOUCHPOINTS_JWT_SECRET nor TOUCHPOINTS_JWT_PUBLIC_KEY is set: every write answers 401");
             Self::disabled()
         };
         let max_ttl = match var("TOUCHPOINTS_JWT_MAX_TTL_S") {
-            Some(v) => v.parse::<i64>().ok().filter(|s| *s > 0).ok_or_else(|| anyhow::anyhow!("TOUCHPOINTS_JWT_MAX_TTL_S={v:?}: a positive number of seconds"))?,
+            Some(v) => v.parse::<i64>().ok().filter(|s| *s > 0).ok_or_else(|| {
+                anyhow::anyhow!("TOUCHPOINTS_JWT_MAX_TTL_S={v:?}: a positive number of seconds")
+            })?,
             None => DEFAULT_MAX_TTL_S,
         };
         Ok(base
@@ -133,7 +157,10 @@ impl AuthConfig {
     }
 
     pub fn verify(&self, token: &str) -> Result<User, ApiError> {
-        let (key, alg) = self.key.as_ref().ok_or_else(|| unauthorized("authentication is not configured on this server"))?;
+        let (key, alg) = self
+            .key
+            .as_ref()
+            .ok_or_else(|| unauthorized("authentication is not configured on this server"))?;
         let mut validation = Validation::new(*alg);
         validation.leeway = LEEWAY_S as u64;
         validation.validate_nbf = true;
@@ -160,7 +187,9 @@ impl AuthConfig {
             unauthorized(match e.kind() {
                 ErrorKind::ExpiredSignature => "the token has expired",
                 ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
-                ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => "the token was not issued for this service",
+                ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => {
+                    "the token was not issued for this service"
+                }
                 ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
                 _ => "the token is invalid",
             })
@@ -172,9 +201,17 @@ impl AuthConfig {
             return Err(unauthorized("the token grants no role"));
         }
         if c.agency_id.is_none() && !roles.contains(&Role::Admin) {
-            return Err(unauthorized("the token names no agency_id (only an admin may have none)"));
+            return Err(unauthorized(
+                "the token names no agency_id (only an admin may have none)",
+            ));
         }
-        Ok(User { name: c.name.unwrap_or_default(), sub: c.sub, roles, agency_id: c.agency_id, unit_id: c.unit_id })
+        Ok(User {
+            name: c.name.unwrap_or_default(),
+            sub: c.sub,
+            roles,
+            agency_id: c.agency_id,
+            unit_id: c.unit_id,
+        })
     }
 
     /// The longest lifetime a token may claim.
@@ -184,8 +221,15 @@ impl AuthConfig {
 
     /// Mints an HS256 token with the configured secret (development and tests).
     pub fn mint(&self, claims: &Claims) -> anyhow::Result<String> {
-        let secret = self.secret.as_ref().ok_or_else(|| anyhow::anyhow!("minting needs TOUCHPOINTS_JWT_SECRET"))?;
-        Ok(encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret))?)
+        let secret = self
+            .secret
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("minting needs TOUCHPOINTS_JWT_SECRET"))?;
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(secret),
+        )?)
     }
 }
 
@@ -199,7 +243,9 @@ pub fn lifetime_ok(c: &Claims, now: i64, max_ttl_s: i64) -> Result<(), ApiError>
     }
     let from = c.iat.unwrap_or(now);
     if c.exp.saturating_sub(from) > max_ttl_s + LEEWAY_S {
-        return Err(unauthorized(format!("the token lives longer than this server accepts ({max_ttl_s} s)")));
+        return Err(unauthorized(format!(
+            "the token lives longer than this server accepts ({max_ttl_s} s)"
+        )));
     }
     Ok(())
 }
@@ -229,21 +275,33 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let mut c = claims(1800);
         c.nbf = Some(now + 600);
-        assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_err(), "nbf in the future");
+        assert!(
+            cfg.verify(&cfg.mint(&c).unwrap()).is_err(),
+            "nbf in the future"
+        );
         c.nbf = Some(now - 10);
         assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_ok());
         c.iat = Some(now + 365 * 86400);
-        assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_err(), "iat a year ahead");
+        assert!(
+            cfg.verify(&cfg.mint(&c).unwrap()).is_err(),
+            "iat a year ahead"
+        );
         let mut c = claims(0);
         c.exp = 1_000_000_000_000_000;
         assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_err(), "exp = 10^15");
         let mut c = claims(3600);
         c.iat = Some(now - 3000);
-        assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_err(), "exp - iat is over the maximum");
+        assert!(
+            cfg.verify(&cfg.mint(&c).unwrap()).is_err(),
+            "exp - iat is over the maximum"
+        );
         c.iat = Some(now - 60);
         c.exp = now + 3000;
         assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_ok());
-        assert!(cfg.verify(&cfg.mint(&claims(7200)).unwrap()).is_err(), "no iat: counted from now");
+        assert!(
+            cfg.verify(&cfg.mint(&claims(7200)).unwrap()).is_err(),
+            "no iat: counted from now"
+        );
     }
 
     #[test]
@@ -252,7 +310,12 @@ mod tests {
         for (t, want) in [
             ("not.a.token".to_owned(), "the token is invalid"),
             (cfg.mint(&claims(-3600)).unwrap(), "the token has expired"),
-            (AuthConfig::hs256(b"another-secret-0123456789").mint(&claims(60)).unwrap(), "the token is invalid"),
+            (
+                AuthConfig::hs256(b"another-secret-0123456789")
+                    .mint(&claims(60))
+                    .unwrap(),
+                "the token is invalid",
+            ),
         ] {
             match cfg.verify(&t) {
                 Err(ApiError::Client { detail, .. }) => assert_eq!(detail, want),
@@ -268,7 +331,10 @@ mod tests {
         assert_eq!(cfg.verify(&t).unwrap().name, "Иванова");
         let other = AuthConfig::hs256(b"another-secret-0123456789");
         assert!(other.verify(&t).is_err(), "wrong key");
-        assert!(cfg.verify(&cfg.mint(&claims(-3600)).unwrap()).is_err(), "expired");
+        assert!(
+            cfg.verify(&cfg.mint(&claims(-3600)).unwrap()).is_err(),
+            "expired"
+        );
         assert!(cfg.verify("not.a.token").is_err());
         assert!(AuthConfig::disabled().verify(&t).is_err());
     }
@@ -285,7 +351,9 @@ mod tests {
 
     #[test]
     fn issuer_and_audience_are_enforced_when_set() {
-        let cfg = AuthConfig::hs256(b"0123456789abcdef-secret").with_issuer(Some("idp.e-dag.ru".into())).with_audience(Some("touchpoints".into()));
+        let cfg = AuthConfig::hs256(b"0123456789abcdef-secret")
+            .with_issuer(Some("idp.e-dag.ru".into()))
+            .with_audience(Some("touchpoints".into()));
         let mut c = claims(3600);
         assert!(cfg.verify(&cfg.mint(&c).unwrap()).is_err(), "no iss/aud");
         c.iss = Some("idp.e-dag.ru".into());

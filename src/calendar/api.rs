@@ -43,15 +43,40 @@ pub struct YearQuery {
     params(YearQuery),
     responses((status = 200, description = "The year's exceptions and its number of working days", body = CalendarYear))
 )]
-pub async fn get_year(db: web::Data<Db>, _user: User, q: web::Query<YearQuery>) -> ApiResult<web::Json<CalendarYear>> {
+pub async fn get_year(
+    db: web::Data<Db>,
+    _user: User,
+    q: web::Query<YearQuery>,
+) -> ApiResult<web::Json<CalendarYear>> {
     let year = q.year;
     if !(1990..=2100).contains(&year) {
-        return Err(ApiError::field(ErrorCode::InvalidParameter, "year", "out_of_range", "must be between 1990 and 2100"));
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "year",
+            "out_of_range",
+            "must be between 1990 and 2100",
+        ));
     }
-    let (days, cal) = db.run(move |c| Ok((calendar_db::year(c, year)?, calendar_db::calendar(c)?))).await?;
+    let (days, cal) = db
+        .run(move |c| Ok((calendar_db::year(c, year)?, calendar_db::calendar(c)?)))
+        .await?;
     let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid");
-    let working = cal.working_days_between(first.pred_opt().expect("valid"), NaiveDate::from_ymd_opt(year, 12, 31).expect("valid"));
-    Ok(web::Json(CalendarYear { year, working_days: working, days: days.into_iter().map(|(date, working, name)| CalendarDay { date, working, name }).collect() }))
+    let working = cal.working_days_between(
+        first.pred_opt().expect("valid"),
+        NaiveDate::from_ymd_opt(year, 12, 31).expect("valid"),
+    );
+    Ok(web::Json(CalendarYear {
+        year,
+        working_days: working,
+        days: days
+            .into_iter()
+            .map(|(date, working, name)| CalendarDay {
+                date,
+                working,
+                name,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -77,19 +102,38 @@ fn is_weekend(d: NaiveDate) -> bool {
     request_body = CalendarDayInput,
     responses((status = 200, description = "The day as stored", body = CalendarDay))
 )]
-pub async fn put_day(db: web::Data<Db>, user: User, date: web::Path<NaiveDate>, body: ApiJson<CalendarDayInput>) -> ApiResult<web::Json<CalendarDay>> {
+pub async fn put_day(
+    db: web::Data<Db>,
+    user: User,
+    date: web::Path<NaiveDate>,
+    body: ApiJson<CalendarDayInput>,
+) -> ApiResult<web::Json<CalendarDay>> {
     user.require_admin()?;
     let date = crate::deadlines::api::check_date("date", date.into_inner())?;
     let body = body.0;
-    let name = crate::domain::text::required("name", &body.name, 300).map_err(|e| ApiError::validation(vec![e]))?;
+    let name = crate::domain::text::required("name", &body.name, 300)
+        .map_err(|e| ApiError::validation(vec![e]))?;
     if body.working != is_weekend(date) {
-        let msg = if body.working { "a weekday is a working day already" } else { "a Saturday or Sunday is a day off already" };
-        return Err(ApiError::validation(vec![FieldError::new("working", "no_exception", msg)]));
+        let msg = if body.working {
+            "a weekday is a working day already"
+        } else {
+            "a Saturday or Sunday is a day off already"
+        };
+        return Err(ApiError::validation(vec![FieldError::new(
+            "working",
+            "no_exception",
+            msg,
+        )]));
     }
     let working = body.working;
     let stored = name.clone();
-    db.run(move |c| calendar_db::put(c, date, working, &stored)).await?;
-    Ok(web::Json(CalendarDay { date, working, name }))
+    db.run(move |c| calendar_db::put(c, date, working, &stored))
+        .await?;
+    Ok(web::Json(CalendarDay {
+        date,
+        working,
+        name,
+    }))
 }
 
 /// Remove an exception
@@ -100,7 +144,11 @@ pub async fn put_day(db: web::Data<Db>, user: User, date: web::Path<NaiveDate>, 
     params(("date" = String, Path, format = Date, description = "The day, 1990 to 2100", example = "2027-02-22", pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")),
     responses((status = 204, description = "Removed"))
 )]
-pub async fn delete_day(db: web::Data<Db>, user: User, date: web::Path<NaiveDate>) -> ApiResult<HttpResponse> {
+pub async fn delete_day(
+    db: web::Data<Db>,
+    user: User,
+    date: web::Path<NaiveDate>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let date = crate::deadlines::api::check_date("date", date.into_inner())?;
     if db.run(move |c| calendar_db::delete(c, date)).await? {

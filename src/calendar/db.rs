@@ -8,7 +8,9 @@ use crate::schema::calendar_days;
 
 /// The calendar in force: the official data as seeded, with the admins' edits.
 pub fn calendar(conn: &mut PgConnection) -> ApiResult<WorkCalendar> {
-    let rows: Vec<(NaiveDate, bool)> = calendar_days::table.select((calendar_days::day, calendar_days::working)).load(conn)?;
+    let rows: Vec<(NaiveDate, bool)> = calendar_days::table
+        .select((calendar_days::day, calendar_days::working))
+        .load(conn)?;
     Ok(WorkCalendar::new(rows))
 }
 
@@ -18,16 +20,27 @@ pub fn year(conn: &mut PgConnection, year: i32) -> ApiResult<Vec<(NaiveDate, boo
     Ok(calendar_days::table
         .filter(calendar_days::day.between(from, to))
         .order(calendar_days::day)
-        .select((calendar_days::day, calendar_days::working, calendar_days::name))
+        .select((
+            calendar_days::day,
+            calendar_days::working,
+            calendar_days::name,
+        ))
         .load(conn)?)
 }
 
 pub fn put(conn: &mut PgConnection, day: NaiveDate, working: bool, name: &str) -> ApiResult<()> {
     diesel::insert_into(calendar_days::table)
-        .values((calendar_days::day.eq(day), calendar_days::working.eq(working), calendar_days::name.eq(name)))
+        .values((
+            calendar_days::day.eq(day),
+            calendar_days::working.eq(working),
+            calendar_days::name.eq(name),
+        ))
         .on_conflict(calendar_days::day)
         .do_update()
-        .set((calendar_days::working.eq(working), calendar_days::name.eq(name)))
+        .set((
+            calendar_days::working.eq(working),
+            calendar_days::name.eq(name),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -51,7 +51,10 @@ struct OfficialDay {
 fn official_file() -> &'static OfficialFile {
     static FILE: OnceLock<OfficialFile> = OnceLock::new();
     // The JSON is compiled in and parsed by the tests, so a failure here cannot reach production.
-    FILE.get_or_init(|| serde_json::from_str(OFFICIAL_JSON).expect("data/calendar/ru.json is valid (checked by the calendar tests)"))
+    FILE.get_or_init(|| {
+        serde_json::from_str(OFFICIAL_JSON)
+            .expect("data/calendar/ru.json is valid (checked by the calendar tests)")
+    })
 }
 
 /// The official exceptions as `(date, working, name)`, sorted by date, e.g. for seeding or display.
@@ -110,7 +113,11 @@ impl WorkCalendar {
         static CALENDAR: OnceLock<WorkCalendar> = OnceLock::new();
         CALENDAR
             .get_or_init(|| {
-                let mut calendar = WorkCalendar::new(official_exceptions().into_iter().map(|(date, working, _)| (date, working)));
+                let mut calendar = WorkCalendar::new(
+                    official_exceptions()
+                        .into_iter()
+                        .map(|(date, working, _)| (date, working)),
+                );
                 calendar.years = official_file().years.iter().copied().collect();
                 calendar
             })
@@ -201,7 +208,10 @@ mod tests {
 
     #[test]
     fn weekday_arithmetic_origin_is_a_monday() {
-        assert_eq!(NaiveDate::from_num_days_from_ce_opt(1).unwrap().weekday(), Weekday::Mon);
+        assert_eq!(
+            NaiveDate::from_num_days_from_ce_opt(1).unwrap().weekday(),
+            Weekday::Mon
+        );
     }
 
     #[test]
@@ -215,8 +225,15 @@ mod tests {
         let dates: BTreeSet<_> = all.iter().map(|(d, _, _)| *d).collect();
         assert_eq!(dates.len(), all.len(), "a date is listed twice");
         for (d, working, name) in &all {
-            assert_eq!(*working, is_weekend(*d), "{d} is not an exception to the weekend rule");
-            assert!(file.years.contains(&d.year()), "{d} outside the covered years");
+            assert_eq!(
+                *working,
+                is_weekend(*d),
+                "{d} is not an exception to the weekend rule"
+            );
+            assert!(
+                file.years.contains(&d.year()),
+                "{d} outside the covered years"
+            );
             assert!(!name.trim().is_empty(), "{d} has no name");
         }
         assert!(all.windows(2).all(|w| w[0].0 < w[1].0), "not sorted");
@@ -228,8 +245,14 @@ mod tests {
     fn new_year_holidays_2025() {
         let cal = WorkCalendar::official();
         assert!(cal.is_working_day(date("2024-12-27")));
-        assert!(!cal.is_working_day(date("2024-12-30")), "transferred from 2024-12-28");
-        assert!(!cal.is_working_day(date("2024-12-31")), "transferred from 2024-01-07");
+        assert!(
+            !cal.is_working_day(date("2024-12-30")),
+            "transferred from 2024-12-28"
+        );
+        assert!(
+            !cal.is_working_day(date("2024-12-31")),
+            "transferred from 2024-01-07"
+        );
         for d in days("2025-01-01", "2025-01-08") {
             assert!(!cal.is_working_day(d), "{d}");
         }
@@ -246,9 +269,18 @@ mod tests {
         for d in days("2025-05-05", "2025-05-07").chain(days("2025-05-12", "2025-05-16")) {
             assert!(cal.is_working_day(d), "{d}");
         }
-        let names: BTreeMap<_, _> = official_exceptions().into_iter().map(|(d, _, n)| (d, n)).collect();
-        assert_eq!(names[&date("2025-05-02")], "Перенос выходного дня с 2025-01-04");
-        assert_eq!(names[&date("2025-05-08")], "Перенос выходного дня с 2025-02-23");
+        let names: BTreeMap<_, _> = official_exceptions()
+            .into_iter()
+            .map(|(d, _, n)| (d, n))
+            .collect();
+        assert_eq!(
+            names[&date("2025-05-02")],
+            "Перенос выходного дня с 2025-01-04"
+        );
+        assert_eq!(
+            names[&date("2025-05-08")],
+            "Перенос выходного дня с 2025-02-23"
+        );
     }
 
     #[test]
@@ -258,43 +290,92 @@ mod tests {
             assert_eq!(date(d).weekday(), Weekday::Sat);
             assert!(cal.is_working_day(date(d)), "{d}");
         }
-        assert!(!cal.is_working_day(date("2024-04-20")), "an ordinary Saturday");
-        assert!(!cal.is_working_day(date("2025-11-02")), "an ordinary Sunday");
+        assert!(
+            !cal.is_working_day(date("2024-04-20")),
+            "an ordinary Saturday"
+        );
+        assert!(
+            !cal.is_working_day(date("2025-11-02")),
+            "an ordinary Sunday"
+        );
         // the Saturday counts: Fri 2024-04-26 + 1 working day is Sat 2024-04-27
-        assert_eq!(cal.add_working_days(date("2024-04-26"), 1), date("2024-04-27"));
+        assert_eq!(
+            cal.add_working_days(date("2024-04-26"), 1),
+            date("2024-04-27")
+        );
     }
 
     #[test]
     fn five_working_days_from_a_friday_before_a_holiday() {
         let cal = WorkCalendar::official();
         // Mon 2026-02-23 off: 24, 25, 26, 27 Feb, 2 Mar.
-        assert_eq!(cal.add_working_days(date("2026-02-20"), 5), date("2026-03-02"));
+        assert_eq!(
+            cal.add_working_days(date("2026-02-20"), 5),
+            date("2026-03-02")
+        );
         // Sat 2024-11-02 working, Mon 2024-11-04 off: 2, 5, 6, 7, 8 Nov.
-        assert_eq!(cal.add_working_days(date("2024-11-01"), 5), date("2024-11-08"));
+        assert_eq!(
+            cal.add_working_days(date("2024-11-01"), 5),
+            date("2024-11-08")
+        );
         // Sat 2024-12-28 working, 30 Dec 2024 – 8 Jan 2025 off: 28 Dec, 9, 10, 13, 14 Jan.
-        assert_eq!(cal.add_working_days(date("2024-12-27"), 5), date("2025-01-14"));
+        assert_eq!(
+            cal.add_working_days(date("2024-12-27"), 5),
+            date("2025-01-14")
+        );
         // 1–4 and 8–11 May 2025 off: 28, 29, 30 Apr, 5, 6 May; then 7, 12, 13, 14, 15 May.
-        assert_eq!(cal.add_working_days(date("2025-04-25"), 5), date("2025-05-06"));
-        assert_eq!(cal.add_working_days(date("2025-05-06"), 5), date("2025-05-15"));
+        assert_eq!(
+            cal.add_working_days(date("2025-04-25"), 5),
+            date("2025-05-06")
+        );
+        assert_eq!(
+            cal.add_working_days(date("2025-05-06"), 5),
+            date("2025-05-15")
+        );
     }
 
     #[test]
     fn across_the_new_year_break() {
         let cal = WorkCalendar::official();
         // 29, 30 Dec; 31 Dec 2025 – 11 Jan 2026 off; 12, 13, 14 Jan.
-        assert_eq!(cal.add_working_days(date("2025-12-26"), 5), date("2026-01-14"));
-        assert_eq!(cal.working_days_between(date("2025-12-26"), date("2026-01-14")), 5);
-        assert_eq!(cal.working_days_between(date("2026-01-14"), date("2025-12-26")), -5);
+        assert_eq!(
+            cal.add_working_days(date("2025-12-26"), 5),
+            date("2026-01-14")
+        );
+        assert_eq!(
+            cal.working_days_between(date("2025-12-26"), date("2026-01-14")),
+            5
+        );
+        assert_eq!(
+            cal.working_days_between(date("2026-01-14"), date("2025-12-26")),
+            -5
+        );
     }
 
     #[test]
     fn zero_days() {
         let cal = WorkCalendar::official();
-        assert_eq!(cal.add_working_days(date("2025-01-01"), 0), date("2025-01-09"));
-        assert_eq!(cal.add_working_days(date("2025-06-12"), 0), date("2025-06-16"));
-        assert_eq!(cal.add_working_days(date("2025-06-11"), 0), date("2025-06-11"));
-        assert_eq!(cal.add_working_days(date("2024-04-27"), 0), date("2024-04-27"), "working Saturday");
-        assert_eq!(cal.working_days_between(date("2025-06-11"), date("2025-06-11")), 0);
+        assert_eq!(
+            cal.add_working_days(date("2025-01-01"), 0),
+            date("2025-01-09")
+        );
+        assert_eq!(
+            cal.add_working_days(date("2025-06-12"), 0),
+            date("2025-06-16")
+        );
+        assert_eq!(
+            cal.add_working_days(date("2025-06-11"), 0),
+            date("2025-06-11")
+        );
+        assert_eq!(
+            cal.add_working_days(date("2024-04-27"), 0),
+            date("2024-04-27"),
+            "working Saturday"
+        );
+        assert_eq!(
+            cal.working_days_between(date("2025-06-11"), date("2025-06-11")),
+            0
+        );
     }
 
     #[test]
@@ -310,7 +391,11 @@ mod tests {
                 .filter(|d| cal.is_working_day(*d))
                 .count();
             assert_eq!(counted, total, "{year}");
-            assert_eq!(cal.working_days_between(first.pred_opt().unwrap(), last), total as i64, "{year}");
+            assert_eq!(
+                cal.working_days_between(first.pred_opt().unwrap(), last),
+                total as i64,
+                "{year}"
+            );
         }
     }
 
@@ -329,7 +414,11 @@ mod tests {
             for n in [1, 2, 5, 10, 30] {
                 let due = cal.add_working_days(from, n);
                 assert!(cal.is_working_day(due));
-                assert_eq!(cal.working_days_between(from, due), i64::from(n), "{from} + {n}");
+                assert_eq!(
+                    cal.working_days_between(from, due),
+                    i64::from(n),
+                    "{from} + {n}"
+                );
             }
         }
     }
@@ -341,8 +430,14 @@ mod tests {
         assert!(!cal.covers(date("2023-12-31")) && !cal.covers(date("2028-01-01")));
         // 2030-01-01 is a Tuesday: a holiday in reality, but unknown here, hence covers() above.
         assert!(cal.is_working_day(date("2030-01-01")));
-        assert_eq!(cal.add_working_days(date("2030-01-04"), 1), date("2030-01-07"));
-        assert_eq!(cal.working_days_between(date("1999-12-31"), date("2000-12-31")), 260);
+        assert_eq!(
+            cal.add_working_days(date("2030-01-04"), 1),
+            date("2030-01-07")
+        );
+        assert_eq!(
+            cal.working_days_between(date("1999-12-31"), date("2000-12-31")),
+            260
+        );
     }
 
     #[test]
@@ -357,8 +452,14 @@ mod tests {
         assert!(!cal.is_working_day(date("2030-01-07")));
         assert!(cal.is_working_day(date("2030-01-12")));
         assert_eq!(cal.exceptions.len(), 2);
-        assert_eq!(cal.add_working_days(date("2030-01-04"), 1), date("2030-01-08"));
-        assert_eq!(cal.working_days_between(date("2030-01-04"), date("2030-01-13")), 5);
+        assert_eq!(
+            cal.add_working_days(date("2030-01-04"), 1),
+            date("2030-01-08")
+        );
+        assert_eq!(
+            cal.working_days_between(date("2030-01-04"), date("2030-01-13")),
+            5
+        );
         assert!(cal.covers(date("2030-06-01")) && !cal.covers(date("2031-01-01")));
         // the last entry for a date wins
         let cal = WorkCalendar::new([(date("2030-01-07"), false), (date("2030-01-07"), true)]);

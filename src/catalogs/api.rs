@@ -39,7 +39,10 @@ pub struct ChannelRuleList {
 )]
 pub async fn list_needs(db: web::Data<Db>) -> ApiResult<web::Json<NeedList>> {
     let items = db.run(catalog_db::needs).await?;
-    Ok(web::Json(NeedList { total: items.len() as i64, items }))
+    Ok(web::Json(NeedList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 /// Channel types
@@ -51,7 +54,10 @@ pub async fn list_needs(db: web::Data<Db>) -> ApiResult<web::Json<NeedList>> {
 )]
 pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<ChannelTypeList>> {
     let items = db.run(catalog_db::channel_types).await?;
-    Ok(web::Json(ChannelTypeList { total: items.len() as i64, items }))
+    Ok(web::Json(ChannelTypeList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 /// An agency's channel classification
@@ -63,7 +69,11 @@ pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<Channe
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The agency's classification of every channel type", body = ChannelRuleList))
 )]
-pub async fn list_channel_rules(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<ChannelRuleList>> {
+pub async fn list_channel_rules(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ChannelRuleList>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     let items = db
@@ -72,7 +82,10 @@ pub async fn list_channel_rules(db: web::Data<Db>, user: User, id: web::Path<Uui
             catalog_db::channel_rules(c, agency_id)
         })
         .await?;
-    Ok(web::Json(ChannelRuleList { total: items.len() as i64, items }))
+    Ok(web::Json(ChannelRuleList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -99,14 +112,26 @@ fn known_channel(c: &mut diesel::PgConnection, channel: &str) -> ApiResult<()> {
     request_body = ChannelRuleInput,
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
-pub async fn set_channel_rule(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>, body: ApiJson<ChannelRuleInput>) -> ApiResult<web::Json<ChannelRuleList>> {
+pub async fn set_channel_rule(
+    db: web::Data<Db>,
+    user: User,
+    path: web::Path<(Uuid, String)>,
+    body: ApiJson<ChannelRuleInput>,
+) -> ApiResult<web::Json<ChannelRuleList>> {
     user.require_admin()?;
     let (agency_id, channel) = path.into_inner();
     let mode = body.0.mode;
     let items = db
-        .transaction(move |c| change_rule(c, &user, agency_id, &channel, |c| catalog_db::set_rule(c, agency_id, &channel, mode)))
+        .transaction(move |c| {
+            change_rule(c, &user, agency_id, &channel, |c| {
+                catalog_db::set_rule(c, agency_id, &channel, mode)
+            })
+        })
         .await?;
-    Ok(web::Json(ChannelRuleList { total: items.len() as i64, items }))
+    Ok(web::Json(ChannelRuleList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 /// Drop the agency's rule for a channel type
@@ -117,13 +142,24 @@ pub async fn set_channel_rule(db: web::Data<Db>, user: User, path: web::Path<(Uu
     params(("id" = Uuid, Path, description = "Agency id"), ("channel" = crate::catalogs::ChannelCode, Path, description = "Channel type code", example = "phone")),
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
-pub async fn clear_channel_rule(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>) -> ApiResult<web::Json<ChannelRuleList>> {
+pub async fn clear_channel_rule(
+    db: web::Data<Db>,
+    user: User,
+    path: web::Path<(Uuid, String)>,
+) -> ApiResult<web::Json<ChannelRuleList>> {
     user.require_admin()?;
     let (agency_id, channel) = path.into_inner();
     let items = db
-        .transaction(move |c| change_rule(c, &user, agency_id, &channel, |c| catalog_db::clear_rule(c, agency_id, &channel)))
+        .transaction(move |c| {
+            change_rule(c, &user, agency_id, &channel, |c| {
+                catalog_db::clear_rule(c, agency_id, &channel)
+            })
+        })
         .await?;
-    Ok(web::Json(ChannelRuleList { total: items.len() as i64, items }))
+    Ok(web::Json(ChannelRuleList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 /// Changes the agency's rule for `channel`. The rule is what column 6 prints for the agency's
@@ -141,7 +177,12 @@ fn change_rule(
     // serialises the agency's rule changes
     agency_db::lock(c, agency_id)?;
     known_channel(c, channel)?;
-    let in_force = |rules: &[catalog_db::ChannelRule]| rules.iter().find(|r| r.channel == channel).map(|r| (r.mode, r.overridden));
+    let in_force = |rules: &[catalog_db::ChannelRule]| {
+        rules
+            .iter()
+            .find(|r| r.channel == channel)
+            .map(|r| (r.mode, r.overridden))
+    };
     let before = in_force(&catalog_db::channel_rules(c, agency_id)?);
     change(c)?;
     let rules = catalog_db::channel_rules(c, agency_id)?;
@@ -149,8 +190,19 @@ fn change_rule(
     if before.map(|b| b.0) != after.map(|a| a.0) {
         let parts = edit::parts_with_channel(c, agency_id, channel)?;
         let revision = edit::enter(c, user, agency_id, &parts)?;
-        let state = |s: Option<(crate::domain::Mode, bool)>| s.map(|(mode, overridden)| serde_json::json!({"channel": channel, "mode": mode, "overridden": overridden}));
-        edit::record(c, user, agency_id, revision, "channel_rule", channel.to_owned(), state(before), state(after))?;
+        let state = |s: Option<(crate::domain::Mode, bool)>| {
+            s.map(|(mode, overridden)| serde_json::json!({"channel": channel, "mode": mode, "overridden": overridden}))
+        };
+        edit::record(
+            c,
+            user,
+            agency_id,
+            revision,
+            "channel_rule",
+            channel.to_owned(),
+            state(before),
+            state(after),
+        )?;
     }
     Ok(rules)
 }

@@ -32,17 +32,30 @@ pub struct ChannelType {
 }
 
 pub fn needs(conn: &mut PgConnection) -> ApiResult<Vec<Need>> {
-    Ok(client_needs::table.select(Need::as_select()).order(client_needs::position).load(conn)?)
+    Ok(client_needs::table
+        .select(Need::as_select())
+        .order(client_needs::position)
+        .load(conn)?)
 }
 
 pub fn channel_types(conn: &mut PgConnection) -> ApiResult<Vec<ChannelType>> {
     let rows: Vec<(String, String, String, i32)> = channel_types::table
-        .select((channel_types::code, channel_types::label, channel_types::default_mode, channel_types::position))
+        .select((
+            channel_types::code,
+            channel_types::label,
+            channel_types::default_mode,
+            channel_types::position,
+        ))
         .order(channel_types::position)
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(code, label, mode, position)| ChannelType { code, label, default_mode: Mode::from_db(&mode), position })
+        .map(|(code, label, mode, position)| ChannelType {
+            code,
+            label,
+            default_mode: Mode::from_db(&mode),
+            position,
+        })
         .collect())
 }
 
@@ -56,7 +69,11 @@ pub fn unknown_needs(conn: &mut PgConnection, codes: &[String]) -> ApiResult<Vec
         .filter(client_needs::code.eq_any(codes))
         .select(client_needs::code)
         .load(conn)?;
-    Ok(codes.iter().filter(|c| !known.contains(c)).cloned().collect())
+    Ok(codes
+        .iter()
+        .filter(|c| !known.contains(c))
+        .cloned()
+        .collect())
 }
 
 /// How one agency classifies one channel type.
@@ -75,9 +92,15 @@ pub struct ChannelRule {
 pub fn overrides(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<HashMap<String, Mode>> {
     let rows: Vec<(String, String)> = agency_channel_modes::table
         .filter(agency_channel_modes::agency_id.eq(agency_id))
-        .select((agency_channel_modes::channel_code, agency_channel_modes::mode))
+        .select((
+            agency_channel_modes::channel_code,
+            agency_channel_modes::mode,
+        ))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(c, m)| (c, Mode::from_db(&m))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(c, m)| (c, Mode::from_db(&m)))
+        .collect())
 }
 
 pub fn channel_rules(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<ChannelRule>> {
@@ -86,19 +109,33 @@ pub fn channel_rules(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<
         .into_iter()
         .map(|t| {
             let mode = own.get(&t.code).copied();
-            ChannelRule { overridden: mode.is_some(), mode: mode.unwrap_or(t.default_mode), default_mode: t.default_mode, label: t.label, channel: t.code }
+            ChannelRule {
+                overridden: mode.is_some(),
+                mode: mode.unwrap_or(t.default_mode),
+                default_mode: t.default_mode,
+                label: t.label,
+                channel: t.code,
+            }
         })
         .collect())
 }
 
-pub fn set_rule(conn: &mut PgConnection, agency_id: Uuid, channel: &str, mode: Mode) -> ApiResult<()> {
+pub fn set_rule(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    channel: &str,
+    mode: Mode,
+) -> ApiResult<()> {
     diesel::insert_into(agency_channel_modes::table)
         .values((
             agency_channel_modes::agency_id.eq(agency_id),
             agency_channel_modes::channel_code.eq(channel),
             agency_channel_modes::mode.eq(mode.as_str()),
         ))
-        .on_conflict((agency_channel_modes::agency_id, agency_channel_modes::channel_code))
+        .on_conflict((
+            agency_channel_modes::agency_id,
+            agency_channel_modes::channel_code,
+        ))
         .do_update()
         .set(agency_channel_modes::mode.eq(mode.as_str()))
         .execute(conn)?;

@@ -6,7 +6,9 @@ pub mod db;
 
 /// Channel type codes, as seeded by the catalogs migration (the API checks against the table;
 /// this type states the same list in the OpenAPI document, and a test keeps the two equal).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelCode {
     Website,
@@ -37,7 +39,9 @@ pub enum ChannelCode {
 }
 
 /// Client need codes, as seeded by the catalogs migration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NeedCode {
     Information,
@@ -54,7 +58,10 @@ pub enum NeedCode {
 
 /// The code as stored and exchanged (`social_network`).
 pub fn code_of<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// True when `code` is one of the enum's codes.

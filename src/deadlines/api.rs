@@ -19,7 +19,8 @@ use crate::workflow::settings;
 
 /// Dates of the procedures are Moscow dates (UTC+3).
 pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&FixedOffset::east_opt(3 * 3600).expect("valid offset")).date_naive()
+    t.with_timezone(&FixedOffset::east_opt(3 * 3600).expect("valid offset"))
+        .date_naive()
 }
 
 /// The calendar's arithmetic is meaningful within these years.
@@ -28,7 +29,12 @@ pub fn check_date(field: &str, d: NaiveDate) -> ApiResult<NaiveDate> {
     if (1990..=2100).contains(&d.year()) {
         Ok(d)
     } else {
-        Err(crate::error::ApiError::field(crate::error::ErrorCode::InvalidParameter, field, "out_of_range", "must be a date between 1990 and 2100"))
+        Err(crate::error::ApiError::field(
+            crate::error::ErrorCode::InvalidParameter,
+            field,
+            "out_of_range",
+            "must be a date between 1990 and 2100",
+        ))
     }
 }
 
@@ -60,11 +66,17 @@ pub struct AgencyDeadlines {
 
 pub fn facts(c: &mut PgConnection, agency_id: Uuid) -> ApiResult<AgencyFacts> {
     let agency = agency_db::get(c, agency_id)?;
-    facts_many(c, &[(agency_id, agency.created_at)])?.pop().map(|(_, f)| f).ok_or_else(|| ApiError::not_found("agency", agency_id))
+    facts_many(c, &[(agency_id, agency.created_at)])?
+        .pop()
+        .map(|(_, f)| f)
+        .ok_or_else(|| ApiError::not_found("agency", agency_id))
 }
 
 /// The facts of several agencies (id, created), in their order: seven queries however many.
-pub fn facts_many(c: &mut PgConnection, agencies: &[(Uuid, DateTime<Utc>)]) -> ApiResult<Vec<(Uuid, AgencyFacts)>> {
+pub fn facts_many(
+    c: &mut PgConnection,
+    agencies: &[(Uuid, DateTime<Utc>)],
+) -> ApiResult<Vec<(Uuid, AgencyFacts)>> {
     let ids: Vec<Uuid> = agencies.iter().map(|(id, _)| *id).collect();
     let mut settings = settings::get_many(c, &ids)?;
     let active: Vec<wf_db::RevisionRow> = revisions::table
@@ -75,11 +87,19 @@ pub fn facts_many(c: &mut PgConnection, agencies: &[(Uuid, DateTime<Utc>)]) -> A
     let revision_ids: Vec<Uuid> = active.iter().map(|r| r.id).collect();
     let parts: Vec<wf_db::PartRow> = revision_parts::table
         .filter(revision_parts::revision_id.eq_any(&revision_ids))
-        .order((revision_parts::created_at.asc(), revision_parts::part_key.asc()))
+        .order((
+            revision_parts::created_at.asc(),
+            revision_parts::part_key.asc(),
+        ))
         .select(wf_db::PartRow::as_select())
         .load(c)?;
     let unit_ids: Vec<Uuid> = parts.iter().filter_map(|p| p.unit_id).collect();
-    let names: HashMap<Uuid, String> = units::table.filter(units::id.eq_any(&unit_ids)).select((units::id, units::name)).load::<(Uuid, String)>(c)?.into_iter().collect();
+    let names: HashMap<Uuid, String> = units::table
+        .filter(units::id.eq_any(&unit_ids))
+        .select((units::id, units::name))
+        .load::<(Uuid, String)>(c)?
+        .into_iter()
+        .collect();
     let mut parts_of: HashMap<Uuid, Vec<PartFacts>> = HashMap::new();
     for p in &parts {
         parts_of.entry(p.revision_id).or_default().push(PartFacts {
@@ -104,8 +124,15 @@ pub fn facts_many(c: &mut PgConnection, agencies: &[(Uuid, DateTime<Utc>)]) -> A
         })
         .collect();
     let mut publications_of: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
-    for (agency, at) in register_versions::table.filter(register_versions::agency_id.eq_any(&ids)).select((register_versions::agency_id, register_versions::created_at)).load::<(Uuid, DateTime<Utc>)>(c)? {
-        publications_of.entry(agency).or_default().push(local_date(at));
+    for (agency, at) in register_versions::table
+        .filter(register_versions::agency_id.eq_any(&ids))
+        .select((register_versions::agency_id, register_versions::created_at))
+        .load::<(Uuid, DateTime<Utc>)>(c)?
+    {
+        publications_of
+            .entry(agency)
+            .or_default()
+            .push(local_date(at));
     }
     let mut quarterly_of: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
     for (agency, at) in revisions::table
@@ -141,13 +168,26 @@ pub fn facts_many(c: &mut PgConnection, agencies: &[(Uuid, DateTime<Utc>)]) -> A
     params(("id" = Uuid, Path, description = "Agency id"), DeadlineQuery),
     responses((status = 200, description = "Everything due, with overdue flags", body = AgencyDeadlines))
 )]
-pub async fn agency_deadlines(db: web::Data<Db>, user: User, id: web::Path<Uuid>, q: web::Query<DeadlineQuery>) -> ApiResult<web::Json<AgencyDeadlines>> {
+pub async fn agency_deadlines(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    q: web::Query<DeadlineQuery>,
+) -> ApiResult<web::Json<AgencyDeadlines>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     let on = checked_on(q.on)?;
-    let (f, cal) = db.run(move |c| Ok((facts(c, agency_id)?, calendar_db::calendar(c)?))).await?;
+    let (f, cal) = db
+        .run(move |c| Ok((facts(c, agency_id)?, calendar_db::calendar(c)?)))
+        .await?;
     let items = compute(&f, &cal, on);
-    Ok(web::Json(AgencyDeadlines { agency_id, on, overdue: items.iter().filter(|d| d.overdue).count() as i64, items, calendar_covers: cal.covers(on) }))
+    Ok(web::Json(AgencyDeadlines {
+        agency_id,
+        on,
+        overdue: items.iter().filter(|d| d.overdue).count() as i64,
+        items,
+        calendar_covers: cal.covers(on),
+    }))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -185,10 +225,18 @@ pub struct OverviewQuery {
     params(OverviewQuery),
     responses((status = 200, description = "Agencies with overdue items", body = DeadlineOverview))
 )]
-pub async fn overview(db: web::Data<Db>, user: User, q: web::Query<OverviewQuery>) -> ApiResult<web::Json<DeadlineOverview>> {
+pub async fn overview(
+    db: web::Data<Db>,
+    user: User,
+    q: web::Query<OverviewQuery>,
+) -> ApiResult<web::Json<DeadlineOverview>> {
     let on = checked_on(q.on)?;
     let all = q.all.unwrap_or(false);
-    let scope = if user.is_admin() { None } else { user.agency_id };
+    let scope = if user.is_admin() {
+        None
+    } else {
+        user.agency_id
+    };
     let items = db
         .run(move |c| {
             let cal = calendar_db::calendar(c)?;
@@ -199,20 +247,39 @@ pub async fn overview(db: web::Data<Db>, user: User, q: web::Query<OverviewQuery
                 }
                 None => crate::schema::agencies::table
                     .order(crate::schema::agencies::name)
-                    .select((crate::schema::agencies::id, crate::schema::agencies::name, crate::schema::agencies::created_at))
+                    .select((
+                        crate::schema::agencies::id,
+                        crate::schema::agencies::name,
+                        crate::schema::agencies::created_at,
+                    ))
                     .load(c)?,
             };
-            let facts = facts_many(c, &agencies.iter().map(|(id, _, created)| (*id, *created)).collect::<Vec<_>>())?;
+            let facts = facts_many(
+                c,
+                &agencies
+                    .iter()
+                    .map(|(id, _, created)| (*id, *created))
+                    .collect::<Vec<_>>(),
+            )?;
             let mut out = Vec::new();
             for ((id, name, _), (_, f)) in agencies.into_iter().zip(facts) {
                 let items = compute(&f, &cal, on);
                 let overdue = items.iter().filter(|d| d.overdue).count() as i64;
                 if all || overdue > 0 {
-                    out.push(DeadlineSummary { agency_id: id, agency_name: name, overdue, items });
+                    out.push(DeadlineSummary {
+                        agency_id: id,
+                        agency_name: name,
+                        overdue,
+                        items,
+                    });
                 }
             }
             Ok(out)
         })
         .await?;
-    Ok(web::Json(DeadlineOverview { on, total: items.len() as i64, items }))
+    Ok(web::Json(DeadlineOverview {
+        on,
+        total: items.len() as i64,
+        items,
+    }))
 }

@@ -33,7 +33,13 @@ pub struct DirectionQuery {
     params(("id" = Uuid, Path, description = "Agency id"), ListParams, DirectionQuery),
     responses((status = 200, description = "A page of directions", body = DirectionList))
 )]
-pub async fn list_directions(db: web::Data<Db>, user: User, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<DirectionQuery>) -> ApiResult<web::Json<DirectionList>> {
+pub async fn list_directions(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    page: web::Query<ListParams>,
+    query: web::Query<DirectionQuery>,
+) -> ApiResult<web::Json<DirectionList>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     let paging = page.paging()?;
@@ -59,17 +65,26 @@ pub async fn list_directions(db: web::Data<Db>, user: User, id: web::Path<Uuid>,
     responses((status = 201, description = "Created", body = Direction,
         headers(("Location" = String, description = "URL of the new direction"))))
 )]
-pub async fn create_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewDirection>) -> ApiResult<HttpResponse> {
+pub async fn create_direction(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewDirection>,
+) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     require_direction_editor(&user, agency_id)?;
-    let name = text::required("name", &body.0.name, 1000).map_err(|e| ApiError::validation(vec![e]))?;
+    let name =
+        text::required("name", &body.0.name, 1000).map_err(|e| ApiError::validation(vec![e]))?;
     let direction = db
         .transaction(move |c| {
             agency_db::lock(c, agency_id)?;
             direction_db::insert(c, agency_id, name)
         })
         .await?;
-    Ok(created(format!("/api/v1/directions/{}", direction.id), &direction))
+    Ok(created(
+        format!("/api/v1/directions/{}", direction.id),
+        &direction,
+    ))
 }
 
 /// Get a direction
@@ -78,7 +93,11 @@ pub async fn create_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>
     params(("id" = Uuid, Path, description = "Direction id")),
     responses((status = 200, description = "The direction", body = Direction))
 )]
-pub async fn get_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<Direction>> {
+pub async fn get_direction(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Direction>> {
     let id = id.into_inner();
     let d = db.run(move |c| direction_db::get(c, id)).await?;
     if let Some(a) = d.agency_id {
@@ -93,12 +112,16 @@ fn require_direction_editor(user: &User, agency_id: Uuid) -> ApiResult<()> {
     if user.is_admin() || user.has(Role::Submitter) || user.has(Role::Approver) {
         Ok(())
     } else {
-        Err(ApiError::client(crate::error::ErrorCode::Forbidden, "directions are kept by the agency's submitters and approvers"))
+        Err(ApiError::client(
+            crate::error::ErrorCode::Forbidden,
+            "directions are kept by the agency's submitters and approvers",
+        ))
     }
 }
 
 async fn owning_agency(db: &Db, id: Uuid) -> ApiResult<Option<Uuid>> {
-    db.run(move |c| Ok(direction_db::get(c, id)?.agency_id)).await
+    db.run(move |c| Ok(direction_db::get(c, id)?.agency_id))
+        .await
 }
 
 /// Rename an agency-specific direction
@@ -115,13 +138,24 @@ async fn owning_agency(db: &Db, id: Uuid) -> ApiResult<Option<Uuid>> {
     request_body = DirectionPatch,
     responses((status = 200, description = "The updated direction", body = Direction))
 )]
-pub async fn update_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<DirectionPatch>) -> ApiResult<web::Json<Direction>> {
+pub async fn update_direction(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    body: ApiJson<DirectionPatch>,
+) -> ApiResult<web::Json<Direction>> {
     let id = id.into_inner();
     match owning_agency(&db, id).await? {
         Some(a) => require_direction_editor(&user, a)?,
         None => user.require_admin()?,
     }
-    let name = body.0.name.as_deref().map(|n| text::required("name", n, 1000)).transpose().map_err(|e| ApiError::validation(vec![e]))?;
+    let name = body
+        .0
+        .name
+        .as_deref()
+        .map(|n| text::required("name", n, 1000))
+        .transpose()
+        .map_err(|e| ApiError::validation(vec![e]))?;
     let renamed = db
         .transaction(move |c| {
             let before = direction_db::get(c, id)?;
@@ -137,12 +171,30 @@ pub async fn update_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>
             let touched = edit::parts_naming_direction(c, id)?;
             if touched.is_empty() {
                 if let Some(agency_id) = after.agency_id {
-                    edit::record(c, &user, agency_id, None, "direction", id.to_string(), before_json.clone(), after_json.clone())?;
+                    edit::record(
+                        c,
+                        &user,
+                        agency_id,
+                        None,
+                        "direction",
+                        id.to_string(),
+                        before_json.clone(),
+                        after_json.clone(),
+                    )?;
                 }
             }
             for (agency_id, parts) in touched {
                 let revision = edit::enter(c, &user, agency_id, &parts)?;
-                edit::record(c, &user, agency_id, revision, "direction", id.to_string(), before_json.clone(), after_json.clone())?;
+                edit::record(
+                    c,
+                    &user,
+                    agency_id,
+                    revision,
+                    "direction",
+                    id.to_string(),
+                    before_json.clone(),
+                    after_json.clone(),
+                )?;
             }
             Ok(after)
         })
@@ -159,7 +211,11 @@ pub async fn update_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>
     params(("id" = Uuid, Path, description = "Direction id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_direction(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     match owning_agency(&db, id).await? {
         Some(a) => require_direction_editor(&user, a)?,
@@ -175,8 +231,13 @@ pub async fn delete_direction(db: web::Data<Db>, user: User, id: web::Path<Uuid>
     params(ListParams),
     responses((status = 200, description = "Catalog directions in their official order", body = DirectionList))
 )]
-pub async fn list_catalog_directions(db: web::Data<Db>, page: web::Query<ListParams>) -> ApiResult<web::Json<DirectionList>> {
+pub async fn list_catalog_directions(
+    db: web::Data<Db>,
+    page: web::Query<ListParams>,
+) -> ApiResult<web::Json<DirectionList>> {
     let paging = page.paging()?;
-    let (items, total) = db.run(move |c| direction_db::list(c, None, DirectionScope::Catalog, None, paging)).await?;
+    let (items, total) = db
+        .run(move |c| direction_db::list(c, None, DirectionScope::Catalog, None, paging))
+        .await?;
     Ok(web::Json(DirectionList::new(items, total, paging)))
 }

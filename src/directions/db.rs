@@ -47,12 +47,20 @@ pub enum DirectionScope {
     Own,
 }
 
-fn filtered(agency_id: Option<Uuid>, scope: DirectionScope, q: Option<&str>) -> directions::BoxedQuery<'static, diesel::pg::Pg> {
+fn filtered(
+    agency_id: Option<Uuid>,
+    scope: DirectionScope,
+    q: Option<&str>,
+) -> directions::BoxedQuery<'static, diesel::pg::Pg> {
     let mut query = directions::table.into_boxed();
     query = match (scope, agency_id) {
         (DirectionScope::Catalog, _) | (_, None) => query.filter(directions::agency_id.is_null()),
         (DirectionScope::Own, Some(a)) => query.filter(directions::agency_id.eq(a)),
-        (DirectionScope::All, Some(a)) => query.filter(directions::agency_id.is_null().or(directions::agency_id.eq(a))),
+        (DirectionScope::All, Some(a)) => query.filter(
+            directions::agency_id
+                .is_null()
+                .or(directions::agency_id.eq(a)),
+        ),
     };
     if let Some(t) = q.filter(|t| !t.trim().is_empty()) {
         query = query.filter(directions::name.ilike(like_pattern(t)));
@@ -60,12 +68,23 @@ fn filtered(agency_id: Option<Uuid>, scope: DirectionScope, q: Option<&str>) -> 
     query
 }
 
-pub fn list(conn: &mut PgConnection, agency_id: Option<Uuid>, scope: DirectionScope, q: Option<&str>, page: Paging) -> ApiResult<(Vec<Direction>, i64)> {
+pub fn list(
+    conn: &mut PgConnection,
+    agency_id: Option<Uuid>,
+    scope: DirectionScope,
+    q: Option<&str>,
+    page: Paging,
+) -> ApiResult<(Vec<Direction>, i64)> {
     let total = filtered(agency_id, scope, q).count().get_result(conn)?;
     let rows: Vec<DirectionRow> = filtered(agency_id, scope, q)
         .select(DirectionRow::as_select())
         // catalog first in its official order, then the agency's own in the order added
-        .order((directions::agency_id.is_not_null(), directions::position.asc(), directions::name.asc(), directions::id.asc()))
+        .order((
+            directions::agency_id.is_not_null(),
+            directions::position.asc(),
+            directions::name.asc(),
+            directions::id.asc(),
+        ))
         .limit(page.limit)
         .offset(page.offset)
         .load(conn)?;
@@ -93,21 +112,46 @@ pub fn by_code(conn: &mut PgConnection, code: &str) -> ApiResult<Option<Directio
 }
 
 /// A direction visible to the agency (catalog or its own) with this name, case-insensitively.
-pub fn find_by_name(conn: &mut PgConnection, agency_id: Uuid, name: &str) -> ApiResult<Option<Direction>> {
+pub fn find_by_name(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    name: &str,
+) -> ApiResult<Option<Direction>> {
     let folded = text::fold(name);
     let candidates: Vec<DirectionRow> = directions::table
-        .filter(directions::agency_id.is_null().or(directions::agency_id.eq(agency_id)))
+        .filter(
+            directions::agency_id
+                .is_null()
+                .or(directions::agency_id.eq(agency_id)),
+        )
         .select(DirectionRow::as_select())
         .load(conn)?;
-    Ok(candidates.into_iter().find(|d| text::fold(&d.name) == folded).map(Direction::from))
+    Ok(candidates
+        .into_iter()
+        .find(|d| text::fold(&d.name) == folded)
+        .map(Direction::from))
 }
 
-fn ensure_name_free(conn: &mut PgConnection, agency_id: Uuid, name: &str, except: Option<Uuid>) -> ApiResult<()> {
+fn ensure_name_free(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    name: &str,
+    except: Option<Uuid>,
+) -> ApiResult<()> {
     if let Some(existing) = find_by_name(conn, agency_id, name)? {
         if Some(existing.id) != except {
-            let whose = if existing.is_catalog { "the shared catalog" } else { "this agency" };
-            return Err(ApiError::field(ErrorCode::AlreadyExists, "name", "taken", format!("{whose} already has the direction «{}»", existing.name))
-                .with_existing(existing.id));
+            let whose = if existing.is_catalog {
+                "the shared catalog"
+            } else {
+                "this agency"
+            };
+            return Err(ApiError::field(
+                ErrorCode::AlreadyExists,
+                "name",
+                "taken",
+                format!("{whose} already has the direction «{}»", existing.name),
+            )
+            .with_existing(existing.id));
         }
     }
     Ok(())
@@ -134,7 +178,10 @@ fn own(conn: &mut PgConnection, id: Uuid) -> ApiResult<(Direction, Uuid)> {
     let d = get(conn, id)?;
     match d.agency_id {
         Some(a) => Ok((d, a)),
-        None => Err(ApiError::client(ErrorCode::ReadOnly, "catalog directions are shared by all agencies and cannot be changed here")),
+        None => Err(ApiError::client(
+            ErrorCode::ReadOnly,
+            "catalog directions are shared by all agencies and cannot be changed here",
+        )),
     }
 }
 

@@ -5,7 +5,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{AdditionalProperties, Discriminator, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, Discriminator, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaType,
+    Type,
+};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::ToSchema;
 
@@ -69,7 +72,13 @@ pub const TEXT_MAX: usize = 1000;
 pub const LABEL_MAX: usize = 300;
 
 /// The variants of [`ContactInput`]'s schema: name, kinds, the `value` schema, description, example.
-fn contact_variants() -> [(&'static str, &'static [&'static str], Object, &'static str, serde_json::Value); 4] {
+fn contact_variants() -> [(
+    &'static str,
+    &'static [&'static str],
+    Object,
+    &'static str,
+    serde_json::Value,
+); 4] {
     [
         (
             "UrlContactInput",
@@ -104,11 +113,20 @@ fn contact_variants() -> [(&'static str, &'static [&'static str], Object, &'stat
 
 /// A string schema with a pattern, an optional length limit and a description.
 pub fn string_schema(pattern: &str, max_length: Option<usize>, description: &str) -> Object {
-    ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)).max_length(max_length).description(Some(description)).build()
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .max_length(max_length)
+        .description(Some(description))
+        .build()
 }
 
 /// [`string_schema`] that also admits `null`.
-pub fn nullable_string_schema(pattern: &str, max_length: Option<usize>, description: &str) -> Object {
+pub fn nullable_string_schema(
+    pattern: &str,
+    max_length: Option<usize>,
+    description: &str,
+) -> Object {
     let mut schema = string_schema(pattern, max_length, description);
     schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
     schema
@@ -118,7 +136,11 @@ impl utoipa::PartialSchema for ContactInput {
     #[allow(deprecated)] // `example`, as the derived schemas have it
     fn schema() -> RefOr<Schema> {
         let variants = contact_variants();
-        let mapping = variants.iter().flat_map(|(name, kinds, ..)| kinds.iter().map(move |k| (*k, format!("#/components/schemas/{name}"))));
+        let mapping = variants.iter().flat_map(|(name, kinds, ..)| {
+            kinds
+                .iter()
+                .map(move |k| (*k, format!("#/components/schemas/{name}")))
+        });
         let mut one_of = OneOfBuilder::new()
             .description(Some("A contact as a client sends it: `kind` says which pattern `value` must match."))
             .discriminator(Some(Discriminator::with_mapping("kind", mapping)))
@@ -134,7 +156,9 @@ impl ToSchema for ContactInput {
     #[allow(deprecated)]
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         for (name, kinds, value, description, example) in contact_variants() {
-            let kind = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(kinds.iter().copied()));
+            let kind = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(kinds.iter().copied()));
             let label = ObjectBuilder::new()
                 .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
                 .max_length(Some(LABEL_MAX))
@@ -174,14 +198,17 @@ impl Contact {
         let value_field = format!("{field}.value");
         let (value, normalized) = match input.kind {
             ContactKind::Phone => {
-                let e164 = normalize_phone(&input.value).map_err(|m| FieldError::new(&value_field, "invalid_phone", m))?;
+                let e164 = normalize_phone(&input.value)
+                    .map_err(|m| FieldError::new(&value_field, "invalid_phone", m))?;
                 (e164.clone(), e164)
             }
             ContactKind::Email => {
-                let email = normalize_email(&input.value).map_err(|m| FieldError::new(&value_field, "invalid_email", m))?;
+                let email = normalize_email(&input.value)
+                    .map_err(|m| FieldError::new(&value_field, "invalid_email", m))?;
                 (email.clone(), email)
             }
-            ContactKind::Url => normalize_url(&input.value).map_err(|m| FieldError::new(&value_field, "invalid_url", m))?,
+            ContactKind::Url => normalize_url(&input.value)
+                .map_err(|m| FieldError::new(&value_field, "invalid_url", m))?,
             ContactKind::Address | ContactKind::Text => {
                 let v = text::required(&value_field, &input.value, TEXT_MAX)?;
                 let folded = text::fold(&v);
@@ -189,7 +216,12 @@ impl Contact {
             }
         };
         let label = text::optional(&format!("{field}.label"), input.label.as_deref(), LABEL_MAX)?;
-        Ok(Contact { kind: input.kind, value, label, normalized })
+        Ok(Contact {
+            kind: input.kind,
+            value,
+            label,
+            normalized,
+        })
     }
 
     /// [`Contact::parse`] for a value copied from a document rather than sent by a client:
@@ -198,10 +230,18 @@ impl Contact {
     pub fn read(field: &str, input: &ContactInput) -> Result<Contact, FieldError> {
         let value = match input.kind {
             ContactKind::Phone => read_phone(&input.value).unwrap_or_else(|_| input.value.clone()),
-            ContactKind::Url | ContactKind::Email => input.value.trim_matches(text::is_space).to_owned(),
+            ContactKind::Url | ContactKind::Email => {
+                input.value.trim_matches(text::is_space).to_owned()
+            }
             ContactKind::Address | ContactKind::Text => input.value.clone(),
         };
-        Contact::parse(field, &ContactInput { value, ..input.clone() })
+        Contact::parse(
+            field,
+            &ContactInput {
+                value,
+                ..input.clone()
+            },
+        )
     }
 }
 
@@ -225,12 +265,19 @@ pub mod pattern {
     }
     macro_rules! url {
         () => {
-            concat!("(?:https?://)?", host!(), "(?::[0-9]{1,5})?(?:[/?#][!-~А-Яа-яЁё]*)?")
+            concat!(
+                "(?:https?://)?",
+                host!(),
+                "(?::[0-9]{1,5})?(?:[/?#][!-~А-Яа-яЁё]*)?"
+            )
         };
     }
     macro_rules! email {
         () => {
-            concat!("[0-9A-Za-z!#$%&'*+/=?^_`{|}~-]+(?:\\.[0-9A-Za-z!#$%&'*+/=?^_`{|}~-]+)*@", host!())
+            concat!(
+                "[0-9A-Za-z!#$%&'*+/=?^_`{|}~-]+(?:\\.[0-9A-Za-z!#$%&'*+/=?^_`{|}~-]+)*@",
+                host!()
+            )
         };
     }
     /// Separators allowed between the digits of a phone number (the last one is U+00A0).
@@ -241,7 +288,18 @@ pub mod pattern {
     }
     macro_rules! phone {
         () => {
-            concat!("(?:\\+", sep!(), "7|", sep!(), "[78])?", sep!(), "[3489](?:", sep!(), "[0-9]){9}", sep!())
+            concat!(
+                "(?:\\+",
+                sep!(),
+                "7|",
+                sep!(),
+                "[78])?",
+                sep!(),
+                "[3489](?:",
+                sep!(),
+                "[0-9]){9}",
+                sep!()
+            )
         };
     }
 
@@ -268,8 +326,10 @@ pub mod pattern {
     pub const EMAIL_MAX: usize = 254;
 }
 
-static PHONE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(pattern::PHONE).expect("phone pattern"));
-static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(pattern::EMAIL).expect("e-mail pattern"));
+static PHONE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(pattern::PHONE).expect("phone pattern"));
+static EMAIL_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(pattern::EMAIL).expect("e-mail pattern"));
 static URL_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(pattern::URL).expect("URL pattern"));
 
 /// Normalises a Russian phone number, written as [`pattern::PHONE`] allows, to E.164:
@@ -287,7 +347,10 @@ fn phone_problem(raw: &str) -> String {
     if raw.trim().is_empty() {
         return "must not be empty".into();
     }
-    if let Some(bad) = raw.chars().find(|c| !(c.is_ascii_digit() || " +()-.\u{a0}".contains(*c))) {
+    if let Some(bad) = raw
+        .chars()
+        .find(|c| !(c.is_ascii_digit() || " +()-.\u{a0}".contains(*c)))
+    {
         return format!("unexpected character {bad:?} in a phone number");
     }
     if raw.chars().skip(1).any(|c| c == '+') {
@@ -296,7 +359,9 @@ fn phone_problem(raw: &str) -> String {
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     let national = match digits.len() {
         10 if !raw.starts_with('+') => &digits[..],
-        11 if digits.starts_with('7') || (!raw.starts_with('+') && digits.starts_with('8')) => &digits[1..],
+        11 if digits.starts_with('7') || (!raw.starts_with('+') && digits.starts_with('8')) => {
+            &digits[1..]
+        }
         _ => return "not a Russian phone number: expected +7 and 10 digits".into(),
     };
     if !matches!(national.as_bytes()[0], b'3' | b'4' | b'8' | b'9') {
@@ -320,11 +385,15 @@ pub fn read_phone(written: &str) -> Result<String, String> {
 /// Returns `None` unless `short` is 5 to 7 digits and `previous` is an E.164 +7 number.
 pub fn expand_local_phone(short: &str, previous: &str) -> Option<String> {
     let s = short.trim().trim_end_matches([',', ';', '.']);
-    if s.chars().any(|c| !(c.is_ascii_digit() || " -()".contains(c))) {
+    if s.chars()
+        .any(|c| !(c.is_ascii_digit() || " -()".contains(c)))
+    {
         return None;
     }
     let digits: String = s.chars().filter(char::is_ascii_digit).collect();
-    let national = previous.strip_prefix("+7").filter(|n| n.len() == 10 && n.chars().all(|c| c.is_ascii_digit()))?;
+    let national = previous
+        .strip_prefix("+7")
+        .filter(|n| n.len() == 10 && n.chars().all(|c| c.is_ascii_digit()))?;
     if !(5..=7).contains(&digits.len()) {
         return None;
     }
@@ -335,7 +404,10 @@ pub fn expand_local_phone(short: &str, previous: &str) -> Option<String> {
 /// allowed) and lower-cases it.
 pub fn normalize_email(raw: &str) -> Result<String, String> {
     if raw.chars().count() > pattern::EMAIL_MAX {
-        return Err(format!("an e-mail address has at most {} characters", pattern::EMAIL_MAX));
+        return Err(format!(
+            "an e-mail address has at most {} characters",
+            pattern::EMAIL_MAX
+        ));
     }
     if EMAIL_RE.is_match(raw) {
         return Ok(raw.to_lowercase());
@@ -344,8 +416,15 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
         None => "an e-mail address needs an '@'".into(),
         Some((_, domain)) if domain.contains('@') => "an e-mail address has exactly one '@'".into(),
         Some(("", _)) => "the part before '@' must not be empty".into(),
-        Some((local, _)) if local.starts_with('.') || local.ends_with('.') || local.contains("..") => "the part before '@' has misplaced dots".into(),
-        Some((local, domain)) => match local.chars().find(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(*c))) {
+        Some((local, _))
+            if local.starts_with('.') || local.ends_with('.') || local.contains("..") =>
+        {
+            "the part before '@' has misplaced dots".into()
+        }
+        Some((local, domain)) => match local
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(*c)))
+        {
             Some(bad) => format!("unexpected character {bad:?} before '@'"),
             None => domain_problem(domain),
         },
@@ -365,7 +444,9 @@ fn domain_problem(domain: &str) -> String {
         if label.starts_with('-') || label.ends_with('-') {
             return "a domain part may not start or end with '-'".into();
         }
-        if let Some(bad) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, 'А'..='я' | 'Ё' | 'ё') || *c == '-')) {
+        if let Some(bad) = label.chars().find(|c| {
+            !(c.is_ascii_alphanumeric() || matches!(c, 'А'..='я' | 'Ё' | 'ё') || *c == '-')
+        }) {
             return format!("unexpected character {bad:?} in the domain (Latin or Cyrillic letters, digits and '-')");
         }
     }
@@ -377,13 +458,19 @@ fn domain_problem(domain: &str) -> String {
 /// key: scheme-less, host lower-cased, no trailing `/`.
 pub fn normalize_url(raw: &str) -> Result<(String, String), String> {
     if raw.chars().count() > pattern::URL_MAX {
-        return Err(format!("a web address has at most {} characters", pattern::URL_MAX));
+        return Err(format!(
+            "a web address has at most {} characters",
+            pattern::URL_MAX
+        ));
     }
     if !URL_RE.is_match(raw) {
         return Err(url_problem(raw));
     }
     // the pattern allows `://` later in the path, so only a leading scheme counts
-    let (with_scheme, rest) = match raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://")) {
+    let (with_scheme, rest) = match raw
+        .strip_prefix("https://")
+        .or_else(|| raw.strip_prefix("http://"))
+    {
         Some(rest) => (raw.to_owned(), rest),
         None => (format!("https://{raw}"), raw),
     };
@@ -407,12 +494,18 @@ fn url_problem(raw: &str) -> String {
         None => raw,
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit_once(':').filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host, |(h, _)| h);
     if host.is_empty() {
         return "a web address needs a host".into();
     }
     let tail = &rest[rest.find(['/', '?', '#']).unwrap_or(rest.len())..];
-    if let Some(bad) = tail.chars().find(|c| !(matches!(c, '!'..='~' | 'А'..='я' | 'Ё' | 'ё'))) {
+    if let Some(bad) = tail
+        .chars()
+        .find(|c| !(matches!(c, '!'..='~' | 'А'..='я' | 'Ё' | 'ё')))
+    {
         return format!("unexpected character {bad:?} in the address: percent-encode it");
     }
     format!("not a web address: {}", domain_problem(host))
@@ -424,11 +517,23 @@ mod tests {
 
     #[test]
     fn phones_from_the_seeds_become_e164() {
-        assert_eq!(normalize_phone("+7(8722) 55-16-32").unwrap(), "+78722551632");
+        assert_eq!(
+            normalize_phone("+7(8722) 55-16-32").unwrap(),
+            "+78722551632"
+        );
         assert_eq!(read_phone("+7 (8722) 51-03-48,").unwrap(), "+78722510348");
-        assert_eq!(read_phone("+7\n(8722)\t51-03-48; ").unwrap(), "+78722510348");
-        assert!(normalize_phone("+7 (8722) 51-03-48,").is_err(), "the API takes the pattern's form only");
-        assert_eq!(normalize_phone("8 (8722) 51-61-22").unwrap(), "+78722516122");
+        assert_eq!(
+            read_phone("+7\n(8722)\t51-03-48; ").unwrap(),
+            "+78722510348"
+        );
+        assert!(
+            normalize_phone("+7 (8722) 51-03-48,").is_err(),
+            "the API takes the pattern's form only"
+        );
+        assert_eq!(
+            normalize_phone("8 (8722) 51-61-22").unwrap(),
+            "+78722516122"
+        );
         assert_eq!(normalize_phone("89281234567").unwrap(), "+79281234567");
         assert_eq!(normalize_phone("9281234567").unwrap(), "+79281234567");
         assert_eq!(normalize_phone("8-800-100-00-00").unwrap(), "+78001000000");
@@ -436,15 +541,29 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_russian_phone() {
-        for bad in ["", "12345", "+1 202 555 0100", "+7 701 123 45 67", "+7(8722)55-16-3x", "8722+516122", "+7 8722 516 1222"] {
+        for bad in [
+            "",
+            "12345",
+            "+1 202 555 0100",
+            "+7 701 123 45 67",
+            "+7(8722)55-16-3x",
+            "8722+516122",
+            "+7 8722 516 1222",
+        ] {
             assert!(normalize_phone(bad).is_err(), "{bad} accepted");
         }
     }
 
     #[test]
     fn local_numbers_take_the_area_code_of_the_previous_one() {
-        assert_eq!(expand_local_phone("51-61-24", "+78722550528").as_deref(), Some("+78722516124"));
-        assert_eq!(expand_local_phone("2-22-22", "+73412222222").as_deref(), Some("+73412222222"));
+        assert_eq!(
+            expand_local_phone("51-61-24", "+78722550528").as_deref(),
+            Some("+78722516124")
+        );
+        assert_eq!(
+            expand_local_phone("2-22-22", "+73412222222").as_deref(),
+            Some("+73412222222")
+        );
         assert_eq!(expand_local_phone("51-61-24", "mchs@e-dag.ru"), None);
         assert_eq!(expand_local_phone("1234", "+78722550528"), None);
         assert_eq!(expand_local_phone("доб. 123", "+78722550528"), None);
@@ -453,9 +572,25 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(normalize_email("MCHS@e-dag.ru").unwrap(), "mchs@e-dag.ru");
-        assert_eq!(normalize_email("ond.mchs05@mail.ru").unwrap(), "ond.mchs05@mail.ru");
-        assert_eq!(normalize_email("info@минстрой.рф").unwrap(), "info@минстрой.рф");
-        for bad in ["mchs", "@e-dag.ru", "a@b", "a@@b.ru", "a b@c.ru", "a@-b.ru", "a..b@c.ru", "a@b.1", " a@b.ru"] {
+        assert_eq!(
+            normalize_email("ond.mchs05@mail.ru").unwrap(),
+            "ond.mchs05@mail.ru"
+        );
+        assert_eq!(
+            normalize_email("info@минстрой.рф").unwrap(),
+            "info@минстрой.рф"
+        );
+        for bad in [
+            "mchs",
+            "@e-dag.ru",
+            "a@b",
+            "a@@b.ru",
+            "a b@c.ru",
+            "a@-b.ru",
+            "a..b@c.ru",
+            "a@b.1",
+            " a@b.ru",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad} accepted");
         }
     }
@@ -466,22 +601,62 @@ mod tests {
         assert_eq!(v, "https://www.mchsrd.ru");
         assert_eq!(k, "www.mchsrd.ru");
         let (v, k) = normalize_url("https://sed.e-dag.ru/").unwrap();
-        assert_eq!((v.as_str(), k.as_str()), ("https://sed.e-dag.ru/", "sed.e-dag.ru"));
+        assert_eq!(
+            (v.as_str(), k.as_str()),
+            ("https://sed.e-dag.ru/", "sed.e-dag.ru")
+        );
         let (v, _) = normalize_url("http://cсту.рф").unwrap();
         assert_eq!(v, "http://cсту.рф");
-        assert_eq!(normalize_url("https://im.gosuslugi.ru/#/login").unwrap().1, "im.gosuslugi.ru/#/login");
-        assert_eq!(normalize_url("http://127.0.0.1:8080/hook").unwrap().1, "127.0.0.1:8080/hook");
-        assert_eq!(normalize_url("x.ru/go?to=http://y.ru").unwrap(), ("https://x.ru/go?to=http://y.ru".to_owned(), "x.ru/go?to=http://y.ru".to_owned()));
-        assert_eq!(normalize_url("HTTPS://Сайт.РФ/новости/").unwrap_err(), "only http and https addresses are accepted");
-        assert_eq!(normalize_url("https://Сайт.РФ/новости/?a=1").unwrap().1, "сайт.рф/новости/?a=1");
-        for bad in ["", "ftp://x.ru", "https://", "not a url", "https://sed.e- dag.ru/", "localhost", "javascript:alert(1)", " www.x.ru", "www.x.ru\n", "x.ru/a b", "x.ru/ä", "-x.ru", "x-.ru", "x..ru"] {
+        assert_eq!(
+            normalize_url("https://im.gosuslugi.ru/#/login").unwrap().1,
+            "im.gosuslugi.ru/#/login"
+        );
+        assert_eq!(
+            normalize_url("http://127.0.0.1:8080/hook").unwrap().1,
+            "127.0.0.1:8080/hook"
+        );
+        assert_eq!(
+            normalize_url("x.ru/go?to=http://y.ru").unwrap(),
+            (
+                "https://x.ru/go?to=http://y.ru".to_owned(),
+                "x.ru/go?to=http://y.ru".to_owned()
+            )
+        );
+        assert_eq!(
+            normalize_url("HTTPS://Сайт.РФ/новости/").unwrap_err(),
+            "only http and https addresses are accepted"
+        );
+        assert_eq!(
+            normalize_url("https://Сайт.РФ/новости/?a=1").unwrap().1,
+            "сайт.рф/новости/?a=1"
+        );
+        for bad in [
+            "",
+            "ftp://x.ru",
+            "https://",
+            "not a url",
+            "https://sed.e- dag.ru/",
+            "localhost",
+            "javascript:alert(1)",
+            " www.x.ru",
+            "www.x.ru\n",
+            "x.ru/a b",
+            "x.ru/ä",
+            "-x.ru",
+            "x-.ru",
+            "x..ru",
+        ] {
             assert!(normalize_url(bad).is_err(), "{bad} accepted");
         }
     }
 
     #[test]
     fn contact_errors_name_the_field() {
-        let input = ContactInput { kind: ContactKind::Phone, value: "abc".into(), label: None };
+        let input = ContactInput {
+            kind: ContactKind::Phone,
+            value: "abc".into(),
+            label: None,
+        };
         let err = Contact::parse("contacts[1]", &input).unwrap_err();
         assert_eq!(err.field, "contacts[1].value");
         assert_eq!(err.code, "invalid_phone");
@@ -489,8 +664,24 @@ mod tests {
 
     #[test]
     fn text_contacts_fold_for_comparison() {
-        let a = Contact::parse("c", &ContactInput { kind: ContactKind::Text, value: "ВКонтакте".into(), label: None }).unwrap();
-        let b = Contact::parse("c", &ContactInput { kind: ContactKind::Text, value: " вконтакте ".into(), label: None }).unwrap();
+        let a = Contact::parse(
+            "c",
+            &ContactInput {
+                kind: ContactKind::Text,
+                value: "ВКонтакте".into(),
+                label: None,
+            },
+        )
+        .unwrap();
+        let b = Contact::parse(
+            "c",
+            &ContactInput {
+                kind: ContactKind::Text,
+                value: " вконтакте ".into(),
+                label: None,
+            },
+        )
+        .unwrap();
         assert_eq!(a.normalized, b.normalized);
     }
 }

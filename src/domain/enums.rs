@@ -102,7 +102,8 @@ impl Mode {
             .filter(|c| c.is_alphanumeric())
             .collect::<String>()
             .replace('ё', "е");
-        let offline = folded.contains("офлайн") || folded.contains("оффлайн") || folded.contains("offline");
+        let offline =
+            folded.contains("офлайн") || folded.contains("оффлайн") || folded.contains("offline");
         let digital = folded.contains("онлайн")
             || folded.contains("цифров")
             || folded.contains("online")
@@ -133,12 +134,21 @@ mod tests {
 
     #[test]
     fn reads_the_seeds_column_6_wordings() {
-        assert_eq!(Mode::from_features("Взаимодействие в офлайн-точке"), Some(Mode::Offline));
+        assert_eq!(
+            Mode::from_features("Взаимодействие в офлайн-точке"),
+            Some(Mode::Offline)
+        );
         assert_eq!(Mode::from_features("Офлайн-точка"), Some(Mode::Offline));
         assert_eq!(Mode::from_features("Онлайн- точка"), Some(Mode::Digital));
         assert_eq!(Mode::from_features("Цифровая точка"), Some(Mode::Digital));
-        assert_eq!(Mode::from_features("Взаимодействие в цифровой\n\nточке"), Some(Mode::Digital));
-        assert_eq!(Mode::from_features("Взаимодействие в онлайн - точке"), Some(Mode::Digital));
+        assert_eq!(
+            Mode::from_features("Взаимодействие в цифровой\n\nточке"),
+            Some(Mode::Digital)
+        );
+        assert_eq!(
+            Mode::from_features("Взаимодействие в онлайн - точке"),
+            Some(Mode::Digital)
+        );
         assert_eq!(Mode::from_features(""), None);
         assert_eq!(Mode::from_features("онлайн и офлайн"), None);
     }

@@ -19,7 +19,8 @@ pub enum PartKey {
 impl PartKey {
     pub const AGENCY: &'static str = "agency";
     /// What the spec states for a part key (a UUID in any case, or `agency`).
-    pub const PATTERN: &'static str = "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+    pub const PATTERN: &'static str =
+        "^(agency|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
 
     pub fn of(unit: Option<Uuid>) -> Self {
         unit.map_or(PartKey::Agency, PartKey::Unit)
@@ -53,7 +54,14 @@ impl FromStr for PartKey {
         }
         // exactly the spec's pattern: the hyphenated form only (Uuid::parse_str also takes
         // braces, URNs and the simple form)
-        let hyphenated = s.len() == 36 && s.bytes().enumerate().all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() });
+        let hyphenated = s.len() == 36
+            && s.bytes().enumerate().all(|(i, b)| {
+                if [8, 13, 18, 23].contains(&i) {
+                    b == b'-'
+                } else {
+                    b.is_ascii_hexdigit()
+                }
+            });
         match Uuid::parse_str(s) {
             Ok(u) if hyphenated => Ok(PartKey::Unit(u)),
             _ => Err(NotAPartKey(s.to_owned())),
@@ -90,8 +98,18 @@ mod tests {
         let u = Uuid::new_v4();
         assert_eq!("agency".parse::<PartKey>(), Ok(PartKey::Agency));
         assert_eq!(u.to_string().parse::<PartKey>(), Ok(PartKey::Unit(u)));
-        assert_eq!(u.to_string().to_uppercase().parse::<PartKey>(), Ok(PartKey::Unit(u)));
-        for bad in ["Agency", "", "x", &u.simple().to_string(), &format!("{{{u}}}"), &format!("urn:uuid:{u}")] {
+        assert_eq!(
+            u.to_string().to_uppercase().parse::<PartKey>(),
+            Ok(PartKey::Unit(u))
+        );
+        for bad in [
+            "Agency",
+            "",
+            "x",
+            &u.simple().to_string(),
+            &format!("{{{u}}}"),
+            &format!("urn:uuid:{u}"),
+        ] {
             assert!(bad.parse::<PartKey>().is_err(), "{bad}");
         }
         assert_eq!(PartKey::of(Some(u)).to_string(), u.to_string());
@@ -102,7 +120,14 @@ mod tests {
     #[test]
     fn the_parser_and_the_spec_agree() {
         let re = regex::Regex::new(PartKey::PATTERN).unwrap();
-        for s in ["agency", "AGENCY", "0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10", "0B9A4C1E-3A52-4F7E-9F1E-6D2B8C3A5E10", "0b9a4c1e3a524f7e9f1e6d2b8c3a5e10", "x"] {
+        for s in [
+            "agency",
+            "AGENCY",
+            "0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10",
+            "0B9A4C1E-3A52-4F7E-9F1E-6D2B8C3A5E10",
+            "0b9a4c1e3a524f7e9f1e6d2b8c3a5e10",
+            "x",
+        ] {
             assert_eq!(re.is_match(s), s.parse::<PartKey>().is_ok(), "{s}");
         }
     }

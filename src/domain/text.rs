@@ -16,7 +16,14 @@ pub const NON_BLANK: &str = "\\S";
 pub fn is_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -27,14 +34,21 @@ pub fn is_blank(s: &str) -> bool {
 
 /// Collapses runs of whitespace (the seeds are full of broken lines) and trims.
 pub fn normalize_spaces(s: &str) -> String {
-    s.split(is_space).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(is_space)
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A required name: at most `max` characters as sent, not blank; returned
 /// whitespace-normalised.
 pub fn required(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     if value.chars().count() > max {
-        return Err(FieldError::new(field, "too_long", format!("must be at most {max} characters")));
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
     }
     let v = normalize_spaces(value);
     if v.is_empty() {
@@ -44,7 +58,11 @@ pub fn required(field: &str, value: &str, max: usize) -> Result<String, FieldErr
 }
 
 /// An optional text: blank becomes absent.
-pub fn optional(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+pub fn optional(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
     match value {
         None => Ok(None),
         Some(v) if is_blank(v) && v.chars().count() <= max => Ok(None),
@@ -63,13 +81,19 @@ mod tests {
 
     #[test]
     fn trims_and_collapses() {
-        assert_eq!(required("name", "  Телефон \n  приёмной ", 100).unwrap(), "Телефон приёмной");
+        assert_eq!(
+            required("name", "  Телефон \n  приёмной ", 100).unwrap(),
+            "Телефон приёмной"
+        );
     }
 
     #[test]
     fn refuses_blank_and_long() {
         assert_eq!(required("name", " \t\n", 10).unwrap_err().code, "blank");
-        assert_eq!(required("name", "абвгдеёжзий", 10).unwrap_err().code, "too_long");
+        assert_eq!(
+            required("name", "абвгдеёжзий", 10).unwrap_err().code,
+            "too_long"
+        );
         assert_eq!(required("name", "абвгдеёжзи", 10).unwrap(), "абвгдеёжзи");
         // the limit counts what was sent, as the spec's maxLength does
         assert_eq!(required("name", "а  б", 3).unwrap_err().code, "too_long");

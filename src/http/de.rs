@@ -6,18 +6,23 @@ fn whole(v: serde_json::Number) -> Option<i32> {
     if let Some(i) = v.as_i64() {
         return i32::try_from(i).ok();
     }
-    v.as_f64().filter(|f| f.fract() == 0.0 && *f >= f64::from(i32::MIN) && *f <= f64::from(i32::MAX)).map(|f| f as i32)
+    v.as_f64()
+        .filter(|f| f.fract() == 0.0 && *f >= f64::from(i32::MIN) && *f <= f64::from(i32::MAX))
+        .map(|f| f as i32)
 }
 
 pub fn int<'de, D: Deserializer<'de>>(de: D) -> Result<i32, D::Error> {
     let n = serde_json::Number::deserialize(de)?;
-    whole(n).ok_or_else(|| serde::de::Error::custom("expected a whole number within the 32-bit range"))
+    whole(n)
+        .ok_or_else(|| serde::de::Error::custom("expected a whole number within the 32-bit range"))
 }
 
 pub fn opt_int<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i32>, D::Error> {
     match Option::<serde_json::Number>::deserialize(de)? {
         None => Ok(None),
-        Some(n) => whole(n).map(Some).ok_or_else(|| serde::de::Error::custom("expected a whole number within the 32-bit range")),
+        Some(n) => whole(n).map(Some).ok_or_else(|| {
+            serde::de::Error::custom("expected a whole number within the 32-bit range")
+        }),
     }
 }
 

@@ -15,7 +15,10 @@ pub fn etag(updated_at: DateTime<Utc>) -> String {
     format!("\"{:x}\"", updated_at.timestamp_micros())
 }
 
-pub fn with_etag(mut builder: HttpResponseBuilder, updated_at: DateTime<Utc>) -> HttpResponseBuilder {
+pub fn with_etag(
+    mut builder: HttpResponseBuilder,
+    updated_at: DateTime<Utc>,
+) -> HttpResponseBuilder {
     builder.insert_header((header::ETAG, etag(updated_at)));
     builder
 }
@@ -29,7 +32,10 @@ impl IfMatch {
     pub fn check(&self, updated_at: DateTime<Utc>) -> Result<(), ApiError> {
         let Some(wanted) = &self.0 else { return Ok(()) };
         let current = etag(updated_at);
-        let ok = wanted.split(',').map(str::trim).any(|t| t == "*" || t == current || t.strip_prefix("W/") == Some(current.as_str()));
+        let ok = wanted
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t == current || t.strip_prefix("W/") == Some(current.as_str()));
         if ok {
             Ok(())
         } else {
@@ -48,7 +54,9 @@ impl FromRequest for IfMatch {
             Some(v) => v
                 .to_str()
                 .map(|s| IfMatch(Some(s.to_owned())))
-                .map_err(|_| ApiError::client(ErrorCode::InvalidParameter, "If-Match is not ASCII")),
+                .map_err(|_| {
+                    ApiError::client(ErrorCode::InvalidParameter, "If-Match is not ASCII")
+                }),
         })
     }
 }
@@ -65,6 +73,9 @@ mod tests {
         assert!(IfMatch(Some("*".into())).check(t).is_ok());
         assert!(IfMatch(Some(format!("W/{}", etag(t)))).check(t).is_ok());
         let later = t + chrono::Duration::microseconds(1);
-        assert_eq!(IfMatch(Some(etag(t))).check(later).unwrap_err().code(), ErrorCode::PreconditionFailed);
+        assert_eq!(
+            IfMatch(Some(etag(t))).check(later).unwrap_err().code(),
+            ErrorCode::PreconditionFailed
+        );
     }
 }

@@ -24,9 +24,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let content_type_ok = match req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+        let content_type_ok = match req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+        {
             Some(ct) => {
-                let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let essence = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 essence == "application/json" || essence.ends_with("+json")
             }
             None => false,
@@ -42,9 +51,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             let body = bytes.await.map_err(|e| {
                 let status = e.as_response_error().status_code();
                 if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::client(ErrorCode::PayloadTooLarge, "the body is larger than the server accepts")
+                    ApiError::client(
+                        ErrorCode::PayloadTooLarge,
+                        "the body is larger than the server accepts",
+                    )
                 } else {
-                    ApiError::client(ErrorCode::MalformedJson, format!("could not read the body: {e}"))
+                    ApiError::client(
+                        ErrorCode::MalformedJson,
+                        format!("could not read the body: {e}"),
+                    )
                 }
             })?;
             parse_json(&body).map(ApiJson)
@@ -63,15 +78,26 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // syntax first, over the whole body (trailing content included), so a broken document is
     // always 400 whatever its first fields say
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-        return Err(ApiError::client(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}")));
+        return Err(ApiError::client(
+            ErrorCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        ));
     }
     // every body of this API is an object; serde would otherwise map an array onto fields by position
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(ApiError::validation(vec![FieldError::new("body", "not_an_object", "the body must be a JSON object")]));
+        return Err(ApiError::validation(vec![FieldError::new(
+            "body",
+            "not_an_object",
+            "the body must be a JSON object",
+        )]));
     }
     // PostgreSQL text cannot hold NUL, and no field of the register needs it
     if contains_nul_escape(body) {
-        return Err(ApiError::validation(vec![FieldError::new("body", "nul_character", "text may not contain the NUL character (\\u0000)")]));
+        return Err(ApiError::validation(vec![FieldError::new(
+            "body",
+            "nul_character",
+            "text may not contain the NUL character (\\u0000)",
+        )]));
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(de);
@@ -84,9 +110,14 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 serde_json::error::Category::Data => {
                     let field = if path == "." { "body".to_owned() } else { path };
                     let message = strip_position(&inner.to_string());
-                    Err(ApiError::validation(vec![FieldError::new(field, "invalid", message)]))
+                    Err(ApiError::validation(vec![FieldError::new(
+                        field, "invalid", message,
+                    )]))
                 }
-                _ => Err(ApiError::client(ErrorCode::MalformedJson, format!("the body is not valid JSON: {inner}"))),
+                _ => Err(ApiError::client(
+                    ErrorCode::MalformedJson,
+                    format!("the body is not valid JSON: {inner}"),
+                )),
             }
         }
     }
@@ -94,7 +125,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 
 /// True when a JSON text contains the escape `\u0000` (case-insensitive).
 fn contains_nul_escape(body: &[u8]) -> bool {
-    body.windows(6).any(|w| w[0] == b'\\' && (w[1] == b'u' || w[1] == b'U') && &w[2..] == b"0000")
+    body.windows(6)
+        .any(|w| w[0] == b'\\' && (w[1] == b'u' || w[1] == b'U') && &w[2..] == b"0000")
 }
 
 fn strip_position(msg: &str) -> String {
@@ -150,7 +182,11 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
 }
 
 pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::client(ErrorCode::InvalidParameter, format!("invalid path parameter: {err}")).into()
+    ApiError::client(
+        ErrorCode::InvalidParameter,
+        format!("invalid path parameter: {err}"),
+    )
+    .into()
 }
 
 /// Refuses a NUL character anywhere in the path or query string (PostgreSQL text cannot hold
@@ -158,10 +194,16 @@ pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
 pub async fn reject_nul(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>, actix_web::Error> {
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
     let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
     if raw.to_ascii_lowercase().contains("%00") {
-        let resp = actix_web::ResponseError::error_response(&ApiError::client(ErrorCode::InvalidParameter, "the path or query string contains a NUL character"));
+        let resp = actix_web::ResponseError::error_response(&ApiError::client(
+            ErrorCode::InvalidParameter,
+            "the path or query string contains a NUL character",
+        ));
         return Ok(req.into_response(resp).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
@@ -169,15 +211,30 @@ pub async fn reject_nul(
 
 /// Unknown paths answer problem+json too.
 pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::client(ErrorCode::NotFound, format!("no resource at {}", req.path())))
+    Err(ApiError::client(
+        ErrorCode::NotFound,
+        format!("no resource at {}", req.path()),
+    ))
 }
 
 /// A known path with a method it does not support: 405 with the `Allow` header (RFC 9110).
-pub fn method_not_allowed(allow: &'static str) -> impl Fn(HttpRequest) -> std::future::Ready<actix_web::HttpResponse> + Clone {
+pub fn method_not_allowed(
+    allow: &'static str,
+) -> impl Fn(HttpRequest) -> std::future::Ready<actix_web::HttpResponse> + Clone {
     move |req: HttpRequest| {
-        let err = ApiError::client(ErrorCode::MethodNotAllowed, format!("{} is not supported on {}; allowed: {allow}", req.method(), req.path()));
+        let err = ApiError::client(
+            ErrorCode::MethodNotAllowed,
+            format!(
+                "{} is not supported on {}; allowed: {allow}",
+                req.method(),
+                req.path()
+            ),
+        );
         let mut resp = actix_web::ResponseError::error_response(&err);
-        resp.headers_mut().insert(header::ALLOW, actix_web::http::header::HeaderValue::from_static(allow));
+        resp.headers_mut().insert(
+            header::ALLOW,
+            actix_web::http::header::HeaderValue::from_static(allow),
+        );
         std::future::ready(resp)
     }
 }
@@ -202,7 +259,8 @@ mod tests {
 
     #[test]
     fn names_the_offending_field() {
-        let err = parse_json::<Body>(br#"{"name":"x","items":[{"kind":"url"},{"kind":"fax"}]}"#).unwrap_err();
+        let err = parse_json::<Body>(br#"{"name":"x","items":[{"kind":"url"},{"kind":"fax"}]}"#)
+            .unwrap_err();
         let p = err.to_problem();
         assert_eq!(p.code, ErrorCode::ValidationFailed);
         assert_eq!(p.errors[0].field, "items[1].kind");
@@ -210,19 +268,53 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_malformed() {
-        assert_eq!(parse_json::<Body>(b"{\"name\":").unwrap_err().code(), ErrorCode::MalformedJson);
-        assert_eq!(parse_json::<Body>(b"{} {}").unwrap_err().code(), ErrorCode::MalformedJson);
-        assert_eq!(parse_json::<Body>(b"[]").unwrap_err().code(), ErrorCode::ValidationFailed);
-        assert_eq!(parse_json::<Body>(br#"["x", []]"#).unwrap_err().to_problem().errors[0].code, "not_an_object");
-        assert_eq!(parse_json::<Body>(br#"{"name":"a\u0000b","items":[]}"#).unwrap_err().to_problem().errors[0].code, "nul_character");
-        assert_eq!(parse_json::<Body>(br#"{"name":"x","items":[],"extra":1}"#).unwrap_err().code(), ErrorCode::ValidationFailed);
+        assert_eq!(
+            parse_json::<Body>(b"{\"name\":").unwrap_err().code(),
+            ErrorCode::MalformedJson
+        );
+        assert_eq!(
+            parse_json::<Body>(b"{} {}").unwrap_err().code(),
+            ErrorCode::MalformedJson
+        );
+        assert_eq!(
+            parse_json::<Body>(b"[]").unwrap_err().code(),
+            ErrorCode::ValidationFailed
+        );
+        assert_eq!(
+            parse_json::<Body>(br#"["x", []]"#)
+                .unwrap_err()
+                .to_problem()
+                .errors[0]
+                .code,
+            "not_an_object"
+        );
+        assert_eq!(
+            parse_json::<Body>(br#"{"name":"a\u0000b","items":[]}"#)
+                .unwrap_err()
+                .to_problem()
+                .errors[0]
+                .code,
+            "nul_character"
+        );
+        assert_eq!(
+            parse_json::<Body>(br#"{"name":"x","items":[],"extra":1}"#)
+                .unwrap_err()
+                .code(),
+            ErrorCode::ValidationFailed
+        );
     }
 
     #[test]
     fn depth_limit() {
         let deep = "[".repeat(100_000);
         assert!(json_depth_exceeds(deep.as_bytes(), MAX_JSON_DEPTH));
-        assert!(!json_depth_exceeds(br#"{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}"#, 3));
-        assert_eq!(parse_json::<Body>(deep.as_bytes()).unwrap_err().code(), ErrorCode::ValidationFailed);
+        assert!(!json_depth_exceeds(
+            br#"{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}"#,
+            3
+        ));
+        assert_eq!(
+            parse_json::<Body>(deep.as_bytes()).unwrap_err().code(),
+            ErrorCode::ValidationFailed
+        );
     }
 }

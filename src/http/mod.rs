@@ -5,30 +5,40 @@ pub mod de;
 pub mod etag;
 pub mod extract;
 pub mod pagination;
-pub mod security;
 pub mod patch;
+pub mod security;
 
 pub use extract::ApiJson;
 pub use pagination::{ListParams, Paging};
 
 /// 201 Created with a Location header.
 pub fn created<T: serde::Serialize>(location: String, body: &T) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Created().insert_header(("Location", location)).json(body)
+    actix_web::HttpResponse::Created()
+        .insert_header(("Location", location))
+        .json(body)
 }
 
 /// Parses a `sort` parameter against the values a list accepts.
-pub fn sort_param<S>(raw: Option<&str>, default: &str, values: &[(&str, S)]) -> Result<S, crate::error::ApiError>
+pub fn sort_param<S>(
+    raw: Option<&str>,
+    default: &str,
+    values: &[(&str, S)],
+) -> Result<S, crate::error::ApiError>
 where
     S: Copy,
 {
     let wanted = raw.unwrap_or(default);
-    values.iter().find(|(name, _)| *name == wanted).map(|(_, s)| *s).ok_or_else(|| {
-        let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
-        crate::error::ApiError::field(
-            crate::error::ErrorCode::InvalidParameter,
-            "sort",
-            "unknown_value",
-            format!("must be one of {}", names.join(", ")),
-        )
-    })
+    values
+        .iter()
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, s)| *s)
+        .ok_or_else(|| {
+            let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
+            crate::error::ApiError::field(
+                crate::error::ErrorCode::InvalidParameter,
+                "sort",
+                "unknown_value",
+                format!("must be one of {}", names.join(", ")),
+            )
+        })
 }

@@ -31,10 +31,20 @@ impl ListParams {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         let offset = self.offset.unwrap_or(0);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::field(ErrorCode::InvalidParameter, "limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}")));
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "limit",
+                "out_of_range",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
         }
         if !(0..=i64::from(i32::MAX)).contains(&offset) {
-            return Err(ApiError::field(ErrorCode::InvalidParameter, "offset", "out_of_range", "must be between 0 and 2147483647"));
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "offset",
+                "out_of_range",
+                "must be between 0 and 2147483647",
+            ));
         }
         Ok(Paging { limit, offset })
     }
@@ -55,7 +65,12 @@ macro_rules! list_envelope {
 
         impl $name {
             pub fn new(items: Vec<$item>, total: i64, paging: $crate::http::Paging) -> Self {
-                $name { items, total, limit: paging.limit, offset: paging.offset }
+                $name {
+                    items,
+                    total,
+                    limit: paging.limit,
+                    offset: paging.offset,
+                }
             }
         }
     };
@@ -81,10 +96,36 @@ mod tests {
 
     #[test]
     fn bounds() {
-        assert_eq!(ListParams { limit: None, offset: None }.paging().unwrap(), Paging { limit: 50, offset: 0 });
-        assert!(ListParams { limit: Some(0), offset: None }.paging().is_err());
-        assert!(ListParams { limit: Some(501), offset: None }.paging().is_err());
-        assert!(ListParams { limit: None, offset: Some(-1) }.paging().is_err());
+        assert_eq!(
+            ListParams {
+                limit: None,
+                offset: None
+            }
+            .paging()
+            .unwrap(),
+            Paging {
+                limit: 50,
+                offset: 0
+            }
+        );
+        assert!(ListParams {
+            limit: Some(0),
+            offset: None
+        }
+        .paging()
+        .is_err());
+        assert!(ListParams {
+            limit: Some(501),
+            offset: None
+        }
+        .paging()
+        .is_err());
+        assert!(ListParams {
+            limit: None,
+            offset: Some(-1)
+        }
+        .paging()
+        .is_err());
     }
 
     #[test]

@@ -31,7 +31,11 @@ impl SecurityHeaders {
     pub fn new(frame_ancestors: &str) -> anyhow::Result<Self> {
         let register = register_csp(frame_ancestors);
         Ok(SecurityHeaders {
-            register: HeaderValue::from_str(&register).map_err(|_| anyhow::anyhow!("TOUCHPOINTS_FRAME_ANCESTORS={frame_ancestors:?} is not a valid header value"))?,
+            register: HeaderValue::from_str(&register).map_err(|_| {
+                anyhow::anyhow!(
+                    "TOUCHPOINTS_FRAME_ANCESTORS={frame_ancestors:?} is not a valid header value"
+                )
+            })?,
             swagger: HeaderValue::from_static(SWAGGER_CSP),
             api: HeaderValue::from_static(API_CSP),
         })
@@ -40,20 +44,33 @@ impl SecurityHeaders {
 
 /// The printable register: its one inline stylesheet (allowed by its hash), no script at all.
 pub fn register_csp(frame_ancestors: &str) -> String {
-    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(crate::public::render::HTML_STYLE.as_bytes()));
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(Sha256::digest(crate::public::render::HTML_STYLE.as_bytes()));
     format!("default-src 'none'; style-src 'sha256-{hash}'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}")
 }
 
-pub async fn security_headers(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let policies = req.app_data::<web::Data<SecurityHeaders>>().cloned();
     let swagger = req.path().starts_with("/swagger-ui");
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     if let Some(p) = policies {
         if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-            let html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+            let html = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html"));
             let policy = if swagger {
                 &p.swagger
             } else if html {

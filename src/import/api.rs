@@ -42,10 +42,16 @@ pub struct ImportQuery {
 
 fn file_error(e: FileError) -> ApiError {
     match e {
-        FileError::Unreadable(m) => ApiError::field(ErrorCode::ValidationFailed, "body", "unreadable_file", m),
+        FileError::Unreadable(m) => {
+            ApiError::field(ErrorCode::ValidationFailed, "body", "unreadable_file", m)
+        }
         FileError::TooLarge(m) => ApiError::client(ErrorCode::PayloadTooLarge, m),
-        FileError::WrongColumns(m) => ApiError::field(ErrorCode::ValidationFailed, "body", "wrong_columns", m),
-        FileError::OutOfBounds(m) => ApiError::field(ErrorCode::ValidationFailed, "body", "out_of_bounds", m),
+        FileError::WrongColumns(m) => {
+            ApiError::field(ErrorCode::ValidationFailed, "body", "wrong_columns", m)
+        }
+        FileError::OutOfBounds(m) => {
+            ApiError::field(ErrorCode::ValidationFailed, "body", "out_of_bounds", m)
+        }
     }
 }
 
@@ -69,12 +75,20 @@ pub struct ImportLimits {
 
 impl ImportLimits {
     pub fn new(concurrency: usize, upload_timeout: Duration) -> Self {
-        ImportLimits { concurrency: concurrency.max(1), running: AtomicUsize::new(0), upload_timeout }
+        ImportLimits {
+            concurrency: concurrency.max(1),
+            running: AtomicUsize::new(0),
+            upload_timeout,
+        }
     }
 
     /// A slot for one import, or None when `concurrency` imports are running.
     pub fn try_acquire(self: &Arc<Self>) -> Option<ImportPermit> {
-        self.running.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.concurrency).then_some(n + 1)).ok()?;
+        self.running
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.concurrency).then_some(n + 1)
+            })
+            .ok()?;
         Some(ImportPermit(Arc::clone(self)))
     }
 }
@@ -99,16 +113,34 @@ enum FileKind {
 }
 
 fn file_kind(req: &HttpRequest) -> ApiResult<FileKind> {
-    let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match ct.as_str() {
         "text/csv" | "application/csv" => Ok(FileKind::Csv),
         t if t == XLSX_TYPE => Ok(FileKind::Xlsx),
-        _ => Err(ApiError::client(ErrorCode::UnsupportedMediaType, format!("send the file as {XLSX_TYPE} or text/csv"))),
+        _ => Err(ApiError::client(
+            ErrorCode::UnsupportedMediaType,
+            format!("send the file as {XLSX_TYPE} or text/csv"),
+        )),
     }
 }
 
 fn too_large() -> ApiError {
-    ApiError::client(ErrorCode::PayloadTooLarge, format!("the file is larger than {} MB", MAX_IMPORT_BYTES / 1024 / 1024))
+    ApiError::client(
+        ErrorCode::PayloadTooLarge,
+        format!(
+            "the file is larger than {} MB",
+            MAX_IMPORT_BYTES / 1024 / 1024
+        ),
+    )
 }
 
 /// The whole body, at most [`MAX_IMPORT_BYTES`].
@@ -116,7 +148,12 @@ async fn read_body(payload: &mut web::Payload) -> ApiResult<web::BytesMut> {
     use futures_util::StreamExt;
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::client(ErrorCode::InvalidParameter, format!("could not read the body: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::client(
+                ErrorCode::InvalidParameter,
+                format!("could not read the body: {e}"),
+            )
+        })?;
         if body.len() + chunk.len() > MAX_IMPORT_BYTES {
             return Err(too_large());
         }
@@ -135,11 +172,21 @@ fn parse_file(kind: FileKind, body: &[u8]) -> Result<(Columns, Vec<FormRow>), Fi
 }
 
 /// The revision is there, the caller may import into it and it is in progress.
-fn check_revision(conn: &mut diesel::PgConnection, user: &User, revision_id: Uuid) -> ApiResult<wf_db::RevisionRow> {
+fn check_revision(
+    conn: &mut diesel::PgConnection,
+    user: &User,
+    revision_id: Uuid,
+) -> ApiResult<wf_db::RevisionRow> {
     let r = wf_db::row(conn, revision_id, false)?;
     user.require_role_in(crate::auth::Role::Submitter, r.agency_id)?;
     if r.status() != RevisionStatus::Open {
-        return Err(ApiError::client(ErrorCode::Locked, format!("revision {} is {}; import into a revision in progress", r.number, r.status)));
+        return Err(ApiError::client(
+            ErrorCode::Locked,
+            format!(
+                "revision {} is {}; import into a revision in progress",
+                r.number, r.status
+            ),
+        ));
     }
     Ok(r)
 }
@@ -183,26 +230,57 @@ fn check_revision(conn: &mut diesel::PgConnection, user: &User, revision_id: Uui
             example = json!({"type": "/problems/service_unavailable", "title": "Service unavailable", "status": 503, "detail": "all 2 import slots are taken; retry in 5 s", "code": "service_unavailable"}))
     )
 )]
-pub async fn import(req: HttpRequest, db: web::Data<Db>, limits: web::Data<ImportLimits>, user: User, id: web::Path<Uuid>, q: web::Query<ImportQuery>, mut payload: web::Payload) -> ApiResult<HttpResponse> {
+pub async fn import(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    limits: web::Data<ImportLimits>,
+    user: User,
+    id: web::Path<Uuid>,
+    q: web::Query<ImportQuery>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
     let revision_id = id.into_inner();
     // who and where first: not a byte of the body is read for a caller who may not import here
     let caller = user.clone();
-    db.run(move |c| check_revision(c, &caller, revision_id)).await?;
+    db.run(move |c| check_revision(c, &caller, revision_id))
+        .await?;
     let kind = file_kind(&req)?;
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_IMPORT_BYTES as u64) {
         return Err(too_large());
     }
     // held until the rows are applied
-    let _permit = limits.clone().into_inner().try_acquire().ok_or_else(|| ApiError::Busy {
-        detail: format!("all {} import slots are taken; retry in {BUSY_RETRY_AFTER_S} s", limits.concurrency),
-        retry_after_s: BUSY_RETRY_AFTER_S,
-    })?;
+    let _permit = limits
+        .clone()
+        .into_inner()
+        .try_acquire()
+        .ok_or_else(|| ApiError::Busy {
+            detail: format!(
+                "all {} import slots are taken; retry in {BUSY_RETRY_AFTER_S} s",
+                limits.concurrency
+            ),
+            retry_after_s: BUSY_RETRY_AFTER_S,
+        })?;
     let body = actix_web::rt::time::timeout(limits.upload_timeout, read_body(&mut payload))
         .await
-        .map_err(|_| ApiError::client(ErrorCode::RequestTimeout, format!("the file did not arrive within {} s; send it again", limits.upload_timeout.as_secs())))??;
+        .map_err(|_| {
+            ApiError::client(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "the file did not arrive within {} s; send it again",
+                    limits.upload_timeout.as_secs()
+                ),
+            )
+        })??;
     let dry_run = q.dry_run.unwrap_or(false);
-    let (cols, rows) = web::block(move || parse_file(kind, &body)).await.map_err(|e| ApiError::Internal(anyhow::anyhow!("the import parser failed: {e}")))?.map_err(file_error)?;
+    let (cols, rows) = web::block(move || parse_file(kind, &body))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("the import parser failed: {e}")))?
+        .map_err(file_error)?;
     let (report, status) = db
         .run(move |c| {
             use diesel::Connection;
@@ -220,27 +298,37 @@ pub async fn import(req: HttpRequest, db: web::Data<Db>, limits: web::Data<Impor
                     Err(ApiError::client(ErrorCode::ValidationFailed, "rolled back"))
                 }
             });
-            let mut report = outcome.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("import produced no report")))?;
+            let mut report = outcome
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("import produced no report")))?;
             match result {
                 Ok(()) => report.written = true,
                 Err(ApiError::Client { .. }) => report.written = false,
                 Err(e) => return Err(e),
             }
             report.dry_run = dry_run;
-            let status = if report.rejected > 0 { actix_web::http::StatusCode::UNPROCESSABLE_ENTITY } else { actix_web::http::StatusCode::OK };
+            let status = if report.rejected > 0 {
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                actix_web::http::StatusCode::OK
+            };
             Ok((report, status))
         })
         .await?;
     if status.is_success() {
         Ok(HttpResponse::Ok().json(report))
     } else {
-        Ok(HttpResponse::build(status).content_type(crate::error::PROBLEM_JSON).json(ImportRejected {
-            type_: "/problems/validation_failed".into(),
-            title: "Validation failed".into(),
-            status: 422,
-            code: ErrorCode::ValidationFailed,
-            detail: format!("{} row(s) cannot be imported; nothing was written", report.rejected),
-            report: Some(report),
-        }))
+        Ok(HttpResponse::build(status)
+            .content_type(crate::error::PROBLEM_JSON)
+            .json(ImportRejected {
+                type_: "/problems/validation_failed".into(),
+                title: "Validation failed".into(),
+                status: 422,
+                code: ErrorCode::ValidationFailed,
+                detail: format!(
+                    "{} row(s) cannot be imported; nothing was written",
+                    report.rejected
+                ),
+                report: Some(report),
+            }))
     }
 }

@@ -107,37 +107,82 @@ struct Context<'a> {
 
 /// The touchpoint of the process whose column 4 reads exactly like this cell: a file exported
 /// by this service comes back to the same touchpoints whatever the recogniser would make of it.
-fn printed_match(conn: &mut PgConnection, ctx: &mut Context<'_>, process_id: Uuid, cell: &str) -> ApiResult<Option<Uuid>> {
+fn printed_match(
+    conn: &mut PgConnection,
+    ctx: &mut Context<'_>,
+    process_id: Uuid,
+    cell: &str,
+) -> ApiResult<Option<Uuid>> {
     if let std::collections::hash_map::Entry::Vacant(slot) = ctx.printed.entry(process_id) {
-        let filter = crate::touchpoints::db::TouchpointFilter { process_id: Some(process_id), ..Default::default() };
-        let (points, _) = touchpoint_db::list(conn, &filter, crate::touchpoints::db::TouchpointSort::Position, crate::http::Paging { limit: 10_000, offset: 0 })?;
-        slot.insert(points.iter().map(|t| (text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)), t.id)).collect());
+        let filter = crate::touchpoints::db::TouchpointFilter {
+            process_id: Some(process_id),
+            ..Default::default()
+        };
+        let (points, _) = touchpoint_db::list(
+            conn,
+            &filter,
+            crate::touchpoints::db::TouchpointSort::Position,
+            crate::http::Paging {
+                limit: 10_000,
+                offset: 0,
+            },
+        )?;
+        slot.insert(
+            points
+                .iter()
+                .map(|t| {
+                    (
+                        text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)),
+                        t.id,
+                    )
+                })
+                .collect(),
+        );
     }
     let wanted = text::fold(cell);
-    Ok(ctx.printed.get(&process_id).and_then(|v| v.iter().find(|(p, _)| *p == wanted).map(|(_, id)| *id)))
+    Ok(ctx
+        .printed
+        .get(&process_id)
+        .and_then(|v| v.iter().find(|(p, _)| *p == wanted).map(|(_, id)| *id)))
 }
 
 /// Needs from column 5: the catalog labels this service writes, else the wording's meaning.
 fn needs_of(ctx: &Context<'_>, cell: &str) -> Vec<String> {
-    let parts: Vec<String> = cell.split(';').map(text::fold).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<String> = cell
+        .split(';')
+        .map(text::fold)
+        .filter(|p| !p.is_empty())
+        .collect();
     if !parts.is_empty() && parts.iter().all(|p| ctx.labels.contains_key(p)) {
         return parts.iter().map(|p| ctx.labels[p].clone()).collect();
     }
     recognize::needs(cell)
 }
 
-fn process_for(conn: &mut PgConnection, ctx: &mut Context<'_>, row: &FormRow) -> ApiResult<(Uuid, Option<Uuid>)> {
+fn process_for(
+    conn: &mut PgConnection,
+    ctx: &mut Context<'_>,
+    row: &FormRow,
+) -> ApiResult<(Uuid, Option<Uuid>)> {
     let key = text::fold(&row.process);
     if let Some(p) = ctx.processes.get(&key) {
         return Ok(*p);
     }
-    let (direction_id, label) = match direction_db::find_by_name(conn, ctx.agency_id, &row.direction)? {
-        Some(d) => (d.id, None),
-        None => match direction_code(&row.direction).map(|c| direction_db::by_code(conn, c)).transpose()?.flatten() {
-            Some(d) => (d.id, Some(row.direction.clone())),
-            None => (direction_db::insert(conn, ctx.agency_id, row.direction.clone())?.id, None),
-        },
-    };
+    let (direction_id, label) =
+        match direction_db::find_by_name(conn, ctx.agency_id, &row.direction)? {
+            Some(d) => (d.id, None),
+            None => match direction_code(&row.direction)
+                .map(|c| direction_db::by_code(conn, c))
+                .transpose()?
+                .flatten()
+            {
+                Some(d) => (d.id, Some(row.direction.clone())),
+                None => (
+                    direction_db::insert(conn, ctx.agency_id, row.direction.clone())?.id,
+                    None,
+                ),
+            },
+        };
     ctx.user.require_editor(ctx.agency_id, None)?;
     crate::workflow::db::begin_edit(conn, ctx.user, ctx.agency_id, &[None])?;
     let p = process_db::insert(
@@ -154,17 +199,46 @@ fn process_for(conn: &mut PgConnection, ctx: &mut Context<'_>, row: &FormRow) ->
             position: None,
         },
     )?;
-    audit::record(conn, ctx.user, Entry { agency_id: ctx.agency_id, revision_id: Some(ctx.revision_id), entity: "process", entity_id: p.id.to_string(), action: "import", before: None, after: audit::json(&p) })?;
+    audit::record(
+        conn,
+        ctx.user,
+        Entry {
+            agency_id: ctx.agency_id,
+            revision_id: Some(ctx.revision_id),
+            entity: "process",
+            entity_id: p.id.to_string(),
+            action: "import",
+            before: None,
+            after: audit::json(&p),
+        },
+    )?;
     ctx.processes.insert(key, (p.id, None));
     Ok((p.id, None))
 }
 
-fn import_row(conn: &mut PgConnection, ctx: &mut Context<'_>, cols: &Columns, row: &FormRow) -> ApiResult<RowReport> {
+fn import_row(
+    conn: &mut PgConnection,
+    ctx: &mut Context<'_>,
+    cols: &Columns,
+    row: &FormRow,
+) -> ApiResult<RowReport> {
     let cell = |col: usize| format!("{}{}", column_letter(col), row.line);
-    let mut report = RowReport { line: row.line, cell: cell(cols.touchpoint), outcome: RowOutcome::Created, process: row.process.clone(), channel: None, touchpoint_id: None, reason: None };
+    let mut report = RowReport {
+        line: row.line,
+        cell: cell(cols.touchpoint),
+        outcome: RowOutcome::Created,
+        process: row.process.clone(),
+        channel: None,
+        touchpoint_id: None,
+        reason: None,
+    };
     if row.process.is_empty() || row.direction.is_empty() {
         report.outcome = RowOutcome::Rejected;
-        report.cell = cell(if row.direction.is_empty() { cols.direction } else { cols.process });
+        report.cell = cell(if row.direction.is_empty() {
+            cols.direction
+        } else {
+            cols.process
+        });
         report.reason = Some("no direction or process above this row".into());
         return Ok(report);
     }
@@ -179,7 +253,14 @@ fn import_row(conn: &mut PgConnection, ctx: &mut Context<'_>, cols: &Columns, ro
         let before = touchpoint_db::get(conn, existing)?;
         report.channel = Some(before.channel.clone());
         report.touchpoint_id = Some(existing);
-        return merge(conn, ctx, report, before, needs_of(ctx, &row.interaction), &row.interaction);
+        return merge(
+            conn,
+            ctx,
+            report,
+            before,
+            needs_of(ctx, &row.interaction),
+            &row.interaction,
+        );
     }
     let (name, inputs) = recognize::contacts(&row.touchpoint);
     let channel = recognize::channel(&row.touchpoint, &inputs);
@@ -195,7 +276,11 @@ fn import_row(conn: &mut PgConnection, ctx: &mut Context<'_>, cols: &Columns, ro
             }
         }
     }
-    let name = if name.is_empty() { row.touchpoint.chars().take(200).collect() } else { name };
+    let name = if name.is_empty() {
+        row.touchpoint.chars().take(200).collect()
+    } else {
+        name
+    };
     let needs = needs_of(ctx, &row.interaction);
     let changes = TouchpointChanges {
         channel: Some(channel.to_owned()),
@@ -211,18 +296,42 @@ fn import_row(conn: &mut PgConnection, ctx: &mut Context<'_>, cols: &Columns, ro
         Ok(t) => {
             report.touchpoint_id = Some(t.id);
             if let Some(v) = ctx.printed.get_mut(&process_id) {
-                v.push((text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)), t.id));
+                v.push((
+                    text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)),
+                    t.id,
+                ));
             }
-            audit::record(conn, ctx.user, Entry { agency_id: ctx.agency_id, revision_id: Some(ctx.revision_id), entity: "touchpoint", entity_id: t.id.to_string(), action: "import", before: None, after: audit::json(&t) })?;
+            audit::record(
+                conn,
+                ctx.user,
+                Entry {
+                    agency_id: ctx.agency_id,
+                    revision_id: Some(ctx.revision_id),
+                    entity: "touchpoint",
+                    entity_id: t.id.to_string(),
+                    action: "import",
+                    before: None,
+                    after: audit::json(&t),
+                },
+            )?;
         }
-        Err(ApiError::Client { code: ErrorCode::DuplicateTouchpoint, existing_id: Some(existing), .. }) => {
+        Err(ApiError::Client {
+            code: ErrorCode::DuplicateTouchpoint,
+            existing_id: Some(existing),
+            ..
+        }) => {
             report.touchpoint_id = Some(existing);
             let before = touchpoint_db::get(conn, existing)?;
             return merge(conn, ctx, report, before, needs, &row.interaction);
         }
         Err(ApiError::Client { detail, errors, .. }) => {
             report.outcome = RowOutcome::Rejected;
-            report.reason = Some(errors.first().map(|e| format!("{}: {}", e.field, e.message)).unwrap_or(detail));
+            report.reason = Some(
+                errors
+                    .first()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .unwrap_or(detail),
+            );
         }
         Err(e) => return Err(e),
     }
@@ -231,15 +340,42 @@ fn import_row(conn: &mut PgConnection, ctx: &mut Context<'_>, cols: &Columns, ro
 
 /// A row that repeats an existing touchpoint (R7): its needs join the touchpoint's, unless the
 /// row words column 5 exactly as the touchpoint already does.
-fn merge(conn: &mut PgConnection, ctx: &Context<'_>, mut report: RowReport, before: crate::touchpoints::model::Touchpoint, needs: Vec<String>, interaction: &str) -> ApiResult<RowReport> {
-    let same_wording = before.interaction.as_deref().map(text::fold) == Some(text::fold(interaction));
+fn merge(
+    conn: &mut PgConnection,
+    ctx: &Context<'_>,
+    mut report: RowReport,
+    before: crate::touchpoints::model::Touchpoint,
+    needs: Vec<String>,
+    interaction: &str,
+) -> ApiResult<RowReport> {
+    let same_wording =
+        before.interaction.as_deref().map(text::fold) == Some(text::fold(interaction));
     let mut merged = before.needs.clone();
     merged.extend(needs.into_iter().filter(|n| !before.needs.contains(n)));
     if same_wording || merged == before.needs {
         report.outcome = RowOutcome::Unchanged;
     } else {
-        let after = touchpoint_db::update(conn, before.id, TouchpointChanges { needs: Some(merged), ..Default::default() })?;
-        audit::record(conn, ctx.user, Entry { agency_id: ctx.agency_id, revision_id: Some(ctx.revision_id), entity: "touchpoint", entity_id: before.id.to_string(), action: "import_merge", before: audit::json(&before), after: audit::json(&after) })?;
+        let after = touchpoint_db::update(
+            conn,
+            before.id,
+            TouchpointChanges {
+                needs: Some(merged),
+                ..Default::default()
+            },
+        )?;
+        audit::record(
+            conn,
+            ctx.user,
+            Entry {
+                agency_id: ctx.agency_id,
+                revision_id: Some(ctx.revision_id),
+                entity: "touchpoint",
+                entity_id: before.id.to_string(),
+                action: "import_merge",
+                before: audit::json(&before),
+                after: audit::json(&after),
+            },
+        )?;
         report.outcome = RowOutcome::Merged;
     }
     Ok(report)
@@ -247,10 +383,35 @@ fn merge(conn: &mut PgConnection, ctx: &Context<'_>, mut report: RowReport, befo
 
 /// Imports the rows into the agency's working copy inside the caller's transaction. Returns the
 /// report and whether everything can be kept (no rejected row).
-pub fn apply(conn: &mut PgConnection, user: &User, agency_id: Uuid, revision_id: Uuid, cols: &Columns, rows: &[FormRow]) -> ApiResult<ImportReport> {
-    let labels: HashMap<String, String> = client_needs::table.select((client_needs::label, client_needs::code)).load::<(String, String)>(conn)?.into_iter().map(|(l, c)| (text::fold(&l), c)).collect();
-    let procs: Vec<(Uuid, String, Option<Uuid>)> = processes::table.filter(processes::agency_id.eq(agency_id)).select((processes::id, processes::name, processes::unit_id)).load(conn)?;
-    let mut ctx = Context { user, agency_id, revision_id, labels, processes: procs.into_iter().map(|(id, name, unit)| (text::fold(&name), (id, unit))).collect(), printed: HashMap::new() };
+pub fn apply(
+    conn: &mut PgConnection,
+    user: &User,
+    agency_id: Uuid,
+    revision_id: Uuid,
+    cols: &Columns,
+    rows: &[FormRow],
+) -> ApiResult<ImportReport> {
+    let labels: HashMap<String, String> = client_needs::table
+        .select((client_needs::label, client_needs::code))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(l, c)| (text::fold(&l), c))
+        .collect();
+    let procs: Vec<(Uuid, String, Option<Uuid>)> = processes::table
+        .filter(processes::agency_id.eq(agency_id))
+        .select((processes::id, processes::name, processes::unit_id))
+        .load(conn)?;
+    let mut ctx = Context {
+        user,
+        agency_id,
+        revision_id,
+        labels,
+        processes: procs
+            .into_iter()
+            .map(|(id, name, unit)| (text::fold(&name), (id, unit)))
+            .collect(),
+        printed: HashMap::new(),
+    };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         // a savepoint per row, so a refused row leaves no trace while the others go on
@@ -268,7 +429,11 @@ pub fn apply(conn: &mut PgConnection, user: &User, agency_id: Uuid, revision_id:
             Err(e) => {
                 (ctx.processes, ctx.printed) = saved;
                 match e {
-                    ApiError::Internal(e) if e.is::<RowRejected>() => out.push(e.downcast::<RowRejected>().map(|r| r.0).map_err(ApiError::Internal)?),
+                    ApiError::Internal(e) if e.is::<RowRejected>() => out.push(
+                        e.downcast::<RowRejected>()
+                            .map(|r| r.0)
+                            .map_err(ApiError::Internal)?,
+                    ),
                     e @ ApiError::Client { .. } => out.push(RowReport {
                         line: row.line,
                         cell: format!("{}{}", column_letter(cols.process), row.line),
@@ -284,7 +449,15 @@ pub fn apply(conn: &mut PgConnection, user: &User, agency_id: Uuid, revision_id:
         }
     }
     let count = |o: RowOutcome| out.iter().filter(|r| r.outcome == o).count() as i64;
-    Ok(ImportReport { dry_run: false, written: false, created: count(RowOutcome::Created), merged: count(RowOutcome::Merged), unchanged: count(RowOutcome::Unchanged), rejected: count(RowOutcome::Rejected), rows: out })
+    Ok(ImportReport {
+        dry_run: false,
+        written: false,
+        created: count(RowOutcome::Created),
+        merged: count(RowOutcome::Merged),
+        unchanged: count(RowOutcome::Unchanged),
+        rejected: count(RowOutcome::Rejected),
+        rows: out,
+    })
 }
 
 /// A rejected row travels out of its savepoint as an error, so the savepoint rolls back.

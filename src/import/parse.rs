@@ -56,10 +56,19 @@ pub fn column_letter(i: usize) -> String {
 
 pub fn grid_from_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     let body = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let text = std::str::from_utf8(body).map_err(|_| FileError::Unreadable("the CSV is not UTF-8 text".into()))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| FileError::Unreadable("the CSV is not UTF-8 text".into()))?;
     let first = text.lines().next().unwrap_or("");
-    let sep = if first.matches(';').count() >= first.matches(',').count() { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new().delimiter(sep).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let sep = if first.matches(';').count() >= first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| FileError::Unreadable(format!("CSV: {e}")))?;
@@ -84,23 +93,46 @@ fn f(s: &str) -> String {
 pub fn columns(grid: &[Vec<String>]) -> Result<(usize, Columns), FileError> {
     for (i, row) in grid.iter().enumerate().take(50) {
         let find = |pred: &dyn Fn(&str) -> bool| row.iter().position(|c| pred(&f(c)));
-        let touchpoint = find(&|c| c.contains("точка взаимодействия") || c.contains("точки взаимодействия"));
-        let Some(touchpoint) = touchpoint else { continue };
+        let touchpoint =
+            find(&|c| c.contains("точка взаимодействия") || c.contains("точки взаимодействия"));
+        let Some(touchpoint) = touchpoint else {
+            continue;
+        };
         let direction = find(&|c| c.contains("направлени") || c.contains("группы услуг"));
-        let process = find(&|c| c.contains("процесс") || (c.contains("наименование") && (c.contains("услуги") || c.contains("функции"))) && !c.contains("группы"));
-        let interaction = find(&|c| c.contains("осуществляемое взаимодействие") || c.contains("удовлетворяем"));
+        let process = find(&|c| {
+            c.contains("процесс")
+                || (c.contains("наименование") && (c.contains("услуги") || c.contains("функции")))
+                    && !c.contains("группы")
+        });
+        let interaction =
+            find(&|c| c.contains("осуществляемое взаимодействие") || c.contains("удовлетворяем"));
         let features = find(&|c| c.contains("особенности"));
-        let missing: Vec<&str> = [("Направление деятельности", direction), ("Наименование конкретного процесса", process), ("Осуществляемое взаимодействие с клиентом", interaction), ("Особенности взаимодействия с клиентом", features)]
-            .iter()
-            .filter(|(_, c)| c.is_none())
-            .map(|(n, _)| *n)
-            .collect();
+        let missing: Vec<&str> = [
+            ("Направление деятельности", direction),
+            ("Наименование конкретного процесса", process),
+            ("Осуществляемое взаимодействие с клиентом", interaction),
+            ("Особенности взаимодействия с клиентом", features),
+        ]
+        .iter()
+        .filter(|(_, c)| c.is_none())
+        .map(|(n, _)| *n)
+        .collect();
         if !missing.is_empty() {
-            return Err(FileError::WrongColumns(format!("row {} has «Точка взаимодействия» but no column {}", i + 1, missing.join(", "))));
+            return Err(FileError::WrongColumns(format!(
+                "row {} has «Точка взаимодействия» but no column {}",
+                i + 1,
+                missing.join(", ")
+            )));
         }
         return Ok((
             i,
-            Columns { direction: direction.unwrap_or(0), process: process.unwrap_or(0), touchpoint, interaction: interaction.unwrap_or(0), features: features.unwrap_or(0) },
+            Columns {
+                direction: direction.unwrap_or(0),
+                process: process.unwrap_or(0),
+                touchpoint,
+                interaction: interaction.unwrap_or(0),
+                features: features.unwrap_or(0),
+            },
         ));
     }
     Err(FileError::WrongColumns("no header row of the official form (№ | Направление деятельности | Наименование конкретного процесса | Точка взаимодействия | Осуществляемое взаимодействие с клиентом | Особенности взаимодействия с клиентом) in the first 50 rows".into()))
@@ -110,7 +142,9 @@ pub fn columns(grid: &[Vec<String>]) -> Result<(usize, Columns), FileError> {
 /// numbering row (1 2 3 4 5 6) and empty rows are skipped.
 pub fn rows(grid: &[Vec<String>]) -> Result<(Columns, Vec<FormRow>), FileError> {
     let (header, cols) = columns(grid)?;
-    let cell = |row: &Vec<String>, i: usize| text::normalize_spaces(row.get(i).map(String::as_str).unwrap_or(""));
+    let cell = |row: &Vec<String>, i: usize| {
+        text::normalize_spaces(row.get(i).map(String::as_str).unwrap_or(""))
+    };
     let (mut direction, mut process) = (String::new(), String::new());
     let mut out = Vec::new();
     for (i, row) in grid.iter().enumerate().skip(header + 1) {
@@ -118,7 +152,11 @@ pub fn rows(grid: &[Vec<String>]) -> Result<(Columns, Vec<FormRow>), FileError> 
         if cells.iter().all(String::is_empty) {
             continue;
         }
-        let numbering = cells.iter().filter(|c| !c.is_empty()).enumerate().all(|(k, c)| *c == (k + 1).to_string());
+        let numbering = cells
+            .iter()
+            .filter(|c| !c.is_empty())
+            .enumerate()
+            .all(|(k, c)| *c == (k + 1).to_string());
         if numbering {
             continue;
         }
@@ -151,17 +189,39 @@ mod tests {
         let (cols, rows) = rows(&grid_from_csv(csv.as_bytes()).unwrap()).unwrap();
         assert_eq!(cols.touchpoint, 3);
         assert_eq!(rows.len(), 3);
-        assert_eq!((rows[1].direction.as_str(), rows[1].process.as_str(), rows[1].line), ("Рассмотрение обращений", "Приём обращений", 4));
+        assert_eq!(
+            (
+                rows[1].direction.as_str(),
+                rows[1].process.as_str(),
+                rows[1].line
+            ),
+            ("Рассмотрение обращений", "Приём обращений", 4)
+        );
         assert_eq!(rows[1].touchpoint, "Сайт; www.mchsrd.ru");
-        assert_eq!((rows[2].direction.as_str(), rows[2].process.as_str()), ("Рассмотрение обращений", "Информирование"));
+        assert_eq!(
+            (rows[2].direction.as_str(), rows[2].process.as_str()),
+            ("Рассмотрение обращений", "Информирование")
+        );
     }
 
     #[test]
     fn refuses_what_is_not_the_form() {
-        assert!(matches!(columns(&grid_from_csv("a;b;c\n1;2;3\n".as_bytes()).unwrap()), Err(FileError::WrongColumns(_))));
-        assert!(matches!(grid_from_csv(&[0xff, 0xfe, 0x00]), Err(FileError::Unreadable(_))));
-        assert!(matches!(grid_from_xlsx(b"PK\x03\x04 not really"), Err(FileError::Unreadable(_))));
-        assert!(matches!(grid_from_xlsx(b"hello"), Err(FileError::Unreadable(_))));
+        assert!(matches!(
+            columns(&grid_from_csv("a;b;c\n1;2;3\n".as_bytes()).unwrap()),
+            Err(FileError::WrongColumns(_))
+        ));
+        assert!(matches!(
+            grid_from_csv(&[0xff, 0xfe, 0x00]),
+            Err(FileError::Unreadable(_))
+        ));
+        assert!(matches!(
+            grid_from_xlsx(b"PK\x03\x04 not really"),
+            Err(FileError::Unreadable(_))
+        ));
+        assert!(matches!(
+            grid_from_xlsx(b"hello"),
+            Err(FileError::Unreadable(_))
+        ));
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(27), "AB");
     }

@@ -38,17 +38,37 @@ pub fn channel(cell: &str, contacts: &[ContactInput]) -> &'static str {
         "voice_assistant"
     } else if has(&["колл-центр", "call-центр", "контакт-центр"]) {
         "call_center"
-    } else if has(&["социальн", "вконтакте", "в контакте", "одноклассники", "vk.com", "ok.ru"]) {
+    } else if has(&[
+        "социальн",
+        "вконтакте",
+        "в контакте",
+        "одноклассники",
+        "vk.com",
+        "ok.ru",
+    ]) {
         "social_network"
-    } else if has(&["мессенджер", "телеграм", "telegram", "t.me/", "канал"]) {
+    } else if has(&["мессенджер", "телеграм", "telegram", "t.me/", "канал"])
+    {
         "messenger"
-    } else if has(&["сэд", "«дело»", "directum", "электронного документооборота"]) {
+    } else if has(&["сэд", "«дело»", "directum", "электронного документооборота"])
+    {
         "edms"
-    } else if has(&["электронная почта", "e-mail", "email"]) || (kinds(ContactKind::Email) && !kinds(ContactKind::Phone)) {
+    } else if has(&["электронная почта", "e-mail", "email"])
+        || (kinds(ContactKind::Email) && !kinds(ContactKind::Phone))
+    {
         "email"
     } else if has(&["стенд", "табличк"]) {
         "info_stand"
-    } else if has(&["единая информационная система", "еис", "zakupki", "pravo.gov", "ртс", "инцидент", "информационн", "площадка"]) {
+    } else if has(&[
+        "единая информационная система",
+        "еис",
+        "zakupki",
+        "pravo.gov",
+        "ртс",
+        "инцидент",
+        "информационн",
+        "площадка",
+    ]) {
         "information_system"
     } else if has(&["официальный сайт", "сайт"]) {
         "website"
@@ -56,7 +76,11 @@ pub fn channel(cell: &str, contacts: &[ContactInput]) -> &'static str {
         "correspondence"
     } else if has(&["мфц", "мои документы"]) {
         "mfc"
-    } else if has(&["выездн", "контролируемого лиц", "место осуществления деятельности"]) {
+    } else if has(&[
+        "выездн",
+        "контролируемого лиц",
+        "место осуществления деятельности",
+    ]) {
         "onsite_inspection"
     } else if has(&["рабочее место", "кабинет"]) {
         "workplace"
@@ -73,9 +97,16 @@ pub fn channel(cell: &str, contacts: &[ContactInput]) -> &'static str {
     }
 }
 
-static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\b(?:https?://[^\s,;«»<>]+|www\.[^\s,;«»<>]+|[a-zа-я0-9][a-zа-я0-9.-]*\.(?:ru|рф|su|com|org)(?:/[^\s,;«»<>]*)?)").expect("regex"));
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)[a-z0-9._%+-]+@[a-zа-я0-9.-]+\.[a-zа-я]{2,}").expect("regex"));
-static PHONE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:\+7|\b8)[\s(]*\d{3,5}[\s)]*[\d\s-]{5,12}\d|\b\d{2,3}-\d{2}-\d{2}\b").expect("regex"));
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:https?://[^\s,;«»<>]+|www\.[^\s,;«»<>]+|[a-zа-я0-9][a-zа-я0-9.-]*\.(?:ru|рф|su|com|org)(?:/[^\s,;«»<>]*)?)").expect("regex")
+});
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[a-z0-9._%+-]+@[a-zа-я0-9.-]+\.[a-zа-я]{2,}").expect("regex")
+});
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+7|\b8)[\s(]*\d{3,5}[\s)]*[\d\s-]{5,12}\d|\b\d{2,3}-\d{2}-\d{2}\b")
+        .expect("regex")
+});
 static POSTCODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{6}\b").expect("regex"));
 
 /// The contacts written in a column-4 cell, in order, and the name left when they are taken out.
@@ -87,21 +118,48 @@ pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
         if let Some(m) = POSTCODE.find(cell) {
             let address = cell[m.start()..].trim().to_owned();
             rest = cell[..m.start()].to_owned();
-            found.push((m.start(), ContactInput { kind: ContactKind::Address, value: address, label: None }));
-            return (clean_name(&rest), found.into_iter().map(|(_, c)| c).collect());
+            found.push((
+                m.start(),
+                ContactInput {
+                    kind: ContactKind::Address,
+                    value: address,
+                    label: None,
+                },
+            ));
+            return (
+                clean_name(&rest),
+                found.into_iter().map(|(_, c)| c).collect(),
+            );
         }
     }
     for m in EMAIL.find_iter(cell) {
         if normalize_email(m.as_str()).is_ok() {
-            found.push((m.start(), ContactInput { kind: ContactKind::Email, value: m.as_str().to_owned(), label: None }));
+            found.push((
+                m.start(),
+                ContactInput {
+                    kind: ContactKind::Email,
+                    value: m.as_str().to_owned(),
+                    label: None,
+                },
+            ));
         }
     }
-    let emails: Vec<(usize, usize)> = EMAIL.find_iter(cell).map(|m| (m.start(), m.end())).collect();
+    let emails: Vec<(usize, usize)> = EMAIL
+        .find_iter(cell)
+        .map(|m| (m.start(), m.end()))
+        .collect();
     for m in URL.find_iter(cell) {
         let inside_email = emails.iter().any(|(s, e)| m.start() >= *s && m.end() <= *e);
         let value = m.as_str().trim_end_matches(['.', ')']);
         if !inside_email && normalize_url(value).is_ok() {
-            found.push((m.start(), ContactInput { kind: ContactKind::Url, value: value.to_owned(), label: None }));
+            found.push((
+                m.start(),
+                ContactInput {
+                    kind: ContactKind::Url,
+                    value: value.to_owned(),
+                    label: None,
+                },
+            ));
         }
     }
     let mut last_phone: Option<String> = None;
@@ -109,11 +167,20 @@ pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
         let raw = m.as_str().trim();
         let value = match read_phone(raw) {
             Ok(v) => Some(v),
-            Err(_) => last_phone.as_deref().and_then(|p| expand_local_phone(raw, p)),
+            Err(_) => last_phone
+                .as_deref()
+                .and_then(|p| expand_local_phone(raw, p)),
         };
         if let Some(v) = value {
             last_phone = Some(v.clone());
-            found.push((m.start(), ContactInput { kind: ContactKind::Phone, value: v, label: None }));
+            found.push((
+                m.start(),
+                ContactInput {
+                    kind: ContactKind::Phone,
+                    value: v,
+                    label: None,
+                },
+            ));
         }
     }
     found.sort_by_key(|(pos, _)| *pos);
@@ -146,7 +213,10 @@ fn clean_name(rest: &str) -> String {
         _ => rest,
     };
     let name = text::normalize_spaces(name);
-    name.trim_matches(|c: char| c == ',' || c == ';' || c == '.' || c == ':' || c == '-' || c.is_whitespace()).to_owned()
+    name.trim_matches(|c: char| {
+        c == ',' || c == ';' || c == '.' || c == ':' || c == '-' || c.is_whitespace()
+    })
+    .to_owned()
 }
 
 /// The catalog needs a column-5 cell expresses; `other` when nothing matches.
@@ -166,16 +236,32 @@ pub fn needs(cell: &str) -> Vec<String> {
         if has("ход") && has("рассмотрени") {
             push("progress");
         } else if has("обратн") && has("связ") {
-            push(if has("результат") { "feedback_result" } else { "feedback" });
+            push(if has("результат") {
+                "feedback_result"
+            } else {
+                "feedback"
+            });
         } else if has("форм") && has("документ") && !has("формате") {
             push("document_forms");
         } else if has("консультац") {
             push("consultation");
-        } else if has("осмотр") || (has("предоставлен") && has("проверк")) {
+        } else if has("осмотр") || (has("предоставлен") && has("проверк"))
+        {
             push("inspection");
         } else if has("результат") || has("ответ") || has("разъяснен") {
             push("result");
-        } else if ["подач", "представлен", "направлен", "прием", "получение документов", "получение заяв", "предоставление клиентом"].iter().any(|w| has(w)) {
+        } else if [
+            "подач",
+            "представлен",
+            "направлен",
+            "прием",
+            "получение документов",
+            "получение заяв",
+            "предоставление клиентом",
+        ]
+        .iter()
+        .any(|w| has(w))
+        {
             push("submission");
         } else if has("информац") || has("информирован") {
             push("information");
@@ -207,8 +293,14 @@ mod tests {
         assert_eq!(channel("Электронная почта mchs@e-dag.ru", &c), "email");
 
         let (name, c) = contacts("Официальный сайт Министерства: www.mchsrd.ru");
-        assert_eq!((name.as_str(), c[0].value.as_str()), ("Официальный сайт Министерства", "www.mchsrd.ru"));
-        assert_eq!(channel("Официальный сайт Министерства: www.mchsrd.ru", &c), "website");
+        assert_eq!(
+            (name.as_str(), c[0].value.as_str()),
+            ("Официальный сайт Министерства", "www.mchsrd.ru")
+        );
+        assert_eq!(
+            channel("Официальный сайт Министерства: www.mchsrd.ru", &c),
+            "website"
+        );
 
         let cell = "Почта России 367015 РД, г. Махачкала, ул. Ярагского, д.124\"а\"";
         let (name, c) = contacts(cell);
@@ -218,12 +310,30 @@ mod tests {
 
         let cell = "Проведение рабочих встреч. Тел. +7(8722) 51-61-22";
         assert_eq!(channel(cell, &contacts(cell).1), "meeting");
-        assert_eq!(channel("Система СЭД «Дело» https://sed.e-dag.ru/", &[]), "edms");
-        assert_eq!(channel("Платформа обратной связи: https://pos.gosuslugi.ru", &[]), "pos");
-        assert_eq!(channel("Место принятия корреспонденции в здании Министерства", &[]), "correspondence");
-        assert_eq!(channel("Место проведения личного приема в здании Министерства", &[]), "reception");
-        assert_eq!(channel("Информационные таблички и стенды", &[]), "info_stand");
-        assert_eq!(channel("Место осуществления деятельности контролируемого лица", &[]), "onsite_inspection");
+        assert_eq!(
+            channel("Система СЭД «Дело» https://sed.e-dag.ru/", &[]),
+            "edms"
+        );
+        assert_eq!(
+            channel("Платформа обратной связи: https://pos.gosuslugi.ru", &[]),
+            "pos"
+        );
+        assert_eq!(
+            channel("Место принятия корреспонденции в здании Министерства", &[]),
+            "correspondence"
+        );
+        assert_eq!(
+            channel("Место проведения личного приема в здании Министерства", &[]),
+            "reception"
+        );
+        assert_eq!(
+            channel("Информационные таблички и стенды", &[]),
+            "info_stand"
+        );
+        assert_eq!(
+            channel("Место осуществления деятельности контролируемого лица", &[]),
+            "onsite_inspection"
+        );
         assert_eq!(channel("ЕПГУ", &[]), "epgu");
     }
 
@@ -233,10 +343,22 @@ mod tests {
             needs("Получение консультации клиентом, подача устного обращения клиентом, получение информации клиентом о ходе рассмотрения обращения"),
             vec!["consultation", "submission", "progress"]
         );
-        assert_eq!(needs("Получение информации, получение форм документов"), vec!["information", "document_forms"]);
-        assert_eq!(needs("Получение результатов рассмотрения жалобы"), vec!["result"]);
-        assert_eq!(needs("Получение обратной связи об удовлетворенности клиента о проделанной работе"), vec!["feedback"]);
-        assert_eq!(needs("Подача письменного обращения клиентом в формате электронного документа"), vec!["submission"]);
+        assert_eq!(
+            needs("Получение информации, получение форм документов"),
+            vec!["information", "document_forms"]
+        );
+        assert_eq!(
+            needs("Получение результатов рассмотрения жалобы"),
+            vec!["result"]
+        );
+        assert_eq!(
+            needs("Получение обратной связи об удовлетворенности клиента о проделанной работе"),
+            vec!["feedback"]
+        );
+        assert_eq!(
+            needs("Подача письменного обращения клиентом в формате электронного документа"),
+            vec!["submission"]
+        );
         assert_eq!(needs(""), vec!["other"]);
     }
 }

@@ -47,28 +47,48 @@ pub fn read_first_sheet(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         Some(r) => shared_strings(r?)?,
         None => Vec::new(),
     };
-    let sheet = if zip.index_for_name(&sheet).is_some() { sheet } else { DEFAULT_SHEET.to_owned() };
-    let reader = entry(&mut zip, &sheet).ok_or_else(|| FileError::Unreadable("the workbook has no sheet".into()))??;
+    let sheet = if zip.index_for_name(&sheet).is_some() {
+        sheet
+    } else {
+        DEFAULT_SHEET.to_owned()
+    };
+    let reader = entry(&mut zip, &sheet)
+        .ok_or_else(|| FileError::Unreadable("the workbook has no sheet".into()))??;
     read_sheet(reader, &shared)
 }
 
 /// Opens the archive and looks inside before any XML is parsed: a bomb is refused by its
 /// declared sizes, and a lying entry by reading at most the limit.
 fn open_archive(bytes: &[u8]) -> Result<Archive<'_>, FileError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| FileError::Unreadable(format!("not an XLSX file: {e}")))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| FileError::Unreadable(format!("not an XLSX file: {e}")))?;
     if zip.len() > MAX_ZIP_ENTRIES {
-        return Err(FileError::TooLarge(format!("{} entries in the archive", zip.len())));
+        return Err(FileError::TooLarge(format!(
+            "{} entries in the archive",
+            zip.len()
+        )));
     }
     let mut total = 0u64;
     for i in 0..zip.len() {
-        let mut f = zip.by_index(i).map_err(|e| FileError::Unreadable(format!("broken XLSX: {e}")))?;
+        let mut f = zip
+            .by_index(i)
+            .map_err(|e| FileError::Unreadable(format!("broken XLSX: {e}")))?;
         total = total.saturating_add(f.size());
         if total > MAX_UNCOMPRESSED {
-            return Err(FileError::TooLarge(format!("the workbook unpacks to more than {} MiB", MAX_UNCOMPRESSED / 1024 / 1024)));
+            return Err(FileError::TooLarge(format!(
+                "the workbook unpacks to more than {} MiB",
+                MAX_UNCOMPRESSED / 1024 / 1024
+            )));
         }
-        let read = std::io::copy(&mut (&mut f).take(MAX_UNCOMPRESSED + 1), &mut std::io::sink()).map_err(|e| FileError::Unreadable(format!("broken XLSX: {e}")))?;
+        let read = std::io::copy(
+            &mut (&mut f).take(MAX_UNCOMPRESSED + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| FileError::Unreadable(format!("broken XLSX: {e}")))?;
         if read > f.size() || read > MAX_UNCOMPRESSED {
-            return Err(FileError::TooLarge("an entry unpacks to more than it declares".into()));
+            return Err(FileError::TooLarge(
+                "an entry unpacks to more than it declares".into(),
+            ));
         }
     }
     Ok(zip)
@@ -80,17 +100,25 @@ type Xml<'a, 'b> = Reader<BufReader<std::io::Take<zip::read::ZipFile<'a, Cursor<
 /// archive has no such entry.
 fn entry<'a, 'b>(zip: &'a mut Archive<'b>, name: &str) -> Option<Result<Xml<'a, 'b>, FileError>> {
     match zip.by_name(name) {
-        Ok(f) => Some(Ok(Reader::from_reader(BufReader::new(f.take(MAX_UNCOMPRESSED + 1))))),
+        Ok(f) => Some(Ok(Reader::from_reader(BufReader::new(
+            f.take(MAX_UNCOMPRESSED + 1),
+        )))),
         Err(zip::result::ZipError::FileNotFound) => None,
         Err(e) => Some(Err(FileError::Unreadable(format!("broken XLSX: {e}")))),
     }
 }
 
 /// The next event, with XML errors and any document type declaration refused.
-fn next<'b, R: BufRead>(xml: &mut Reader<R>, buf: &'b mut Vec<u8>, part: &str) -> Result<Event<'b>, FileError> {
+fn next<'b, R: BufRead>(
+    xml: &mut Reader<R>,
+    buf: &'b mut Vec<u8>,
+    part: &str,
+) -> Result<Event<'b>, FileError> {
     buf.clear();
     match xml.read_event_into(buf) {
-        Ok(Event::DocType(_)) => Err(FileError::Unreadable(format!("{part} declares a document type (<!DOCTYPE>), which a workbook never needs"))),
+        Ok(Event::DocType(_)) => Err(FileError::Unreadable(format!(
+            "{part} declares a document type (<!DOCTYPE>), which a workbook never needs"
+        ))),
         Ok(e) => Ok(e),
         Err(e) => Err(FileError::Unreadable(format!("broken XML in {part}: {e}"))),
     }
@@ -105,7 +133,9 @@ fn attr(e: &BytesStart<'_>, local: &str, part: &str) -> Result<Option<String>, F
     for a in e.attributes() {
         let a = a.map_err(|err| FileError::Unreadable(format!("broken XML in {part}: {err}")))?;
         if a.key.local_name().as_ref() == local {
-            let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|err| FileError::Unreadable(format!("broken XML in {part}: {err}")))?;
+            let v = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| FileError::Unreadable(format!("broken XML in {part}: {err}")))?;
             return Ok(Some(v.into_owned()));
         }
     }
@@ -129,7 +159,10 @@ fn push_text(event: &Event<'_>, out: &mut String, part: &str) -> Result<(), File
         Event::Text(t) => out.push_str(&t.xml10_content()),
         Event::CData(t) => out.push_str(&t.xml10_content()),
         Event::GeneralRef(r) => {
-            if let Some(c) = r.resolve_char_ref().map_err(|e| FileError::Unreadable(format!("broken XML in {part}: {e}")))? {
+            if let Some(c) = r
+                .resolve_char_ref()
+                .map_err(|e| FileError::Unreadable(format!("broken XML in {part}: {e}")))?
+            {
                 out.push(c);
             } else {
                 out.push_str(match &**r {
@@ -138,7 +171,12 @@ fn push_text(event: &Event<'_>, out: &mut String, part: &str) -> Result<(), File
                     "amp" => "&",
                     "apos" => "'",
                     "quot" => "\"",
-                    other => return Err(FileError::Unreadable(format!("{part} uses the undefined entity &{};", other.chars().take(40).collect::<String>()))),
+                    other => {
+                        return Err(FileError::Unreadable(format!(
+                            "{part} uses the undefined entity &{};",
+                            other.chars().take(40).collect::<String>()
+                        )))
+                    }
                 });
             }
         }
@@ -150,7 +188,11 @@ fn push_text(event: &Event<'_>, out: &mut String, part: &str) -> Result<(), File
 /// The text of one `<t>`: trimmed of XML white space unless `xml:space="preserve"`, and with
 /// the OOXML `_xHHHH_` escapes decoded.
 fn finish_t(raw: &str, preserve: bool) -> String {
-    let s = if preserve { raw } else { raw.trim_matches([' ', '\t', '\r', '\n']) };
+    let s = if preserve {
+        raw
+    } else {
+        raw.trim_matches([' ', '\t', '\r', '\n'])
+    };
     unescape_ooxml(s).into_owned()
 }
 
@@ -161,7 +203,11 @@ fn unescape_ooxml(s: &str) -> Cow<'_, str> {
     }
     let code = |at: usize| -> Option<u16> {
         let b = s.as_bytes();
-        if b.len() >= at + 7 && &b[at..at + 2] == b"_x" && b[at + 6] == b'_' && b[at + 2..at + 6].iter().all(u8::is_ascii_hexdigit) {
+        if b.len() >= at + 7
+            && &b[at..at + 2] == b"_x"
+            && b[at + 6] == b'_'
+            && b[at + 2..at + 6].iter().all(u8::is_ascii_hexdigit)
+        {
             u16::from_str_radix(&s[at + 2..at + 6], 16).ok()
         } else {
             None
@@ -175,7 +221,12 @@ fn unescape_ooxml(s: &str) -> Cow<'_, str> {
             if (0xD800..0xDC00).contains(&unit) {
                 if let Some(low @ 0xDC00..=0xDFFF) = code(i) {
                     i += 7;
-                    out.push(char::decode_utf16([unit, low]).next().and_then(Result::ok).unwrap_or(char::REPLACEMENT_CHARACTER));
+                    out.push(
+                        char::decode_utf16([unit, low])
+                            .next()
+                            .and_then(Result::ok)
+                            .unwrap_or(char::REPLACEMENT_CHARACTER),
+                    );
                     continue;
                 }
             }
@@ -192,15 +243,24 @@ fn unescape_ooxml(s: &str) -> Cow<'_, str> {
 /// The path of the first sheet: `xl/workbook.xml`'s first `<sheet r:id>`, looked up in
 /// `xl/_rels/workbook.xml.rels`; `xl/worksheets/sheet1.xml` when either says nothing.
 fn first_sheet_path(zip: &mut Archive<'_>) -> Result<String, FileError> {
-    let Some(rid) = first_sheet_rid(zip)? else { return Ok(DEFAULT_SHEET.to_owned()) };
-    let Some(xml) = entry(zip, "xl/_rels/workbook.xml.rels") else { return Ok(DEFAULT_SHEET.to_owned()) };
+    let Some(rid) = first_sheet_rid(zip)? else {
+        return Ok(DEFAULT_SHEET.to_owned());
+    };
+    let Some(xml) = entry(zip, "xl/_rels/workbook.xml.rels") else {
+        return Ok(DEFAULT_SHEET.to_owned());
+    };
     let mut xml = xml?;
     let part = "xl/_rels/workbook.xml.rels";
     let mut buf = Vec::new();
     loop {
         match next(&mut xml, &mut buf, part)? {
-            Event::Start(e) | Event::Empty(e) if is(&e, "Relationship") && attr(&e, "Id", part)?.as_deref() == Some(rid.as_str()) => {
-                return Ok(attr(&e, "Target", part)?.map(|t| resolve_target(&t)).unwrap_or_else(|| DEFAULT_SHEET.to_owned()));
+            Event::Start(e) | Event::Empty(e)
+                if is(&e, "Relationship")
+                    && attr(&e, "Id", part)?.as_deref() == Some(rid.as_str()) =>
+            {
+                return Ok(attr(&e, "Target", part)?
+                    .map(|t| resolve_target(&t))
+                    .unwrap_or_else(|| DEFAULT_SHEET.to_owned()));
             }
             Event::Eof => return Ok(DEFAULT_SHEET.to_owned()),
             _ => {}
@@ -209,7 +269,9 @@ fn first_sheet_path(zip: &mut Archive<'_>) -> Result<String, FileError> {
 }
 
 fn first_sheet_rid(zip: &mut Archive<'_>) -> Result<Option<String>, FileError> {
-    let Some(xml) = entry(zip, "xl/workbook.xml") else { return Ok(None) };
+    let Some(xml) = entry(zip, "xl/workbook.xml") else {
+        return Ok(None);
+    };
     let mut xml = xml?;
     let part = "xl/workbook.xml";
     let mut buf = Vec::new();
@@ -302,7 +364,9 @@ fn shared_strings<R: BufRead>(mut xml: Reader<R>) -> Result<Vec<String>, FileErr
 
 fn push_shared(out: &mut Vec<String>, s: String) -> Result<(), FileError> {
     if out.len() >= MAX_SHARED_STRINGS {
-        return Err(FileError::OutOfBounds(format!("the workbook has more than {MAX_SHARED_STRINGS} shared strings")));
+        return Err(FileError::OutOfBounds(format!(
+            "the workbook has more than {MAX_SHARED_STRINGS} shared strings"
+        )));
     }
     out.push(s);
     Ok(())
@@ -315,8 +379,13 @@ fn parse_ref(r: &str) -> Option<(usize, usize)> {
     if letters == 0 || row.is_empty() || !row.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let col = col.bytes().fold(0usize, |n, b| n.saturating_mul(26).saturating_add((b.to_ascii_uppercase() - b'A' + 1) as usize));
-    let row = row.bytes().fold(0usize, |n, b| n.saturating_mul(10).saturating_add((b - b'0') as usize));
+    let col = col.bytes().fold(0usize, |n, b| {
+        n.saturating_mul(26)
+            .saturating_add((b.to_ascii_uppercase() - b'A' + 1) as usize)
+    });
+    let row = row.bytes().fold(0usize, |n, b| {
+        n.saturating_mul(10).saturating_add((b - b'0') as usize)
+    });
     if row == 0 {
         return None;
     }
@@ -361,7 +430,10 @@ impl Grid {
         }
         self.text_bytes += value.len();
         if self.text_bytes > MAX_GRID_TEXT_BYTES {
-            return Err(FileError::TooLarge(format!("the sheet holds more than {} MiB of text", MAX_GRID_TEXT_BYTES / 1024 / 1024)));
+            return Err(FileError::TooLarge(format!(
+                "the sheet holds more than {} MiB of text",
+                MAX_GRID_TEXT_BYTES / 1024 / 1024
+            )));
         }
         if self.rows.len() <= cell.row {
             self.rows.resize_with(cell.row + 1, Vec::new);
@@ -390,11 +462,24 @@ fn cell_value(cell: &mut Cell, shared: &[String], part: &str) -> Result<String, 
             return Ok(inline.text);
         }
     }
-    let Some(v) = cell.value.take() else { return Ok(String::new()) };
+    let Some(v) = cell.value.take() else {
+        return Ok(String::new());
+    };
     Ok(match cell.kind {
         CellType::Shared => {
-            let i: usize = v.trim().parse().map_err(|_| FileError::Unreadable(format!("cell {} in {part}: «{}» is not a shared string index", cell.name, v.chars().take(20).collect::<String>())))?;
-            shared.get(i).cloned().ok_or_else(|| FileError::Unreadable(format!("cell {} in {part} refers to shared string {i}, which does not exist", cell.name)))?
+            let i: usize = v.trim().parse().map_err(|_| {
+                FileError::Unreadable(format!(
+                    "cell {} in {part}: «{}» is not a shared string index",
+                    cell.name,
+                    v.chars().take(20).collect::<String>()
+                ))
+            })?;
+            shared.get(i).cloned().ok_or_else(|| {
+                FileError::Unreadable(format!(
+                    "cell {} in {part} refers to shared string {i}, which does not exist",
+                    cell.name
+                ))
+            })?
         }
         CellType::Bool => match v.trim() {
             "1" | "true" => "true".to_owned(),
@@ -407,7 +492,10 @@ fn cell_value(cell: &mut Cell, shared: &[String], part: &str) -> Result<String, 
 }
 
 /// Reads `<sheetData>` cell by cell; `<dimension>` and everything else is ignored.
-fn read_sheet<R: BufRead>(mut xml: Reader<R>, shared: &[String]) -> Result<Vec<Vec<String>>, FileError> {
+fn read_sheet<R: BufRead>(
+    mut xml: Reader<R>,
+    shared: &[String],
+) -> Result<Vec<Vec<String>>, FileError> {
     let part = "the sheet";
     let mut grid = Grid::default();
     let mut buf = Vec::new();
@@ -427,10 +515,21 @@ fn read_sheet<R: BufRead>(mut xml: Reader<R>, shared: &[String]) -> Result<Vec<V
             Event::Start(e) | Event::Empty(e) if is(e, "row") => {
                 row = match attr(e, "r", part)? {
                     Some(r) => match r.trim().parse::<u64>() {
-                        Ok(0) => return Err(FileError::Unreadable(format!("{part} has a row numbered 0"))),
+                        Ok(0) => {
+                            return Err(FileError::Unreadable(format!(
+                                "{part} has a row numbered 0"
+                            )))
+                        }
                         Ok(n) => usize::try_from(n - 1).unwrap_or(usize::MAX),
-                        Err(_) if !r.is_empty() && r.trim().bytes().all(|b| b.is_ascii_digit()) => usize::MAX,
-                        Err(_) => return Err(FileError::Unreadable(format!("{part} has a row numbered «{}»", r.chars().take(20).collect::<String>()))),
+                        Err(_) if !r.is_empty() && r.trim().bytes().all(|b| b.is_ascii_digit()) => {
+                            usize::MAX
+                        }
+                        Err(_) => {
+                            return Err(FileError::Unreadable(format!(
+                                "{part} has a row numbered «{}»",
+                                r.chars().take(20).collect::<String>()
+                            )))
+                        }
                     },
                     None => next_row,
                 };
@@ -440,10 +539,23 @@ fn read_sheet<R: BufRead>(mut xml: Reader<R>, shared: &[String]) -> Result<Vec<V
             Event::Start(e) | Event::Empty(e) if is(e, "c") => {
                 let (col, r, name) = match attr(e, "r", part)? {
                     Some(reference) => {
-                        let (col, r) = parse_ref(&reference).ok_or_else(|| FileError::Unreadable(format!("{part} has a cell named «{}»", reference.chars().take(20).collect::<String>())))?;
+                        let (col, r) = parse_ref(&reference).ok_or_else(|| {
+                            FileError::Unreadable(format!(
+                                "{part} has a cell named «{}»",
+                                reference.chars().take(20).collect::<String>()
+                            ))
+                        })?;
                         (col, r, reference.chars().take(20).collect())
                     }
-                    None => (next_col, row, format!("{}{}", column_letter(next_col.min(usize::MAX - 1)), row.saturating_add(1))),
+                    None => (
+                        next_col,
+                        row,
+                        format!(
+                            "{}{}",
+                            column_letter(next_col.min(usize::MAX - 1)),
+                            row.saturating_add(1)
+                        ),
+                    ),
                 };
                 next_col = col.saturating_add(1);
                 let kind = match attr(e, "t", part)?.as_deref() {
@@ -454,7 +566,15 @@ fn read_sheet<R: BufRead>(mut xml: Reader<R>, shared: &[String]) -> Result<Vec<V
                     _ => CellType::Number,
                 };
                 // an empty element has no value: skipped wherever it is
-                cell = matches!(event, Event::Start(_)).then_some(Cell { col, row: r, name, kind, value: None, in_v: false, inline: None });
+                cell = matches!(event, Event::Start(_)).then_some(Cell {
+                    col,
+                    row: r,
+                    name,
+                    kind,
+                    value: None,
+                    in_v: false,
+                    inline: None,
+                });
             }
             Event::End(e) if e.local_name().as_ref() == "c" => {
                 if let Some(mut c) = cell.take() {
@@ -469,10 +589,14 @@ fn read_sheet<R: BufRead>(mut xml: Reader<R>, shared: &[String]) -> Result<Vec<V
                         c.in_v = true;
                         c.value = Some(String::new());
                     }
-                    Event::Empty(e) if is(e, "v") && c.inline.is_none() => c.value = Some(String::new()),
+                    Event::Empty(e) if is(e, "v") && c.inline.is_none() => {
+                        c.value = Some(String::new())
+                    }
                     Event::End(e) if e.local_name().as_ref() == "v" => c.in_v = false,
                     Event::Start(e) if is(e, "is") => c.inline = Some(RichText::default()),
-                    other if c.in_v => push_text(other, c.value.get_or_insert_with(String::new), part)?,
+                    other if c.in_v => {
+                        push_text(other, c.value.get_or_insert_with(String::new), part)?
+                    }
                     other => {
                         if let Some(s) = c.inline.as_mut() {
                             s.feed(other, part)?;
@@ -498,7 +622,12 @@ mod tests {
         let mut out = Vec::new();
         let mut zip = zip::ZipWriter::new(Cursor::new(&mut out));
         for (name, xml) in parts {
-            zip.start_file(*name, zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
+            zip.start_file(
+                *name,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated),
+            )
+            .unwrap();
             zip.write_all(xml.as_bytes()).unwrap();
         }
         zip.finish().unwrap();
@@ -506,11 +635,19 @@ mod tests {
     }
 
     fn sheet(data: &str) -> String {
-        format!(r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {NS}><sheetData>{data}</sheetData></worksheet>"#)
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {NS}><sheetData>{data}</sheetData></worksheet>"#
+        )
     }
 
     fn with_shared(shared: &str, data: &str) -> Vec<u8> {
-        book(&[("xl/sharedStrings.xml", format!(r#"<sst {NS} count="3" uniqueCount="3">{shared}</sst>"#)), ("xl/worksheets/sheet1.xml", sheet(data))])
+        book(&[
+            (
+                "xl/sharedStrings.xml",
+                format!(r#"<sst {NS} count="3" uniqueCount="3">{shared}</sst>"#),
+            ),
+            ("xl/worksheets/sheet1.xml", sheet(data)),
+        ])
     }
 
     #[test]
@@ -519,7 +656,10 @@ mod tests {
             r#"<si><t>Телефон</t></si><si><r><rPr><b/></rPr><t xml:space="preserve">Сайт </t></r><r><t>www.example.ru</t></r><rPh sb="0" eb="1"><t>ふりがな</t></rPh></si><si/><si><t>a &amp; b &#1046; _x000D_</t></si>"#,
             r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>"#,
         );
-        assert_eq!(read_first_sheet(&bytes).unwrap(), vec![vec!["Телефон", "Сайт www.example.ru", "", "a & b Ж \r"]]);
+        assert_eq!(
+            read_first_sheet(&bytes).unwrap(),
+            vec![vec!["Телефон", "Сайт www.example.ru", "", "a & b Ж \r"]]
+        );
     }
 
     #[test]
@@ -534,7 +674,12 @@ mod tests {
         )]);
         assert_eq!(
             read_first_sheet(&bytes).unwrap(),
-            vec![vec![], vec!["", "один", "два три"], vec!["7", "2.5", "true", "#DIV/0!", "14", "xy"], vec!["1", "2"]]
+            vec![
+                vec![],
+                vec!["", "один", "два три"],
+                vec!["7", "2.5", "true", "#DIV/0!", "14", "xy"],
+                vec!["1", "2"]
+            ]
         );
     }
 
@@ -555,30 +700,77 @@ mod tests {
 
     #[test]
     fn cells_outside_the_bounds_are_refused_by_name_and_empty_ones_skipped() {
-        let bytes = book(&[("xl/worksheets/sheet1.xml", sheet(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>"#))]);
+        let bytes = book(&[(
+            "xl/worksheets/sheet1.xml",
+            sheet(
+                r#"<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>"#,
+            ),
+        )]);
         let err = read_first_sheet(&bytes).unwrap_err();
-        assert_eq!(err, FileError::OutOfBounds("cell XFD1048576 is outside the form's bounds: at most 64 columns and 20000 rows".into()));
-        let bytes = book(&[("xl/worksheets/sheet1.xml", sheet(r#"<row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576" s="3"/><c r="ZZZZZZZZZZZZZZZZZZZZZZ99999999999999999999999"></c></row>"#))]);
+        assert_eq!(
+            err,
+            FileError::OutOfBounds(
+                "cell XFD1048576 is outside the form's bounds: at most 64 columns and 20000 rows"
+                    .into()
+            )
+        );
+        let bytes = book(&[(
+            "xl/worksheets/sheet1.xml",
+            sheet(
+                r#"<row r="1"><c r="A1"><v>1</v></c><c r="XFD1048576" s="3"/><c r="ZZZZZZZZZZZZZZZZZZZZZZ99999999999999999999999"></c></row>"#,
+            ),
+        )]);
         assert_eq!(read_first_sheet(&bytes).unwrap(), vec![vec!["1"]]);
     }
 
     #[test]
     fn declared_counts_are_not_believed() {
         let bytes = book(&[
-            ("xl/sharedStrings.xml", format!(r#"<sst {NS} count="1000000000000" uniqueCount="1000000000000"><si><t>a</t></si></sst>"#)),
-            ("xl/worksheets/sheet1.xml", format!(r#"<worksheet {NS}><dimension ref="A1:XFD1048576"/><sheetData><row r="1" spans="1:16384"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#)),
+            (
+                "xl/sharedStrings.xml",
+                format!(
+                    r#"<sst {NS} count="1000000000000" uniqueCount="1000000000000"><si><t>a</t></si></sst>"#
+                ),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(
+                    r#"<worksheet {NS}><dimension ref="A1:XFD1048576"/><sheetData><row r="1" spans="1:16384"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#
+                ),
+            ),
         ]);
         assert_eq!(read_first_sheet(&bytes).unwrap(), vec![vec!["a"]]);
     }
 
     #[test]
     fn a_document_type_or_an_unknown_entity_refuses_the_file() {
-        let xxe = book(&[("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><worksheet {NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>"#))]);
-        assert!(matches!(read_first_sheet(&xxe), Err(FileError::Unreadable(m)) if m.contains("DOCTYPE")), "{:?}", read_first_sheet(&xxe));
-        let undefined = book(&[("xl/worksheets/sheet1.xml", sheet(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row>"#))]);
-        assert!(matches!(read_first_sheet(&undefined), Err(FileError::Unreadable(_))));
-        let bad_index = book(&[("xl/worksheets/sheet1.xml", sheet(r#"<row r="1"><c r="A1" t="s"><v>5</v></c></row>"#))]);
-        assert!(matches!(read_first_sheet(&bad_index), Err(FileError::Unreadable(_))));
+        let xxe = book(&[(
+            "xl/worksheets/sheet1.xml",
+            format!(
+                r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><worksheet {NS}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>"#
+            ),
+        )]);
+        assert!(
+            matches!(read_first_sheet(&xxe), Err(FileError::Unreadable(m)) if m.contains("DOCTYPE")),
+            "{:?}",
+            read_first_sheet(&xxe)
+        );
+        let undefined = book(&[(
+            "xl/worksheets/sheet1.xml",
+            sheet(r#"<row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row>"#),
+        )]);
+        assert!(matches!(
+            read_first_sheet(&undefined),
+            Err(FileError::Unreadable(_))
+        ));
+        let bad_index = book(&[(
+            "xl/worksheets/sheet1.xml",
+            sheet(r#"<row r="1"><c r="A1" t="s"><v>5</v></c></row>"#),
+        )]);
+        assert!(matches!(
+            read_first_sheet(&bad_index),
+            Err(FileError::Unreadable(_))
+        ));
     }
 
     #[test]
@@ -588,10 +780,12 @@ mod tests {
         ws.write_string(0, 0, "№").unwrap();
         ws.write_string(0, 1, "Точка взаимодействия").unwrap();
         ws.write_number(1, 0, 1).unwrap();
-        ws.write_string(1, 1, "Телефон: +7 (8722) 51-61-22\nпн–пт").unwrap();
+        ws.write_string(1, 1, "Телефон: +7 (8722) 51-61-22\nпн–пт")
+            .unwrap();
         ws.write_number(2, 0, 2.75).unwrap();
         ws.write_boolean(2, 1, false).unwrap();
-        ws.merge_range(3, 0, 3, 2, "merged", &rust_xlsxwriter::Format::new()).unwrap();
+        ws.merge_range(3, 0, 3, 2, "merged", &rust_xlsxwriter::Format::new())
+            .unwrap();
         ws.write_string(5, 3, "  spaced  ").unwrap();
         let second = wb.add_worksheet();
         second.write_string(0, 0, "not this one").unwrap();
@@ -615,9 +809,18 @@ mod tests {
         assert_eq!(parse_ref("12"), None);
         assert_eq!(parse_ref("A1B"), None);
         assert!(parse_ref("ZZZZZZZZZZZZZZZZZZZZZZZZZZZ999999999999999999999999999").is_some());
-        assert_eq!(unescape_ooxml("a_x000D_b_x0041_ _xD83D__xDE00_ _x12_"), "a\rbA 😀 _x12_");
-        assert_eq!(resolve_target("worksheets/sheet2.xml"), "xl/worksheets/sheet2.xml");
-        assert_eq!(resolve_target("/xl/worksheets/sheet2.xml"), "xl/worksheets/sheet2.xml");
+        assert_eq!(
+            unescape_ooxml("a_x000D_b_x0041_ _xD83D__xDE00_ _x12_"),
+            "a\rbA 😀 _x12_"
+        );
+        assert_eq!(
+            resolve_target("worksheets/sheet2.xml"),
+            "xl/worksheets/sheet2.xml"
+        );
+        assert_eq!(
+            resolve_target("/xl/worksheets/sheet2.xml"),
+            "xl/worksheets/sheet2.xml"
+        );
         assert_eq!(number_text("3.0"), "3");
         assert_eq!(number_text("1e20"), "100000000000000000000");
     }

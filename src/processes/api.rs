@@ -8,13 +8,13 @@ use super::model::{NewProcess, Process, ProcessPatch};
 use crate::agencies::db as agency_db;
 use crate::auth::User;
 use crate::db::Db;
-use crate::http::etag::{with_etag, IfMatch};
-use crate::workflow::audit::{self, Entry};
-use crate::workflow::db as wf_db;
 use crate::domain::{ClientType, ProcessKind};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::etag::{with_etag, IfMatch};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
+use crate::workflow::audit::{self, Entry};
+use crate::workflow::db as wf_db;
 
 list_envelope!(ProcessList, Process);
 
@@ -44,7 +44,14 @@ pub fn unit_param(raw: Option<&str>) -> ApiResult<Option<Option<Uuid>>> {
     raw.map(|s| {
         s.parse::<crate::domain::PartKey>()
             .map(crate::domain::PartKey::unit)
-            .map_err(|_| ApiError::field(ErrorCode::InvalidParameter, "unit", "invalid", "must be a unit id or `agency`"))
+            .map_err(|_| {
+                ApiError::field(
+                    ErrorCode::InvalidParameter,
+                    "unit",
+                    "invalid",
+                    "must be a unit id or `agency`",
+                )
+            })
     })
     .transpose()
 }
@@ -55,7 +62,13 @@ pub fn unit_param(raw: Option<&str>) -> ApiResult<Option<Option<Uuid>>> {
     params(("id" = Uuid, Path, description = "Agency id"), ListParams, ProcessQuery),
     responses((status = 200, description = "A page of processes", body = ProcessList))
 )]
-pub async fn list_processes(db: web::Data<Db>, user: User, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<ProcessQuery>) -> ApiResult<web::Json<ProcessList>> {
+pub async fn list_processes(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    page: web::Query<ListParams>,
+    query: web::Query<ProcessQuery>,
+) -> ApiResult<web::Json<ProcessList>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     let paging = page.paging()?;
@@ -88,7 +101,12 @@ pub async fn list_processes(db: web::Data<Db>, user: User, id: web::Path<Uuid>, 
     responses((status = 201, description = "Created", body = Process,
         headers(("Location" = String, description = "URL of the new process"))))
 )]
-pub async fn create_process(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewProcess>) -> ApiResult<HttpResponse> {
+pub async fn create_process(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewProcess>,
+) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     let changes = body.0.validate()?;
     let unit = changes.unit_id.flatten();
@@ -99,12 +117,29 @@ pub async fn create_process(db: web::Data<Db>, user: User, id: web::Path<Uuid>, 
             user.require_editor(agency_id, unit)?;
             let revision = wf_db::begin_edit(c, &user, agency_id, &[unit])?;
             let p = process_db::insert(c, agency_id, changes)?;
-            audit::record(c, &user, Entry { agency_id, revision_id: Some(revision), entity: "process", entity_id: p.id.to_string(), action: "create", before: None, after: audit::json(&p) })?;
+            audit::record(
+                c,
+                &user,
+                Entry {
+                    agency_id,
+                    revision_id: Some(revision),
+                    entity: "process",
+                    entity_id: p.id.to_string(),
+                    action: "create",
+                    before: None,
+                    after: audit::json(&p),
+                },
+            )?;
             Ok(p)
         })
         .await?;
     let mut resp = created(format!("/api/v1/processes/{}", process.id), &process);
-    resp.headers_mut().insert(actix_web::http::header::ETAG, crate::http::etag::etag(process.updated_at).parse().expect("ascii"));
+    resp.headers_mut().insert(
+        actix_web::http::header::ETAG,
+        crate::http::etag::etag(process.updated_at)
+            .parse()
+            .expect("ascii"),
+    );
     Ok(resp)
 }
 
@@ -114,7 +149,11 @@ pub async fn create_process(db: web::Data<Db>, user: User, id: web::Path<Uuid>, 
     params(("id" = Uuid, Path, description = "Process id")),
     responses((status = 200, description = "The process", body = Process))
 )]
-pub async fn get_process(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_process(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let p = db.run(move |c| process_db::get(c, id)).await?;
     user.require_member(p.agency_id)?;
@@ -128,7 +167,13 @@ pub async fn get_process(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> 
     request_body = ProcessPatch,
     responses((status = 200, description = "The updated process", body = Process))
 )]
-pub async fn update_process(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<ProcessPatch>) -> ApiResult<HttpResponse> {
+pub async fn update_process(
+    db: web::Data<Db>,
+    user: User,
+    if_match: IfMatch,
+    id: web::Path<Uuid>,
+    body: ApiJson<ProcessPatch>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let changes = body.0.validate()?;
     let process = db
@@ -146,7 +191,19 @@ pub async fn update_process(db: web::Data<Db>, user: User, if_match: IfMatch, id
             if_match.check(before.updated_at)?;
             let revision = wf_db::begin_edit(c, &user, before.agency_id, &units)?;
             let after = process_db::update(c, id, changes)?;
-            audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "process", entity_id: id.to_string(), action: "update", before: audit::json(&before), after: audit::json(&after) })?;
+            audit::record(
+                c,
+                &user,
+                Entry {
+                    agency_id: before.agency_id,
+                    revision_id: Some(revision),
+                    entity: "process",
+                    entity_id: id.to_string(),
+                    action: "update",
+                    before: audit::json(&before),
+                    after: audit::json(&after),
+                },
+            )?;
             Ok(after)
         })
         .await?;
@@ -170,7 +227,13 @@ pub struct DeleteProcessQuery {
     params(("id" = Uuid, Path, description = "Process id"), DeleteProcessQuery),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_process(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, query: web::Query<DeleteProcessQuery>) -> ApiResult<HttpResponse> {
+pub async fn delete_process(
+    db: web::Data<Db>,
+    user: User,
+    if_match: IfMatch,
+    id: web::Path<Uuid>,
+    query: web::Query<DeleteProcessQuery>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let cascade = query.cascade.unwrap_or(false);
     db.transaction(move |c| {
@@ -180,7 +243,19 @@ pub async fn delete_process(db: web::Data<Db>, user: User, if_match: IfMatch, id
         if_match.check(before.updated_at)?;
         let revision = wf_db::begin_edit(c, &user, before.agency_id, &[before.unit_id])?;
         process_db::delete(c, id, cascade)?;
-        audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "process", entity_id: id.to_string(), action: "delete", before: audit::json(&before), after: None })
+        audit::record(
+            c,
+            &user,
+            Entry {
+                agency_id: before.agency_id,
+                revision_id: Some(revision),
+                entity: "process",
+                entity_id: id.to_string(),
+                action: "delete",
+                before: audit::json(&before),
+                after: None,
+            },
+        )
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

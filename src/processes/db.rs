@@ -113,7 +113,13 @@ fn filtered(f: &ProcessFilter) -> processes::BoxedQuery<'static, Pg> {
         q = q.filter(processes::kind.eq(k.as_str()));
     }
     if let Some(ch) = &f.channel {
-        q = q.filter(processes::id.eq_any(touchpoints::table.filter(touchpoints::channel_code.eq(ch.clone())).select(touchpoints::process_id)));
+        q = q.filter(
+            processes::id.eq_any(
+                touchpoints::table
+                    .filter(touchpoints::channel_code.eq(ch.clone()))
+                    .select(touchpoints::process_id),
+            ),
+        );
     }
     if let Some(n) = &f.need {
         q = q.filter(
@@ -127,7 +133,11 @@ fn filtered(f: &ProcessFilter) -> processes::BoxedQuery<'static, Pg> {
     }
     if let Some(t) = f.q.as_deref().filter(|t| !t.trim().is_empty()) {
         let p = like_pattern(t);
-        q = q.filter(processes::name.ilike(p.clone()).or(processes::registry_code.ilike(p)));
+        q = q.filter(
+            processes::name
+                .ilike(p.clone())
+                .or(processes::registry_code.ilike(p)),
+        );
     }
     q
 }
@@ -142,14 +152,30 @@ fn touchpoint_counts(conn: &mut PgConnection, ids: &[Uuid]) -> ApiResult<HashMap
 }
 
 /// A page of processes: three queries whatever the page size (count, page, touchpoint counts).
-pub fn list(conn: &mut PgConnection, f: &ProcessFilter, sort: ProcessSort, page: Paging) -> ApiResult<(Vec<Process>, i64)> {
+pub fn list(
+    conn: &mut PgConnection,
+    f: &ProcessFilter,
+    sort: ProcessSort,
+    page: Paging,
+) -> ApiResult<(Vec<Process>, i64)> {
     let total: i64 = filtered(f).count().get_result(conn)?;
-    let q = filtered(f).select(ProcessRow::as_select()).limit(page.limit).offset(page.offset);
+    let q = filtered(f)
+        .select(ProcessRow::as_select())
+        .limit(page.limit)
+        .offset(page.offset);
     let q = match sort {
-        ProcessSort::Position => q.order((processes::position.asc(), processes::name.asc(), processes::id.asc())),
+        ProcessSort::Position => q.order((
+            processes::position.asc(),
+            processes::name.asc(),
+            processes::id.asc(),
+        )),
         ProcessSort::Name => q.order((processes::name.asc(), processes::id.asc())),
         ProcessSort::NameDesc => q.order((processes::name.desc(), processes::id.asc())),
-        ProcessSort::RegistryCode => q.order((processes::registry_code.asc().nulls_last(), processes::name.asc(), processes::id.asc())),
+        ProcessSort::RegistryCode => q.order((
+            processes::registry_code.asc().nulls_last(),
+            processes::name.asc(),
+            processes::id.asc(),
+        )),
         ProcessSort::CreatedAt => q.order((processes::created_at.asc(), processes::id.asc())),
         ProcessSort::UpdatedAtDesc => q.order((processes::updated_at.desc(), processes::id.asc())),
     };
@@ -170,7 +196,10 @@ pub fn get(conn: &mut PgConnection, id: Uuid) -> ApiResult<Process> {
         .first::<ProcessRow>(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found("process", id))?;
-    let n = touchpoint_counts(conn, &[id])?.get(&id).copied().unwrap_or(0);
+    let n = touchpoint_counts(conn, &[id])?
+        .get(&id)
+        .copied()
+        .unwrap_or(0);
     Ok(row.into_process(n))
 }
 
@@ -189,19 +218,37 @@ pub fn lock(conn: &mut PgConnection, id: Uuid) -> ApiResult<Uuid> {
 /// agency's own, a unit of the agency.
 fn check_references(conn: &mut PgConnection, agency_id: Uuid, c: &ProcessChanges) -> ApiResult<()> {
     if let Some(d) = c.direction_id {
-        let owner: Option<Option<Uuid>> = directions::table.find(d).select(directions::agency_id).first(conn).optional()?;
+        let owner: Option<Option<Uuid>> = directions::table
+            .find(d)
+            .select(directions::agency_id)
+            .first(conn)
+            .optional()?;
         match owner {
             Some(None) => {}
             Some(Some(a)) if a == agency_id => {}
             _ => {
-                return Err(ApiError::field(ErrorCode::UnknownReference, "direction_id", "unknown", format!("direction {d} is neither in the catalog nor one of this agency's")));
+                return Err(ApiError::field(
+                    ErrorCode::UnknownReference,
+                    "direction_id",
+                    "unknown",
+                    format!("direction {d} is neither in the catalog nor one of this agency's"),
+                ));
             }
         }
     }
     if let Some(Some(u)) = c.unit_id {
-        let owner: Option<Uuid> = units::table.find(u).select(units::agency_id).first(conn).optional()?;
+        let owner: Option<Uuid> = units::table
+            .find(u)
+            .select(units::agency_id)
+            .first(conn)
+            .optional()?;
         if owner != Some(agency_id) {
-            return Err(ApiError::field(ErrorCode::UnknownReference, "unit_id", "unknown", format!("unit {u} is not a unit of this agency")));
+            return Err(ApiError::field(
+                ErrorCode::UnknownReference,
+                "unit_id",
+                "unknown",
+                format!("unit {u} is not a unit of this agency"),
+            ));
         }
     }
     Ok(())
@@ -271,7 +318,9 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: ProcessChanges) -> ApiResult
         && set.client_type.is_none()
         && set.position.is_none();
     if !empty {
-        diesel::update(processes::table.find(id)).set(set).execute(conn)?;
+        diesel::update(processes::table.find(id))
+            .set(set)
+            .execute(conn)?;
     }
     get(conn, id)
 }
@@ -280,7 +329,10 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: ProcessChanges) -> ApiResult
 /// its touchpoints (and their contacts and needs) go with it.
 pub fn delete(conn: &mut PgConnection, id: Uuid, cascade: bool) -> ApiResult<()> {
     lock(conn, id)?;
-    let n: i64 = touchpoints::table.filter(touchpoints::process_id.eq(id)).count().get_result(conn)?;
+    let n: i64 = touchpoints::table
+        .filter(touchpoints::process_id.eq(id))
+        .count()
+        .get_result(conn)?;
     if n > 0 {
         if !cascade {
             return Err(ApiError::client(

@@ -123,7 +123,11 @@ fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> 
 fn check_position(errors: &mut Vec<FieldError>, p: Option<i32>) -> Option<i32> {
     match p {
         Some(v) if !(0..=1_000_000).contains(&v) => {
-            errors.push(FieldError::new("position", "out_of_range", "must be between 0 and 1000000"));
+            errors.push(FieldError::new(
+                "position",
+                "out_of_range",
+                "must be between 0 and 1000000",
+            ));
             None
         }
         other => other,
@@ -134,8 +138,14 @@ impl NewProcess {
     pub fn validate(&self) -> Result<ProcessChanges, ApiError> {
         let mut e = Vec::new();
         let name = keep(&mut e, text::required("name", &self.name, 2000));
-        let label = keep(&mut e, text::optional("direction_label", self.direction_label.as_deref(), 1000));
-        let code = keep(&mut e, text::optional("registry_code", self.registry_code.as_deref(), 100));
+        let label = keep(
+            &mut e,
+            text::optional("direction_label", self.direction_label.as_deref(), 1000),
+        );
+        let code = keep(
+            &mut e,
+            text::optional("registry_code", self.registry_code.as_deref(), 100),
+        );
         let position = check_position(&mut e, self.position);
         if !e.is_empty() {
             return Err(ApiError::validation(e));
@@ -156,9 +166,21 @@ impl NewProcess {
 impl ProcessPatch {
     pub fn validate(&self) -> Result<ProcessChanges, ApiError> {
         let mut e = Vec::new();
-        let name = self.name.as_deref().and_then(|n| keep(&mut e, text::required("name", n, 2000)));
-        let label = self.direction_label.as_ref().map(|l| keep(&mut e, text::optional("direction_label", l.as_deref(), 1000)).flatten());
-        let code = self.registry_code.as_ref().map(|c| keep(&mut e, text::optional("registry_code", c.as_deref(), 100)).flatten());
+        let name = self
+            .name
+            .as_deref()
+            .and_then(|n| keep(&mut e, text::required("name", n, 2000)));
+        let label = self.direction_label.as_ref().map(|l| {
+            keep(
+                &mut e,
+                text::optional("direction_label", l.as_deref(), 1000),
+            )
+            .flatten()
+        });
+        let code = self
+            .registry_code
+            .as_ref()
+            .map(|c| keep(&mut e, text::optional("registry_code", c.as_deref(), 100)).flatten());
         let position = check_position(&mut e, self.position);
         if !e.is_empty() {
             return Err(ApiError::validation(e));

@@ -42,7 +42,13 @@ fn render(v: wf_db::VersionRow) -> ApiResult<Rendered> {
     let agency_id = v.agency_id;
     let number = v.number;
     let content = v.content()?;
-    let body = PublishedRegister { version: v.number, sha256: v.sha256.clone(), approved_at: v.approved_at, published_at: v.created_at, content };
+    let body = PublishedRegister {
+        version: v.number,
+        sha256: v.sha256.clone(),
+        approved_at: v.approved_at,
+        published_at: v.created_at,
+        content,
+    };
     let json = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
     Ok(Rendered {
         agency_id,
@@ -56,7 +62,12 @@ fn render(v: wf_db::VersionRow) -> ApiResult<Rendered> {
     })
 }
 
-async fn rendered(db: &ReadDb, cache: &PublicCache, agency_id: Uuid, number: i32) -> ApiResult<Arc<Rendered>> {
+async fn rendered(
+    db: &ReadDb,
+    cache: &PublicCache,
+    agency_id: Uuid,
+    number: i32,
+) -> ApiResult<Arc<Rendered>> {
     if let Some(r) = cache.version(agency_id, number) {
         return Ok(r);
     }
@@ -74,13 +85,25 @@ async fn current_number(db: &ReadDb, cache: &PublicCache, agency_id: Uuid) -> Ap
             // "none" is a 404, so a replica that has not replayed a first publication yet
             // hands the question to the primary (ReadDb::run)
             let n = db
-                .run(move |c| wf_db::latest_version_number(c, agency_id)?.ok_or_else(|| ApiError::client(ErrorCode::NotFound, format!("agency {agency_id} has no published register"))))
+                .run(move |c| {
+                    wf_db::latest_version_number(c, agency_id)?.ok_or_else(|| {
+                        ApiError::client(
+                            ErrorCode::NotFound,
+                            format!("agency {agency_id} has no published register"),
+                        )
+                    })
+                })
                 .await?;
             cache.note(agency_id, n);
             Some(n)
         }
     };
-    n.ok_or_else(|| ApiError::client(ErrorCode::NotFound, format!("agency {agency_id} has no published register")))
+    n.ok_or_else(|| {
+        ApiError::client(
+            ErrorCode::NotFound,
+            format!("agency {agency_id} has no published register"),
+        )
+    })
 }
 
 /// The form's formats.
@@ -114,17 +137,34 @@ pub struct RegisterQuery {
 
 impl RegisterQuery {
     fn filtered(&self) -> bool {
-        self.direction_id.is_some() || self.process_id.is_some() || self.client_type.is_some() || self.channel.is_some() || self.mode.is_some() || self.need.is_some()
+        self.direction_id.is_some()
+            || self.process_id.is_some()
+            || self.client_type.is_some()
+            || self.channel.is_some()
+            || self.mode.is_some()
+            || self.need.is_some()
     }
 
     fn keep(&self, r: &RegisterRow) -> bool {
         let t = r.touchpoint.as_ref();
         self.direction_id.is_none_or(|d| r.direction_id == d)
             && self.process_id.is_none_or(|p| r.process_id == p)
-            && self.client_type.is_none_or(|ct| crate::processes::db::client_type_matches(ct).contains(&r.client_type.as_str()))
-            && self.channel.is_none_or(|c| t.is_some_and(|t| t.channel == crate::catalogs::code_of(c)))
-            && self.mode.is_none_or(|m| t.is_some_and(|t| t.implied_mode == m))
-            && self.need.is_none_or(|n| t.is_some_and(|t| t.needs.iter().any(|x| x.code == crate::catalogs::code_of(n))))
+            && self.client_type.is_none_or(|ct| {
+                crate::processes::db::client_type_matches(ct).contains(&r.client_type.as_str())
+            })
+            && self
+                .channel
+                .is_none_or(|c| t.is_some_and(|t| t.channel == crate::catalogs::code_of(c)))
+            && self
+                .mode
+                .is_none_or(|m| t.is_some_and(|t| t.implied_mode == m))
+            && self.need.is_none_or(|n| {
+                t.is_some_and(|t| {
+                    t.needs
+                        .iter()
+                        .any(|x| x.code == crate::catalogs::code_of(n))
+                })
+            })
     }
 }
 
@@ -132,7 +172,11 @@ fn negotiate(req: &HttpRequest, q: &RegisterQuery) -> Format {
     if let Some(f) = q.format {
         return f;
     }
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if accept.contains("text/csv") {
         Format::Csv
     } else if accept.contains("spreadsheetml") {
@@ -154,7 +198,12 @@ pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.sprea
 /// Serves a version with HTTP caching: an ETag derived from its SHA-256 (and the variant),
 /// 304 for a matching If-None-Match, `immutable` for version URLs, a short max-age for the
 /// current one.
-fn respond(req: &HttpRequest, r: &Rendered, q: &RegisterQuery, immutable: bool) -> ApiResult<HttpResponse> {
+fn respond(
+    req: &HttpRequest,
+    r: &Rendered,
+    q: &RegisterQuery,
+    immutable: bool,
+) -> ApiResult<HttpResponse> {
     let format = negotiate(req, q);
     let etag = if !q.filtered() && format == Format::Json {
         format!("\"{}\"", r.sha256)
@@ -163,13 +212,25 @@ fn respond(req: &HttpRequest, r: &Rendered, q: &RegisterQuery, immutable: bool) 
         q.hash(&mut h);
         format!("\"{}-{:?}-{:x}\"", r.sha256, format, h.finish()).to_lowercase()
     };
-    let cache_control = if immutable { "public, max-age=31536000, immutable" } else { "public, max-age=60" };
+    let cache_control = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=60"
+    };
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').map(str::trim).any(|t| t == etag || t == "*" || t.strip_prefix("W/") == Some(etag.as_str())));
-    let mut b = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|t| t == etag || t == "*" || t.strip_prefix("W/") == Some(etag.as_str()))
+        });
+    let mut b = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
     b.insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header(("X-Content-SHA256", r.sha256.clone()))
@@ -183,31 +244,69 @@ fn respond(req: &HttpRequest, r: &Rendered, q: &RegisterQuery, immutable: bool) 
     }
     let filtered;
     let content = if q.filtered() {
-        filtered = RegisterContent { agency: r.content.agency.clone(), columns: r.content.columns.clone(), rows: r.content.rows.iter().filter(|row| q.keep(row)).cloned().collect() };
+        filtered = RegisterContent {
+            agency: r.content.agency.clone(),
+            columns: r.content.columns.clone(),
+            rows: r
+                .content
+                .rows
+                .iter()
+                .filter(|row| q.keep(row))
+                .cloned()
+                .collect(),
+        };
         &filtered
     } else {
         &r.content
     };
-    let meta = render::Meta { version: Some((r.number, r.approved_at, &r.sha256)) };
+    let meta = render::Meta {
+        version: Some((r.number, r.approved_at, &r.sha256)),
+    };
     if format == Format::Json {
-        let body = PublishedRegister { version: r.number, sha256: r.sha256.clone(), approved_at: r.approved_at, published_at: r.published_at, content: content.clone() };
+        let body = PublishedRegister {
+            version: r.number,
+            sha256: r.sha256.clone(),
+            approved_at: r.approved_at,
+            published_at: r.published_at,
+            content: content.clone(),
+        };
         return Ok(b.json(body));
     }
-    render_as(b, format, content, &meta, &format!("perechen-{}-v{}", r.agency_id, r.number))
+    render_as(
+        b,
+        format,
+        content,
+        &meta,
+        &format!("perechen-{}-v{}", r.agency_id, r.number),
+    )
 }
 
 /// The form as CSV, HTML or XLSX.
-pub fn render_as(mut b: actix_web::HttpResponseBuilder, format: Format, content: &RegisterContent, meta: &render::Meta<'_>, file: &str) -> ApiResult<HttpResponse> {
+pub fn render_as(
+    mut b: actix_web::HttpResponseBuilder,
+    format: Format,
+    content: &RegisterContent,
+    meta: &render::Meta<'_>,
+    file: &str,
+) -> ApiResult<HttpResponse> {
     Ok(match format {
         Format::Json => b.json(content),
         Format::Csv => b
             .content_type("text/csv; charset=utf-8")
-            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.csv\"")))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.csv\""),
+            ))
             .body(render::csv(content)),
-        Format::Html => b.content_type("text/html; charset=utf-8").body(render::html(content, meta)),
+        Format::Html => b
+            .content_type("text/html; charset=utf-8")
+            .body(render::html(content, meta)),
         Format::Xlsx => b
             .content_type(XLSX_TYPE)
-            .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.xlsx\"")))
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.xlsx\""),
+            ))
             .body(xlsx::workbook(content, meta)?),
     })
 }
@@ -221,14 +320,26 @@ pub fn render_as(mut b: actix_web::HttpResponseBuilder, format: Format, content:
     params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
     responses((status = 200, description = "The working copy", content((RegisterContent = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))))
 )]
-pub async fn working_copy(req: HttpRequest, db: web::Data<Db>, user: crate::auth::User, id: web::Path<Uuid>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
+pub async fn working_copy(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    user: crate::auth::User,
+    id: web::Path<Uuid>,
+    q: web::Query<RegisterQuery>,
+) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     let mut content = db.run(move |c| snapshot::build(c, agency_id)).await?;
     content.rows.retain(|row| q.keep(row));
     let mut b = HttpResponse::Ok();
     b.insert_header((header::CACHE_CONTROL, "private, no-cache"));
-    render_as(b, negotiate(&req, &q), &content, &render::Meta { version: None }, &format!("perechen-{agency_id}-rabochaya-kopiya"))
+    render_as(
+        b,
+        negotiate(&req, &q),
+        &content,
+        &render::Meta { version: None },
+        &format!("perechen-{agency_id}-rabochaya-kopiya"),
+    )
 }
 
 /// The current published register of an agency
@@ -244,7 +355,13 @@ pub async fn working_copy(req: HttpRequest, db: web::Data<Db>, user: crate::auth
         (status = 304, description = "Not modified since the ETag sent in If-None-Match")
     )
 )]
-pub async fn current_register(req: HttpRequest, db: web::Data<ReadDb>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
+pub async fn current_register(
+    req: HttpRequest,
+    db: web::Data<ReadDb>,
+    cache: web::Data<Arc<PublicCache>>,
+    id: web::Path<Uuid>,
+    q: web::Query<RegisterQuery>,
+) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     let n = current_number(&db, &cache, agency_id).await?;
     let r = rendered(&db, &cache, agency_id, n).await?;
@@ -263,7 +380,13 @@ pub async fn current_register(req: HttpRequest, db: web::Data<ReadDb>, cache: we
         (status = 304, description = "Not modified")
     )
 )]
-pub async fn version_register(req: HttpRequest, db: web::Data<ReadDb>, cache: web::Data<Arc<PublicCache>>, path: web::Path<(Uuid, i32)>, q: web::Query<RegisterQuery>) -> ApiResult<HttpResponse> {
+pub async fn version_register(
+    req: HttpRequest,
+    db: web::Data<ReadDb>,
+    cache: web::Data<Arc<PublicCache>>,
+    path: web::Path<(Uuid, i32)>,
+    q: web::Query<RegisterQuery>,
+) -> ApiResult<HttpResponse> {
     let (agency_id, n) = path.into_inner();
     let r = rendered(&db, &cache, agency_id, n).await?;
     respond(&req, &r, &q, true)
@@ -292,32 +415,50 @@ pub struct PublicVersionList {
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "Versions, newest first", body = PublicVersionList))
 )]
-pub async fn list_versions(db: web::Data<ReadDb>, id: web::Path<Uuid>) -> ApiResult<web::Json<PublicVersionList>> {
+pub async fn list_versions(
+    db: web::Data<ReadDb>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<PublicVersionList>> {
     let agency_id = id.into_inner();
     let rows: Vec<(i32, String, DateTime<Utc>)> = db
         .run(move |c| {
             Ok(register_versions::table
                 .filter(register_versions::agency_id.eq(agency_id))
                 .order(register_versions::number.desc())
-                .select((register_versions::number, register_versions::sha256, register_versions::created_at))
+                .select((
+                    register_versions::number,
+                    register_versions::sha256,
+                    register_versions::created_at,
+                ))
                 .load(c)?)
         })
         .await?;
     if rows.is_empty() {
-        return Err(ApiError::client(ErrorCode::NotFound, format!("agency {agency_id} has no published register")));
+        return Err(ApiError::client(
+            ErrorCode::NotFound,
+            format!("agency {agency_id} has no published register"),
+        ));
     }
     let latest = rows[0].0;
     let items: Vec<PublicVersion> = rows
         .into_iter()
         .map(|(number, sha256, published_at)| PublicVersion {
-            status: if number == latest { "current" } else { "archived" }.into(),
+            status: if number == latest {
+                "current"
+            } else {
+                "archived"
+            }
+            .into(),
             url: format!("/api/v1/public/agencies/{agency_id}/register/versions/{number}"),
             number,
             sha256,
             published_at,
         })
         .collect();
-    Ok(web::Json(PublicVersionList { total: items.len() as i64, items }))
+    Ok(web::Json(PublicVersionList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 /// What changed between two published versions
@@ -326,11 +467,18 @@ pub async fn list_versions(db: web::Data<ReadDb>, id: web::Path<Uuid>) -> ApiRes
     params(("id" = Uuid, Path, description = "Agency id"), crate::workflow::api::DiffQuery),
     responses((status = 200, description = "Rows added, removed and changed field by field", body = VersionDiff))
 )]
-pub async fn diff(db: web::Data<ReadDb>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>, q: web::Query<crate::workflow::api::DiffQuery>) -> ApiResult<HttpResponse> {
+pub async fn diff(
+    db: web::Data<ReadDb>,
+    cache: web::Data<Arc<PublicCache>>,
+    id: web::Path<Uuid>,
+    q: web::Query<crate::workflow::api::DiffQuery>,
+) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     let a = rendered(&db, &cache, agency_id, q.from).await?;
     let b = rendered(&db, &cache, agency_id, q.to).await?;
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable")).json(snapshot::diff(q.from, &a.content, q.to, &b.content)))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .json(snapshot::diff(q.from, &a.content, q.to, &b.content)))
 }
 
 /// A body with a published register.
@@ -370,15 +518,29 @@ pub struct PublicAgencyQuery {
     params(crate::http::ListParams, PublicAgencyQuery),
     responses((status = 200, description = "A page of bodies with a published register", body = PublicAgencyList))
 )]
-pub async fn list_agencies(db: web::Data<ReadDb>, page: web::Query<crate::http::ListParams>, q: web::Query<PublicAgencyQuery>) -> ApiResult<web::Json<PublicAgencyList>> {
+pub async fn list_agencies(
+    db: web::Data<ReadDb>,
+    page: web::Query<crate::http::ListParams>,
+    q: web::Query<PublicAgencyQuery>,
+) -> ApiResult<web::Json<PublicAgencyList>> {
     let paging = page.paging()?;
     let q = q.into_inner();
-    type Row = (Uuid, Option<Uuid>, String, Option<String>, String, String, Option<String>);
+    type Row = (
+        Uuid,
+        Option<Uuid>,
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+    );
     let (rows, versions, total) = db
         .run(move |c| {
             let published = register_versions::table.select(register_versions::agency_id);
             let filtered = || {
-                let mut b = agencies::table.filter(agencies::id.eq_any(published)).into_boxed();
+                let mut b = agencies::table
+                    .filter(agencies::id.eq_any(published))
+                    .into_boxed();
                 if let Some(r) = &q.region {
                     b = b.filter(agencies::region.eq(r.clone()));
                 }
@@ -395,33 +557,54 @@ pub async fn list_agencies(db: web::Data<ReadDb>, page: web::Query<crate::http::
                 .order((agencies::region, agencies::name, agencies::id))
                 .limit(paging.limit)
                 .offset(paging.offset)
-                .select((agencies::id, agencies::parent_id, agencies::name, agencies::short_name, agencies::region, agencies::kind, agencies::website))
+                .select((
+                    agencies::id,
+                    agencies::parent_id,
+                    agencies::name,
+                    agencies::short_name,
+                    agencies::region,
+                    agencies::kind,
+                    agencies::website,
+                ))
                 .load(c)?;
             let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
             let versions: Vec<(Uuid, Option<i32>)> = register_versions::table
                 .filter(register_versions::agency_id.eq_any(&ids))
                 .group_by(register_versions::agency_id)
-                .select((register_versions::agency_id, diesel::dsl::max(register_versions::number)))
+                .select((
+                    register_versions::agency_id,
+                    diesel::dsl::max(register_versions::number),
+                ))
                 .load(c)?;
             Ok((rows, versions, total))
         })
         .await?;
-    let versions: std::collections::HashMap<Uuid, i32> = versions.into_iter().filter_map(|(a, n)| n.map(|n| (a, n))).collect();
+    let versions: std::collections::HashMap<Uuid, i32> = versions
+        .into_iter()
+        .filter_map(|(a, n)| n.map(|n| (a, n)))
+        .collect();
     let items = rows
         .into_iter()
-        .map(|(id, parent_id, name, short_name, region, kind, website)| PublicAgency {
-            current_version: versions.get(&id).copied().unwrap_or(0),
-            register_url: format!("/api/v1/public/agencies/{id}/register"),
-            id,
-            parent_id,
-            name,
-            short_name,
-            region,
-            kind: AgencyKind::from_db(&kind),
-            website,
-        })
+        .map(
+            |(id, parent_id, name, short_name, region, kind, website)| PublicAgency {
+                current_version: versions.get(&id).copied().unwrap_or(0),
+                register_url: format!("/api/v1/public/agencies/{id}/register"),
+                id,
+                parent_id,
+                name,
+                short_name,
+                region,
+                kind: AgencyKind::from_db(&kind),
+                website,
+            },
+        )
         .collect();
-    Ok(web::Json(PublicAgencyList { items, total, limit: paging.limit, offset: paging.offset }))
+    Ok(web::Json(PublicAgencyList {
+        items,
+        total,
+        limit: paging.limit,
+        offset: paging.offset,
+    }))
 }
 
 /// One publication in the change feed.
@@ -449,7 +632,10 @@ pub struct ChangeFeed {
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// A cursor from an earlier answer (a number), or an RFC 3339 timestamp; omitted: from the start.
-    #[param(example = "42", pattern = "^([0-9]{1,18}|(19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)$")]
+    #[param(
+        example = "42",
+        pattern = "^([0-9]{1,18}|(19[0-9]{2}|20[0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)$"
+    )]
     pub since: Option<String>,
     /// Region filter.
     pub region: Option<String>,
@@ -466,11 +652,19 @@ pub struct ChangesQuery {
     params(ChangesQuery),
     responses((status = 200, description = "Publications in order", body = ChangeFeed))
 )]
-pub async fn changes(db: web::Data<ReadDb>, q: web::Query<ChangesQuery>) -> ApiResult<HttpResponse> {
+pub async fn changes(
+    db: web::Data<ReadDb>,
+    q: web::Query<ChangesQuery>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field(ErrorCode::InvalidParameter, "limit", "out_of_range", "must be between 1 and 1000"));
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "limit",
+            "out_of_range",
+            "must be between 1 and 1000",
+        ));
     }
     enum Since {
         Cursor(i64),
@@ -480,7 +674,14 @@ pub async fn changes(db: web::Data<ReadDb>, q: web::Query<ChangesQuery>) -> ApiR
         None => Since::Cursor(0),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if n >= 0 => Since::Cursor(n),
-            _ => Since::Time(s.parse::<DateTime<Utc>>().map_err(|_| ApiError::field(ErrorCode::InvalidParameter, "since", "invalid", "a cursor (a number) or an RFC 3339 timestamp"))?),
+            _ => Since::Time(s.parse::<DateTime<Utc>>().map_err(|_| {
+                ApiError::field(
+                    ErrorCode::InvalidParameter,
+                    "since",
+                    "invalid",
+                    "a cursor (a number) or an RFC 3339 timestamp",
+                )
+            })?),
         },
     };
     let sent = match since {
@@ -490,7 +691,9 @@ pub async fn changes(db: web::Data<ReadDb>, q: web::Query<ChangesQuery>) -> ApiR
     type Row = (i64, Uuid, String, String, i32, String, DateTime<Utc>);
     let rows: Vec<Row> = db
         .run(move |c| {
-            let mut b = register_versions::table.inner_join(agencies::table).into_boxed();
+            let mut b = register_versions::table
+                .inner_join(agencies::table)
+                .into_boxed();
             b = match since {
                 Since::Cursor(n) => b.filter(register_versions::seq.gt(n)),
                 Since::Time(t) => b.filter(register_versions::created_at.gt(t)),
@@ -500,25 +703,37 @@ pub async fn changes(db: web::Data<ReadDb>, q: web::Query<ChangesQuery>) -> ApiR
             }
             Ok(b.order(register_versions::seq)
                 .limit(limit)
-                .select((register_versions::seq, agencies::id, agencies::name, agencies::region, register_versions::number, register_versions::sha256, register_versions::created_at))
+                .select((
+                    register_versions::seq,
+                    agencies::id,
+                    agencies::name,
+                    agencies::region,
+                    register_versions::number,
+                    register_versions::sha256,
+                    register_versions::created_at,
+                ))
                 .load(c)?)
         })
         .await?;
     let next = rows.last().map(|r| r.0).unwrap_or(sent);
     let items = rows
         .into_iter()
-        .map(|(cursor, agency_id, agency_name, region, version, sha256, published_at)| Change {
-            url: format!("/api/v1/public/agencies/{agency_id}/register/versions/{version}"),
-            cursor,
-            agency_id,
-            agency_name,
-            region,
-            version,
-            sha256,
-            published_at,
-        })
+        .map(
+            |(cursor, agency_id, agency_name, region, version, sha256, published_at)| Change {
+                url: format!("/api/v1/public/agencies/{agency_id}/register/versions/{version}"),
+                cursor,
+                agency_id,
+                agency_name,
+                region,
+                version,
+                sha256,
+                published_at,
+            },
+        )
         .collect();
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-cache")).json(ChangeFeed { items, next }))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(ChangeFeed { items, next }))
 }
 
 /// One row of the consolidated register, with the agency it comes from.
@@ -552,7 +767,11 @@ pub struct RegionQuery {
     pub offset: Option<i64>,
 }
 
-async fn region_versions(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResult<super::cache::RegionIndex> {
+async fn region_versions(
+    db: &ReadDb,
+    cache: &PublicCache,
+    region: &str,
+) -> ApiResult<super::cache::RegionIndex> {
     let cached = cache.region(region);
     if let Some((_, Some(index))) = &cached {
         return Ok(Arc::clone(index));
@@ -564,23 +783,45 @@ async fn region_versions(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiR
     Ok(index)
 }
 
-async fn build_region(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResult<Vec<Arc<Rendered>>> {
+async fn build_region(
+    db: &ReadDb,
+    cache: &PublicCache,
+    region: &str,
+) -> ApiResult<Vec<Arc<Rendered>>> {
     let current: Vec<(Uuid, i32)> = match cache.current_all() {
         Some(m) => m.into_iter().collect(),
-        None => db
-            .run(|c| {
+        None => {
+            db.run(|c| {
                 let rows: Vec<(Uuid, Option<i32>)> = register_versions::table
                     .group_by(register_versions::agency_id)
-                    .select((register_versions::agency_id, diesel::dsl::max(register_versions::number)))
+                    .select((
+                        register_versions::agency_id,
+                        diesel::dsl::max(register_versions::number),
+                    ))
                     .load(c)?;
-                Ok(rows.into_iter().filter_map(|(a, n)| n.map(|n| (a, n))).collect())
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|(a, n)| n.map(|n| (a, n)))
+                    .collect())
             })
-            .await?,
+            .await?
+        }
     };
     // a cold cache: every version not rendered yet is read in one query, not one per agency
-    let missing: Vec<(Uuid, i32)> = current.iter().copied().filter(|(a, n)| cache.version(*a, *n).is_none()).collect();
+    let missing: Vec<(Uuid, i32)> = current
+        .iter()
+        .copied()
+        .filter(|(a, n)| cache.version(*a, *n).is_none())
+        .collect();
     if !missing.is_empty() {
-        let loaded = db.run(move |c| wf_db::versions_by_key(c, &missing)?.into_iter().map(render).collect::<ApiResult<Vec<_>>>()).await?;
+        let loaded = db
+            .run(move |c| {
+                wf_db::versions_by_key(c, &missing)?
+                    .into_iter()
+                    .map(render)
+                    .collect::<ApiResult<Vec<_>>>()
+            })
+            .await?;
         for r in loaded {
             cache.put(Arc::new(r));
         }
@@ -593,7 +834,13 @@ async fn build_region(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResu
             out.push(r);
         }
     }
-    out.sort_by(|a, b| a.content.agency.name.cmp(&b.content.agency.name).then(a.agency_id.cmp(&b.agency_id)));
+    out.sort_by(|a, b| {
+        a.content
+            .agency
+            .name
+            .cmp(&b.content.agency.name)
+            .then(a.agency_id.cmp(&b.agency_id))
+    });
     Ok(out)
 }
 
@@ -606,21 +853,37 @@ async fn build_region(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResu
     params(("region" = String, Path, description = "Region, as the agencies name it", example = "Республика Дагестан"), RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
     responses((status = 200, description = "The consolidated register", content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
 )]
-pub async fn region_register(req: HttpRequest, db: web::Data<ReadDb>, cache: web::Data<Arc<PublicCache>>, region: web::Path<String>, q: web::Query<RegionQuery>) -> ApiResult<HttpResponse> {
+pub async fn region_register(
+    req: HttpRequest,
+    db: web::Data<ReadDb>,
+    cache: web::Data<Arc<PublicCache>>,
+    region: web::Path<String>,
+    q: web::Query<RegionQuery>,
+) -> ApiResult<HttpResponse> {
     let region = region.into_inner();
     let fq = web::Query::<RegisterQuery>::from_query(req.query_string())
         .map(|q| q.into_inner())
-        .map_err(|e| ApiError::client(ErrorCode::InvalidParameter, format!("invalid query string: {e}")))?;
+        .map_err(|e| {
+            ApiError::client(
+                ErrorCode::InvalidParameter,
+                format!("invalid query string: {e}"),
+            )
+        })?;
     let format = negotiate(&req, &fq);
     let limit = q.limit.unwrap_or(500);
     let offset = q.offset.unwrap_or(0);
     if !(1..=5000).contains(&limit) || offset < 0 {
-        return Err(ApiError::client(ErrorCode::InvalidParameter, "limit must be 1 to 5000 and offset zero or more"));
+        return Err(ApiError::client(
+            ErrorCode::InvalidParameter,
+            "limit must be 1 to 5000 and offset zero or more",
+        ));
     }
     let versions = region_versions(&db, &cache, &region).await?;
     match format {
         Format::Csv => {
-            let header = futures_util::stream::once(async { Ok::<_, actix_web::Error>(Bytes::from(render::csv_header())) });
+            let header = futures_util::stream::once(async {
+                Ok::<_, actix_web::Error>(Bytes::from(render::csv_header()))
+            });
             let mut n = 1usize;
             let chunks: Vec<(Arc<Rendered>, usize)> = versions
                 .iter()
@@ -632,8 +895,17 @@ pub async fn region_register(req: HttpRequest, db: web::Data<ReadDb>, cache: web
                 })
                 .collect();
             let body = futures_util::stream::iter(chunks.into_iter().map(|(v, start)| {
-                let name = v.content.agency.short_name.clone().unwrap_or_else(|| v.content.agency.name.clone());
-                Ok::<_, actix_web::Error>(Bytes::from(render::csv_rows(&v.content.rows, start, Some(&name))))
+                let name = v
+                    .content
+                    .agency
+                    .short_name
+                    .clone()
+                    .unwrap_or_else(|| v.content.agency.name.clone());
+                Ok::<_, actix_web::Error>(Bytes::from(render::csv_rows(
+                    &v.content.rows,
+                    start,
+                    Some(&name),
+                )))
             }));
             use futures_util::StreamExt;
             Ok(HttpResponse::Ok()
@@ -647,25 +919,54 @@ pub async fn region_register(req: HttpRequest, db: web::Data<ReadDb>, cache: web
                 r = render::escape(&region),
                 s = render::HTML_STYLE
             );
-            let parts = versions.iter().cloned().collect::<Vec<_>>().into_iter().map(|v| {
-                let mut out = format!("<h2>{}</h2><div class=\"meta\">Версия {}. SHA-256: <code>{}</code></div>", render::escape(&v.content.agency.name), v.number, v.sha256);
-                out.push_str(&render::html_table_open());
-                out.push_str(&render::html_rows(&v.content.rows));
-                out.push_str("</tbody></table>\n");
-                Ok::<_, actix_web::Error>(Bytes::from(out))
-            });
+            let parts = versions
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|v| {
+                    let mut out = format!(
+                        "<h2>{}</h2><div class=\"meta\">Версия {}. SHA-256: <code>{}</code></div>",
+                        render::escape(&v.content.agency.name),
+                        v.number,
+                        v.sha256
+                    );
+                    out.push_str(&render::html_table_open());
+                    out.push_str(&render::html_rows(&v.content.rows));
+                    out.push_str("</tbody></table>\n");
+                    Ok::<_, actix_web::Error>(Bytes::from(out))
+                });
             use futures_util::StreamExt;
-            let stream = futures_util::stream::once(async move { Ok::<_, actix_web::Error>(Bytes::from(title)) })
+            let stream =
+                futures_util::stream::once(
+                    async move { Ok::<_, actix_web::Error>(Bytes::from(title)) },
+                )
                 .chain(futures_util::stream::iter(parts))
-                .chain(futures_util::stream::once(async { Ok::<_, actix_web::Error>(Bytes::from_static(b"</body></html>\n")) }));
-            Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").insert_header((header::CACHE_CONTROL, "public, max-age=60")).streaming(stream))
+                .chain(futures_util::stream::once(async {
+                    Ok::<_, actix_web::Error>(Bytes::from_static(b"</body></html>\n"))
+                }));
+            Ok(HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+                .streaming(stream))
         }
-        Format::Xlsx => Err(ApiError::client(ErrorCode::InvalidParameter, "the consolidated register is served as json, csv or html; xlsx is per agency")),
+        Format::Xlsx => Err(ApiError::client(
+            ErrorCode::InvalidParameter,
+            "the consolidated register is served as json, csv or html; xlsx is per agency",
+        )),
         Format::Json => {
             let total: usize = versions.iter().map(|v| v.content.rows.len()).sum();
-            let rows = versions.iter().flat_map(|v| region_rows(v).iter()).skip(offset as usize).take(limit as usize);
-            let body = region_page(&region, versions.len(), rows, total, limit, offset).map_err(|e| ApiError::Internal(e.into()))?;
-            Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=60")).content_type("application/json").body(body))
+            let rows = versions
+                .iter()
+                .flat_map(|v| region_rows(v).iter())
+                .skip(offset as usize)
+                .take(limit as usize);
+            let body = region_page(&region, versions.len(), rows, total, limit, offset)
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            Ok(HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+                .content_type("application/json")
+                .body(body))
         }
     }
 }
@@ -687,7 +988,12 @@ fn region_rows(v: &Rendered) -> &[Bytes] {
             .rows
             .iter()
             .map(|row| {
-                let r = RegionRowRef { agency_id: v.agency_id, agency: &v.content.agency.name, version: v.number, row };
+                let r = RegionRowRef {
+                    agency_id: v.agency_id,
+                    agency: &v.content.agency.name,
+                    version: v.number,
+                    row,
+                };
                 Bytes::from(serde_json::to_vec(&r).expect("a register row serialises"))
             })
             .collect()
@@ -696,7 +1002,14 @@ fn region_rows(v: &Rendered) -> &[Bytes] {
 
 /// A [`RegionRegister`] page put together from serialised rows: the same JSON serde would
 /// write for the struct (fields in its order), without serialising the rows again.
-fn region_page<'a>(region: &str, agencies: usize, rows: impl Iterator<Item = &'a Bytes>, total: usize, limit: i64, offset: i64) -> serde_json::Result<Bytes> {
+fn region_page<'a>(
+    region: &str,
+    agencies: usize,
+    rows: impl Iterator<Item = &'a Bytes>,
+    total: usize,
+    limit: i64,
+    offset: i64,
+) -> serde_json::Result<Bytes> {
     let mut body = Vec::with_capacity(64 * 1024);
     body.extend_from_slice(b"{\"region\":");
     serde_json::to_writer(&mut body, region)?;
@@ -707,12 +1020,18 @@ fn region_page<'a>(region: &str, agencies: usize, rows: impl Iterator<Item = &'a
         }
         body.extend_from_slice(row);
     }
-    body.extend_from_slice(format!("],\"total\":{total},\"limit\":{limit},\"offset\":{offset}}}").as_bytes());
+    body.extend_from_slice(
+        format!("],\"total\":{total},\"limit\":{limit},\"offset\":{offset}}}").as_bytes(),
+    );
     Ok(Bytes::from(body))
 }
 
 /// The current published content of an agency (for the rule checker).
-pub async fn current_content(db: &ReadDb, cache: &PublicCache, agency_id: Uuid) -> ApiResult<RegisterContent> {
+pub async fn current_content(
+    db: &ReadDb,
+    cache: &PublicCache,
+    agency_id: Uuid,
+) -> ApiResult<RegisterContent> {
     let n = current_number(db, cache, agency_id).await?;
     Ok(rendered(db, cache, agency_id, n).await?.content.clone())
 }

@@ -58,7 +58,11 @@ impl PublicCache {
     }
 
     pub fn version(&self, agency_id: Uuid, number: i32) -> Option<Arc<Rendered>> {
-        self.versions.read().ok()?.get(&(agency_id, number)).cloned()
+        self.versions
+            .read()
+            .ok()?
+            .get(&(agency_id, number))
+            .cloned()
     }
 
     pub fn put(&self, r: Arc<Rendered>) {
@@ -101,7 +105,13 @@ impl PublicCache {
             return None;
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let hit = self.regions.read().ok()?.get(region).filter(|(g, _)| *g == generation).map(|(_, v)| Arc::clone(v));
+        let hit = self
+            .regions
+            .read()
+            .ok()?
+            .get(region)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, v)| Arc::clone(v));
         Some((generation, hit))
     }
 
@@ -117,10 +127,16 @@ impl PublicCache {
     fn reload(&self, conn: &mut PgConnection) -> ApiResult<()> {
         let rows: Vec<(Uuid, Option<i32>)> = register_versions::table
             .group_by(register_versions::agency_id)
-            .select((register_versions::agency_id, diesel::dsl::max(register_versions::number)))
+            .select((
+                register_versions::agency_id,
+                diesel::dsl::max(register_versions::number),
+            ))
             .load(conn)?;
         if let Ok(mut m) = self.current.write() {
-            *m = rows.into_iter().filter_map(|(a, n)| n.map(|n| (a, n))).collect();
+            *m = rows
+                .into_iter()
+                .filter_map(|(a, n)| n.map(|n| (a, n)))
+                .collect();
         }
         self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
@@ -128,7 +144,11 @@ impl PublicCache {
 
     /// Starts the listener thread. It LISTENs first and reloads second, so no publication
     /// between the two is missed.
-    pub fn start_listener(self: &Arc<Self>, database_url: String, background: &crate::background::Background) {
+    pub fn start_listener(
+        self: &Arc<Self>,
+        database_url: String,
+        background: &crate::background::Background,
+    ) {
         let cache = Arc::clone(self);
         background.spawn("version-listener", move |bg| {
             while !bg.stopping() {
@@ -176,6 +196,9 @@ impl PublicCache {
 
 /// Called inside the publishing transaction: PostgreSQL delivers it at commit, to every instance.
 pub fn notify(conn: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResult<()> {
-    diesel::sql_query(format!("SELECT pg_notify('{CHANNEL}', '{agency_id}:{number}')")).execute(conn)?;
+    diesel::sql_query(format!(
+        "SELECT pg_notify('{CHANNEL}', '{agency_id}:{number}')"
+    ))
+    .execute(conn)?;
     Ok(())
 }

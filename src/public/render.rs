@@ -15,7 +15,10 @@ impl Meta<'_> {
     /// «Версия 2, утверждена 01.02.2026. SHA-256: …» or «Рабочая копия (не опубликована)».
     pub fn line(&self) -> String {
         match self.version {
-            Some((v, approved, sha)) => format!("Версия {v}, утверждена {}. SHA-256: {sha}", crate::deadlines::api::local_date(approved).format("%d.%m.%Y")),
+            Some((v, approved, sha)) => format!(
+                "Версия {v}, утверждена {}. SHA-256: {sha}",
+                crate::deadlines::api::local_date(approved).format("%d.%m.%Y")
+            ),
             None => "Рабочая копия (не опубликована)".to_owned(),
         }
     }
@@ -48,7 +51,13 @@ pub fn cell_text(name: &str, contacts: &[crate::domain::Contact]) -> String {
 pub fn interaction_cell(r: &RegisterRow) -> String {
     match &r.touchpoint {
         None => String::new(),
-        Some(t) => t.interaction.clone().unwrap_or_else(|| t.needs.iter().map(|n| n.label.as_str()).collect::<Vec<_>>().join("; ")),
+        Some(t) => t.interaction.clone().unwrap_or_else(|| {
+            t.needs
+                .iter()
+                .map(|n| n.label.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }),
     }
 }
 
@@ -87,14 +96,21 @@ fn csv_field(s: &str) -> String {
 
 /// Would a spreadsheet read this cell as a formula?
 pub fn starts_a_formula(s: &str) -> bool {
-    s.trim_start_matches(' ').starts_with(['=', '+', '-', '@', '\t', '\r'])
+    s.trim_start_matches(' ')
+        .starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 pub const CSV_BOM: &str = "\u{feff}";
 
 pub fn csv_header() -> String {
     let mut out = String::from(CSV_BOM);
-    out.push_str(&COLUMNS.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(";"));
+    out.push_str(
+        &COLUMNS
+            .iter()
+            .map(|c| csv_field(c))
+            .collect::<Vec<_>>()
+            .join(";"),
+    );
     out.push_str("\r\n");
     out
 }
@@ -107,8 +123,21 @@ pub fn csv_rows(rows: &[RegisterRow], number_from: usize, prefix: Option<&str>) 
             Some(p) => format!("{p}: {}", r.direction),
             None => r.direction.clone(),
         };
-        let cells = [(number_from + i).to_string(), direction, r.process.clone(), touchpoint_cell(r), interaction_cell(r), features_cell(r)];
-        out.push_str(&cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(";"));
+        let cells = [
+            (number_from + i).to_string(),
+            direction,
+            r.process.clone(),
+            touchpoint_cell(r),
+            interaction_cell(r),
+            features_cell(r),
+        ];
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| csv_field(c))
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
         out.push_str("\r\n");
     }
     out
@@ -148,11 +177,19 @@ pub fn spans(rows: &[RegisterRow]) -> Vec<DirectionSpan> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < rows.len() {
-        let dir_span = rows[i..].iter().take_while(|r| r.direction_id == rows[i].direction_id && r.direction == rows[i].direction).count();
+        let dir_span = rows[i..]
+            .iter()
+            .take_while(|r| {
+                r.direction_id == rows[i].direction_id && r.direction == rows[i].direction
+            })
+            .count();
         let mut processes = Vec::new();
         let mut j = i;
         while j < i + dir_span {
-            let proc_span = rows[j..i + dir_span].iter().take_while(|r| r.process_id == rows[j].process_id).count();
+            let proc_span = rows[j..i + dir_span]
+                .iter()
+                .take_while(|r| r.process_id == rows[j].process_id)
+                .count();
             processes.push((j, proc_span));
             j += proc_span;
         }
@@ -170,10 +207,16 @@ pub fn html_rows(rows: &[RegisterRow]) -> String {
             for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
                 out.push_str(&format!("<tr><td>{}</td>", r.n));
                 if k == i {
-                    out.push_str(&format!("<td rowspan=\"{dir_span}\">{}</td>", escape(&r.direction)));
+                    out.push_str(&format!(
+                        "<td rowspan=\"{dir_span}\">{}</td>",
+                        escape(&r.direction)
+                    ));
                 }
                 if k == j {
-                    out.push_str(&format!("<td rowspan=\"{proc_span}\">{}</td>", escape(&r.process)));
+                    out.push_str(&format!(
+                        "<td rowspan=\"{proc_span}\">{}</td>",
+                        escape(&r.process)
+                    ));
                 }
                 out.push_str(&format!(
                     "<td>{}</td><td>{}</td><td>{}</td></tr>\n",
@@ -226,14 +269,20 @@ mod tests {
 
     #[test]
     fn csv_cells_never_start_a_formula() {
-        assert_eq!(csv_field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
         assert_eq!(csv_field("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
         assert_eq!(csv_field("  -2+3"), "'  -2+3");
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_field("\t=1"), "'\t=1");
         assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
         // text that merely contains those characters stays as written
-        assert_eq!(csv_field("Телефон: +7 (8722) 55-05-28"), "Телефон: +7 (8722) 55-05-28");
+        assert_eq!(
+            csv_field("Телефон: +7 (8722) 55-05-28"),
+            "Телефон: +7 (8722) 55-05-28"
+        );
         assert_eq!(csv_field("e-mail: mchs@e-dag.ru"), "e-mail: mchs@e-dag.ru");
         assert!(!starts_a_formula(""));
     }

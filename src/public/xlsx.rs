@@ -20,15 +20,42 @@ fn build(content: &RegisterContent, meta: &Meta<'_>) -> Result<Vec<u8>, XlsxErro
     ws.set_paper_size(9); // A4
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
-    for (col, width) in [(0u16, 5.0), (1, 28.0), (2, 36.0), (3, 36.0), (4, 34.0), (5, 22.0)] {
+    for (col, width) in [
+        (0u16, 5.0),
+        (1, 28.0),
+        (2, 36.0),
+        (3, 36.0),
+        (4, 34.0),
+        (5, 22.0),
+    ] {
         ws.set_column_width(col, width)?;
     }
-    let title = Format::new().set_bold().set_font_size(13).set_align(FormatAlign::Center).set_text_wrap();
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(13)
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
     let small = Format::new().set_font_size(9);
-    let head = Format::new().set_bold().set_text_wrap().set_border(FormatBorder::Thin).set_align(FormatAlign::Center).set_align(FormatAlign::VerticalCenter).set_background_color(0xEEEEEE);
-    let cell = Format::new().set_text_wrap().set_border(FormatBorder::Thin).set_align(FormatAlign::Top);
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color(0xEEEEEE);
+    let cell = Format::new()
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Top);
 
-    ws.merge_range(0, 0, 0, 5, "Перечень точек взаимодействия с клиентом", &title)?;
+    ws.merge_range(
+        0,
+        0,
+        0,
+        5,
+        "Перечень точек взаимодействия с клиентом",
+        &title,
+    )?;
     ws.merge_range(1, 0, 1, 5, &content.agency.name, &title)?;
     ws.set_row_height(1, 32)?;
     ws.merge_range(2, 0, 2, 5, &meta.line(), &small)?;
@@ -39,7 +66,12 @@ fn build(content: &RegisterContent, meta: &Meta<'_>) -> Result<Vec<u8>, XlsxErro
 
     let rows = &content.rows;
     let first = HEADER_ROW + 1;
-    let merge = |ws: &mut rust_xlsxwriter::Worksheet, start: usize, span: usize, col: u16, text: &str| -> Result<(), XlsxError> {
+    let merge = |ws: &mut rust_xlsxwriter::Worksheet,
+                 start: usize,
+                 span: usize,
+                 col: u16,
+                 text: &str|
+     -> Result<(), XlsxError> {
         let (top, bottom) = (first + start as u32, first + (start + span) as u32 - 1);
         if span > 1 {
             ws.merge_range(top, col, bottom, col, text, &cell)?;

@@ -21,8 +21,16 @@ pub struct FindingReport {
 }
 
 fn report(items: Vec<Finding>) -> FindingReport {
-    let errors = items.iter().filter(|f| f.severity == Severity::Error).count() as i64;
-    FindingReport { total: items.len() as i64, warnings: items.len() as i64 - errors, errors, items }
+    let errors = items
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count() as i64;
+    FindingReport {
+        total: items.len() as i64,
+        warnings: items.len() as i64 - errors,
+        errors,
+        items,
+    }
 }
 
 /// Findings of a revision's working copy
@@ -36,7 +44,11 @@ fn report(items: Vec<Finding>) -> FindingReport {
     params(("id" = Uuid, Path, description = "Revision id")),
     responses((status = 200, description = "The findings, in row order", body = FindingReport))
 )]
-pub async fn revision_findings(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<FindingReport>> {
+pub async fn revision_findings(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<FindingReport>> {
     let id = id.into_inner();
     let items = db
         .run(move |c| {
@@ -44,7 +56,11 @@ pub async fn revision_findings(db: web::Data<Db>, user: User, id: web::Path<Uuid
             user.require_member(r.agency_id)?;
             let mut items = check(&snapshot::build(c, r.agency_id)?);
             let today = crate::deadlines::api::local_date(chrono::Utc::now());
-            let deadlines = crate::deadlines::compute(&crate::deadlines::api::facts(c, r.agency_id)?, &crate::calendar::db::calendar(c)?, today);
+            let deadlines = crate::deadlines::compute(
+                &crate::deadlines::api::facts(c, r.agency_id)?,
+                &crate::calendar::db::calendar(c)?,
+                today,
+            );
             items.extend(super::overdue(&deadlines));
             Ok(items)
         })
@@ -61,7 +77,11 @@ pub async fn revision_findings(db: web::Data<Db>, user: User, id: web::Path<Uuid
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The findings, in row order", body = FindingReport))
 )]
-pub async fn public_findings(db: web::Data<crate::db::ReadDb>, cache: web::Data<Arc<PublicCache>>, id: web::Path<Uuid>) -> ApiResult<web::Json<FindingReport>> {
+pub async fn public_findings(
+    db: web::Data<crate::db::ReadDb>,
+    cache: web::Data<Arc<PublicCache>>,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<FindingReport>> {
     let agency_id = id.into_inner();
     let content = crate::public::api::current_content(&db, &cache, agency_id).await?;
     Ok(web::Json(report(check(&content))))

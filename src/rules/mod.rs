@@ -47,13 +47,20 @@ fn expected_kinds(channel: &str) -> Option<&'static [ContactKind]> {
     Some(match channel {
         "phone" | "call_center" => &[Phone],
         "email" => &[Email],
-        "website" | "epgu" | "pos" | "internet_reception" | "mobile_app" | "chat_bot" | "edms" | "information_system" | "social_network" | "messenger" => &[Url, Text],
+        "website" | "epgu" | "pos" | "internet_reception" | "mobile_app" | "chat_bot" | "edms"
+        | "information_system" | "social_network" | "messenger" => &[Url, Text],
         "post" => &[Address, Text],
         _ => return None,
     })
 }
 
-fn finding(rule: &str, code: &str, severity: Severity, r: &RegisterRow, message: String) -> Finding {
+fn finding(
+    rule: &str,
+    code: &str,
+    severity: Severity,
+    r: &RegisterRow,
+    message: String,
+) -> Finding {
     Finding {
         rule: rule.into(),
         code: code.into(),
@@ -67,7 +74,16 @@ fn finding(rule: &str, code: &str, severity: Severity, r: &RegisterRow, message:
 
 fn normalized(c: &Contact) -> String {
     // versions store the checked value; normalising it again gives the comparison key
-    Contact::parse("c", &ContactInput { kind: c.kind, value: c.value.clone(), label: None }).map(|p| p.normalized).unwrap_or_else(|_| c.value.to_lowercase())
+    Contact::parse(
+        "c",
+        &ContactInput {
+            kind: c.kind,
+            value: c.value.clone(),
+            label: None,
+        },
+    )
+    .map(|p| p.normalized)
+    .unwrap_or_else(|_| c.value.to_lowercase())
 }
 
 /// Overdue deadlines (R10–R12) as findings of the revision.
@@ -91,9 +107,15 @@ pub fn overdue(deadlines: &[crate::deadlines::Deadline]) -> Vec<Finding> {
                 touchpoint_id: None,
                 message: format!(
                     "{} was due on {}{}",
-                    serde_json::to_value(d.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    serde_json::to_value(d.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
                     d.due,
-                    d.unit_name.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
+                    d.unit_name
+                        .as_ref()
+                        .map(|u| format!(" ({u})"))
+                        .unwrap_or_default()
                 ),
             }
         })
@@ -107,20 +129,41 @@ pub fn check(content: &RegisterContent) -> Vec<Finding> {
     let mut rows_of: HashMap<Uuid, i32> = HashMap::new();
     for r in &content.rows {
         let Some(t) = &r.touchpoint else {
-            out.push(finding("R4", "process_without_touchpoint", Severity::Error, r, format!("the process «{}» has no touchpoint", r.process)));
+            out.push(finding(
+                "R4",
+                "process_without_touchpoint",
+                Severity::Error,
+                r,
+                format!("the process «{}» has no touchpoint", r.process),
+            ));
             continue;
         };
         if t.needs.is_empty() {
-            out.push(finding("R5", "touchpoint_without_needs", Severity::Error, r, format!("the touchpoint «{}» lists no client need", t.name)));
+            out.push(finding(
+                "R5",
+                "touchpoint_without_needs",
+                Severity::Error,
+                r,
+                format!("the touchpoint «{}» lists no client need", t.name),
+            ));
         }
         // R6: the same test the write path uses to set `mode_conflict`
-        if let Some(stated) = t.stated_mode.filter(|s| mode_conflict(Some(*s), t.implied_mode)) {
+        if let Some(stated) = t
+            .stated_mode
+            .filter(|s| mode_conflict(Some(*s), t.implied_mode))
+        {
             out.push(finding(
                 "R6",
                 "mode_contradicts_rule",
                 Severity::Warning,
                 r,
-                format!("column 6 says {}, but the agency classifies «{}» ({}) as {}", stated.as_str(), t.channel_label, t.channel, t.implied_mode.as_str()),
+                format!(
+                    "column 6 says {}, but the agency classifies «{}» ({}) as {}",
+                    stated.as_str(),
+                    t.channel_label,
+                    t.channel,
+                    t.implied_mode.as_str()
+                ),
             ));
         }
         if let Some(kinds) = expected_kinds(&t.channel) {
@@ -130,23 +173,57 @@ pub fn check(content: &RegisterContent) -> Vec<Finding> {
                     "contact_shape",
                     Severity::Warning,
                     r,
-                    format!("a {} contact «{}» on a {} touchpoint", c.kind.as_str(), c.value, t.channel),
+                    format!(
+                        "a {} contact «{}» on a {} touchpoint",
+                        c.kind.as_str(),
+                        c.value,
+                        t.channel
+                    ),
                 ));
             }
         }
         // R7: the rows above in the same process are the siblings the write path compares with
-        let contacts: Vec<Contact> = t.contacts.iter().map(|c| Contact { normalized: normalized(c), ..c.clone() }).collect();
+        let contacts: Vec<Contact> = t
+            .contacts
+            .iter()
+            .map(|c| Contact {
+                normalized: normalized(c),
+                ..c.clone()
+            })
+            .collect();
         let siblings = earlier.entry(r.process_id).or_default();
         if let Some(dup) = find_duplicate(siblings, &t.channel, &t.name, &contacts) {
             let first = rows_of.get(&dup.existing_id).copied().unwrap_or_default();
-            let message = match contacts.iter().find(|c| siblings.iter().any(|s| s.id == dup.existing_id && s.contacts.contains(&(c.kind, c.normalized.clone())))) {
-                Some(c) => format!("{} {} is already listed in row {first} of this process", c.kind.as_str(), c.value),
+            let message = match contacts.iter().find(|c| {
+                siblings.iter().any(|s| {
+                    s.id == dup.existing_id && s.contacts.contains(&(c.kind, c.normalized.clone()))
+                })
+            }) {
+                Some(c) => format!(
+                    "{} {} is already listed in row {first} of this process",
+                    c.kind.as_str(),
+                    c.value
+                ),
                 None => format!("the same touchpoint as row {first} inside one process"),
             };
-            out.push(finding("R7", "duplicate_touchpoint", Severity::Error, r, message));
+            out.push(finding(
+                "R7",
+                "duplicate_touchpoint",
+                Severity::Error,
+                r,
+                message,
+            ));
         }
         rows_of.insert(t.id, r.n);
-        siblings.push(Sibling { id: t.id, name: t.name.clone(), channel: t.channel.clone(), contacts: contacts.iter().map(|c| (c.kind, c.normalized.clone())).collect() });
+        siblings.push(Sibling {
+            id: t.id,
+            name: t.name.clone(),
+            channel: t.channel.clone(),
+            contacts: contacts
+                .iter()
+                .map(|c| (c.kind, c.normalized.clone()))
+                .collect(),
+        });
     }
     out
 }
@@ -157,7 +234,15 @@ mod tests {
     use crate::domain::{ClientType, Mode, ProcessKind};
     use crate::workflow::snapshot::{AgencyInfo, NeedRef, RowTouchpoint};
 
-    fn row(n: i32, process: Uuid, channel: &str, contacts: Vec<Contact>, needs: &[&str], stated: Option<Mode>, implied: Mode) -> RegisterRow {
+    fn row(
+        n: i32,
+        process: Uuid,
+        channel: &str,
+        contacts: Vec<Contact>,
+        needs: &[&str],
+        stated: Option<Mode>,
+        implied: Mode,
+    ) -> RegisterRow {
         RegisterRow {
             n,
             direction_id: Uuid::nil(),
@@ -176,7 +261,13 @@ mod tests {
                 channel_label: channel.into(),
                 name: "Точка".into(),
                 contacts,
-                needs: needs.iter().map(|c| NeedRef { code: (*c).into(), label: String::new() }).collect(),
+                needs: needs
+                    .iter()
+                    .map(|c| NeedRef {
+                        code: (*c).into(),
+                        label: String::new(),
+                    })
+                    .collect(),
                 interaction: None,
                 features: None,
                 stated_mode: stated,
@@ -186,7 +277,15 @@ mod tests {
     }
 
     fn c(kind: ContactKind, v: &str) -> Contact {
-        Contact::parse("c", &ContactInput { kind, value: v.into(), label: None }).unwrap()
+        Contact::parse(
+            "c",
+            &ContactInput {
+                kind,
+                value: v.into(),
+                label: None,
+            },
+        )
+        .unwrap()
     }
 
     #[test]
@@ -195,18 +294,60 @@ mod tests {
         let mut empty = row(5, Uuid::new_v4(), "phone", vec![], &[], None, Mode::Digital);
         empty.touchpoint = None;
         let content = RegisterContent {
-            agency: AgencyInfo { id: Uuid::nil(), parent_id: None, name: "x".into(), short_name: None, region: "y".into(), website: None },
+            agency: AgencyInfo {
+                id: Uuid::nil(),
+                parent_id: None,
+                name: "x".into(),
+                short_name: None,
+                region: "y".into(),
+                website: None,
+            },
             columns: vec![],
             rows: vec![
-                row(1, p, "phone", vec![c(ContactKind::Phone, "+7(8722) 51-61-22")], &["consultation"], Some(Mode::Offline), Mode::Digital),
-                row(2, p, "phone", vec![c(ContactKind::Phone, "88722516122")], &["result"], None, Mode::Digital),
-                row(3, p, "website", vec![c(ContactKind::Phone, "+78722516199")], &[], None, Mode::Digital),
-                row(4, p, "post", vec![c(ContactKind::Address, "367015, Махачкала")], &["information"], Some(Mode::Digital), Mode::Offline),
+                row(
+                    1,
+                    p,
+                    "phone",
+                    vec![c(ContactKind::Phone, "+7(8722) 51-61-22")],
+                    &["consultation"],
+                    Some(Mode::Offline),
+                    Mode::Digital,
+                ),
+                row(
+                    2,
+                    p,
+                    "phone",
+                    vec![c(ContactKind::Phone, "88722516122")],
+                    &["result"],
+                    None,
+                    Mode::Digital,
+                ),
+                row(
+                    3,
+                    p,
+                    "website",
+                    vec![c(ContactKind::Phone, "+78722516199")],
+                    &[],
+                    None,
+                    Mode::Digital,
+                ),
+                row(
+                    4,
+                    p,
+                    "post",
+                    vec![c(ContactKind::Address, "367015, Махачкала")],
+                    &["information"],
+                    Some(Mode::Digital),
+                    Mode::Offline,
+                ),
                 empty,
             ],
         };
         let findings = check(&content);
-        let found: Vec<(i32, &str)> = findings.iter().map(|f| (f.row.unwrap_or(0), f.code.as_str())).collect();
+        let found: Vec<(i32, &str)> = findings
+            .iter()
+            .map(|f| (f.row.unwrap_or(0), f.code.as_str()))
+            .collect();
         assert_eq!(
             found,
             vec![

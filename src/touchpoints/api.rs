@@ -7,16 +7,16 @@ use super::db::{self as touchpoint_db, TouchpointFilter, TOUCHPOINT_SORTS};
 use super::model::{NewTouchpoint, Touchpoint, TouchpointPatch};
 use crate::auth::User;
 use crate::db::Db;
-use crate::error::{ApiError, ErrorCode};
-use crate::http::etag::{with_etag, IfMatch};
-use crate::workflow::audit::{self, Entry};
-use crate::workflow::db as wf_db;
 use crate::domain::{ClientType, Mode};
 use crate::error::ApiResult;
+use crate::error::{ApiError, ErrorCode};
+use crate::http::etag::{with_etag, IfMatch};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::processes::api::unit_param;
 use crate::processes::db as process_db;
+use crate::workflow::audit::{self, Entry};
+use crate::workflow::db as wf_db;
 
 list_envelope!(TouchpointList, Touchpoint);
 
@@ -96,10 +96,15 @@ pub async fn search_touchpoints(
             (None, mine) => f.agency_id = mine,
         }
         if f.agency_id.is_none() {
-            return Err(ApiError::client(ErrorCode::Forbidden, "the token names no agency"));
+            return Err(ApiError::client(
+                ErrorCode::Forbidden,
+                "the token names no agency",
+            ));
         }
     }
-    let (items, total) = db.run(move |c| touchpoint_db::list(c, &f, sort, paging)).await?;
+    let (items, total) = db
+        .run(move |c| touchpoint_db::list(c, &f, sort, paging))
+        .await?;
     Ok(web::Json(TouchpointList::new(items, total, paging)))
 }
 
@@ -109,11 +114,23 @@ pub async fn search_touchpoints(
     params(("id" = Uuid, Path, description = "Process id"), ListParams, TouchpointQuery),
     responses((status = 200, description = "A page of touchpoints", body = TouchpointList))
 )]
-pub async fn list_touchpoints(db: web::Data<Db>, user: User, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<TouchpointQuery>) -> ApiResult<web::Json<TouchpointList>> {
+pub async fn list_touchpoints(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    page: web::Query<ListParams>,
+    query: web::Query<TouchpointQuery>,
+) -> ApiResult<web::Json<TouchpointList>> {
     let process_id = id.into_inner();
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "position", TOUCHPOINT_SORTS)?;
-    let scope = RegisterScopeQuery { agency_id: None, process_id: Some(process_id), direction_id: None, unit: None, client_type: None };
+    let scope = RegisterScopeQuery {
+        agency_id: None,
+        process_id: Some(process_id),
+        direction_id: None,
+        unit: None,
+        client_type: None,
+    };
     let f = filter(scope, query.into_inner())?;
     let (items, total) = db
         .run(move |c| {
@@ -138,7 +155,12 @@ pub async fn list_touchpoints(db: web::Data<Db>, user: User, id: web::Path<Uuid>
     responses((status = 201, description = "Created", body = Touchpoint,
         headers(("Location" = String, description = "URL of the new touchpoint"))))
 )]
-pub async fn create_touchpoint(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewTouchpoint>) -> ApiResult<HttpResponse> {
+pub async fn create_touchpoint(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewTouchpoint>,
+) -> ApiResult<HttpResponse> {
     let process_id = id.into_inner();
     let changes = body.0.validate()?;
     let point = db
@@ -148,19 +170,41 @@ pub async fn create_touchpoint(db: web::Data<Db>, user: User, id: web::Path<Uuid
             user.require_editor(process.agency_id, process.unit_id)?;
             let revision = wf_db::begin_edit(c, &user, process.agency_id, &[process.unit_id])?;
             let t = touchpoint_db::insert(c, process_id, changes)?;
-            audit::record(c, &user, Entry { agency_id: process.agency_id, revision_id: Some(revision), entity: "touchpoint", entity_id: t.id.to_string(), action: "create", before: None, after: audit::json(&t) })?;
+            audit::record(
+                c,
+                &user,
+                Entry {
+                    agency_id: process.agency_id,
+                    revision_id: Some(revision),
+                    entity: "touchpoint",
+                    entity_id: t.id.to_string(),
+                    action: "create",
+                    before: None,
+                    after: audit::json(&t),
+                },
+            )?;
             Ok(t)
         })
         .await?;
     let mut resp = created(format!("/api/v1/points/{}", point.id), &point);
-    resp.headers_mut().insert(actix_web::http::header::ETAG, crate::http::etag::etag(point.updated_at).parse().expect("ascii"));
+    resp.headers_mut().insert(
+        actix_web::http::header::ETAG,
+        crate::http::etag::etag(point.updated_at)
+            .parse()
+            .expect("ascii"),
+    );
     Ok(resp)
 }
 
 /// Locks the touchpoint's process (which serialises every edit inside it), then reads the
 /// touchpoint, checks the caller's right to edit, then If-Match (no 412 and no ETag to
 /// someone without access), and enters the revision.
-fn begin_touchpoint_edit(c: &mut diesel::PgConnection, user: &User, id: Uuid, if_match: &IfMatch) -> ApiResult<(Touchpoint, Uuid)> {
+fn begin_touchpoint_edit(
+    c: &mut diesel::PgConnection,
+    user: &User,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<(Touchpoint, Uuid)> {
     let process_id = touchpoint_db::get(c, id)?.process_id;
     process_db::lock(c, process_id)?;
     let before = touchpoint_db::get(c, id)?;
@@ -177,7 +221,11 @@ fn begin_touchpoint_edit(c: &mut diesel::PgConnection, user: &User, id: Uuid, if
     params(("id" = Uuid, Path, description = "Touchpoint id")),
     responses((status = 200, description = "The touchpoint", body = Touchpoint))
 )]
-pub async fn get_touchpoint(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_touchpoint(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let t = db.run(move |c| touchpoint_db::get(c, id)).await?;
     user.require_member(t.agency_id)?;
@@ -193,14 +241,32 @@ pub async fn get_touchpoint(db: web::Data<Db>, user: User, id: web::Path<Uuid>) 
     request_body = TouchpointPatch,
     responses((status = 200, description = "The updated touchpoint", body = Touchpoint))
 )]
-pub async fn update_touchpoint(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<TouchpointPatch>) -> ApiResult<HttpResponse> {
+pub async fn update_touchpoint(
+    db: web::Data<Db>,
+    user: User,
+    if_match: IfMatch,
+    id: web::Path<Uuid>,
+    body: ApiJson<TouchpointPatch>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let changes = body.0.validate()?;
     let point = db
         .transaction(move |c| {
             let (before, revision) = begin_touchpoint_edit(c, &user, id, &if_match)?;
             let after = touchpoint_db::update(c, id, changes)?;
-            audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "touchpoint", entity_id: id.to_string(), action: "update", before: audit::json(&before), after: audit::json(&after) })?;
+            audit::record(
+                c,
+                &user,
+                Entry {
+                    agency_id: before.agency_id,
+                    revision_id: Some(revision),
+                    entity: "touchpoint",
+                    entity_id: id.to_string(),
+                    action: "update",
+                    before: audit::json(&before),
+                    after: audit::json(&after),
+                },
+            )?;
             Ok(after)
         })
         .await?;
@@ -215,12 +281,29 @@ pub async fn update_touchpoint(db: web::Data<Db>, user: User, if_match: IfMatch,
     params(("id" = Uuid, Path, description = "Touchpoint id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_touchpoint(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_touchpoint(
+    db: web::Data<Db>,
+    user: User,
+    if_match: IfMatch,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     db.transaction(move |c| {
         let (before, revision) = begin_touchpoint_edit(c, &user, id, &if_match)?;
         touchpoint_db::delete(c, id)?;
-        audit::record(c, &user, Entry { agency_id: before.agency_id, revision_id: Some(revision), entity: "touchpoint", entity_id: id.to_string(), action: "delete", before: audit::json(&before), after: None })
+        audit::record(
+            c,
+            &user,
+            Entry {
+                agency_id: before.agency_id,
+                revision_id: Some(revision),
+                entity: "touchpoint",
+                entity_id: id.to_string(),
+                action: "delete",
+                before: audit::json(&before),
+                after: None,
+            },
+        )
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -13,7 +13,9 @@ use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::http::pagination::like_pattern;
 use crate::http::Paging;
 use crate::processes::db::{self as process_db, client_type_matches};
-use crate::schema::{touchpoint_contacts as tc, touchpoint_needs as tn, touchpoint_rows as tr, touchpoints as tp};
+use crate::schema::{
+    touchpoint_contacts as tc, touchpoint_needs as tn, touchpoint_rows as tr, touchpoints as tp,
+};
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = tr)]
@@ -97,12 +99,30 @@ fn filtered(f: &TouchpointFilter) -> tr::BoxedQuery<'static, Pg> {
         q = q.filter(tr::stated_mode.eq(m.as_str()));
     }
     match f.mode_conflict {
-        Some(true) => q = q.filter(tr::stated_mode.is_not_null().and(tr::stated_mode.ne(tr::implied_mode.nullable()))),
-        Some(false) => q = q.filter(tr::stated_mode.is_null().or(tr::stated_mode.eq(tr::implied_mode.nullable()))),
+        Some(true) => {
+            q = q.filter(
+                tr::stated_mode
+                    .is_not_null()
+                    .and(tr::stated_mode.ne(tr::implied_mode.nullable())),
+            )
+        }
+        Some(false) => {
+            q = q.filter(
+                tr::stated_mode
+                    .is_null()
+                    .or(tr::stated_mode.eq(tr::implied_mode.nullable())),
+            )
+        }
         None => {}
     }
     if let Some(n) = &f.need {
-        q = q.filter(tr::id.eq_any(tn::table.filter(tn::need_code.eq(n.clone())).select(tn::touchpoint_id)));
+        q = q.filter(
+            tr::id.eq_any(
+                tn::table
+                    .filter(tn::need_code.eq(n.clone()))
+                    .select(tn::touchpoint_id),
+            ),
+        );
     }
     if let Some(t) = f.q.as_deref().filter(|t| !t.trim().is_empty()) {
         let p = like_pattern(t);
@@ -110,7 +130,11 @@ fn filtered(f: &TouchpointFilter) -> tr::BoxedQuery<'static, Pg> {
             tr::name
                 .ilike(p.clone())
                 .or(tr::interaction.ilike(p.clone()))
-                .or(tr::id.eq_any(tc::table.filter(tc::value.ilike(p)).select(tc::touchpoint_id))),
+                .or(tr::id.eq_any(
+                    tc::table
+                        .filter(tc::value.ilike(p))
+                        .select(tc::touchpoint_id),
+                )),
         );
     }
     q
@@ -122,11 +146,22 @@ fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>
     let contact_rows: Vec<(Uuid, String, String, String, Option<String>)> = tc::table
         .filter(tc::touchpoint_id.eq_any(&ids))
         .order((tc::touchpoint_id, tc::position))
-        .select((tc::touchpoint_id, tc::kind, tc::value, tc::normalized, tc::label))
+        .select((
+            tc::touchpoint_id,
+            tc::kind,
+            tc::value,
+            tc::normalized,
+            tc::label,
+        ))
         .load(conn)?;
     let mut contacts: HashMap<Uuid, Vec<Contact>> = HashMap::new();
     for (id, kind, value, normalized, label) in contact_rows {
-        contacts.entry(id).or_default().push(Contact { kind: ContactKind::from_db(&kind), value, label, normalized });
+        contacts.entry(id).or_default().push(Contact {
+            kind: ContactKind::from_db(&kind),
+            value,
+            label,
+            normalized,
+        });
     }
     let need_rows: Vec<(Uuid, String)> = tn::table
         .inner_join(crate::schema::client_needs::table)
@@ -165,11 +200,25 @@ fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>
 }
 
 /// A page of touchpoints: four queries whatever the page size.
-pub fn list(conn: &mut PgConnection, f: &TouchpointFilter, sort: TouchpointSort, page: Paging) -> ApiResult<(Vec<Touchpoint>, i64)> {
+pub fn list(
+    conn: &mut PgConnection,
+    f: &TouchpointFilter,
+    sort: TouchpointSort,
+    page: Paging,
+) -> ApiResult<(Vec<Touchpoint>, i64)> {
     let total: i64 = filtered(f).count().get_result(conn)?;
-    let q = filtered(f).select(Row::as_select()).limit(page.limit).offset(page.offset);
+    let q = filtered(f)
+        .select(Row::as_select())
+        .limit(page.limit)
+        .offset(page.offset);
     let q = match sort {
-        TouchpointSort::Position => q.order((tr::agency_id.asc(), tr::process_position.asc(), tr::process_id.asc(), tr::position.asc(), tr::id.asc())),
+        TouchpointSort::Position => q.order((
+            tr::agency_id.asc(),
+            tr::process_position.asc(),
+            tr::process_id.asc(),
+            tr::position.asc(),
+            tr::id.asc(),
+        )),
         TouchpointSort::Name => q.order((tr::name.asc(), tr::id.asc())),
         TouchpointSort::NameDesc => q.order((tr::name.desc(), tr::id.asc())),
         TouchpointSort::CreatedAt => q.order((tr::created_at.asc(), tr::id.asc())),
@@ -189,7 +238,11 @@ pub fn get(conn: &mut PgConnection, id: Uuid) -> ApiResult<Touchpoint> {
     Ok(hydrate(conn, vec![row])?.remove(0))
 }
 
-fn siblings(conn: &mut PgConnection, process_id: Uuid, except: Option<Uuid>) -> ApiResult<Vec<Sibling>> {
+fn siblings(
+    conn: &mut PgConnection,
+    process_id: Uuid,
+    except: Option<Uuid>,
+) -> ApiResult<Vec<Sibling>> {
     let rows: Vec<(Uuid, String, String)> = tp::table
         .filter(tp::process_id.eq(process_id))
         .select((tp::id, tp::name, tp::channel_code))
@@ -200,12 +253,20 @@ fn siblings(conn: &mut PgConnection, process_id: Uuid, except: Option<Uuid>) -> 
         .load(conn)?;
     let mut by_id: HashMap<Uuid, Vec<(ContactKind, String)>> = HashMap::new();
     for (id, kind, norm) in contact_rows {
-        by_id.entry(id).or_default().push((ContactKind::from_db(&kind), norm));
+        by_id
+            .entry(id)
+            .or_default()
+            .push((ContactKind::from_db(&kind), norm));
     }
     Ok(rows
         .into_iter()
         .filter(|(id, _, _)| Some(*id) != except)
-        .map(|(id, name, channel)| Sibling { contacts: by_id.remove(&id).unwrap_or_default(), id, name, channel })
+        .map(|(id, name, channel)| Sibling {
+            contacts: by_id.remove(&id).unwrap_or_default(),
+            id,
+            name,
+            channel,
+        })
         .collect())
 }
 
@@ -213,25 +274,49 @@ fn check_references(conn: &mut PgConnection, c: &TouchpointChanges) -> ApiResult
     let mut errors = Vec::new();
     if let Some(ch) = &c.channel {
         if !catalog_db::channel_exists(conn, ch)? {
-            errors.push(FieldError::new("channel", "unknown", format!("{ch:?} is not a channel type code (see /api/v1/catalogs/channel-types)")));
+            errors.push(FieldError::new(
+                "channel",
+                "unknown",
+                format!("{ch:?} is not a channel type code (see /api/v1/catalogs/channel-types)"),
+            ));
         }
     }
     if let Some(needs) = &c.needs {
         let unknown = catalog_db::unknown_needs(conn, needs)?;
         for u in unknown {
             let i = needs.iter().position(|n| *n == u).unwrap_or(0);
-            errors.push(FieldError::new(format!("needs[{i}]"), "unknown", format!("{u:?} is not a client need code (see /api/v1/catalogs/needs)")));
+            errors.push(FieldError::new(
+                format!("needs[{i}]"),
+                "unknown",
+                format!("{u:?} is not a client need code (see /api/v1/catalogs/needs)"),
+            ));
         }
     }
     if errors.is_empty() {
         Ok(())
     } else {
-        let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ");
-        Err(ApiError::Client { code: ErrorCode::UnknownReference, detail, errors, existing_id: None })
+        let detail = errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(ApiError::Client {
+            code: ErrorCode::UnknownReference,
+            detail,
+            errors,
+            existing_id: None,
+        })
     }
 }
 
-fn enforce_r7(conn: &mut PgConnection, process_id: Uuid, except: Option<Uuid>, channel: &str, name: &str, contacts: &[Contact]) -> ApiResult<()> {
+fn enforce_r7(
+    conn: &mut PgConnection,
+    process_id: Uuid,
+    except: Option<Uuid>,
+    channel: &str,
+    name: &str,
+    contacts: &[Contact],
+) -> ApiResult<()> {
     let sibs = siblings(conn, process_id, except)?;
     match rules::find_duplicate(&sibs, channel, name, contacts) {
         None => Ok(()),
@@ -244,7 +329,13 @@ fn enforce_r7(conn: &mut PgConnection, process_id: Uuid, except: Option<Uuid>, c
     }
 }
 
-fn write_contacts(conn: &mut PgConnection, touchpoint_id: Uuid, process_id: Uuid, channel: &str, contacts: &[Contact]) -> ApiResult<()> {
+fn write_contacts(
+    conn: &mut PgConnection,
+    touchpoint_id: Uuid,
+    process_id: Uuid,
+    channel: &str,
+    contacts: &[Contact],
+) -> ApiResult<()> {
     let rows: Vec<_> = contacts
         .iter()
         .enumerate()
@@ -268,7 +359,15 @@ fn write_contacts(conn: &mut PgConnection, touchpoint_id: Uuid, process_id: Uuid
 }
 
 fn write_needs(conn: &mut PgConnection, touchpoint_id: Uuid, needs: &[String]) -> ApiResult<()> {
-    let rows: Vec<_> = needs.iter().map(|n| (tn::touchpoint_id.eq(touchpoint_id), tn::need_code.eq(n.clone()))).collect();
+    let rows: Vec<_> = needs
+        .iter()
+        .map(|n| {
+            (
+                tn::touchpoint_id.eq(touchpoint_id),
+                tn::need_code.eq(n.clone()),
+            )
+        })
+        .collect();
     if !rows.is_empty() {
         diesel::insert_into(tn::table).values(rows).execute(conn)?;
     }
@@ -277,7 +376,11 @@ fn write_needs(conn: &mut PgConnection, touchpoint_id: Uuid, needs: &[String]) -
 
 /// Adds a touchpoint to a process, refusing a duplicate (R7). Runs inside the caller's
 /// transaction; the process row is locked so two concurrent adds cannot both pass R7.
-pub fn insert(conn: &mut PgConnection, process_id: Uuid, c: TouchpointChanges) -> ApiResult<Touchpoint> {
+pub fn insert(
+    conn: &mut PgConnection,
+    process_id: Uuid,
+    c: TouchpointChanges,
+) -> ApiResult<Touchpoint> {
     process_db::lock(conn, process_id)?;
     check_references(conn, &c)?;
     let channel = c.channel.clone().unwrap_or_default();
@@ -287,7 +390,10 @@ pub fn insert(conn: &mut PgConnection, process_id: Uuid, c: TouchpointChanges) -
     let position = match c.position {
         Some(p) => p,
         None => {
-            let max: Option<i32> = tp::table.filter(tp::process_id.eq(process_id)).select(diesel::dsl::max(tp::position)).first(conn)?;
+            let max: Option<i32> = tp::table
+                .filter(tp::process_id.eq(process_id))
+                .select(diesel::dsl::max(tp::position))
+                .first(conn)?;
             max.unwrap_or(0) + 1
         }
     };
@@ -370,7 +476,9 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiRes
     }
     if c.contacts.is_some() || c.needs.is_some() {
         // the parent row changes with its parts, so updated_at tells a client something changed
-        diesel::update(tp::table.find(id)).set(tp::updated_at.eq(diesel::dsl::now)).execute(conn)?;
+        diesel::update(tp::table.find(id))
+            .set(tp::updated_at.eq(diesel::dsl::now))
+            .execute(conn)?;
     }
     get(conn, id)
 }

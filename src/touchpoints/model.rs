@@ -140,7 +140,11 @@ const MAX_CONTACTS: usize = 50;
 
 fn check_contacts(e: &mut Vec<FieldError>, inputs: &[ContactInput]) -> Vec<Contact> {
     if inputs.len() > MAX_CONTACTS {
-        e.push(FieldError::new("contacts", "too_many", format!("at most {MAX_CONTACTS} contacts")));
+        e.push(FieldError::new(
+            "contacts",
+            "too_many",
+            format!("at most {MAX_CONTACTS} contacts"),
+        ));
         return Vec::new();
     }
     let mut out: Vec<Contact> = Vec::with_capacity(inputs.len());
@@ -149,7 +153,10 @@ fn check_contacts(e: &mut Vec<FieldError>, inputs: &[ContactInput]) -> Vec<Conta
             Ok(c) => {
                 // the same contact twice (`8 (8722) 51-61-22` and `+78722516122`) is one
                 // contact, as the same need twice is one need; the first caption given stays
-                match out.iter_mut().find(|o| o.kind == c.kind && o.normalized == c.normalized) {
+                match out
+                    .iter_mut()
+                    .find(|o| o.kind == c.kind && o.normalized == c.normalized)
+                {
                     Some(first) => {
                         if first.label.is_none() {
                             first.label = c.label;
@@ -169,7 +176,11 @@ fn check_needs(e: &mut Vec<FieldError>, needs: &[String]) -> Vec<String> {
     for (i, n) in needs.iter().enumerate() {
         let n = n.trim();
         if n.is_empty() {
-            e.push(FieldError::new(format!("needs[{i}]"), "blank", "must not be empty"));
+            e.push(FieldError::new(
+                format!("needs[{i}]"),
+                "blank",
+                "must not be empty",
+            ));
         } else if !out.iter().any(|o| o == n) {
             out.push(n.to_owned());
         }
@@ -192,23 +203,49 @@ fn check_codes(channel: Option<&str>, needs: Option<&[String]>) -> Result<(), Ap
     use crate::catalogs::{is_code, ChannelCode, NeedCode};
     let mut errors = Vec::new();
     if let Some(c) = channel.filter(|c| !is_code::<ChannelCode>(c)) {
-        errors.push(FieldError::new("channel", "unknown", format!("{c:?} is not a channel type code (see /api/v1/catalogs/channel-types)")));
+        errors.push(FieldError::new(
+            "channel",
+            "unknown",
+            format!("{c:?} is not a channel type code (see /api/v1/catalogs/channel-types)"),
+        ));
     }
-    for (i, n) in needs.unwrap_or_default().iter().enumerate().filter(|(_, n)| !is_code::<NeedCode>(n)) {
-        errors.push(FieldError::new(format!("needs[{i}]"), "unknown", format!("{n:?} is not a client need code (see /api/v1/catalogs/needs)")));
+    for (i, n) in needs
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| !is_code::<NeedCode>(n))
+    {
+        errors.push(FieldError::new(
+            format!("needs[{i}]"),
+            "unknown",
+            format!("{n:?} is not a client need code (see /api/v1/catalogs/needs)"),
+        ));
     }
     if errors.is_empty() {
         Ok(())
     } else {
-        let detail = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ");
-        Err(ApiError::Client { code: crate::error::ErrorCode::UnknownReference, detail, errors, existing_id: None })
+        let detail = errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(ApiError::Client {
+            code: crate::error::ErrorCode::UnknownReference,
+            detail,
+            errors,
+            existing_id: None,
+        })
     }
 }
 
 fn check_position(e: &mut Vec<FieldError>, p: Option<i32>) -> Option<i32> {
     match p {
         Some(v) if !(0..=1_000_000).contains(&v) => {
-            e.push(FieldError::new("position", "out_of_range", "must be between 0 and 1000000"));
+            e.push(FieldError::new(
+                "position",
+                "out_of_range",
+                "must be between 0 and 1000000",
+            ));
             None
         }
         other => other,
@@ -226,14 +263,24 @@ impl NewTouchpoint {
         let name = keep(&mut e, text::required("name", &self.name, 1000));
         let contacts = check_contacts(&mut e, &self.contacts);
         let needs = check_needs(&mut e, &self.needs);
-        let interaction = keep(&mut e, text::optional("interaction", self.interaction.as_deref(), 4000)).flatten();
-        let features = keep(&mut e, text::optional("features", self.features.as_deref(), 4000)).flatten();
+        let interaction = keep(
+            &mut e,
+            text::optional("interaction", self.interaction.as_deref(), 4000),
+        )
+        .flatten();
+        let features = keep(
+            &mut e,
+            text::optional("features", self.features.as_deref(), 4000),
+        )
+        .flatten();
         let position = check_position(&mut e, self.position);
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
         check_codes(channel.as_deref(), Some(&needs))?;
-        let stated_mode = self.stated_mode.or_else(|| features.as_deref().and_then(Mode::from_features));
+        let stated_mode = self
+            .stated_mode
+            .or_else(|| features.as_deref().and_then(Mode::from_features));
         Ok(TouchpointChanges {
             channel,
             name,
@@ -250,17 +297,38 @@ impl NewTouchpoint {
 impl TouchpointPatch {
     pub fn validate(&self) -> Result<TouchpointChanges, ApiError> {
         let mut e = Vec::new();
-        let channel = self.channel.as_deref().and_then(|c| check_channel(&mut e, c));
-        let name = self.name.as_deref().and_then(|n| keep(&mut e, text::required("name", n, 1000)));
+        let channel = self
+            .channel
+            .as_deref()
+            .and_then(|c| check_channel(&mut e, c));
+        let name = self
+            .name
+            .as_deref()
+            .and_then(|n| keep(&mut e, text::required("name", n, 1000)));
         let contacts = self.contacts.as_deref().map(|c| check_contacts(&mut e, c));
         let needs = self.needs.as_deref().map(|n| check_needs(&mut e, n));
-        let interaction = self.interaction.as_ref().map(|t| keep(&mut e, text::optional("interaction", t.as_deref(), 4000)).flatten());
-        let features = self.features.as_ref().map(|t| keep(&mut e, text::optional("features", t.as_deref(), 4000)).flatten());
+        let interaction = self
+            .interaction
+            .as_ref()
+            .map(|t| keep(&mut e, text::optional("interaction", t.as_deref(), 4000)).flatten());
+        let features = self
+            .features
+            .as_ref()
+            .map(|t| keep(&mut e, text::optional("features", t.as_deref(), 4000)).flatten());
         let position = check_position(&mut e, self.position);
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
         check_codes(channel.as_deref(), needs.as_deref())?;
-        Ok(TouchpointChanges { channel, name, contacts, needs, interaction, features, stated_mode: self.stated_mode, position })
+        Ok(TouchpointChanges {
+            channel,
+            name,
+            contacts,
+            needs,
+            interaction,
+            features,
+            stated_mode: self.stated_mode,
+            position,
+        })
     }
 }

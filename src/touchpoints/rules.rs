@@ -30,7 +30,12 @@ pub fn contactless_key(name: &str, contacts: &[Contact]) -> Option<String> {
 }
 
 /// Looks for a sibling the candidate would duplicate (R7); `siblings` excludes the candidate itself.
-pub fn find_duplicate(siblings: &[Sibling], channel: &str, name: &str, contacts: &[Contact]) -> Option<Duplicate> {
+pub fn find_duplicate(
+    siblings: &[Sibling],
+    channel: &str,
+    name: &str,
+    contacts: &[Contact],
+) -> Option<Duplicate> {
     for s in siblings.iter().filter(|s| s.channel == channel) {
         if contacts.is_empty() {
             if s.contacts.is_empty() && text::fold(&s.name) == text::fold(name) {
@@ -43,7 +48,10 @@ pub fn find_duplicate(siblings: &[Sibling], channel: &str, name: &str, contacts:
             continue;
         }
         for (i, c) in contacts.iter().enumerate() {
-            if s.contacts.iter().any(|(k, n)| *k == c.kind && *n == c.normalized) {
+            if s.contacts
+                .iter()
+                .any(|(k, n)| *k == c.kind && *n == c.normalized)
+            {
                 return Some(Duplicate {
                     existing_id: s.id,
                     field: format!("contacts[{i}]"),
@@ -71,7 +79,15 @@ mod tests {
     use crate::domain::ContactInput;
 
     fn contact(kind: ContactKind, v: &str) -> Contact {
-        Contact::parse("c", &ContactInput { kind, value: v.into(), label: None }).unwrap()
+        Contact::parse(
+            "c",
+            &ContactInput {
+                kind,
+                value: v.into(),
+                label: None,
+            },
+        )
+        .unwrap()
     }
 
     fn sibling(channel: &str, name: &str, contacts: &[Contact]) -> Sibling {
@@ -79,18 +95,28 @@ mod tests {
             id: Uuid::new_v4(),
             name: name.into(),
             channel: channel.into(),
-            contacts: contacts.iter().map(|c| (c.kind, c.normalized.clone())).collect(),
+            contacts: contacts
+                .iter()
+                .map(|c| (c.kind, c.normalized.clone()))
+                .collect(),
         }
     }
 
     #[test]
     fn same_channel_and_contact_is_a_duplicate_whatever_the_spelling() {
-        let existing = sibling("phone", "Телефон", &[contact(ContactKind::Phone, "+7(8722) 51-61-22")]);
+        let existing = sibling(
+            "phone",
+            "Телефон",
+            &[contact(ContactKind::Phone, "+7(8722) 51-61-22")],
+        );
         let dup = find_duplicate(
             std::slice::from_ref(&existing),
             "phone",
             "Тел.",
-            &[contact(ContactKind::Phone, "+7 928 123 45 67"), contact(ContactKind::Phone, "8 8722 516122")],
+            &[
+                contact(ContactKind::Phone, "+7 928 123 45 67"),
+                contact(ContactKind::Phone, "8 8722 516122"),
+            ],
         )
         .unwrap();
         assert_eq!(dup.existing_id, existing.id);
@@ -100,14 +126,34 @@ mod tests {
     #[test]
     fn another_channel_with_the_same_contact_is_not() {
         // «Проведение рабочих встреч. Тел. …» beside «Тел. …» in one process (000)
-        let existing = sibling("phone", "Телефон", &[contact(ContactKind::Phone, "+7(8722) 51-61-22")]);
-        assert!(find_duplicate(&[existing], "meeting", "Проведение рабочих встреч", &[contact(ContactKind::Phone, "+7(8722) 51-61-22")]).is_none());
+        let existing = sibling(
+            "phone",
+            "Телефон",
+            &[contact(ContactKind::Phone, "+7(8722) 51-61-22")],
+        );
+        assert!(find_duplicate(
+            &[existing],
+            "meeting",
+            "Проведение рабочих встреч",
+            &[contact(ContactKind::Phone, "+7(8722) 51-61-22")]
+        )
+        .is_none());
     }
 
     #[test]
     fn contactless_touchpoints_compare_by_name() {
-        let existing = sibling("reception", "Место проведения личного приема в здании Министерства", &[]);
-        let d = find_duplicate(std::slice::from_ref(&existing), "reception", "место проведения личного приёма  в здании министерства", &[]).unwrap();
+        let existing = sibling(
+            "reception",
+            "Место проведения личного приема в здании Министерства",
+            &[],
+        );
+        let d = find_duplicate(
+            std::slice::from_ref(&existing),
+            "reception",
+            "место проведения личного приёма  в здании министерства",
+            &[],
+        )
+        .unwrap();
         assert_eq!(d.field, "name");
         assert!(find_duplicate(&[existing], "reception", "Места приема документов", &[]).is_none());
     }
@@ -115,7 +161,10 @@ mod tests {
     #[test]
     fn contactless_key_only_without_contacts() {
         assert_eq!(contactless_key("Стенды ", &[]), Some("стенды".into()));
-        assert_eq!(contactless_key("Сайт", &[contact(ContactKind::Url, "www.mchsrd.ru")]), None);
+        assert_eq!(
+            contactless_key("Сайт", &[contact(ContactKind::Url, "www.mchsrd.ru")]),
+            None
+        );
     }
 
     #[test]

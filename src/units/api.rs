@@ -8,8 +8,8 @@ use super::model::{NewUnit, Unit, UnitPatch};
 use crate::agencies::db as agency_db;
 use crate::auth::User;
 use crate::db::Db;
-use crate::http::etag::{with_etag, IfMatch};
 use crate::error::ApiResult;
+use crate::http::etag::{with_etag, IfMatch};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::workflow::{audit, edit};
@@ -32,7 +32,13 @@ pub struct UnitQuery {
     params(("id" = Uuid, Path, description = "Agency id"), ListParams, UnitQuery),
     responses((status = 200, description = "A page of units", body = UnitList))
 )]
-pub async fn list_units(db: web::Data<Db>, user: User, id: web::Path<Uuid>, page: web::Query<ListParams>, query: web::Query<UnitQuery>) -> ApiResult<web::Json<UnitList>> {
+pub async fn list_units(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    page: web::Query<ListParams>,
+    query: web::Query<UnitQuery>,
+) -> ApiResult<web::Json<UnitList>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     let paging = page.paging()?;
@@ -55,7 +61,12 @@ pub async fn list_units(db: web::Data<Db>, user: User, id: web::Path<Uuid>, page
     responses((status = 201, description = "Created", body = Unit,
         headers(("Location" = String, description = "URL of the new unit"))))
 )]
-pub async fn create_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewUnit>) -> ApiResult<HttpResponse> {
+pub async fn create_unit(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewUnit>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let agency_id = id.into_inner();
     let changes = body.0.validate()?;
@@ -74,7 +85,11 @@ pub async fn create_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>, bod
     params(("id" = Uuid, Path, description = "Unit id")),
     responses((status = 200, description = "The unit", body = Unit))
 )]
-pub async fn get_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_unit(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let unit = db.run(move |c| unit_db::get(c, id)).await?;
     user.require_member(unit.agency_id)?;
@@ -93,7 +108,13 @@ pub async fn get_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> Api
     request_body = UnitPatch,
     responses((status = 200, description = "The updated unit", body = Unit))
 )]
-pub async fn update_unit(db: web::Data<Db>, user: User, if_match: IfMatch, id: web::Path<Uuid>, body: ApiJson<UnitPatch>) -> ApiResult<HttpResponse> {
+pub async fn update_unit(
+    db: web::Data<Db>,
+    user: User,
+    if_match: IfMatch,
+    id: web::Path<Uuid>,
+    body: ApiJson<UnitPatch>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let id = id.into_inner();
     let changes = body.0.validate()?;
@@ -106,7 +127,16 @@ pub async fn update_unit(db: web::Data<Db>, user: User, if_match: IfMatch, id: w
                 // the unit's name is printed with its rows: an edit of its part of the register
                 let parts = edit::parts_of_unit(c, id)?;
                 let revision = edit::enter(c, &user, before.agency_id, &parts)?;
-                edit::record(c, &user, before.agency_id, revision, "unit", id.to_string(), audit::json(&before), audit::json(&after))?;
+                edit::record(
+                    c,
+                    &user,
+                    before.agency_id,
+                    revision,
+                    "unit",
+                    id.to_string(),
+                    audit::json(&before),
+                    audit::json(&after),
+                )?;
             }
             Ok(after)
         })
@@ -123,7 +153,11 @@ pub async fn update_unit(db: web::Data<Db>, user: User, if_match: IfMatch, id: w
     params(("id" = Uuid, Path, description = "Unit id")),
     responses((status = 204, description = "Deleted"))
 )]
-pub async fn delete_unit(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn delete_unit(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let id = id.into_inner();
     db.transaction(move |c| unit_db::delete(c, id)).await?;

@@ -27,7 +27,10 @@ impl From<UnitRow> for Unit {
             agency_id: r.agency_id,
             name: r.name,
             // written only by this module, from validated values
-            responsible_persons: serde_json::from_value::<Vec<ResponsiblePerson>>(r.responsible_persons).unwrap_or_default(),
+            responsible_persons: serde_json::from_value::<Vec<ResponsiblePerson>>(
+                r.responsible_persons,
+            )
+            .unwrap_or_default(),
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -41,20 +44,34 @@ pub enum UnitSort {
     CreatedAt,
 }
 
-pub const UNIT_SORTS: &[(&str, UnitSort)] =
-    &[("name", UnitSort::Name), ("-name", UnitSort::NameDesc), ("created_at", UnitSort::CreatedAt)];
+pub const UNIT_SORTS: &[(&str, UnitSort)] = &[
+    ("name", UnitSort::Name),
+    ("-name", UnitSort::NameDesc),
+    ("created_at", UnitSort::CreatedAt),
+];
 
 fn filtered(agency_id: Uuid, q: Option<&str>) -> units::BoxedQuery<'static, diesel::pg::Pg> {
-    let mut query = units::table.filter(units::agency_id.eq(agency_id)).into_boxed();
+    let mut query = units::table
+        .filter(units::agency_id.eq(agency_id))
+        .into_boxed();
     if let Some(text) = q.filter(|t| !t.trim().is_empty()) {
         query = query.filter(units::name.ilike(like_pattern(text)));
     }
     query
 }
 
-pub fn list(conn: &mut PgConnection, agency_id: Uuid, q: Option<&str>, sort: UnitSort, page: Paging) -> ApiResult<(Vec<Unit>, i64)> {
+pub fn list(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    q: Option<&str>,
+    sort: UnitSort,
+    page: Paging,
+) -> ApiResult<(Vec<Unit>, i64)> {
     let total = filtered(agency_id, q).count().get_result(conn)?;
-    let query = filtered(agency_id, q).select(UnitRow::as_select()).limit(page.limit).offset(page.offset);
+    let query = filtered(agency_id, q)
+        .select(UnitRow::as_select())
+        .limit(page.limit)
+        .offset(page.offset);
     let query = match sort {
         UnitSort::Name => query.order((units::name.asc(), units::id.asc())),
         UnitSort::NameDesc => query.order((units::name.desc(), units::id.asc())),
@@ -87,7 +104,11 @@ pub fn get_for_update(conn: &mut PgConnection, id: Uuid) -> ApiResult<Unit> {
 }
 
 /// Finds a unit by name within an agency (the demo loader and importers use it).
-pub fn find_by_name(conn: &mut PgConnection, agency_id: Uuid, name: &str) -> ApiResult<Option<Unit>> {
+pub fn find_by_name(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    name: &str,
+) -> ApiResult<Option<Unit>> {
     Ok(units::table
         .filter(units::agency_id.eq(agency_id).and(units::name.eq(name)))
         .select(UnitRow::as_select())
@@ -123,7 +144,10 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: UnitChanges) -> ApiResult<Un
     if c.name.is_none() && c.responsible_persons.is_none() {
         return get(conn, id);
     }
-    let set = UnitChangeset { name: c.name, responsible_persons: c.responsible_persons.map(persons_json) };
+    let set = UnitChangeset {
+        name: c.name,
+        responsible_persons: c.responsible_persons.map(persons_json),
+    };
     diesel::update(units::table.find(id))
         .set(set)
         .returning(UnitRow::as_returning())
@@ -142,7 +166,14 @@ pub fn delete(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
     if n == 0 {
         return Err(ApiError::not_found("unit", id));
     }
-    let active = revisions::table.filter(revisions::status.ne("published")).select(revisions::id);
-    diesel::delete(revision_parts::table.filter(revision_parts::unit_id.eq(id)).filter(revision_parts::revision_id.eq_any(active))).execute(conn)?;
+    let active = revisions::table
+        .filter(revisions::status.ne("published"))
+        .select(revisions::id);
+    diesel::delete(
+        revision_parts::table
+            .filter(revision_parts::unit_id.eq(id))
+            .filter(revision_parts::revision_id.eq_any(active)),
+    )
+    .execute(conn)?;
     Ok(())
 }

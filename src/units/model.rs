@@ -45,7 +45,11 @@ pub struct ResponsiblePerson {
 }
 
 fn email_schema() -> utoipa::openapi::Object {
-    contact::nullable_string_schema(contact::pattern::EMAIL_OR_EMPTY, Some(contact::pattern::EMAIL_MAX), "E-mail address; stored lower-cased. Empty or null: none.")
+    contact::nullable_string_schema(
+        contact::pattern::EMAIL_OR_EMPTY,
+        Some(contact::pattern::EMAIL_MAX),
+        "E-mail address; stored lower-cased. Empty or null: none.",
+    )
 }
 
 fn phone_schema() -> utoipa::openapi::Object {
@@ -79,26 +83,47 @@ pub struct UnitChanges {
     pub responsible_persons: Option<Vec<ResponsiblePerson>>,
 }
 
-fn check_persons(errors: &mut Vec<FieldError>, persons: &[ResponsiblePerson]) -> Vec<ResponsiblePerson> {
+fn check_persons(
+    errors: &mut Vec<FieldError>,
+    persons: &[ResponsiblePerson],
+) -> Vec<ResponsiblePerson> {
     if persons.len() > 50 {
-        errors.push(FieldError::new("responsible_persons", "too_many", "at most 50 persons"));
+        errors.push(FieldError::new(
+            "responsible_persons",
+            "too_many",
+            "at most 50 persons",
+        ));
         return Vec::new();
     }
     let mut out = Vec::with_capacity(persons.len());
     for (i, p) in persons.iter().enumerate() {
         let f = |name: &str| format!("responsible_persons[{i}].{name}");
-        let name = text::required(&f("name"), &p.name, 300).map_err(|e| errors.push(e)).ok();
-        let position = text::optional(&f("position"), p.position.as_deref(), 300).map_err(|e| errors.push(e)).ok().flatten();
+        let name = text::required(&f("name"), &p.name, 300)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let position = text::optional(&f("position"), p.position.as_deref(), 300)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
         let email = match p.email.as_deref().filter(|e| !e.is_empty()) {
-            Some(e) => contact::normalize_email(e).map_err(|m| errors.push(FieldError::new(f("email"), "invalid_email", m))).ok(),
+            Some(e) => contact::normalize_email(e)
+                .map_err(|m| errors.push(FieldError::new(f("email"), "invalid_email", m)))
+                .ok(),
             None => None,
         };
         let phone = match p.phone.as_deref().filter(|e| !e.is_empty()) {
-            Some(e) => contact::normalize_phone(e).map_err(|m| errors.push(FieldError::new(f("phone"), "invalid_phone", m))).ok(),
+            Some(e) => contact::normalize_phone(e)
+                .map_err(|m| errors.push(FieldError::new(f("phone"), "invalid_phone", m)))
+                .ok(),
             None => None,
         };
         if let Some(name) = name {
-            out.push(ResponsiblePerson { name, position, email, phone });
+            out.push(ResponsiblePerson {
+                name,
+                position,
+                email,
+                phone,
+            });
         }
     }
     out
@@ -107,23 +132,38 @@ fn check_persons(errors: &mut Vec<FieldError>, persons: &[ResponsiblePerson]) ->
 impl NewUnit {
     pub fn validate(&self) -> Result<UnitChanges, ApiError> {
         let mut errors = Vec::new();
-        let name = text::required("name", &self.name, 1000).map_err(|e| errors.push(e)).ok();
+        let name = text::required("name", &self.name, 1000)
+            .map_err(|e| errors.push(e))
+            .ok();
         let persons = check_persons(&mut errors, &self.responsible_persons);
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        Ok(UnitChanges { name, responsible_persons: Some(persons) })
+        Ok(UnitChanges {
+            name,
+            responsible_persons: Some(persons),
+        })
     }
 }
 
 impl UnitPatch {
     pub fn validate(&self) -> Result<UnitChanges, ApiError> {
         let mut errors = Vec::new();
-        let name = self.name.as_deref().and_then(|n| text::required("name", n, 1000).map_err(|e| errors.push(e)).ok());
-        let persons = self.responsible_persons.as_deref().map(|p| check_persons(&mut errors, p));
+        let name = self.name.as_deref().and_then(|n| {
+            text::required("name", n, 1000)
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
+        let persons = self
+            .responsible_persons
+            .as_deref()
+            .map(|p| check_persons(&mut errors, p));
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        Ok(UnitChanges { name, responsible_persons: persons })
+        Ok(UnitChanges {
+            name,
+            responsible_persons: persons,
+        })
     }
 }

@@ -129,28 +129,54 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
             ))
     )
 )]
-pub async fn create(db: web::Data<Db>, policy: web::Data<EgressPolicy>, user: User, id: web::Path<Uuid>, body: ApiJson<NewWebhook>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    db: web::Data<Db>,
+    policy: web::Data<EgressPolicy>,
+    user: User,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewWebhook>,
+) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     require_manager(&user, agency_id)?;
-    let target = egress::parse_target(&body.0.url).map_err(|m| ApiError::validation(vec![FieldError::new("url", "invalid_url", m)]))?;
-    let description = crate::domain::text::optional("description", body.0.description.as_deref(), 1000).map_err(|e| ApiError::validation(vec![e]))?;
+    let target = egress::parse_target(&body.0.url)
+        .map_err(|m| ApiError::validation(vec![FieldError::new("url", "invalid_url", m)]))?;
+    let description =
+        crate::domain::text::optional("description", body.0.description.as_deref(), 1000)
+            .map_err(|e| ApiError::validation(vec![e]))?;
     // name resolution blocks: on the blocking pool, never on the async worker
-    let url = web::block(move || super::check_target(&policy, &target).map(|()| target.to_string()))
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))??;
+    let url =
+        web::block(move || super::check_target(&policy, &target).map(|()| target.to_string()))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))??;
     let secret = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     let hook = db
         .run(move |c| {
             c.transaction(|c| {
                 // the agency's row serialises registrations, so the limit holds under concurrency
                 agency_db::lock(c, agency_id)?;
-                let existing: i64 = webhooks::table.filter(webhooks::agency_id.eq(agency_id)).count().get_result(c)?;
+                let existing: i64 = webhooks::table
+                    .filter(webhooks::agency_id.eq(agency_id))
+                    .count()
+                    .get_result(c)?;
                 super::ensure_below_limit(existing)?;
                 let (id, created_at): (Uuid, DateTime<Utc>) = diesel::insert_into(webhooks::table)
-                    .values((webhooks::agency_id.eq(agency_id), webhooks::url.eq(&url), webhooks::description.eq(&description), webhooks::secret.eq(&secret)))
+                    .values((
+                        webhooks::agency_id.eq(agency_id),
+                        webhooks::url.eq(&url),
+                        webhooks::description.eq(&description),
+                        webhooks::secret.eq(&secret),
+                    ))
                     .returning((webhooks::id, webhooks::created_at))
                     .get_result(c)?;
-                Ok(Webhook { id, agency_id, url, description, active: true, created_at, secret: Some(secret) })
+                Ok(Webhook {
+                    id,
+                    agency_id,
+                    url,
+                    description,
+                    active: true,
+                    created_at,
+                    secret: Some(secret),
+                })
             })
         })
         .await?;
@@ -163,7 +189,11 @@ pub async fn create(db: web::Data<Db>, policy: web::Data<EgressPolicy>, user: Us
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The webhooks (without secrets)", body = WebhookList))
 )]
-pub async fn list(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<WebhookList>> {
+pub async fn list(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<WebhookList>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     type Row = (Uuid, String, Option<String>, bool, DateTime<Utc>);
@@ -173,16 +203,44 @@ pub async fn list(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResu
             Ok(webhooks::table
                 .filter(webhooks::agency_id.eq(agency_id))
                 .order(webhooks::created_at)
-                .select((webhooks::id, webhooks::url, webhooks::description, webhooks::active, webhooks::created_at))
+                .select((
+                    webhooks::id,
+                    webhooks::url,
+                    webhooks::description,
+                    webhooks::active,
+                    webhooks::created_at,
+                ))
                 .load(c)?)
         })
         .await?;
-    let items: Vec<Webhook> = rows.into_iter().map(|(id, url, description, active, created_at)| Webhook { id, agency_id, url, description, active, created_at, secret: None }).collect();
-    Ok(web::Json(WebhookList { total: items.len() as i64, items }))
+    let items: Vec<Webhook> = rows
+        .into_iter()
+        .map(|(id, url, description, active, created_at)| Webhook {
+            id,
+            agency_id,
+            url,
+            description,
+            active,
+            created_at,
+            secret: None,
+        })
+        .collect();
+    Ok(web::Json(WebhookList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 async fn owner(db: &Db, id: Uuid) -> ApiResult<Uuid> {
-    db.run(move |c| webhooks::table.find(id).select(webhooks::agency_id).first(c).optional()?.ok_or_else(|| ApiError::not_found("webhook", id))).await
+    db.run(move |c| {
+        webhooks::table
+            .find(id)
+            .select(webhooks::agency_id)
+            .first(c)
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("webhook", id))
+    })
+    .await
 }
 
 /// Remove a webhook
@@ -196,7 +254,8 @@ async fn owner(db: &Db, id: Uuid) -> ApiResult<Uuid> {
 pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     require_manager(&user, owner(&db, id).await?)?;
-    db.run(move |c| Ok(diesel::delete(webhooks::table.find(id)).execute(c)?)).await?;
+    db.run(move |c| Ok(diesel::delete(webhooks::table.find(id)).execute(c)?))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -213,7 +272,11 @@ pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiRe
             example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "this needs the publisher role", "code": "forbidden"}))
     )
 )]
-pub async fn deliveries(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<DeliveryList>> {
+pub async fn deliveries(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<DeliveryList>> {
     let id = id.into_inner();
     require_manager(&user, owner(&db, id).await?)?;
     let items: Vec<Delivery> = db
@@ -222,9 +285,23 @@ pub async fn deliveries(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> A
                 .filter(wd::webhook_id.eq(id))
                 .order(wd::created_at.desc())
                 .limit(500)
-                .select((wd::id, wd::event_type, wd::payload, wd::status, wd::attempts, wd::next_attempt_at, wd::last_status, wd::delivered_at, wd::created_at, wd::outcome))
+                .select((
+                    wd::id,
+                    wd::event_type,
+                    wd::payload,
+                    wd::status,
+                    wd::attempts,
+                    wd::next_attempt_at,
+                    wd::last_status,
+                    wd::delivered_at,
+                    wd::created_at,
+                    wd::outcome,
+                ))
                 .load(c)?)
         })
         .await?;
-    Ok(web::Json(DeliveryList { total: items.len() as i64, items }))
+    Ok(web::Json(DeliveryList {
+        total: items.len() as i64,
+        items,
+    }))
 }

@@ -24,14 +24,27 @@ pub const EVENT_PUBLISHED: &str = "register.published";
 
 /// `sha256=<hex>` of the body under the webhook's secret.
 pub fn signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// Writes one delivery per active webhook of the agency, inside the publishing transaction.
-pub fn enqueue_publication(conn: &mut PgConnection, agency_id: Uuid, agency_name: &str, region: &str, version: i32, sha256: &str, published_at: DateTime<Utc>) -> ApiResult<usize> {
-    let hooks: Vec<Uuid> = webhooks::table.filter(webhooks::agency_id.eq(agency_id)).filter(webhooks::active.eq(true)).select(webhooks::id).load(conn)?;
+pub fn enqueue_publication(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    agency_name: &str,
+    region: &str,
+    version: i32,
+    sha256: &str,
+    published_at: DateTime<Utc>,
+) -> ApiResult<usize> {
+    let hooks: Vec<Uuid> = webhooks::table
+        .filter(webhooks::agency_id.eq(agency_id))
+        .filter(webhooks::active.eq(true))
+        .select(webhooks::id)
+        .load(conn)?;
     if hooks.is_empty() {
         return Ok(0);
     }
@@ -98,13 +111,19 @@ mod tests {
     #[test]
     fn signature_is_hmac_sha256_hex() {
         // RFC 4231 test case 2
-        assert_eq!(signature("Jefe", b"what do ya want for nothing?"), "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]
     fn the_eleventh_webhook_is_refused() {
         assert!(ensure_below_limit(9).is_ok());
-        assert_eq!(ensure_below_limit(10).unwrap_err().code(), ErrorCode::LimitReached);
+        assert_eq!(
+            ensure_below_limit(10).unwrap_err().code(),
+            ErrorCode::LimitReached
+        );
     }
 
     #[test]

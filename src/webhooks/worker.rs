@@ -113,9 +113,18 @@ impl Outcome {
         match result {
             Ok(s) if (200..300).contains(s) => Outcome::Delivered(*s),
             Ok(s) => Outcome::HttpError(*s),
-            Err(ureq::Error::Io(e)) if e.get_ref().is_some_and(|inner| inner.is::<Refusal>()) => Outcome::Blocked,
+            Err(ureq::Error::Io(e)) if e.get_ref().is_some_and(|inner| inner.is::<Refusal>()) => {
+                Outcome::Blocked
+            }
             Err(ureq::Error::Timeout(_)) => Outcome::Timeout,
-            Err(ureq::Error::Io(e)) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => Outcome::Timeout,
+            Err(ureq::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                ) =>
+            {
+                Outcome::Timeout
+            }
             Err(_) => Outcome::ConnectError,
         }
     }
@@ -136,12 +145,16 @@ impl ureq::unversioned::resolver::Resolver for EgressResolver {
         config: &ureq::config::Config,
         timeout: ureq::unversioned::transport::NextTimeout,
     ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
-        let addrs = ureq::unversioned::resolver::DefaultResolver::default().resolve(uri, config, timeout)?;
+        let addrs = ureq::unversioned::resolver::DefaultResolver::default()
+            .resolve(uri, config, timeout)?;
         let host = uri.host().unwrap_or_default();
         for addr in addrs.iter() {
             if let Err(refusal) = self.policy.check(host, addr.ip()) {
                 tracing::warn!(host, %refusal, "webhook delivery blocked by the egress policy");
-                return Err(ureq::Error::Io(std::io::Error::new(std::io::ErrorKind::PermissionDenied, refusal)));
+                return Err(ureq::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    refusal,
+                )));
             }
         }
         Ok(addrs)
@@ -157,7 +170,13 @@ pub fn agent(config: &WorkerConfig) -> ureq::Agent {
         .timeout_connect(Some(config.connect_timeout))
         .timeout_global(Some(config.timeout))
         .build();
-    ureq::Agent::with_parts(cfg, ureq::unversioned::transport::DefaultConnector::default(), EgressResolver { policy: config.policy.clone() })
+    ureq::Agent::with_parts(
+        cfg,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        EgressResolver {
+            policy: config.policy.clone(),
+        },
+    )
 }
 
 /// Sends in flight, by receiver and by agency.
@@ -172,7 +191,10 @@ impl InFlight {
     fn try_take(&mut self, config: &WorkerConfig, host: &str, agency: Uuid) -> bool {
         let h = self.hosts.get(host).copied().unwrap_or(0);
         let a = self.agencies.get(&agency).copied().unwrap_or(0);
-        if self.total >= config.max_in_flight || h >= config.max_in_flight_per_host || a >= config.max_in_flight_per_agency {
+        if self.total >= config.max_in_flight
+            || h >= config.max_in_flight_per_host
+            || a >= config.max_in_flight_per_agency
+        {
             return false;
         }
         self.total += 1;
@@ -207,7 +229,10 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.in_flight.lock().unwrap_or_else(|e| e.into_inner()).give_back(&self.host, self.agency);
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .give_back(&self.host, self.agency);
     }
 }
 
@@ -232,7 +257,11 @@ pub struct Due {
 /// The receiver a URL addresses: host and port.
 fn receiver(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(u) => format!("{}:{}", u.host_str().unwrap_or_default(), u.port_or_known_default().unwrap_or(0)),
+        Ok(u) => format!(
+            "{}:{}",
+            u.host_str().unwrap_or_default(),
+            u.port_or_known_default().unwrap_or(0)
+        ),
         Err(_) => url.to_owned(),
     }
 }
@@ -261,13 +290,19 @@ pub fn start(pool: PgPool, config: WorkerConfig, background: &crate::background:
             };
             let idle = claimed.is_empty();
             for (due, host) in claimed {
-                let slot = Slot { in_flight: in_flight.clone(), host, agency: due.agency_id };
+                let slot = Slot {
+                    in_flight: in_flight.clone(),
+                    host,
+                    agency: due.agency_id,
+                };
                 let (pool, agent, config) = (pool.clone(), agent.clone(), config.clone());
-                let spawned = std::thread::Builder::new().name("webhook-sender".into()).spawn(move || {
-                    let _slot = slot;
-                    let outcome = send(&agent, &due);
-                    record(&pool, &config, &due, outcome);
-                });
+                let spawned = std::thread::Builder::new()
+                    .name("webhook-sender".into())
+                    .spawn(move || {
+                        let _slot = slot;
+                        let outcome = send(&agent, &due);
+                        record(&pool, &config, &due, outcome);
+                    });
                 match spawned {
                     Ok(h) => senders.push(h),
                     // the slot went back with the closure; the lease brings the delivery back
@@ -288,7 +323,11 @@ pub fn start(pool: PgPool, config: WorkerConfig, background: &crate::background:
 /// Claims due deliveries that fit the free capacity, in one short transaction: at most
 /// `claim_per_agency` per agency are considered, rows another instance holds are skipped,
 /// and the chosen ones are leased. Returns them with their receiver; their slots are taken.
-fn claim(conn: &mut PgConnection, config: &WorkerConfig, in_flight: &Arc<Mutex<InFlight>>) -> anyhow::Result<Vec<(Due, String)>> {
+fn claim(
+    conn: &mut PgConnection,
+    config: &WorkerConfig,
+    in_flight: &Arc<Mutex<InFlight>>,
+) -> anyhow::Result<Vec<(Due, String)>> {
     let candidates = (config.max_in_flight as i64) * 4;
     let mut taken: Vec<(Due, String)> = Vec::new();
     let result = conn.transaction::<_, anyhow::Error, _>(|c| {
@@ -365,7 +404,9 @@ pub fn send(agent: &ureq::Agent, due: &Due) -> Outcome {
 fn record(pool: &PgPool, config: &WorkerConfig, due: &Due, outcome: Outcome) {
     let attempts = due.attempts + 1;
     let delivered = matches!(outcome, Outcome::Delivered(_));
-    crate::metrics::WEBHOOKS.with_label_values(&[outcome.as_str()]).inc();
+    crate::metrics::WEBHOOKS
+        .with_label_values(&[outcome.as_str()])
+        .inc();
     let status = if delivered {
         "delivered"
     } else if attempts >= MAX_ATTEMPTS {
@@ -373,25 +414,42 @@ fn record(pool: &PgPool, config: &WorkerConfig, due: &Due, outcome: Outcome) {
     } else {
         "pending"
     };
-    let next = Utc::now() + chrono::Duration::milliseconds(backoff_ms(config.backoff_ms, attempts - 1) as i64);
+    let next = Utc::now()
+        + chrono::Duration::milliseconds(backoff_ms(config.backoff_ms, attempts - 1) as i64);
     let written = pool.get().map_err(anyhow::Error::from).and_then(|mut c| {
         let target = wd::table.find(due.id).filter(wd::status.eq("pending"));
         let n = if delivered {
             diesel::update(target)
-                .set((wd::status.eq(status), wd::attempts.eq(attempts), wd::last_status.eq(outcome.status()), wd::outcome.eq(outcome.as_str()), wd::delivered_at.eq(diesel::dsl::now)))
+                .set((
+                    wd::status.eq(status),
+                    wd::attempts.eq(attempts),
+                    wd::last_status.eq(outcome.status()),
+                    wd::outcome.eq(outcome.as_str()),
+                    wd::delivered_at.eq(diesel::dsl::now),
+                ))
                 .execute(&mut c)?
         } else {
             diesel::update(target)
-                .set((wd::status.eq(status), wd::attempts.eq(attempts), wd::last_status.eq(outcome.status()), wd::outcome.eq(outcome.as_str()), wd::next_attempt_at.eq(next)))
+                .set((
+                    wd::status.eq(status),
+                    wd::attempts.eq(attempts),
+                    wd::last_status.eq(outcome.status()),
+                    wd::outcome.eq(outcome.as_str()),
+                    wd::next_attempt_at.eq(next),
+                ))
                 .execute(&mut c)?
         };
         Ok(n)
     });
     match written {
-        Ok(0) => tracing::debug!(delivery = %due.id, "the delivery is gone (its webhook was deleted)"),
+        Ok(0) => {
+            tracing::debug!(delivery = %due.id, "the delivery is gone (its webhook was deleted)")
+        }
         Ok(_) => {}
         // the lease brings the delivery back: at least once
-        Err(e) => tracing::warn!(delivery = %due.id, error = %e, "could not record a webhook outcome"),
+        Err(e) => {
+            tracing::warn!(delivery = %due.id, error = %e, "could not record a webhook outcome")
+        }
     }
 }
 
@@ -408,16 +466,35 @@ mod tests {
         assert_eq!(Outcome::of(&Ok(204)), Outcome::Delivered(204));
         assert_eq!(Outcome::of(&Ok(302)).as_str(), "http_error");
         assert_eq!(Outcome::of(&Ok(500)).status(), Some(500));
-        assert_eq!(Outcome::of(&Err(ureq::Error::ConnectionFailed)), Outcome::ConnectError);
-        assert_eq!(Outcome::of(&Err(ureq::Error::Io(std::io::ErrorKind::ConnectionRefused.into()))), Outcome::ConnectError);
-        assert_eq!(Outcome::of(&Err(ureq::Error::Io(std::io::ErrorKind::TimedOut.into()))), Outcome::Timeout);
+        assert_eq!(
+            Outcome::of(&Err(ureq::Error::ConnectionFailed)),
+            Outcome::ConnectError
+        );
+        assert_eq!(
+            Outcome::of(&Err(ureq::Error::Io(
+                std::io::ErrorKind::ConnectionRefused.into()
+            ))),
+            Outcome::ConnectError
+        );
+        assert_eq!(
+            Outcome::of(&Err(ureq::Error::Io(std::io::ErrorKind::TimedOut.into()))),
+            Outcome::Timeout
+        );
     }
 
     #[test]
     fn the_agent_refuses_forbidden_addresses_before_connecting() {
         let agent = agent(&config(EgressPolicy::default()));
-        for url in ["http://127.0.0.1:1/", "http://[::1]:1/", "http://localhost:1/", "http://0.0.0.0:1/"] {
-            let result = agent.post(url).send(&b"{}"[..]).map(|r| r.status().as_u16());
+        for url in [
+            "http://127.0.0.1:1/",
+            "http://[::1]:1/",
+            "http://localhost:1/",
+            "http://0.0.0.0:1/",
+        ] {
+            let result = agent
+                .post(url)
+                .send(&b"{}"[..])
+                .map(|r| r.status().as_u16());
             assert_eq!(Outcome::of(&result), Outcome::Blocked, "{url}: {result:?}");
         }
     }

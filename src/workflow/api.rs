@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::db::{self as wf_db};
-use crate::domain::PartKey;
 use super::model::{History, NewRevision, Published, RemarkInput, ReturnBody, Revision};
 use super::settings::{self, WorkflowSettings};
 use super::snapshot::{self, RegisterContent, VersionDiff};
@@ -16,6 +15,7 @@ use super::state::PartAction;
 use crate::agencies::db as agency_db;
 use crate::auth::{Role, User};
 use crate::db::Db;
+use crate::domain::PartKey;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::etag::{with_etag, IfMatch};
 use crate::http::ApiJson;
@@ -37,10 +37,16 @@ fn revision_response(status: actix_web::http::StatusCode, r: &Revision) -> HttpR
     responses((status = 201, description = "The new revision with its parts", body = Revision,
         headers(("ETag" = String, description = "Version of the revision, for If-Match"), ("Location" = String, description = "URL of the revision"))))
 )]
-pub async fn open_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<NewRevision>) -> ApiResult<HttpResponse> {
+pub async fn open_revision(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewRevision>,
+) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     let body = body.0;
-    let comment = crate::domain::text::optional("comment", body.comment.as_deref(), 4000).map_err(|e| ApiError::validation(vec![e]))?;
+    let comment = crate::domain::text::optional("comment", body.comment.as_deref(), 4000)
+        .map_err(|e| ApiError::validation(vec![e]))?;
     let revision = db
         .transaction(move |c| {
             agency_db::get(c, agency_id)?;
@@ -52,7 +58,11 @@ pub async fn open_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>, b
     let mut resp = revision_response(actix_web::http::StatusCode::CREATED, &revision);
     resp.headers_mut().insert(
         actix_web::http::header::LOCATION,
-        actix_web::http::header::HeaderValue::from_str(&format!("/api/v1/revisions/{}", revision.id)).expect("ascii"),
+        actix_web::http::header::HeaderValue::from_str(&format!(
+            "/api/v1/revisions/{}",
+            revision.id
+        ))
+        .expect("ascii"),
     );
     Ok(resp)
 }
@@ -71,7 +81,11 @@ pub struct RevisionList {
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The agency's revisions", body = RevisionList))
 )]
-pub async fn list_revisions(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<RevisionList>> {
+pub async fn list_revisions(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<RevisionList>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     let items = db
@@ -80,7 +94,10 @@ pub async fn list_revisions(db: web::Data<Db>, user: User, id: web::Path<Uuid>) 
             wf_db::list(c, agency_id)
         })
         .await?;
-    Ok(web::Json(RevisionList { total: items.len() as i64, items }))
+    Ok(web::Json(RevisionList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 async fn member_revision(db: &Db, user: User, id: Uuid) -> ApiResult<Revision> {
@@ -101,14 +118,28 @@ async fn member_revision(db: &Db, user: User, id: Uuid) -> ApiResult<Revision> {
     responses((status = 200, description = "The revision", body = Revision,
         headers(("ETag" = String, description = "Version of the revision, for If-Match"))))
 )]
-pub async fn get_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_revision(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let r = member_revision(&db, user, id.into_inner()).await?;
     Ok(revision_response(actix_web::http::StatusCode::OK, &r))
 }
 
-async fn part_action(db: &Db, user: User, path: (Uuid, String), action: PartAction, if_match: IfMatch, remarks: Vec<RemarkInput>) -> ApiResult<HttpResponse> {
+async fn part_action(
+    db: &Db,
+    user: User,
+    path: (Uuid, String),
+    action: PartAction,
+    if_match: IfMatch,
+    remarks: Vec<RemarkInput>,
+) -> ApiResult<HttpResponse> {
     let (revision_id, raw_unit) = path;
-    let unit = raw_unit.parse::<PartKey>().map_err(|e| ApiError::client(ErrorCode::InvalidParameter, e.to_string()))?.unit();
+    let unit = raw_unit
+        .parse::<PartKey>()
+        .map_err(|e| ApiError::client(ErrorCode::InvalidParameter, e.to_string()))?
+        .unit();
     let revision = db
         .transaction(move |c| {
             let r = wf_db::row(c, revision_id, false)?;
@@ -119,7 +150,10 @@ async fn part_action(db: &Db, user: User, path: (Uuid, String), action: PartActi
             wf_db::transition_part(c, &user, revision_id, unit, action, &if_match, remarks)
         })
         .await?;
-    Ok(revision_response(actix_web::http::StatusCode::OK, &revision))
+    Ok(revision_response(
+        actix_web::http::StatusCode::OK,
+        &revision,
+    ))
 }
 
 /// Submit a unit's part
@@ -133,8 +167,21 @@ async fn part_action(db: &Db, user: User, path: (Uuid, String), action: PartActi
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
-pub async fn submit_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>, if_match: IfMatch) -> ApiResult<HttpResponse> {
-    part_action(&db, user, path.into_inner(), PartAction::Submit, if_match, Vec::new()).await
+pub async fn submit_part(
+    db: web::Data<Db>,
+    user: User,
+    path: web::Path<(Uuid, String)>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    part_action(
+        &db,
+        user,
+        path.into_inner(),
+        PartAction::Submit,
+        if_match,
+        Vec::new(),
+    )
+    .await
 }
 
 /// Return a part with remarks
@@ -148,11 +195,25 @@ pub async fn submit_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, S
     request_body = ReturnBody,
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
-pub async fn return_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>, if_match: IfMatch, body: ApiJson<ReturnBody>) -> ApiResult<HttpResponse> {
+pub async fn return_part(
+    db: web::Data<Db>,
+    user: User,
+    path: web::Path<(Uuid, String)>,
+    if_match: IfMatch,
+    body: ApiJson<ReturnBody>,
+) -> ApiResult<HttpResponse> {
     // the body is checked before the If-Match precondition (RFC 9110 §13.2.1: failures found
     // before processing take precedence over 412)
     let remarks = body.0.remarks.checked()?;
-    part_action(&db, user, path.into_inner(), PartAction::Return, if_match, remarks).await
+    part_action(
+        &db,
+        user,
+        path.into_inner(),
+        PartAction::Return,
+        if_match,
+        remarks,
+    )
+    .await
 }
 
 /// Accept a part
@@ -165,8 +226,21 @@ pub async fn return_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, S
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
-pub async fn accept_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, String)>, if_match: IfMatch) -> ApiResult<HttpResponse> {
-    part_action(&db, user, path.into_inner(), PartAction::Accept, if_match, Vec::new()).await
+pub async fn accept_part(
+    db: web::Data<Db>,
+    user: User,
+    path: web::Path<(Uuid, String)>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    part_action(
+        &db,
+        user,
+        path.into_inner(),
+        PartAction::Accept,
+        if_match,
+        Vec::new(),
+    )
+    .await
 }
 
 /// Approve a revision (one agreement of the chain)
@@ -180,7 +254,12 @@ pub async fn accept_part(db: web::Data<Db>, user: User, path: web::Path<(Uuid, S
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the agreement", body = Revision))
 )]
-pub async fn approve_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult<HttpResponse> {
+pub async fn approve_revision(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let revision = db
         .transaction(move |c| {
@@ -189,7 +268,10 @@ pub async fn approve_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>
             wf_db::approve(c, &user, id, &if_match)
         })
         .await?;
-    Ok(revision_response(actix_web::http::StatusCode::OK, &revision))
+    Ok(revision_response(
+        actix_web::http::StatusCode::OK,
+        &revision,
+    ))
 }
 
 /// Publish an approved revision
@@ -204,7 +286,13 @@ pub async fn approve_revision(db: web::Data<Db>, user: User, id: web::Path<Uuid>
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
     responses((status = 200, description = "The new version number", body = Published))
 )]
-pub async fn publish_revision(db: web::Data<Db>, cache: web::Data<std::sync::Arc<crate::public::cache::PublicCache>>, user: User, id: web::Path<Uuid>, if_match: IfMatch) -> ApiResult<HttpResponse> {
+pub async fn publish_revision(
+    db: web::Data<Db>,
+    cache: web::Data<std::sync::Arc<crate::public::cache::PublicCache>>,
+    user: User,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let (revision, version, sha256) = db
         .transaction(move |c| {
@@ -215,7 +303,13 @@ pub async fn publish_revision(db: web::Data<Db>, cache: web::Data<std::sync::Arc
         .await?;
     // committed: this instance serves it at once; the others hear of it through NOTIFY
     cache.note(revision.agency_id, version);
-    Ok(with_etag(HttpResponse::Ok(), revision.updated_at).json(Published { version, sha256, revision }))
+    Ok(
+        with_etag(HttpResponse::Ok(), revision.updated_at).json(Published {
+            version,
+            sha256,
+            revision,
+        }),
+    )
 }
 
 /// The history of a revision
@@ -227,7 +321,11 @@ pub async fn publish_revision(db: web::Data<Db>, cache: web::Data<std::sync::Arc
     params(("id" = Uuid, Path, description = "Revision id")),
     responses((status = 200, description = "The history, oldest first", body = History))
 )]
-pub async fn revision_history(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<History>> {
+pub async fn revision_history(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<History>> {
     let id = id.into_inner();
     let items = db
         .run(move |c| {
@@ -236,7 +334,10 @@ pub async fn revision_history(db: web::Data<Db>, user: User, id: web::Path<Uuid>
             wf_db::history(c, id)
         })
         .await?;
-    Ok(web::Json(History { total: items.len() as i64, items }))
+    Ok(web::Json(History {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 /// A published version, without its content.
@@ -272,13 +373,23 @@ pub struct VersionList {
 fn summary(v: &wf_db::VersionRow, latest: i32) -> VersionSummary {
     VersionSummary {
         number: v.number,
-        status: if v.number == latest { "current" } else { "archived" }.to_owned(),
+        status: if v.number == latest {
+            "current"
+        } else {
+            "archived"
+        }
+        .to_owned(),
         sha256: v.sha256.clone(),
         revision_id: v.revision_id,
         approved_at: v.approved_at,
         published_at: v.created_at,
         published_by_name: v.published_by_name.clone(),
-        rows: v.content.get("rows").and_then(|r| r.as_array()).map(|a| a.len() as i64).unwrap_or(0),
+        rows: v
+            .content
+            .get("rows")
+            .and_then(|r| r.as_array())
+            .map(|a| a.len() as i64)
+            .unwrap_or(0),
     }
 }
 
@@ -288,7 +399,11 @@ fn summary(v: &wf_db::VersionRow, latest: i32) -> VersionSummary {
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "Versions, newest first", body = VersionList))
 )]
-pub async fn list_versions(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<VersionList>> {
+pub async fn list_versions(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<VersionList>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     let rows = db
@@ -299,7 +414,10 @@ pub async fn list_versions(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -
         .await?;
     let latest = rows.first().map(|v| v.number).unwrap_or(0);
     let items: Vec<VersionSummary> = rows.iter().map(|v| summary(v, latest)).collect();
-    Ok(web::Json(VersionList { total: items.len() as i64, items }))
+    Ok(web::Json(VersionList {
+        total: items.len() as i64,
+        items,
+    }))
 }
 
 /// Get a published version
@@ -311,7 +429,11 @@ pub async fn list_versions(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -
     responses((status = 200, description = "The version", body = Version,
         headers(("X-Content-SHA256" = String, description = "SHA-256 of the canonical JSON of `content`"))))
 )]
-pub async fn get_version(db: web::Data<Db>, user: User, path: web::Path<(Uuid, i32)>) -> ApiResult<HttpResponse> {
+pub async fn get_version(
+    db: web::Data<Db>,
+    user: User,
+    path: web::Path<(Uuid, i32)>,
+) -> ApiResult<HttpResponse> {
     let (agency_id, number) = path.into_inner();
     user.require_member(agency_id)?;
     let (row, latest) = db
@@ -321,8 +443,13 @@ pub async fn get_version(db: web::Data<Db>, user: User, path: web::Path<(Uuid, i
             Ok((v, latest))
         })
         .await?;
-    let version = Version { summary: summary(&row, latest), content: row.content()? };
-    Ok(HttpResponse::Ok().insert_header(("X-Content-SHA256", row.sha256.clone())).json(version))
+    let version = Version {
+        summary: summary(&row, latest),
+        content: row.content()?,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("X-Content-SHA256", row.sha256.clone()))
+        .json(version))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -342,12 +469,29 @@ pub struct DiffQuery {
     params(("id" = Uuid, Path, description = "Agency id"), DiffQuery),
     responses((status = 200, description = "The changes", body = VersionDiff))
 )]
-pub async fn diff_versions(db: web::Data<Db>, user: User, id: web::Path<Uuid>, q: web::Query<DiffQuery>) -> ApiResult<web::Json<VersionDiff>> {
+pub async fn diff_versions(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    q: web::Query<DiffQuery>,
+) -> ApiResult<web::Json<VersionDiff>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     let DiffQuery { from, to } = q.into_inner();
-    let (a, b) = db.run(move |c| Ok((wf_db::version(c, agency_id, from)?, wf_db::version(c, agency_id, to)?))).await?;
-    Ok(web::Json(snapshot::diff(from, &a.content()?, to, &b.content()?)))
+    let (a, b) = db
+        .run(move |c| {
+            Ok((
+                wf_db::version(c, agency_id, from)?,
+                wf_db::version(c, agency_id, to)?,
+            ))
+        })
+        .await?;
+    Ok(web::Json(snapshot::diff(
+        from,
+        &a.content()?,
+        to,
+        &b.content()?,
+    )))
 }
 
 /// An agency's workflow settings
@@ -359,7 +503,11 @@ pub async fn diff_versions(db: web::Data<Db>, user: User, id: web::Path<Uuid>, q
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The settings in force", body = WorkflowSettings))
 )]
-pub async fn get_settings(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<web::Json<WorkflowSettings>> {
+pub async fn get_settings(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<WorkflowSettings>> {
     let agency_id = id.into_inner();
     user.require_member(agency_id)?;
     Ok(web::Json(
@@ -380,7 +528,12 @@ pub async fn get_settings(db: web::Data<Db>, user: User, id: web::Path<Uuid>) ->
     request_body = WorkflowSettings,
     responses((status = 200, description = "The settings in force", body = WorkflowSettings))
 )]
-pub async fn put_settings(db: web::Data<Db>, user: User, id: web::Path<Uuid>, body: ApiJson<WorkflowSettings>) -> ApiResult<web::Json<WorkflowSettings>> {
+pub async fn put_settings(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<Uuid>,
+    body: ApiJson<WorkflowSettings>,
+) -> ApiResult<web::Json<WorkflowSettings>> {
     let agency_id = id.into_inner();
     user.require_admin()?;
     let value = body.0.validate()?;

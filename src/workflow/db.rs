@@ -10,21 +10,45 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::audit::{self, Entry};
-use super::model::{ApprovalStep, HistoryEntry, Part, Remark, RemarkInput, Revision, RevisionReason};
+use super::model::{
+    ApprovalStep, HistoryEntry, Part, Remark, RemarkInput, Revision, RevisionReason,
+};
 use super::snapshot::{self, RegisterContent};
 use super::state::{self, PartAction, PartStatus, RevisionStatus};
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::http::etag::etag;
-use crate::schema::{audit_log, processes, register_versions, revision_approvals, revision_parts, revision_remarks, revisions, units};
+use crate::schema::{
+    audit_log, processes, register_versions, revision_approvals, revision_parts, revision_remarks,
+    revisions, units,
+};
 use crate::workflow::settings;
 
 const PUBLISH_LOCK_KEY: i64 = 0x7470_7075_626c; // "tppubl"
 
-type RemarkRow = (Uuid, String, Option<Uuid>, Option<Uuid>, String, String, String, DateTime<Utc>);
+type RemarkRow = (
+    Uuid,
+    String,
+    Option<Uuid>,
+    Option<Uuid>,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+);
 /// A done step of the approval chain: step, who, their name, when.
 type ApprovalRow = (i32, String, String, DateTime<Utc>);
-type AuditRow = (i64, DateTime<Utc>, String, String, String, String, String, Option<serde_json::Value>, Option<serde_json::Value>);
+type AuditRow = (
+    i64,
+    DateTime<Utc>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<serde_json::Value>,
+    Option<serde_json::Value>,
+);
 
 /// The stored key of a part: the unit's id, or `agency`.
 pub fn part_key(unit: Option<Uuid>) -> String {
@@ -86,17 +110,29 @@ fn illegal(e: state::Illegal) -> ApiError {
 
 pub fn row(conn: &mut PgConnection, id: Uuid, lock: bool) -> ApiResult<RevisionRow> {
     let q = revisions::table.find(id).select(RevisionRow::as_select());
-    let r = if lock { q.for_update().first(conn).optional()? } else { q.first(conn).optional()? };
+    let r = if lock {
+        q.for_update().first(conn).optional()?
+    } else {
+        q.first(conn).optional()?
+    };
     r.ok_or_else(|| ApiError::not_found("revision", id))
 }
 
 /// The agency's revision in progress (not yet published), locked when asked.
-pub fn active(conn: &mut PgConnection, agency_id: Uuid, lock: bool) -> ApiResult<Option<RevisionRow>> {
+pub fn active(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    lock: bool,
+) -> ApiResult<Option<RevisionRow>> {
     let q = revisions::table
         .filter(revisions::agency_id.eq(agency_id))
         .filter(revisions::status.ne(RevisionStatus::Published.as_str()))
         .select(RevisionRow::as_select());
-    Ok(if lock { q.for_update().first(conn).optional()? } else { q.first(conn).optional()? })
+    Ok(if lock {
+        q.for_update().first(conn).optional()?
+    } else {
+        q.first(conn).optional()?
+    })
 }
 
 pub fn parts(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<PartRow>> {
@@ -108,25 +144,46 @@ pub fn parts(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<PartRo
         .load(conn)?)
 }
 
-fn part_row(conn: &mut PgConnection, revision_id: Uuid, key: &str, lock: bool) -> ApiResult<Option<PartRow>> {
-    let q = revision_parts::table.find((revision_id, key)).select(PartRow::as_select());
-    Ok(if lock { q.for_update().first(conn).optional()? } else { q.first(conn).optional()? })
+fn part_row(
+    conn: &mut PgConnection,
+    revision_id: Uuid,
+    key: &str,
+    lock: bool,
+) -> ApiResult<Option<PartRow>> {
+    let q = revision_parts::table
+        .find((revision_id, key))
+        .select(PartRow::as_select());
+    Ok(if lock {
+        q.for_update().first(conn).optional()?
+    } else {
+        q.first(conn).optional()?
+    })
 }
 
 /// Adds the part of `unit` when the revision has none yet (a unit that gained its first process).
-fn ensure_part(conn: &mut PgConnection, revision_id: Uuid, unit: Option<Uuid>) -> ApiResult<PartRow> {
+fn ensure_part(
+    conn: &mut PgConnection,
+    revision_id: Uuid,
+    unit: Option<Uuid>,
+) -> ApiResult<PartRow> {
     let key = part_key(unit);
     diesel::insert_into(revision_parts::table)
-        .values((revision_parts::revision_id.eq(revision_id), revision_parts::part_key.eq(&key), revision_parts::unit_id.eq(unit)))
+        .values((
+            revision_parts::revision_id.eq(revision_id),
+            revision_parts::part_key.eq(&key),
+            revision_parts::unit_id.eq(unit),
+        ))
         .on_conflict_do_nothing()
         .execute(conn)?;
-    part_row(conn, revision_id, &key, true)?.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("part {key} vanished")))
+    part_row(conn, revision_id, &key, true)?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("part {key} vanished")))
 }
 
 /// Loads a revision with its parts, approvals and remarks.
 pub fn load(conn: &mut PgConnection, r: RevisionRow) -> ApiResult<Revision> {
     let mut one = load_many(conn, vec![r])?;
-    one.pop().ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a loaded revision vanished")))
+    one.pop()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a loaded revision vanished")))
 }
 
 /// Loads revisions with their parts, approvals and remarks: four queries however many.
@@ -134,15 +191,29 @@ pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<V
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let part_rows: Vec<PartRow> = revision_parts::table
         .filter(revision_parts::revision_id.eq_any(&ids))
-        .order((revision_parts::created_at.asc(), revision_parts::part_key.asc()))
+        .order((
+            revision_parts::created_at.asc(),
+            revision_parts::part_key.asc(),
+        ))
         .select(PartRow::as_select())
         .load(conn)?;
     let unit_ids: Vec<Uuid> = part_rows.iter().filter_map(|p| p.unit_id).collect();
-    let names: HashMap<Uuid, String> = units::table.filter(units::id.eq_any(&unit_ids)).select((units::id, units::name)).load::<(Uuid, String)>(conn)?.into_iter().collect();
+    let names: HashMap<Uuid, String> = units::table
+        .filter(units::id.eq_any(&unit_ids))
+        .select((units::id, units::name))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .collect();
     let approval_rows: Vec<(Uuid, i32, String, String, DateTime<Utc>)> = revision_approvals::table
         .filter(revision_approvals::revision_id.eq_any(&ids))
         .order(revision_approvals::step)
-        .select((revision_approvals::revision_id, revision_approvals::step, revision_approvals::approved_by, revision_approvals::approved_by_name, revision_approvals::created_at))
+        .select((
+            revision_approvals::revision_id,
+            revision_approvals::step,
+            revision_approvals::approved_by,
+            revision_approvals::approved_by_name,
+            revision_approvals::created_at,
+        ))
         .load(conn)?;
     let remark_rows: Vec<(Uuid, RemarkRow)> = revision_remarks::table
         .filter(revision_remarks::revision_id.eq_any(&ids))
@@ -167,7 +238,10 @@ pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<V
     }
     let mut approvals_of: HashMap<Uuid, Vec<ApprovalRow>> = HashMap::new();
     for (rid, step, by, by_name, at) in approval_rows {
-        approvals_of.entry(rid).or_default().push((step, by, by_name, at));
+        approvals_of
+            .entry(rid)
+            .or_default()
+            .push((step, by, by_name, at));
     }
     let mut remarks_of: HashMap<Uuid, Vec<RemarkRow>> = HashMap::new();
     for (rid, remark) in remark_rows {
@@ -184,9 +258,19 @@ pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<V
         .collect())
 }
 
-fn assemble(r: RevisionRow, part_rows: Vec<PartRow>, names: &HashMap<Uuid, String>, approvals: &[(i32, String, String, DateTime<Utc>)], remarks: Vec<RemarkRow>) -> Revision {
+fn assemble(
+    r: RevisionRow,
+    part_rows: Vec<PartRow>,
+    names: &HashMap<Uuid, String>,
+    approvals: &[(i32, String, String, DateTime<Utc>)],
+    remarks: Vec<RemarkRow>,
+) -> Revision {
     let chain = r.chain();
-    let steps = if chain.is_empty() { vec!["Утверждение".to_owned()] } else { chain };
+    let steps = if chain.is_empty() {
+        vec!["Утверждение".to_owned()]
+    } else {
+        chain
+    };
     let approvals = steps
         .iter()
         .enumerate()
@@ -224,16 +308,20 @@ fn assemble(r: RevisionRow, part_rows: Vec<PartRow>, names: &HashMap<Uuid, Strin
         approvals,
         remarks: remarks
             .into_iter()
-            .map(|(id, key, process_id, touchpoint_id, text, author, author_name, created_at)| Remark {
-                id,
-                unit_id: key,
-                process_id,
-                touchpoint_id,
-                text,
-                author,
-                author_name,
-                created_at,
-            })
+            .map(
+                |(id, key, process_id, touchpoint_id, text, author, author_name, created_at)| {
+                    Remark {
+                        id,
+                        unit_id: key,
+                        process_id,
+                        touchpoint_id,
+                        text,
+                        author,
+                        author_name,
+                        created_at,
+                    }
+                },
+            )
             .collect(),
         opened_by: r.opened_by,
         opened_by_name: r.opened_by_name,
@@ -252,26 +340,45 @@ pub fn get(conn: &mut PgConnection, id: Uuid) -> ApiResult<Revision> {
 }
 
 pub fn list(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<Revision>> {
-    let rows: Vec<RevisionRow> =
-        revisions::table.filter(revisions::agency_id.eq(agency_id)).order(revisions::number.desc()).select(RevisionRow::as_select()).load(conn)?;
+    let rows: Vec<RevisionRow> = revisions::table
+        .filter(revisions::agency_id.eq(agency_id))
+        .order(revisions::number.desc())
+        .select(RevisionRow::as_select())
+        .load(conn)?;
     load_many(conn, rows)
 }
 
 /// Opens a revision: one part per unit that owns processes, and the agency's own part when
 /// some processes have no unit.
-pub fn open(conn: &mut PgConnection, user: &User, agency_id: Uuid, reason: RevisionReason, comment: Option<String>) -> ApiResult<RevisionRow> {
+pub fn open(
+    conn: &mut PgConnection,
+    user: &User,
+    agency_id: Uuid,
+    reason: RevisionReason,
+    comment: Option<String>,
+) -> ApiResult<RevisionRow> {
     crate::agencies::db::lock(conn, agency_id)?;
     if let Some(existing) = active(conn, agency_id, false)? {
         return Err(ApiError::client(
             ErrorCode::RevisionInProgress,
-            format!("revision {} of this agency is {}; finish it before opening another", existing.number, existing.status),
+            format!(
+                "revision {} of this agency is {}; finish it before opening another",
+                existing.number, existing.status
+            ),
         )
         .with_existing(existing.id));
     }
     if reason == RevisionReason::Other && comment.is_none() {
-        return Err(ApiError::validation(vec![FieldError::new("comment", "required", "say what the revision is for when the reason is `other`")]));
+        return Err(ApiError::validation(vec![FieldError::new(
+            "comment",
+            "required",
+            "say what the revision is for when the reason is `other`",
+        )]));
     }
-    let number: Option<i32> = revisions::table.filter(revisions::agency_id.eq(agency_id)).select(diesel::dsl::max(revisions::number)).first(conn)?;
+    let number: Option<i32> = revisions::table
+        .filter(revisions::agency_id.eq(agency_id))
+        .select(diesel::dsl::max(revisions::number))
+        .first(conn)?;
     let chain = settings::get(conn, agency_id)?.approval_chain;
     let r: RevisionRow = diesel::insert_into(revisions::table)
         .values((
@@ -286,46 +393,121 @@ pub fn open(conn: &mut PgConnection, user: &User, agency_id: Uuid, reason: Revis
         .returning(RevisionRow::as_returning())
         .get_result(conn)?;
     // parts of units that gain their first process later are added by `begin_edit`
-    let mut owners: Vec<Option<Uuid>> = processes::table.filter(processes::agency_id.eq(agency_id)).select(processes::unit_id).distinct().load(conn)?;
+    let mut owners: Vec<Option<Uuid>> = processes::table
+        .filter(processes::agency_id.eq(agency_id))
+        .select(processes::unit_id)
+        .distinct()
+        .load(conn)?;
     owners.sort();
     for unit in owners {
         ensure_part(conn, r.id, unit)?;
     }
-    crate::metrics::TRANSITIONS.with_label_values(&["open"]).inc();
-    audit::record(conn, user, Entry { agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "open", before: None, after: Some(serde_json::json!({"number": r.number, "reason": r.reason, "comment": r.comment})) })?;
+    crate::metrics::TRANSITIONS
+        .with_label_values(&["open"])
+        .inc();
+    audit::record(
+        conn,
+        user,
+        Entry {
+            agency_id,
+            revision_id: Some(r.id),
+            entity: "revision",
+            entity_id: r.id.to_string(),
+            action: "open",
+            before: None,
+            after: Some(
+                serde_json::json!({"number": r.number, "reason": r.reason, "comment": r.comment}),
+            ),
+        },
+    )?;
     Ok(r)
 }
 
 /// Called before every edit of the working copy: finds (or opens) the revision in progress,
 /// makes sure the edited units' parts exist and are editable, and reopens a returned part as
 /// a draft. Returns the revision id for the audit log.
-pub fn begin_edit(conn: &mut PgConnection, user: &User, agency_id: Uuid, units: &[Option<Uuid>]) -> ApiResult<Uuid> {
+pub fn begin_edit(
+    conn: &mut PgConnection,
+    user: &User,
+    agency_id: Uuid,
+    units: &[Option<Uuid>],
+) -> ApiResult<Uuid> {
     let r = match active(conn, agency_id, true)? {
         Some(r) => r,
-        None => open(conn, user, agency_id, RevisionReason::Other, Some("Открыта автоматически при первом изменении".to_owned()))?,
+        None => open(
+            conn,
+            user,
+            agency_id,
+            RevisionReason::Other,
+            Some("Открыта автоматически при первом изменении".to_owned()),
+        )?,
     };
     for unit in units {
         let part = ensure_part(conn, r.id, *unit)?;
-        let next = state::part_transition(r.status(), part.status(), PartAction::Edit).map_err(|e| {
-            ApiError::client(ErrorCode::Locked, format!("the working copy of part {} is read-only: {}", part.part_key, e.message))
-        })?;
+        let next =
+            state::part_transition(r.status(), part.status(), PartAction::Edit).map_err(|e| {
+                ApiError::client(
+                    ErrorCode::Locked,
+                    format!(
+                        "the working copy of part {} is read-only: {}",
+                        part.part_key, e.message
+                    ),
+                )
+            })?;
         if next != part.status() {
             set_part_status(conn, &part, next)?;
-            audit::record(conn, user, Entry { agency_id, revision_id: Some(r.id), entity: "part", entity_id: part.part_key.clone(), action: "reopen", before: Some(serde_json::json!({"status": part.status})), after: Some(serde_json::json!({"status": next.as_str()})) })?;
+            audit::record(
+                conn,
+                user,
+                Entry {
+                    agency_id,
+                    revision_id: Some(r.id),
+                    entity: "part",
+                    entity_id: part.part_key.clone(),
+                    action: "reopen",
+                    before: Some(serde_json::json!({"status": part.status})),
+                    after: Some(serde_json::json!({"status": next.as_str()})),
+                },
+            )?;
         }
     }
     Ok(r.id)
 }
 
-fn set_part_status(conn: &mut PgConnection, part: &PartRow, next: PartStatus) -> ApiResult<PartRow> {
+fn set_part_status(
+    conn: &mut PgConnection,
+    part: &PartRow,
+    next: PartStatus,
+) -> ApiResult<PartRow> {
     let now = diesel::dsl::now;
     let target = revision_parts::table.find((part.revision_id, part.part_key.clone()));
     let q = diesel::update(target);
     let updated = match next {
-        PartStatus::Submitted => q.set((revision_parts::status.eq(next.as_str()), revision_parts::submitted_at.eq(now))).returning(PartRow::as_returning()).get_result(conn)?,
-        PartStatus::Returned => q.set((revision_parts::status.eq(next.as_str()), revision_parts::returned_at.eq(now))).returning(PartRow::as_returning()).get_result(conn)?,
-        PartStatus::Accepted => q.set((revision_parts::status.eq(next.as_str()), revision_parts::accepted_at.eq(now))).returning(PartRow::as_returning()).get_result(conn)?,
-        PartStatus::Draft => q.set(revision_parts::status.eq(next.as_str())).returning(PartRow::as_returning()).get_result(conn)?,
+        PartStatus::Submitted => q
+            .set((
+                revision_parts::status.eq(next.as_str()),
+                revision_parts::submitted_at.eq(now),
+            ))
+            .returning(PartRow::as_returning())
+            .get_result(conn)?,
+        PartStatus::Returned => q
+            .set((
+                revision_parts::status.eq(next.as_str()),
+                revision_parts::returned_at.eq(now),
+            ))
+            .returning(PartRow::as_returning())
+            .get_result(conn)?,
+        PartStatus::Accepted => q
+            .set((
+                revision_parts::status.eq(next.as_str()),
+                revision_parts::accepted_at.eq(now),
+            ))
+            .returning(PartRow::as_returning())
+            .get_result(conn)?,
+        PartStatus::Draft => q
+            .set(revision_parts::status.eq(next.as_str()))
+            .returning(PartRow::as_returning())
+            .get_result(conn)?,
     };
     Ok(updated)
 }
@@ -343,16 +525,27 @@ pub fn transition_part(
 ) -> ApiResult<Revision> {
     let r = row(conn, revision_id, false)?;
     let key = part_key(unit);
-    let part = part_row(conn, revision_id, &key, true)?.ok_or_else(|| ApiError::not_found("part", format!("{key} of revision {revision_id}")))?;
+    let part = part_row(conn, revision_id, &key, true)?
+        .ok_or_else(|| ApiError::not_found("part", format!("{key} of revision {revision_id}")))?;
     if_match.check(part.updated_at)?;
     let next = state::part_transition(r.status(), part.status(), action).map_err(illegal)?;
     if action == PartAction::Submit {
         // a part with error-level findings is not sent for review
         let mut content = snapshot::build(conn, r.agency_id)?;
         content.rows.retain(|row| row.unit_id == unit);
-        let errors: Vec<_> = crate::rules::check(&content).into_iter().filter(|f| f.severity == crate::rules::Severity::Error).collect();
+        let errors: Vec<_> = crate::rules::check(&content)
+            .into_iter()
+            .filter(|f| f.severity == crate::rules::Severity::Error)
+            .collect();
         if !errors.is_empty() {
-            return Err(ApiError::Findings { detail: format!("the part has {} error(s) to fix before submission: {}", errors.len(), errors[0].message), findings: errors });
+            return Err(ApiError::Findings {
+                detail: format!(
+                    "the part has {} error(s) to fix before submission: {}",
+                    errors.len(),
+                    errors[0].message
+                ),
+                findings: errors,
+            });
         }
     }
     let updated = set_part_status(conn, &part, next)?;
@@ -362,8 +555,22 @@ pub fn transition_part(
         PartAction::Accept => "accept",
         PartAction::Edit => "edit",
     };
-    crate::metrics::TRANSITIONS.with_label_values(&[action_name]).inc();
-    audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "part", entity_id: key.clone(), action: action_name, before: Some(serde_json::json!({"status": part.status})), after: Some(serde_json::json!({"status": updated.status})) })?;
+    crate::metrics::TRANSITIONS
+        .with_label_values(&[action_name])
+        .inc();
+    audit::record(
+        conn,
+        user,
+        Entry {
+            agency_id: r.agency_id,
+            revision_id: Some(r.id),
+            entity: "part",
+            entity_id: key.clone(),
+            action: action_name,
+            before: Some(serde_json::json!({"status": part.status})),
+            after: Some(serde_json::json!({"status": updated.status})),
+        },
+    )?;
     // checked and normalised by Remarks::checked before anything was locked
     for remark in remarks {
         let text = &remark.text;
@@ -379,29 +586,60 @@ pub fn transition_part(
             ))
             .returning(revision_remarks::id)
             .get_result(conn)?;
-        audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "remark", entity_id: id.to_string(), action: "create", before: None, after: Some(serde_json::json!({"part": key, "text": text, "process_id": remark.process_id, "touchpoint_id": remark.touchpoint_id})) })?;
+        audit::record(
+            conn,
+            user,
+            Entry {
+                agency_id: r.agency_id,
+                revision_id: Some(r.id),
+                entity: "remark",
+                entity_id: id.to_string(),
+                action: "create",
+                before: None,
+                after: Some(
+                    serde_json::json!({"part": key, "text": text, "process_id": remark.process_id, "touchpoint_id": remark.touchpoint_id}),
+                ),
+            },
+        )?;
     }
     if next == PartStatus::Accepted {
         // the last acceptance starts the consolidation deadline (R10: 2 working days)
-        let statuses: Vec<String> = revision_parts::table.filter(revision_parts::revision_id.eq(r.id)).select(revision_parts::status).load(conn)?;
+        let statuses: Vec<String> = revision_parts::table
+            .filter(revision_parts::revision_id.eq(r.id))
+            .select(revision_parts::status)
+            .load(conn)?;
         if statuses.iter().all(|s| s == PartStatus::Accepted.as_str()) {
-            diesel::update(revisions::table.find(r.id)).set(revisions::all_accepted_at.eq(diesel::dsl::now)).execute(conn)?;
+            diesel::update(revisions::table.find(r.id))
+                .set(revisions::all_accepted_at.eq(diesel::dsl::now))
+                .execute(conn)?;
         }
     }
     get(conn, revision_id)
 }
 
 /// One agreement of the chain; the last one approves the revision. One person agrees once.
-pub fn approve(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match: &crate::http::etag::IfMatch) -> ApiResult<Revision> {
+pub fn approve(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    if_match: &crate::http::etag::IfMatch,
+) -> ApiResult<Revision> {
     let r = row(conn, revision_id, true)?;
     if_match.check(r.updated_at)?;
     let statuses: Vec<PartStatus> = parts(conn, r.id)?.iter().map(PartRow::status).collect();
-    let done: Vec<(i32, String)> = revision_approvals::table.filter(revision_approvals::revision_id.eq(r.id)).select((revision_approvals::step, revision_approvals::approved_by)).load(conn)?;
+    let done: Vec<(i32, String)> = revision_approvals::table
+        .filter(revision_approvals::revision_id.eq(r.id))
+        .select((revision_approvals::step, revision_approvals::approved_by))
+        .load(conn)?;
     let chain = r.chain();
     let agreed: Vec<&str> = done.iter().map(|(_, by)| by.as_str()).collect();
-    let next = state::approve(r.status(), &statuses, &agreed, chain.len(), &user.sub).map_err(illegal)?;
+    let next =
+        state::approve(r.status(), &statuses, &agreed, chain.len(), &user.sub).map_err(illegal)?;
     let step = done.len() as i32;
-    let step_name = chain.get(done.len()).cloned().unwrap_or_else(|| "Утверждение".to_owned());
+    let step_name = chain
+        .get(done.len())
+        .cloned()
+        .unwrap_or_else(|| "Утверждение".to_owned());
     diesel::insert_into(revision_approvals::table)
         .values((
             revision_approvals::revision_id.eq(r.id),
@@ -413,18 +651,43 @@ pub fn approve(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match
         .execute(conn)?;
     let q = diesel::update(revisions::table.find(r.id));
     if next == RevisionStatus::Approved {
-        q.set((revisions::status.eq(next.as_str()), revisions::approved_at.eq(diesel::dsl::now))).execute(conn)?;
+        q.set((
+            revisions::status.eq(next.as_str()),
+            revisions::approved_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
     } else {
         q.set(revisions::status.eq(next.as_str())).execute(conn)?;
     }
-    crate::metrics::TRANSITIONS.with_label_values(&["approve"]).inc();
-    audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "approve", before: Some(serde_json::json!({"status": r.status})), after: Some(serde_json::json!({"status": next.as_str(), "step": step, "step_name": step_name})) })?;
+    crate::metrics::TRANSITIONS
+        .with_label_values(&["approve"])
+        .inc();
+    audit::record(
+        conn,
+        user,
+        Entry {
+            agency_id: r.agency_id,
+            revision_id: Some(r.id),
+            entity: "revision",
+            entity_id: r.id.to_string(),
+            action: "approve",
+            before: Some(serde_json::json!({"status": r.status})),
+            after: Some(
+                serde_json::json!({"status": next.as_str(), "step": step, "step_name": step_name}),
+            ),
+        },
+    )?;
     get(conn, revision_id)
 }
 
 /// Freezes the working copy as the next numbered version; the previous one stays readable as
 /// an archived version.
-pub fn publish(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match: &crate::http::etag::IfMatch) -> ApiResult<(Revision, i32, String)> {
+pub fn publish(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    if_match: &crate::http::etag::IfMatch,
+) -> ApiResult<(Revision, i32, String)> {
     let r = row(conn, revision_id, true)?;
     if_match.check(r.updated_at)?;
     let next = state::publish(r.status()).map_err(illegal)?;
@@ -433,7 +696,10 @@ pub fn publish(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match
     let content = snapshot::build(conn, r.agency_id)?;
     let value = serde_json::to_value(&content).map_err(|e| ApiError::Internal(e.into()))?;
     let sha = snapshot::sha256_hex(&value);
-    let last: Option<i32> = register_versions::table.filter(register_versions::agency_id.eq(r.agency_id)).select(diesel::dsl::max(register_versions::number)).first(conn)?;
+    let last: Option<i32> = register_versions::table
+        .filter(register_versions::agency_id.eq(r.agency_id))
+        .select(diesel::dsl::max(register_versions::number))
+        .first(conn)?;
     let number = last.unwrap_or(0) + 1;
     diesel::insert_into(register_versions::table)
         .values((
@@ -448,13 +714,41 @@ pub fn publish(conn: &mut PgConnection, user: &User, revision_id: Uuid, if_match
         ))
         .execute(conn)?;
     diesel::update(revisions::table.find(r.id))
-        .set((revisions::status.eq(next.as_str()), revisions::published_at.eq(diesel::dsl::now), revisions::version_number.eq(number)))
+        .set((
+            revisions::status.eq(next.as_str()),
+            revisions::published_at.eq(diesel::dsl::now),
+            revisions::version_number.eq(number),
+        ))
         .execute(conn)?;
     crate::public::cache::notify(conn, r.agency_id, number)?;
     // the outbox: deliveries commit with the publication, or not at all
-    crate::webhooks::enqueue_publication(conn, r.agency_id, &content.agency.name, &content.agency.region, number, &sha, Utc::now())?;
-    crate::metrics::TRANSITIONS.with_label_values(&["publish"]).inc();
-    audit::record(conn, user, Entry { agency_id: r.agency_id, revision_id: Some(r.id), entity: "revision", entity_id: r.id.to_string(), action: "publish", before: Some(serde_json::json!({"status": r.status})), after: Some(serde_json::json!({"status": next.as_str(), "version": number, "sha256": sha})) })?;
+    crate::webhooks::enqueue_publication(
+        conn,
+        r.agency_id,
+        &content.agency.name,
+        &content.agency.region,
+        number,
+        &sha,
+        Utc::now(),
+    )?;
+    crate::metrics::TRANSITIONS
+        .with_label_values(&["publish"])
+        .inc();
+    audit::record(
+        conn,
+        user,
+        Entry {
+            agency_id: r.agency_id,
+            revision_id: Some(r.id),
+            entity: "revision",
+            entity_id: r.id.to_string(),
+            action: "publish",
+            before: Some(serde_json::json!({"status": r.status})),
+            after: Some(
+                serde_json::json!({"status": next.as_str(), "version": number, "sha256": sha}),
+            ),
+        },
+    )?;
     Ok((get(conn, revision_id)?, number, sha))
 }
 
@@ -463,11 +757,33 @@ pub fn history(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<Hist
     let rows: Vec<AuditRow> = audit_log::table
         .filter(audit_log::revision_id.eq(revision_id))
         .order(audit_log::id.asc())
-        .select((audit_log::id, audit_log::created_at, audit_log::actor, audit_log::actor_name, audit_log::entity, audit_log::entity_id, audit_log::action, audit_log::before, audit_log::after))
+        .select((
+            audit_log::id,
+            audit_log::created_at,
+            audit_log::actor,
+            audit_log::actor_name,
+            audit_log::entity,
+            audit_log::entity_id,
+            audit_log::action,
+            audit_log::before,
+            audit_log::after,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, at, actor, actor_name, entity, entity_id, action, before, after)| HistoryEntry { id, at, actor, actor_name, entity, entity_id, action, before, after })
+        .map(
+            |(id, at, actor, actor_name, entity, entity_id, action, before, after)| HistoryEntry {
+                id,
+                at,
+                actor,
+                actor_name,
+                entity,
+                entity_id,
+                action,
+                before,
+                after,
+            },
+        )
         .collect())
 }
 
@@ -492,12 +808,17 @@ pub struct VersionRow {
 
 impl VersionRow {
     pub fn content(&self) -> ApiResult<RegisterContent> {
-        serde_json::from_value(self.content.clone()).map_err(|e| ApiError::Internal(anyhow::anyhow!("version {} content: {e}", self.id)))
+        serde_json::from_value(self.content.clone())
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("version {} content: {e}", self.id)))
     }
 }
 
 pub fn versions(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<VersionRow>> {
-    Ok(register_versions::table.filter(register_versions::agency_id.eq(agency_id)).order(register_versions::number.desc()).select(VersionRow::as_select()).load(conn)?)
+    Ok(register_versions::table
+        .filter(register_versions::agency_id.eq(agency_id))
+        .order(register_versions::number.desc())
+        .select(VersionRow::as_select())
+        .load(conn)?)
 }
 
 pub fn version(conn: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResult<VersionRow> {
@@ -512,22 +833,30 @@ pub fn version(conn: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResu
 
 /// Several versions, named by (agency, number), in one query; those that do not exist are
 /// simply absent.
-pub fn versions_by_key(conn: &mut PgConnection, wanted: &[(Uuid, i32)]) -> ApiResult<Vec<VersionRow>> {
+pub fn versions_by_key(
+    conn: &mut PgConnection,
+    wanted: &[(Uuid, i32)],
+) -> ApiResult<Vec<VersionRow>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Array, Bool, Integer, Uuid as SqlUuid};
     let (agencies, numbers): (Vec<Uuid>, Vec<i32>) = wanted.iter().copied().unzip();
     Ok(register_versions::table
         .filter(
-            sql::<Bool>("(register_versions.agency_id, register_versions.number) IN (SELECT * FROM unnest(")
-                .bind::<Array<SqlUuid>, _>(agencies)
-                .sql(", ")
-                .bind::<Array<Integer>, _>(numbers)
-                .sql("))"),
+            sql::<Bool>(
+                "(register_versions.agency_id, register_versions.number) IN (SELECT * FROM unnest(",
+            )
+            .bind::<Array<SqlUuid>, _>(agencies)
+            .sql(", ")
+            .bind::<Array<Integer>, _>(numbers)
+            .sql("))"),
         )
         .select(VersionRow::as_select())
         .load(conn)?)
 }
 
 pub fn latest_version_number(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Option<i32>> {
-    Ok(register_versions::table.filter(register_versions::agency_id.eq(agency_id)).select(diesel::dsl::max(register_versions::number)).first(conn)?)
+    Ok(register_versions::table
+        .filter(register_versions::agency_id.eq(agency_id))
+        .select(diesel::dsl::max(register_versions::number))
+        .first(conn)?)
 }

@@ -23,7 +23,12 @@ pub type Parts = Vec<Option<Uuid>>;
 /// Enters the working copy of `parts` of the agency's register for a change by `user`: checks
 /// the right to edit each part, then opens or joins the revision (see the module's comment).
 /// Returns the revision, or `None` when the change touches no row (nothing to review).
-pub fn enter(conn: &mut PgConnection, user: &User, agency_id: Uuid, parts: &[Option<Uuid>]) -> ApiResult<Option<Uuid>> {
+pub fn enter(
+    conn: &mut PgConnection,
+    user: &User,
+    agency_id: Uuid,
+    parts: &[Option<Uuid>],
+) -> ApiResult<Option<Uuid>> {
     if parts.is_empty() {
         return Ok(None);
     }
@@ -45,12 +50,27 @@ pub fn record(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> ApiResult<()> {
-    audit::record(conn, user, Entry { agency_id, revision_id, entity, entity_id, action: "update", before, after })
+    audit::record(
+        conn,
+        user,
+        Entry {
+            agency_id,
+            revision_id,
+            entity,
+            entity_id,
+            action: "update",
+            before,
+            after,
+        },
+    )
 }
 
 /// The parts whose column 2 prints this direction's name, per agency (processes that word
 /// their direction themselves keep their wording and are not touched).
-pub fn parts_naming_direction(conn: &mut PgConnection, direction_id: Uuid) -> ApiResult<Vec<(Uuid, Parts)>> {
+pub fn parts_naming_direction(
+    conn: &mut PgConnection,
+    direction_id: Uuid,
+) -> ApiResult<Vec<(Uuid, Parts)>> {
     let rows: Vec<(Uuid, Option<Uuid>)> = processes::table
         .filter(processes::direction_id.eq(direction_id))
         .filter(processes::direction_label.is_null())
@@ -62,13 +82,25 @@ pub fn parts_naming_direction(conn: &mut PgConnection, direction_id: Uuid) -> Ap
 
 /// The parts that have processes of this unit (a unit's name is printed with its rows).
 pub fn parts_of_unit(conn: &mut PgConnection, unit_id: Uuid) -> ApiResult<Parts> {
-    let any: Option<Uuid> = processes::table.filter(processes::unit_id.eq(unit_id)).select(processes::id).first(conn).optional()?;
-    Ok(if any.is_some() { vec![Some(unit_id)] } else { Vec::new() })
+    let any: Option<Uuid> = processes::table
+        .filter(processes::unit_id.eq(unit_id))
+        .select(processes::id)
+        .first(conn)
+        .optional()?;
+    Ok(if any.is_some() {
+        vec![Some(unit_id)]
+    } else {
+        Vec::new()
+    })
 }
 
 /// The parts with touchpoints of `channel` in the agency: those whose column 6 follows the
 /// agency's rule for that channel.
-pub fn parts_with_channel(conn: &mut PgConnection, agency_id: Uuid, channel: &str) -> ApiResult<Parts> {
+pub fn parts_with_channel(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    channel: &str,
+) -> ApiResult<Parts> {
     Ok(touchpoint_rows::table
         .filter(touchpoint_rows::agency_id.eq(agency_id))
         .filter(touchpoint_rows::channel_code.eq(channel))
@@ -80,8 +112,16 @@ pub fn parts_with_channel(conn: &mut PgConnection, agency_id: Uuid, channel: &st
 /// The part that carries the register's heading (the agency's name, region, website): the
 /// agency's own part, as long as the register has rows at all.
 pub fn parts_of_heading(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Parts> {
-    let any: Option<Uuid> = processes::table.filter(processes::agency_id.eq(agency_id)).select(processes::id).first(conn).optional()?;
-    Ok(if any.is_some() { vec![None] } else { Vec::new() })
+    let any: Option<Uuid> = processes::table
+        .filter(processes::agency_id.eq(agency_id))
+        .select(processes::id)
+        .first(conn)
+        .optional()?;
+    Ok(if any.is_some() {
+        vec![None]
+    } else {
+        Vec::new()
+    })
 }
 
 fn group(rows: Vec<(Uuid, Option<Uuid>)>) -> Vec<(Uuid, Parts)> {

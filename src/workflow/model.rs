@@ -41,7 +41,8 @@ impl RevisionReason {
     }
 
     pub fn from_db(s: &str) -> Self {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).unwrap_or_else(|_| panic!("unexpected reason in database: {s}"))
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .unwrap_or_else(|_| panic!("unexpected reason in database: {s}"))
     }
 }
 
@@ -148,24 +149,38 @@ impl Remarks {
     /// [`REMARKS_MAX`], each non-blank and at most [`REMARK_MAX`] characters.
     pub fn checked(self) -> Result<Vec<RemarkInput>, ApiError> {
         let remarks = match self {
-            Remarks::Text(text) => vec![RemarkInput { text, process_id: None, touchpoint_id: None }],
+            Remarks::Text(text) => vec![RemarkInput {
+                text,
+                process_id: None,
+                touchpoint_id: None,
+            }],
             Remarks::List(list) => list,
         };
         if remarks.is_empty() || remarks.iter().all(|r| text::is_blank(&r.text)) {
-            return Err(ApiError::validation(vec![FieldError::new("remarks", "required", "a part is returned with at least one remark")]));
+            return Err(ApiError::validation(vec![FieldError::new(
+                "remarks",
+                "required",
+                "a part is returned with at least one remark",
+            )]));
         }
         if remarks.len() > REMARKS_MAX {
-            return Err(ApiError::validation(vec![FieldError::new("remarks", "too_many", format!("at most {REMARKS_MAX} remarks in one return"))]));
+            return Err(ApiError::validation(vec![FieldError::new(
+                "remarks",
+                "too_many",
+                format!("at most {REMARKS_MAX} remarks in one return"),
+            )]));
         }
         let mut errors = Vec::new();
         let checked = remarks
             .into_iter()
             .enumerate()
-            .filter_map(|(i, r)| match text::required(&format!("remarks[{i}].text"), &r.text, REMARK_MAX) {
-                Ok(text) => Some(RemarkInput { text, ..r }),
-                Err(e) => {
-                    errors.push(e);
-                    None
+            .filter_map(|(i, r)| {
+                match text::required(&format!("remarks[{i}].text"), &r.text, REMARK_MAX) {
+                    Ok(text) => Some(RemarkInput { text, ..r }),
+                    Err(e) => {
+                        errors.push(e);
+                        None
+                    }
                 }
             })
             .collect();
@@ -189,14 +204,30 @@ impl utoipa::PartialSchema for Remarks {
             .items(utoipa::openapi::Ref::from_schema_name("RemarkInput"))
             .min_items(Some(1))
             .max_items(Some(REMARKS_MAX))
-            .description(Some("Remarks, each optionally pointing at a process or touchpoint"));
-        OneOfBuilder::new().item(text).item(list).description(Some("Remarks: one text, or a list pointing at processes and touchpoints.")).into()
+            .description(Some(
+                "Remarks, each optionally pointing at a process or touchpoint",
+            ));
+        OneOfBuilder::new()
+            .item(text)
+            .item(list)
+            .description(Some(
+                "Remarks: one text, or a list pointing at processes and touchpoints.",
+            ))
+            .into()
     }
 }
 
 impl utoipa::ToSchema for Remarks {
-    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
-        schemas.push(("RemarkInput".into(), <RemarkInput as utoipa::PartialSchema>::schema()));
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((
+            "RemarkInput".into(),
+            <RemarkInput as utoipa::PartialSchema>::schema(),
+        ));
     }
 }
 
@@ -253,14 +284,39 @@ mod tests {
 
     #[test]
     fn remarks_are_checked_and_normalised() {
-        let ok = Remarks::Text("  Укажите\n потребности ".into()).checked().unwrap();
+        let ok = Remarks::Text("  Укажите\n потребности ".into())
+            .checked()
+            .unwrap();
         assert_eq!(ok[0].text, "Укажите потребности");
-        let list = |texts: &[&str]| Remarks::List(texts.iter().map(|t| RemarkInput { text: (*t).into(), process_id: None, touchpoint_id: None }).collect());
+        let list = |texts: &[&str]| {
+            Remarks::List(
+                texts
+                    .iter()
+                    .map(|t| RemarkInput {
+                        text: (*t).into(),
+                        process_id: None,
+                        touchpoint_id: None,
+                    })
+                    .collect(),
+            )
+        };
         assert_eq!(fields(list(&[]).checked().unwrap_err()), ["remarks"]);
-        assert_eq!(fields(Remarks::Text(" \t".into()).checked().unwrap_err()), ["remarks"]);
-        assert_eq!(fields(list(&["есть", " "]).checked().unwrap_err()), ["remarks[1].text"]);
-        assert_eq!(fields(list(&[&"з".repeat(REMARK_MAX + 1)]).checked().unwrap_err()), ["remarks[0].text"]);
-        assert_eq!(fields(list(&["x"; REMARKS_MAX + 1]).checked().unwrap_err()), ["remarks"]);
+        assert_eq!(
+            fields(Remarks::Text(" \t".into()).checked().unwrap_err()),
+            ["remarks"]
+        );
+        assert_eq!(
+            fields(list(&["есть", " "]).checked().unwrap_err()),
+            ["remarks[1].text"]
+        );
+        assert_eq!(
+            fields(list(&[&"з".repeat(REMARK_MAX + 1)]).checked().unwrap_err()),
+            ["remarks[0].text"]
+        );
+        assert_eq!(
+            fields(list(&["x"; REMARKS_MAX + 1]).checked().unwrap_err()),
+            ["remarks"]
+        );
         assert_eq!(list(&["a", "b"]).checked().unwrap().len(), 2);
     }
 }

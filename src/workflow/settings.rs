@@ -105,19 +105,35 @@ impl WorkflowSettings {
             ("publish_days", self.publish_days),
         ] {
             if !(0..=60).contains(&v) {
-                e.push(FieldError::new(name, "out_of_range", "must be between 0 and 60 working days"));
+                e.push(FieldError::new(
+                    name,
+                    "out_of_range",
+                    "must be between 0 and 60 working days",
+                ));
             }
         }
         if !(1..=12).contains(&self.yearly_month) {
-            e.push(FieldError::new("yearly_month", "out_of_range", "must be 1 to 12"));
+            e.push(FieldError::new(
+                "yearly_month",
+                "out_of_range",
+                "must be 1 to 12",
+            ));
         }
         // 31 with a 30-day month means its last day (deadlines::yearly_due), so any 1..=31 is
         // a due date: the spec can state the rule as a range
         if !(1..=31).contains(&self.yearly_day) {
-            e.push(FieldError::new("yearly_day", "out_of_range", "must be 1 to 31"));
+            e.push(FieldError::new(
+                "yearly_day",
+                "out_of_range",
+                "must be 1 to 31",
+            ));
         }
         if self.approval_chain.len() > CHAIN_MAX {
-            e.push(FieldError::new("approval_chain", "too_many", "at most 10 steps"));
+            e.push(FieldError::new(
+                "approval_chain",
+                "too_many",
+                "at most 10 steps",
+            ));
         }
         let mut chain = Vec::new();
         for (i, step) in self.approval_chain.iter().enumerate() {
@@ -134,39 +150,82 @@ impl WorkflowSettings {
     }
 }
 
-type Row = (i32, i32, i32, i32, i32, i32, i32, i32, bool, serde_json::Value);
+type Row = (
+    i32,
+    i32,
+    i32,
+    i32,
+    i32,
+    i32,
+    i32,
+    i32,
+    bool,
+    serde_json::Value,
+);
 
 pub fn get(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<WorkflowSettings> {
-    Ok(get_many(conn, &[agency_id])?.remove(&agency_id).unwrap_or_default())
+    Ok(get_many(conn, &[agency_id])?
+        .remove(&agency_id)
+        .unwrap_or_default())
 }
 
 /// The settings of several agencies in one query; an agency without a row has the defaults
 /// (absent from the map).
-pub fn get_many(conn: &mut PgConnection, agency_ids: &[Uuid]) -> ApiResult<std::collections::HashMap<Uuid, WorkflowSettings>> {
+pub fn get_many(
+    conn: &mut PgConnection,
+    agency_ids: &[Uuid],
+) -> ApiResult<std::collections::HashMap<Uuid, WorkflowSettings>> {
     let rows: Vec<(Uuid, Row)> = s::table
         .filter(s::agency_id.eq_any(agency_ids))
         .select((
             s::agency_id,
-            (s::review_days, s::return_days, s::fix_days, s::resubmit_days, s::consolidate_days, s::publish_days, s::yearly_month, s::yearly_day, s::quarterly_analysis, s::approval_chain),
+            (
+                s::review_days,
+                s::return_days,
+                s::fix_days,
+                s::resubmit_days,
+                s::consolidate_days,
+                s::publish_days,
+                s::yearly_month,
+                s::yearly_day,
+                s::quarterly_analysis,
+                s::approval_chain,
+            ),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, (review_days, return_days, fix_days, resubmit_days, consolidate_days, publish_days, yearly_month, yearly_day, quarterly_analysis, chain))| {
-            let settings = WorkflowSettings {
-                review_days,
-                return_days,
-                fix_days,
-                resubmit_days,
-                consolidate_days,
-                publish_days,
-                yearly_month,
-                yearly_day,
-                quarterly_analysis,
-                approval_chain: serde_json::from_value(chain).unwrap_or_default(),
-            };
-            (id, settings)
-        })
+        .map(
+            |(
+                id,
+                (
+                    review_days,
+                    return_days,
+                    fix_days,
+                    resubmit_days,
+                    consolidate_days,
+                    publish_days,
+                    yearly_month,
+                    yearly_day,
+                    quarterly_analysis,
+                    chain,
+                ),
+            )| {
+                let settings = WorkflowSettings {
+                    review_days,
+                    return_days,
+                    fix_days,
+                    resubmit_days,
+                    consolidate_days,
+                    publish_days,
+                    yearly_month,
+                    yearly_day,
+                    quarterly_analysis,
+                    approval_chain: serde_json::from_value(chain).unwrap_or_default(),
+                };
+                (id, settings)
+            },
+        )
         .collect())
 }
 
@@ -184,6 +243,11 @@ pub fn put(conn: &mut PgConnection, agency_id: Uuid, v: &WorkflowSettings) -> Ap
         s::quarterly_analysis.eq(v.quarterly_analysis),
         s::approval_chain.eq(chain),
     );
-    diesel::insert_into(s::table).values((s::agency_id.eq(agency_id), values.clone())).on_conflict(s::agency_id).do_update().set(values).execute(conn)?;
+    diesel::insert_into(s::table)
+        .values((s::agency_id.eq(agency_id), values.clone()))
+        .on_conflict(s::agency_id)
+        .do_update()
+        .set(values)
+        .execute(conn)?;
     Ok(())
 }

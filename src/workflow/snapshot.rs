@@ -98,24 +98,59 @@ pub struct RegisterContent {
     pub rows: Vec<RegisterRow>,
 }
 
-const ALL: Paging = Paging { limit: i64::MAX, offset: 0 };
+const ALL: Paging = Paging {
+    limit: i64::MAX,
+    offset: 0,
+};
 
 /// Reads the agency's working copy as a register, in the form's order.
 pub fn build(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<RegisterContent> {
     let agency = agency_db::get(conn, agency_id)?;
-    let (processes, _) = process_db::list(conn, &ProcessFilter { agency_id: Some(agency_id), ..Default::default() }, ProcessSort::Position, ALL)?;
-    let (points, _) = touchpoint_db::list(conn, &TouchpointFilter { agency_id: Some(agency_id), ..Default::default() }, TouchpointSort::Position, ALL)?;
+    let (processes, _) = process_db::list(
+        conn,
+        &ProcessFilter {
+            agency_id: Some(agency_id),
+            ..Default::default()
+        },
+        ProcessSort::Position,
+        ALL,
+    )?;
+    let (points, _) = touchpoint_db::list(
+        conn,
+        &TouchpointFilter {
+            agency_id: Some(agency_id),
+            ..Default::default()
+        },
+        TouchpointSort::Position,
+        ALL,
+    )?;
     let dirs: HashMap<Uuid, (Option<String>, String)> = directions::table
         .select((directions::id, directions::code, directions::name))
-        .filter(directions::agency_id.is_null().or(directions::agency_id.eq(agency_id)))
+        .filter(
+            directions::agency_id
+                .is_null()
+                .or(directions::agency_id.eq(agency_id)),
+        )
         .load::<(Uuid, Option<String>, String)>(conn)?
         .into_iter()
         .map(|(id, code, name)| (id, (code, name)))
         .collect();
-    let unit_names: HashMap<Uuid, String> =
-        units::table.filter(units::agency_id.eq(agency_id)).select((units::id, units::name)).load::<(Uuid, String)>(conn)?.into_iter().collect();
-    let channel_labels: HashMap<String, String> = channel_types::table.select((channel_types::code, channel_types::label)).load(conn)?.into_iter().collect();
-    let need_labels: HashMap<String, String> = client_needs::table.select((client_needs::code, client_needs::label)).load(conn)?.into_iter().collect();
+    let unit_names: HashMap<Uuid, String> = units::table
+        .filter(units::agency_id.eq(agency_id))
+        .select((units::id, units::name))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .collect();
+    let channel_labels: HashMap<String, String> = channel_types::table
+        .select((channel_types::code, channel_types::label))
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let need_labels: HashMap<String, String> = client_needs::table
+        .select((client_needs::code, client_needs::label))
+        .load(conn)?
+        .into_iter()
+        .collect();
 
     let mut by_process: HashMap<Uuid, Vec<crate::touchpoints::model::Touchpoint>> = HashMap::new();
     for t in points {
@@ -123,7 +158,10 @@ pub fn build(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<RegisterCont
     }
     let mut rows = Vec::new();
     for p in processes {
-        let (code, catalog_name) = dirs.get(&p.direction_id).cloned().unwrap_or((None, String::new()));
+        let (code, catalog_name) = dirs
+            .get(&p.direction_id)
+            .cloned()
+            .unwrap_or((None, String::new()));
         let base = RegisterRow {
             n: 0,
             direction_id: p.direction_id,
@@ -149,7 +187,14 @@ pub fn build(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<RegisterCont
                         channel: t.channel,
                         name: t.name,
                         contacts: t.contacts,
-                        needs: t.needs.iter().map(|c| NeedRef { code: c.clone(), label: need_labels.get(c).cloned().unwrap_or_default() }).collect(),
+                        needs: t
+                            .needs
+                            .iter()
+                            .map(|c| NeedRef {
+                                code: c.clone(),
+                                label: need_labels.get(c).cloned().unwrap_or_default(),
+                            })
+                            .collect(),
                         interaction: t.interaction,
                         features: t.features,
                         stated_mode: t.stated_mode,
@@ -245,7 +290,10 @@ fn fields(r: &RegisterRow) -> Vec<(&'static str, Value)> {
         ("channel", j(&t.map(|t| &t.channel))),
         ("name", j(&t.map(|t| &t.name))),
         ("contacts", j(&t.map(|t| &t.contacts))),
-        ("needs", j(&t.map(|t| t.needs.iter().map(|n| &n.code).collect::<Vec<_>>()))),
+        (
+            "needs",
+            j(&t.map(|t| t.needs.iter().map(|n| &n.code).collect::<Vec<_>>())),
+        ),
         ("interaction", j(&t.and_then(|t| t.interaction.as_ref()))),
         ("features", j(&t.and_then(|t| t.features.as_ref()))),
         ("stated_mode", j(&t.and_then(|t| t.stated_mode))),
@@ -267,8 +315,18 @@ mod erased {
 pub fn diff(from_n: i32, from: &RegisterContent, to_n: i32, to: &RegisterContent) -> VersionDiff {
     let old: HashMap<String, &RegisterRow> = from.rows.iter().map(|r| (r.key(), r)).collect();
     let new: HashMap<String, &RegisterRow> = to.rows.iter().map(|r| (r.key(), r)).collect();
-    let added = to.rows.iter().filter(|r| !old.contains_key(&r.key())).cloned().collect();
-    let removed = from.rows.iter().filter(|r| !new.contains_key(&r.key())).cloned().collect();
+    let added = to
+        .rows
+        .iter()
+        .filter(|r| !old.contains_key(&r.key()))
+        .cloned()
+        .collect();
+    let removed = from
+        .rows
+        .iter()
+        .filter(|r| !new.contains_key(&r.key()))
+        .cloned()
+        .collect();
     let mut changed = Vec::new();
     for r in &to.rows {
         if let Some(before) = old.get(&r.key()) {
@@ -276,14 +334,29 @@ pub fn diff(from_n: i32, from: &RegisterContent, to_n: i32, to: &RegisterContent
                 .into_iter()
                 .zip(fields(r))
                 .filter(|((_, a), (_, b))| a != b)
-                .map(|((name, a), (_, b))| FieldChange { field: name.to_owned(), before: a, after: b })
+                .map(|((name, a), (_, b))| FieldChange {
+                    field: name.to_owned(),
+                    before: a,
+                    after: b,
+                })
                 .collect();
             if !fs.is_empty() {
-                changed.push(RowChange { key: r.key(), process: r.process.clone(), touchpoint: r.touchpoint.as_ref().map(|t| t.name.clone()), fields: fs });
+                changed.push(RowChange {
+                    key: r.key(),
+                    process: r.process.clone(),
+                    touchpoint: r.touchpoint.as_ref().map(|t| t.name.clone()),
+                    fields: fs,
+                });
             }
         }
     }
-    VersionDiff { from: from_n, to: to_n, added, removed, changed }
+    VersionDiff {
+        from: from_n,
+        to: to_n,
+        added,
+        removed,
+        changed,
+    }
 }
 
 #[cfg(test)]
@@ -296,9 +369,15 @@ mod tests {
         let a = json!({"b": 1, "a": {"y": [1, {"d": 2, "c": 3}], "x": null}});
         let b = json!({"a": {"x": null, "y": [1, {"c": 3, "d": 2}]}, "b": 1});
         assert_eq!(canonical_json(&a), canonical_json(&b));
-        assert_eq!(canonical_json(&a), r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#);
+        assert_eq!(
+            canonical_json(&a),
+            r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#
+        );
         assert_eq!(sha256_hex(&a), sha256_hex(&b));
-        assert_eq!(sha256_hex(&json!({})), "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+        assert_eq!(
+            sha256_hex(&json!({})),
+            "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
     }
 
     fn row(tp: Uuid, name: &str, needs: &[&str]) -> RegisterRow {
@@ -320,7 +399,13 @@ mod tests {
                 channel_label: "Телефонная связь".into(),
                 name: name.into(),
                 contacts: vec![],
-                needs: needs.iter().map(|n| NeedRef { code: (*n).into(), label: String::new() }).collect(),
+                needs: needs
+                    .iter()
+                    .map(|n| NeedRef {
+                        code: (*n).into(),
+                        label: String::new(),
+                    })
+                    .collect(),
                 interaction: None,
                 features: None,
                 stated_mode: None,
@@ -332,15 +417,43 @@ mod tests {
     #[test]
     fn diff_lists_added_removed_and_changed_fields() {
         let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
-        let info = AgencyInfo { id: Uuid::nil(), parent_id: None, name: "x".into(), short_name: None, region: "y".into(), website: None };
-        let v1 = RegisterContent { agency: info.clone(), columns: vec![], rows: vec![row(a, "Телефон", &["consultation"]), row(b, "Сайт", &["information"])] };
-        let v2 = RegisterContent { agency: info, columns: vec![], rows: vec![row(a, "Телефон", &["consultation", "result"]), row(c, "ПОС", &["feedback"])] };
+        let info = AgencyInfo {
+            id: Uuid::nil(),
+            parent_id: None,
+            name: "x".into(),
+            short_name: None,
+            region: "y".into(),
+            website: None,
+        };
+        let v1 = RegisterContent {
+            agency: info.clone(),
+            columns: vec![],
+            rows: vec![
+                row(a, "Телефон", &["consultation"]),
+                row(b, "Сайт", &["information"]),
+            ],
+        };
+        let v2 = RegisterContent {
+            agency: info,
+            columns: vec![],
+            rows: vec![
+                row(a, "Телефон", &["consultation", "result"]),
+                row(c, "ПОС", &["feedback"]),
+            ],
+        };
         let d = diff(1, &v1, 2, &v2);
         assert_eq!(d.added.len(), 1);
         assert_eq!(d.added[0].touchpoint.as_ref().unwrap().id, c);
         assert_eq!(d.removed[0].touchpoint.as_ref().unwrap().id, b);
         assert_eq!(d.changed.len(), 1);
-        assert_eq!(d.changed[0].fields, vec![FieldChange { field: "needs".into(), before: json!(["consultation"]), after: json!(["consultation", "result"]) }]);
+        assert_eq!(
+            d.changed[0].fields,
+            vec![FieldChange {
+                field: "needs".into(),
+                before: json!(["consultation"]),
+                after: json!(["consultation", "result"])
+            }]
+        );
         assert!(diff(2, &v2, 2, &v2).changed.is_empty());
     }
 }

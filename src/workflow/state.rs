@@ -61,9 +61,18 @@ pub struct Illegal {
 }
 
 /// The part's status after `action`, or why not. Editing a returned part reopens it as a draft.
-pub fn part_transition(revision: RevisionStatus, part: PartStatus, action: PartAction) -> Result<PartStatus, Illegal> {
+pub fn part_transition(
+    revision: RevisionStatus,
+    part: PartStatus,
+    action: PartAction,
+) -> Result<PartStatus, Illegal> {
     if revision != RevisionStatus::Open {
-        return Err(Illegal { message: format!("the revision is {}; its parts can no longer change", revision.as_str()) });
+        return Err(Illegal {
+            message: format!(
+                "the revision is {}; its parts can no longer change",
+                revision.as_str()
+            ),
+        });
     }
     use PartAction::*;
     use PartStatus::*;
@@ -73,7 +82,9 @@ pub fn part_transition(revision: RevisionStatus, part: PartStatus, action: PartA
         (Draft | Returned, Submit) => Ok(Submitted),
         (Submitted, Return) => Ok(Returned),
         (Submitted, Accept) => Ok(Accepted),
-        (s, a) => Err(Illegal { message: format!("a {} part cannot be {}", s.as_str(), action_past(a)) }),
+        (s, a) => Err(Illegal {
+            message: format!("a {} part cannot be {}", s.as_str(), action_past(a)),
+        }),
     }
 }
 
@@ -89,27 +100,50 @@ fn action_past(a: PartAction) -> &'static str {
 /// After one more agreement, by `official`: the revision's status. `agreed` lists who agreed
 /// the steps already done, `chain` is the number of steps (an empty chain needs one
 /// approval). R9: each step is agreed by another official; one person agrees once.
-pub fn approve(revision: RevisionStatus, parts: &[PartStatus], agreed: &[&str], chain: usize, official: &str) -> Result<RevisionStatus, Illegal> {
+pub fn approve(
+    revision: RevisionStatus,
+    parts: &[PartStatus],
+    agreed: &[&str],
+    chain: usize,
+    official: &str,
+) -> Result<RevisionStatus, Illegal> {
     let done = agreed.len();
     match revision {
         RevisionStatus::Open | RevisionStatus::Approving => {}
-        other => return Err(Illegal { message: format!("the revision is already {}", other.as_str()) }),
+        other => {
+            return Err(Illegal {
+                message: format!("the revision is already {}", other.as_str()),
+            })
+        }
     }
     let waiting = parts.iter().filter(|p| **p != PartStatus::Accepted).count();
     if waiting > 0 || parts.is_empty() {
         return Err(Illegal { message: format!("{waiting} part(s) are not accepted yet; every part must be accepted before approval") });
     }
     if agreed.contains(&official) {
-        return Err(Illegal { message: "you have already agreed this revision; the next step needs another official (R9)".to_owned() });
+        return Err(Illegal {
+            message:
+                "you have already agreed this revision; the next step needs another official (R9)"
+                    .to_owned(),
+        });
     }
     let needed = chain.max(1);
-    if done + 1 >= needed { Ok(RevisionStatus::Approved) } else { Ok(RevisionStatus::Approving) }
+    if done + 1 >= needed {
+        Ok(RevisionStatus::Approved)
+    } else {
+        Ok(RevisionStatus::Approving)
+    }
 }
 
 pub fn publish(revision: RevisionStatus) -> Result<RevisionStatus, Illegal> {
     match revision {
         RevisionStatus::Approved => Ok(RevisionStatus::Published),
-        other => Err(Illegal { message: format!("only an approved revision can be published; this one is {}", other.as_str()) }),
+        other => Err(Illegal {
+            message: format!(
+                "only an approved revision can be published; this one is {}",
+                other.as_str()
+            ),
+        }),
     }
 }
 
@@ -147,11 +181,30 @@ mod tests {
     fn approval_needs_every_part_and_walks_the_chain() {
         assert!(approve(RevisionStatus::Open, &[Accepted, Submitted], &[], 0, "a").is_err());
         assert!(approve(RevisionStatus::Open, &[], &[], 0, "a").is_err());
-        assert_eq!(approve(RevisionStatus::Open, &[Accepted], &[], 0, "a").unwrap(), RevisionStatus::Approved);
-        assert_eq!(approve(RevisionStatus::Open, &[Accepted], &[], 3, "a").unwrap(), RevisionStatus::Approving);
-        assert_eq!(approve(RevisionStatus::Approving, &[Accepted], &["a"], 3, "b").unwrap(), RevisionStatus::Approving);
-        assert_eq!(approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "c").unwrap(), RevisionStatus::Approved);
-        assert!(approve(RevisionStatus::Approved, &[Accepted], &["a", "b", "c"], 3, "d").is_err());
+        assert_eq!(
+            approve(RevisionStatus::Open, &[Accepted], &[], 0, "a").unwrap(),
+            RevisionStatus::Approved
+        );
+        assert_eq!(
+            approve(RevisionStatus::Open, &[Accepted], &[], 3, "a").unwrap(),
+            RevisionStatus::Approving
+        );
+        assert_eq!(
+            approve(RevisionStatus::Approving, &[Accepted], &["a"], 3, "b").unwrap(),
+            RevisionStatus::Approving
+        );
+        assert_eq!(
+            approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "c").unwrap(),
+            RevisionStatus::Approved
+        );
+        assert!(approve(
+            RevisionStatus::Approved,
+            &[Accepted],
+            &["a", "b", "c"],
+            3,
+            "d"
+        )
+        .is_err());
     }
 
     #[test]
@@ -161,7 +214,10 @@ mod tests {
         assert!(approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "b").is_err());
         assert!(approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "c").is_ok());
         assert!(publish(RevisionStatus::Approving).is_err());
-        assert_eq!(publish(RevisionStatus::Approved).unwrap(), RevisionStatus::Published);
+        assert_eq!(
+            publish(RevisionStatus::Approved).unwrap(),
+            RevisionStatus::Published
+        );
         assert!(publish(RevisionStatus::Published).is_err());
     }
 

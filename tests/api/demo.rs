@@ -13,7 +13,15 @@ fn seed_rows(key: &str) -> usize {
 
 async fn agency_id(app: &TestApp, short: &str) -> String {
     let (_, list) = app.get("/api/v1/agencies?limit=500").await;
-    list["items"].as_array().unwrap().iter().find(|a| a["short_name"] == short).unwrap()["id"].as_str().unwrap().to_owned()
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["short_name"] == short)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[actix_web::test]
@@ -23,44 +31,96 @@ async fn demo_loads_the_real_registers_once() {
     let report = touchpoints::demo::load(&mut conn).unwrap();
     assert_eq!(report.agencies_created, 2);
     let again = touchpoints::demo::load(&mut conn).unwrap();
-    assert_eq!((again.agencies_created, again.agencies_skipped), (0, 2), "loading twice adds nothing");
+    assert_eq!(
+        (again.agencies_created, again.agencies_skipped),
+        (0, 2),
+        "loading twice adds nothing"
+    );
 
     // МЧС РД: both tables of the seed, 41 rows for internal and 17 for external clients
     assert_eq!(seed_rows("mchs-rd"), 58);
     let mchs = agency_id(&app, "МЧС Дагестана").await;
-    let (s, points) = app.get(&format!("/api/v1/points?agency_id={mchs}&limit=500")).await;
+    let (s, points) = app
+        .get(&format!("/api/v1/points?agency_id={mchs}&limit=500"))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(points["total"], 58);
     let file = touchpoints::demo::demo_file().unwrap();
-    let internal_rows = file.agencies.iter().find(|a| a.key == "mchs-rd").unwrap().registers.iter().flat_map(|r| &r.rows)
+    let internal_rows = file
+        .agencies
+        .iter()
+        .find(|a| a.key == "mchs-rd")
+        .unwrap()
+        .registers
+        .iter()
+        .flat_map(|r| &r.rows)
         .filter(|r| r.process_client_type == touchpoints::domain::ClientType::Internal)
         .count();
-    let (_, internal) = app.get(&format!("/api/v1/points?agency_id={mchs}&client_type=internal&limit=500")).await;
+    let (_, internal) = app
+        .get(&format!(
+            "/api/v1/points?agency_id={mchs}&client_type=internal&limit=500"
+        ))
+        .await;
     assert_eq!(internal["total"].as_u64().unwrap() as usize, internal_rows);
     assert!(internal_rows >= 30, "{internal_rows}");
 
     let press = agency_id(&app, "Агентство информации и печати РД").await;
-    let (_, points) = app.get(&format!("/api/v1/points?agency_id={press}&limit=1")).await;
-    assert_eq!(points["total"].as_u64().unwrap() as usize, seed_rows("press-rd"));
+    let (_, points) = app
+        .get(&format!("/api/v1/points?agency_id={press}&limit=1"))
+        .await;
+    assert_eq!(
+        points["total"].as_u64().unwrap() as usize,
+        seed_rows("press-rd")
+    );
 
     // the units the seeds name, with their processes assigned
     let (_, units) = app.get(&format!("/api/v1/agencies/{press}/units")).await;
-    let names: Vec<&str> = units["items"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"Отдел правовой, кадровой и организационной работы"), "{names:?}");
-    let unit = units["items"].as_array().unwrap().iter().find(|u| u["name"] == "Отдел правовой, кадровой и организационной работы").unwrap();
-    let (_, owned) = app.get(&format!("/api/v1/agencies/{press}/processes?unit={}", unit["id"].as_str().unwrap())).await;
+    let names: Vec<&str> = units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Отдел правовой, кадровой и организационной работы"),
+        "{names:?}"
+    );
+    let unit = units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "Отдел правовой, кадровой и организационной работы")
+        .unwrap();
+    let (_, owned) = app
+        .get(&format!(
+            "/api/v1/agencies/{press}/processes?unit={}",
+            unit["id"].as_str().unwrap()
+        ))
+        .await;
     assert!(owned["total"].as_i64().unwrap() >= 1);
-    let (_, unowned) = app.get(&format!("/api/v1/agencies/{press}/processes?unit=agency")).await;
-    assert!(unowned["total"].as_i64().unwrap() >= 1, "processes with no named unit belong to the agency");
+    let (_, unowned) = app
+        .get(&format!("/api/v1/agencies/{press}/processes?unit=agency"))
+        .await;
+    assert!(
+        unowned["total"].as_i64().unwrap() >= 1,
+        "processes with no named unit belong to the agency"
+    );
 
     // the seeds' own contradictions are kept as written and flagged: Почта России marked digital
-    let (_, post) = app.get(&format!("/api/v1/points?agency_id={mchs}&channel=post")).await;
+    let (_, post) = app
+        .get(&format!("/api/v1/points?agency_id={mchs}&channel=post"))
+        .await;
     let post: &Value = &post["items"][0];
     assert_eq!(post["stated_mode"], "digital");
     assert_eq!(post["implied_mode"], "offline");
     assert_eq!(post["mode_conflict"], true);
     // the agency-specific direction of 000 exists beside the catalog
-    let (_, own) = app.get(&format!("/api/v1/agencies/{mchs}/directions?scope=own")).await;
+    let (_, own) = app
+        .get(&format!("/api/v1/agencies/{mchs}/directions?scope=own"))
+        .await;
     assert_eq!(own["total"], 1);
-    assert!(own["items"][0]["name"].as_str().unwrap().starts_with("Региональный государственный надзор"));
+    assert!(own["items"][0]["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("Региональный государственный надзор"));
 }

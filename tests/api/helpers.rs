@@ -71,22 +71,34 @@ struct Exists {
 /// advisory lock instead of racing.
 fn ensure_template(admin: &mut PgConnection) -> String {
     let name = template_name();
-    diesel::sql_query("SELECT pg_advisory_lock(7470746573740001)").execute(admin).unwrap();
-    let present = diesel::sql_query(format!("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}') AS exists"))
-        .get_result::<Exists>(admin)
-        .unwrap()
-        .exists;
+    diesel::sql_query("SELECT pg_advisory_lock(7470746573740001)")
+        .execute(admin)
+        .unwrap();
+    let present = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}') AS exists"
+    ))
+    .get_result::<Exists>(admin)
+    .unwrap()
+    .exists;
     if !present {
         let building = format!("{name}_building");
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(admin).unwrap();
-        diesel::sql_query(format!("CREATE DATABASE {building}")).execute(admin).unwrap();
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(admin)
+            .unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(admin)
+            .unwrap();
         {
             let mut conn = PgConnection::establish(&url_for(&building)).unwrap();
             db::run_migrations(&mut conn).unwrap();
         }
-        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}")).execute(admin).unwrap();
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+            .execute(admin)
+            .unwrap();
     }
-    diesel::sql_query("SELECT pg_advisory_unlock(7470746573740001)").execute(admin).unwrap();
+    diesel::sql_query("SELECT pg_advisory_unlock(7470746573740001)")
+        .execute(admin)
+        .unwrap();
     name
 }
 
@@ -97,7 +109,13 @@ pub fn token(sub: &str, roles: &[Role], agency: Option<&str>, unit: Option<&str>
     token_with(sub, roles, agency, unit, 3600)
 }
 
-pub fn token_with(sub: &str, roles: &[Role], agency: Option<&str>, unit: Option<&str>, expires_in: i64) -> String {
+pub fn token_with(
+    sub: &str,
+    roles: &[Role],
+    agency: Option<&str>,
+    unit: Option<&str>,
+    expires_in: i64,
+) -> String {
     let claims = Claims {
         sub: sub.to_owned(),
         name: Some(format!("Тест {sub}")),
@@ -126,7 +144,12 @@ fn test_settings(db_name: &str) -> Settings {
 
 /// Starts the application on a random port; returns its address, pool and background threads.
 fn start(settings: &Settings) -> (String, db::PgPool, touchpoints::background::Background) {
-    let pool = db::build_pool(settings.database_url.expose(), settings.pool_size, Duration::from_millis(settings.pool_timeout_ms)).unwrap();
+    let pool = db::build_pool(
+        settings.database_url.expose(),
+        settings.pool_size,
+        Duration::from_millis(settings.pool_timeout_ms),
+    )
+    .unwrap();
     let listener = TcpListener::bind(&settings.bind).unwrap();
     let app = Application::with_pool(pool.clone(), listener, settings).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -158,14 +181,25 @@ impl TestApp {
         }
         let db_name = format!("touchpoints_test_{}", uuid::Uuid::new_v4().simple());
         {
-            let mut admin = PgConnection::establish(admin_url().as_str()).expect("PostgreSQL for tests (run scripts/test.sh)");
+            let mut admin = PgConnection::establish(admin_url().as_str())
+                .expect("PostgreSQL for tests (run scripts/test.sh)");
             let template = ensure_template(&mut admin);
-            diesel::sql_query(format!("CREATE DATABASE {db_name} TEMPLATE {template}")).execute(&mut admin).unwrap();
+            diesel::sql_query(format!("CREATE DATABASE {db_name} TEMPLATE {template}"))
+                .execute(&mut admin)
+                .unwrap();
         }
         let mut settings = test_settings(&db_name);
         adjust(&mut settings);
         let (address, pool, background) = start(&settings);
-        TestApp { address, client: reqwest::Client::new(), db_name, pool, admin: token("admin", &[Role::Admin], None, None), background, extra_dbs: Vec::new() }
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            db_name,
+            pool,
+            admin: token("admin", &[Role::Admin], None, None),
+            background,
+            extra_dbs: Vec::new(),
+        }
     }
 
     /// An application whose public API reads a "replica": a copy of the primary taken after
@@ -175,14 +209,19 @@ impl TestApp {
         let db_name = format!("touchpoints_test_{}", uuid::Uuid::new_v4().simple());
         let replica = format!("{db_name}_replica");
         {
-            let mut admin = PgConnection::establish(admin_url().as_str()).expect("PostgreSQL for tests (run scripts/test.sh)");
+            let mut admin = PgConnection::establish(admin_url().as_str())
+                .expect("PostgreSQL for tests (run scripts/test.sh)");
             let template = ensure_template(&mut admin);
-            diesel::sql_query(format!("CREATE DATABASE {db_name} TEMPLATE {template}")).execute(&mut admin).unwrap();
+            diesel::sql_query(format!("CREATE DATABASE {db_name} TEMPLATE {template}"))
+                .execute(&mut admin)
+                .unwrap();
             {
                 let mut primary = PgConnection::establish(&url_for(&db_name)).unwrap();
                 prepare(&mut primary);
             }
-            diesel::sql_query(format!("CREATE DATABASE {replica} TEMPLATE {db_name}")).execute(&mut admin).unwrap();
+            diesel::sql_query(format!("CREATE DATABASE {replica} TEMPLATE {db_name}"))
+                .execute(&mut admin)
+                .unwrap();
         }
         let mut settings = test_settings(&db_name);
         settings.replica_url = Some(DatabaseUrl(url_for(&replica)));
@@ -208,25 +247,52 @@ impl TestApp {
     pub async fn second_instance(&self) -> TestApp {
         let (address, pool, background) = start(&test_settings(&self.db_name));
         // the database belongs to the first instance, which drops it
-        TestApp { address, client: reqwest::Client::new(), db_name: String::new(), pool, admin: self.admin.clone(), background, extra_dbs: Vec::new() }
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            db_name: String::new(),
+            pool,
+            admin: self.admin.clone(),
+            background,
+            extra_dbs: Vec::new(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn request(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
-        self.request_as(Some(&self.admin.clone()), method, path, body).await
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        self.request_as(Some(&self.admin.clone()), method, path, body)
+            .await
     }
 
     /// A request with the given bearer token (None: no Authorization header).
-    pub async fn request_as(&self, token: Option<&str>, method: reqwest::Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
+    pub async fn request_as(
+        &self,
+        token: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
         let (s, _, v) = self.send(token, method, path, body, None).await;
         (s, v)
     }
 
     /// The full exchange: status, headers and body, with optional token and If-Match.
-    pub async fn send(&self, token: Option<&str>, method: reqwest::Method, path: &str, body: Option<&Value>, if_match: Option<&str>) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    pub async fn send(
+        &self,
+        token: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         let mut rb = self.client.request(method, self.url(path));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
@@ -240,12 +306,23 @@ impl TestApp {
         let resp = rb.send().await.expect("request sent");
         let status = resp.status();
         let headers = resp.headers().clone();
-        let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let ct = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         let text = resp.text().await.unwrap();
         if status.is_client_error() || status.is_server_error() {
-            assert_eq!(ct, "application/problem+json", "{status} for {path} must be problem+json, body: {text}");
+            assert_eq!(
+                ct, "application/problem+json",
+                "{status} for {path} must be problem+json, body: {text}"
+            );
         }
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, headers, value)
     }
 
@@ -256,7 +333,8 @@ impl TestApp {
         self.request(reqwest::Method::POST, path, Some(&body)).await
     }
     pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        self.request(reqwest::Method::PATCH, path, Some(&body)).await
+        self.request(reqwest::Method::PATCH, path, Some(&body))
+            .await
     }
     pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.request(reqwest::Method::PUT, path, Some(&body)).await
@@ -266,15 +344,40 @@ impl TestApp {
     }
 
     /// Sends raw bytes with a content type (for malformed-body tests).
-    pub async fn raw(&self, method: reqwest::Method, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        let resp = self.client.request(method, self.url(path)).bearer_auth(&self.admin).header("content-type", content_type).body(body).send().await.expect("request sent");
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(&self.admin)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
         let status = resp.status();
-        let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         let text = resp.text().await.unwrap();
         if status.is_client_error() || status.is_server_error() {
-            assert_eq!(ct, "application/problem+json", "{status} must be problem+json, body: {text}");
+            assert_eq!(
+                ct, "application/problem+json",
+                "{status} must be problem+json, body: {text}"
+            );
         }
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     // ---- fixtures ----
@@ -289,7 +392,15 @@ impl TestApp {
 
     pub async fn catalog_direction(&self, code: &str) -> String {
         let (_, list) = self.get("/api/v1/catalogs/directions").await;
-        list["items"].as_array().unwrap().iter().find(|d| d["code"] == code).unwrap()["id"].as_str().unwrap().to_owned()
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn process(&self, agency_id: &str, name: &str) -> Value {
@@ -302,7 +413,9 @@ impl TestApp {
     }
 
     pub async fn point(&self, process_id: &str, body: Value) -> Value {
-        let (s, t) = self.post(&format!("/api/v1/processes/{process_id}/points"), body).await;
+        let (s, t) = self
+            .post(&format!("/api/v1/processes/{process_id}/points"), body)
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{t}");
         t
     }
@@ -318,21 +431,34 @@ impl Drop for TestApp {
         // the server's connections are forced out; a failure only leaves a stray database
         if let Ok(mut admin) = PgConnection::establish(admin_url().as_str()) {
             for name in std::iter::once(&self.db_name).chain(&self.extra_dbs) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
             }
         }
     }
 }
 
 /// Asserts a problem+json body: status, stable code, and (optionally) the offending field.
-pub fn assert_problem(status: StatusCode, body: &Value, want_status: u16, want_code: &str, want_field: Option<&str>) {
+pub fn assert_problem(
+    status: StatusCode,
+    body: &Value,
+    want_status: u16,
+    want_code: &str,
+    want_field: Option<&str>,
+) {
     assert_eq!(status.as_u16(), want_status, "{body}");
     assert_eq!(body["code"], want_code, "{body}");
     assert_eq!(body["status"], want_status, "{body}");
     assert_eq!(body["type"], format!("/problems/{want_code}"), "{body}");
-    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
     if let Some(f) = want_field {
-        let fields: Vec<&str> = body["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect()).unwrap_or_default();
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default();
         assert!(fields.contains(&f), "expected field {f} in {body}");
     }
 }

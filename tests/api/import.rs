@@ -9,10 +9,18 @@ use crate::helpers::{assert_problem, TestApp};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-async fn upload(app: &TestApp, revision: &str, content_type: &str, body: Vec<u8>, dry_run: bool) -> (StatusCode, Value) {
+async fn upload(
+    app: &TestApp,
+    revision: &str,
+    content_type: &str,
+    body: Vec<u8>,
+    dry_run: bool,
+) -> (StatusCode, Value) {
     let resp = app
         .client
-        .post(app.url(&format!("/api/v1/revisions/{revision}/import?dry_run={dry_run}")))
+        .post(app.url(&format!(
+            "/api/v1/revisions/{revision}/import?dry_run={dry_run}"
+        )))
         .bearer_auth(&app.admin)
         .header("content-type", content_type)
         .body(body)
@@ -28,29 +36,86 @@ async fn an_exported_version_imported_again_changes_nothing() {
     let app = TestApp::spawn().await;
     let mut conn = app.pool.get().unwrap();
     touchpoints::demo::load(&mut conn).unwrap();
-    let (_, list) = app.request_as(None, Method::GET, "/api/v1/public/agencies", None).await;
+    let (_, list) = app
+        .request_as(None, Method::GET, "/api/v1/public/agencies", None)
+        .await;
     for agency in list["items"].as_array().unwrap() {
         let id = agency["id"].as_str().unwrap();
-        let xlsx = app.client.get(app.url(&format!("/api/v1/public/agencies/{id}/register?format=xlsx"))).send().await.unwrap().bytes().await.unwrap();
-        let (s, rev) = app.post(&format!("/api/v1/agencies/{id}/revisions"), json!({"reason": "yearly_revision"})).await;
+        let xlsx = app
+            .client
+            .get(app.url(&format!(
+                "/api/v1/public/agencies/{id}/register?format=xlsx"
+            )))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let (s, rev) = app
+            .post(
+                &format!("/api/v1/agencies/{id}/revisions"),
+                json!({"reason": "yearly_revision"}),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{rev}");
         let rid = rev["id"].as_str().unwrap();
         let (s, report) = upload(&app, rid, XLSX, xlsx.to_vec(), false).await;
         assert_eq!(s, StatusCode::OK, "{report}");
         assert_eq!(report["rejected"], 0, "{report}");
-        assert_eq!(report["created"], 0, "{}", serde_json::to_string_pretty(&report["rows"].as_array().unwrap().iter().filter(|r| r["outcome"] != "unchanged").collect::<Vec<_>>()).unwrap());
+        assert_eq!(
+            report["created"],
+            0,
+            "{}",
+            serde_json::to_string_pretty(
+                &report["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r["outcome"] != "unchanged")
+                    .collect::<Vec<_>>()
+            )
+            .unwrap()
+        );
         assert_eq!(report["merged"], 0);
         for p in rev["parts"].as_array().unwrap() {
             let u = p["unit_id"].as_str().unwrap();
-            let (s, b) = app.post(&format!("/api/v1/revisions/{rid}/parts/{u}/submit"), Value::Null).await;
+            let (s, b) = app
+                .post(
+                    &format!("/api/v1/revisions/{rid}/parts/{u}/submit"),
+                    Value::Null,
+                )
+                .await;
             assert_eq!(s, StatusCode::OK, "{b}");
-            app.post(&format!("/api/v1/revisions/{rid}/parts/{u}/accept"), Value::Null).await;
+            app.post(
+                &format!("/api/v1/revisions/{rid}/parts/{u}/accept"),
+                Value::Null,
+            )
+            .await;
         }
-        app.post(&format!("/api/v1/revisions/{rid}/approve"), Value::Null).await;
-        let (s, published) = app.post(&format!("/api/v1/revisions/{rid}/publish"), Value::Null).await;
+        app.post(&format!("/api/v1/revisions/{rid}/approve"), Value::Null)
+            .await;
+        let (s, published) = app
+            .post(&format!("/api/v1/revisions/{rid}/publish"), Value::Null)
+            .await;
         assert_eq!(s, StatusCode::OK, "{published}");
-        let (_, diff) = app.request_as(None, Method::GET, &format!("/api/v1/public/agencies/{id}/register/diff?from=1&to=2"), None).await;
-        assert_eq!((diff["added"].as_array().unwrap().len(), diff["removed"].as_array().unwrap().len(), diff["changed"].as_array().unwrap().len()), (0, 0, 0), "{diff}");
+        let (_, diff) = app
+            .request_as(
+                None,
+                Method::GET,
+                &format!("/api/v1/public/agencies/{id}/register/diff?from=1&to=2"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (
+                diff["added"].as_array().unwrap().len(),
+                diff["removed"].as_array().unwrap().len(),
+                diff["changed"].as_array().unwrap().len()
+            ),
+            (0, 0, 0),
+            "{diff}"
+        );
     }
 }
 
@@ -66,58 +131,160 @@ const FORM: &str = "\u{feff}№;Направление деятельности;
 #[actix_web::test]
 async fn a_unit_csv_in_the_seeds_wording_is_read_row_by_row() {
     let app = TestApp::spawn().await;
-    let a = app.agency("МЧС Республики Дагестан").await["id"].as_str().unwrap().to_owned();
-    let (_, rev) = app.post(&format!("/api/v1/agencies/{a}/revisions"), json!({"reason": "regulation_change"})).await;
+    let a = app.agency("МЧС Республики Дагестан").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, rev) = app
+        .post(
+            &format!("/api/v1/agencies/{a}/revisions"),
+            json!({"reason": "regulation_change"}),
+        )
+        .await;
     let rid = rev["id"].as_str().unwrap();
 
     let (s, dry) = upload(&app, rid, "text/csv", FORM.as_bytes().to_vec(), true).await;
     assert_eq!(s, StatusCode::OK, "{dry}");
-    assert_eq!((dry["dry_run"].as_bool(), dry["written"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(
+        (dry["dry_run"].as_bool(), dry["written"].as_bool()),
+        (Some(true), Some(false))
+    );
     let (_, points) = app.get(&format!("/api/v1/points?agency_id={a}")).await;
     assert_eq!(points["total"], 0, "a dry run writes nothing");
 
     let (s, report) = upload(&app, rid, "text/csv", FORM.as_bytes().to_vec(), false).await;
     assert_eq!(s, StatusCode::OK, "{report}");
-    let outcomes: Vec<(&str, &str)> = report["rows"].as_array().unwrap().iter().map(|r| (r["outcome"].as_str().unwrap(), r["channel"].as_str().unwrap_or("-"))).collect();
+    let outcomes: Vec<(&str, &str)> = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["outcome"].as_str().unwrap(),
+                r["channel"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
     // row 3 repeats the phone of row 1 in the same process: merged into it (R7)
-    assert_eq!(outcomes, vec![("created", "phone"), ("created", "email"), ("merged", "phone"), ("created", "post"), ("created", "onsite_inspection")]);
-    assert_eq!(report["rows"][2]["touchpoint_id"], report["rows"][0]["touchpoint_id"]);
+    assert_eq!(
+        outcomes,
+        vec![
+            ("created", "phone"),
+            ("created", "email"),
+            ("merged", "phone"),
+            ("created", "post"),
+            ("created", "onsite_inspection")
+        ]
+    );
+    assert_eq!(
+        report["rows"][2]["touchpoint_id"],
+        report["rows"][0]["touchpoint_id"]
+    );
 
     let phone = report["rows"][0]["touchpoint_id"].as_str().unwrap();
     let (_, t) = app.get(&format!("/api/v1/points/{phone}")).await;
-    assert_eq!(t["contacts"], json!([{"kind": "phone", "value": "+78722550528"}, {"kind": "phone", "value": "+78722516124"}]));
+    assert_eq!(
+        t["contacts"],
+        json!([{"kind": "phone", "value": "+78722550528"}, {"kind": "phone", "value": "+78722516124"}])
+    );
     assert_eq!(t["needs"], json!(["consultation", "progress", "result"]));
     assert_eq!(t["stated_mode"], "offline");
-    let (_, all) = app.get(&format!("/api/v1/points?agency_id={a}&limit=100")).await;
+    let (_, all) = app
+        .get(&format!("/api/v1/points?agency_id={a}&limit=100"))
+        .await;
     assert_eq!(all["total"], 4);
-    let inspection = all["items"].as_array().unwrap().iter().find(|t| t["channel"] == "onsite_inspection").unwrap();
-    assert_eq!((inspection["stated_mode"].as_str(), inspection["mode_conflict"].as_bool()), (Some("digital"), Some(true)), "kept as written");
-    let (_, own) = app.get(&format!("/api/v1/agencies/{a}/directions?scope=own")).await;
-    assert_eq!(own["items"][0]["name"], "Региональный государственный надзор");
+    let inspection = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["channel"] == "onsite_inspection")
+        .unwrap();
+    assert_eq!(
+        (
+            inspection["stated_mode"].as_str(),
+            inspection["mode_conflict"].as_bool()
+        ),
+        (Some("digital"), Some(true)),
+        "kept as written"
+    );
+    let (_, own) = app
+        .get(&format!("/api/v1/agencies/{a}/directions?scope=own"))
+        .await;
+    assert_eq!(
+        own["items"][0]["name"],
+        "Региональный государственный надзор"
+    );
     let (_, history) = app.get(&format!("/api/v1/revisions/{rid}/history")).await;
-    assert!(history["items"].as_array().unwrap().iter().any(|h| h["action"] == "import"));
+    assert!(history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["action"] == "import"));
 
     // the working copy, for its editors, in the official form
     let (s, copy) = app.get(&format!("/api/v1/agencies/{a}/register")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(copy["rows"].as_array().unwrap().len(), 4);
-    let html = app.client.get(app.url(&format!("/api/v1/agencies/{a}/register?format=html"))).bearer_auth(&app.admin).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .client
+        .get(app.url(&format!("/api/v1/agencies/{a}/register?format=html")))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Рабочая копия (не опубликована)"));
-    let outsider = crate::helpers::token("o", &[touchpoints::auth::Role::Approver], Some(&uuid::Uuid::new_v4().to_string()), None);
-    let (s, _) = app.request_as(Some(&outsider), Method::GET, &format!("/api/v1/agencies/{a}/register"), None).await;
+    let outsider = crate::helpers::token(
+        "o",
+        &[touchpoints::auth::Role::Approver],
+        Some(&uuid::Uuid::new_v4().to_string()),
+        None,
+    );
+    let (s, _) = app
+        .request_as(
+            Some(&outsider),
+            Method::GET,
+            &format!("/api/v1/agencies/{a}/register"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
 #[actix_web::test]
 async fn bad_files_get_a_clear_4xx_and_change_nothing() {
     let app = TestApp::spawn().await;
-    let a = app.agency("МЧС Республики Дагестан").await["id"].as_str().unwrap().to_owned();
-    let (_, rev) = app.post(&format!("/api/v1/agencies/{a}/revisions"), json!({"reason": "other", "comment": "проверка"})).await;
+    let a = app.agency("МЧС Республики Дагестан").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, rev) = app
+        .post(
+            &format!("/api/v1/agencies/{a}/revisions"),
+            json!({"reason": "other", "comment": "проверка"}),
+        )
+        .await;
     let rid = rev["id"].as_str().unwrap();
 
-    let (s, body) = upload(&app, rid, XLSX, b"this is not a spreadsheet".to_vec(), false).await;
+    let (s, body) = upload(
+        &app,
+        rid,
+        XLSX,
+        b"this is not a spreadsheet".to_vec(),
+        false,
+    )
+    .await;
     assert_problem(s, &body, 422, "validation_failed", Some("body"));
-    let (s, body) = upload(&app, rid, "text/csv", "a;b;c\n1;2;3\n".as_bytes().to_vec(), false).await;
+    let (s, body) = upload(
+        &app,
+        rid,
+        "text/csv",
+        "a;b;c\n1;2;3\n".as_bytes().to_vec(),
+        false,
+    )
+    .await;
     assert_problem(s, &body, 422, "validation_failed", Some("body"));
     assert_eq!(body["errors"][0]["code"], "wrong_columns");
     let (s, body) = upload(&app, rid, "application/pdf", b"%PDF-1.4".to_vec(), false).await;
@@ -129,7 +296,12 @@ async fn bad_files_get_a_clear_4xx_and_change_nothing() {
     let mut bomb = Vec::new();
     {
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bomb));
-        zip.start_file("xl/worksheets/sheet1.xml", zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
+        zip.start_file(
+            "xl/worksheets/sheet1.xml",
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
         let chunk = vec![0u8; 1024 * 1024];
         for _ in 0..200 {
             zip.write_all(&chunk).unwrap();
@@ -142,13 +314,22 @@ async fn bad_files_get_a_clear_4xx_and_change_nothing() {
 
     // one bad row (a touchpoint before any direction or process): the report says which and
     // where, and nothing is written
-    let broken = FORM.replace("1;2;3;4;5;6\r\n", "1;2;3;4;5;6\r\n0;;;Телефон: +7 (8722) 11-11-11;Получение информации;Офлайн-точка\r\n");
+    let broken = FORM.replace(
+        "1;2;3;4;5;6\r\n",
+        "1;2;3;4;5;6\r\n0;;;Телефон: +7 (8722) 11-11-11;Получение информации;Офлайн-точка\r\n",
+    );
     let (s, body) = upload(&app, rid, "text/csv", broken.into_bytes(), false).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["code"], "validation_failed");
     assert_eq!(body["report"]["written"], false);
     assert_eq!(body["report"]["rejected"], 1);
-    let bad = body["report"]["rows"].as_array().unwrap().iter().find(|r| r["outcome"] == "rejected").unwrap().clone();
+    let bad = body["report"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["outcome"] == "rejected")
+        .unwrap()
+        .clone();
     assert_eq!(bad["cell"], "B3");
     assert!(bad["reason"].as_str().unwrap().contains("no direction"));
     let (_, points) = app.get(&format!("/api/v1/points?agency_id={a}")).await;
@@ -163,24 +344,114 @@ async fn the_seed_registers_go_through_the_importer() {
     let app = TestApp::spawn().await;
     let mut conn = app.pool.get().unwrap();
     touchpoints::demo::load(&mut conn).unwrap();
-    let (_, list) = app.request_as(None, Method::GET, "/api/v1/public/agencies", None).await;
+    let (_, list) = app
+        .request_as(None, Method::GET, "/api/v1/public/agencies", None)
+        .await;
     for source in list["items"].as_array().unwrap() {
-        let csv = app.client.get(app.url(&format!("/api/v1/public/agencies/{}/register?format=csv", source["id"].as_str().unwrap()))).send().await.unwrap().bytes().await.unwrap();
-        let target = app.agency(&format!("{} (импорт)", source["name"].as_str().unwrap())).await["id"].as_str().unwrap().to_owned();
-        let (_, rev) = app.post(&format!("/api/v1/agencies/{target}/revisions"), json!({"reason": "other", "comment": "импорт перечня"})).await;
-        let (s, report) = upload(&app, rev["id"].as_str().unwrap(), "text/csv", csv.to_vec(), false).await;
+        let csv = app
+            .client
+            .get(app.url(&format!(
+                "/api/v1/public/agencies/{}/register?format=csv",
+                source["id"].as_str().unwrap()
+            )))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let target = app
+            .agency(&format!("{} (импорт)", source["name"].as_str().unwrap()))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (_, rev) = app
+            .post(
+                &format!("/api/v1/agencies/{target}/revisions"),
+                json!({"reason": "other", "comment": "импорт перечня"}),
+            )
+            .await;
+        let (s, report) = upload(
+            &app,
+            rev["id"].as_str().unwrap(),
+            "text/csv",
+            csv.to_vec(),
+            false,
+        )
+        .await;
         assert_eq!(s, StatusCode::OK, "{report}");
-        let (_, original) = app.request_as(None, Method::GET, &format!("/api/v1/public/agencies/{}/register", source["id"].as_str().unwrap()), None).await;
-        let (_, imported) = app.get(&format!("/api/v1/agencies/{target}/register")).await;
-        let channels = |v: &Value| v["rows"].as_array().unwrap().iter().map(|r| r["touchpoint"]["channel"].as_str().unwrap_or("-").to_owned()).collect::<Vec<_>>();
-        let modes = |v: &Value| v["rows"].as_array().unwrap().iter().map(|r| r["touchpoint"]["stated_mode"].clone()).collect::<Vec<_>>();
+        let (_, original) = app
+            .request_as(
+                None,
+                Method::GET,
+                &format!(
+                    "/api/v1/public/agencies/{}/register",
+                    source["id"].as_str().unwrap()
+                ),
+                None,
+            )
+            .await;
+        let (_, imported) = app
+            .get(&format!("/api/v1/agencies/{target}/register"))
+            .await;
+        let channels = |v: &Value| {
+            v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    r["touchpoint"]["channel"]
+                        .as_str()
+                        .unwrap_or("-")
+                        .to_owned()
+                })
+                .collect::<Vec<_>>()
+        };
+        let modes = |v: &Value| {
+            v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["touchpoint"]["stated_mode"].clone())
+                .collect::<Vec<_>>()
+        };
         // the same rows, channel by channel, with column 6 read the same way
-        assert_eq!(channels(&imported), channels(&original), "{}", source["name"]);
+        assert_eq!(
+            channels(&imported),
+            channels(&original),
+            "{}",
+            source["name"]
+        );
         assert_eq!(modes(&imported), modes(&original));
-        let (_, findings) = app.get(&format!("/api/v1/revisions/{}/findings", rev["id"].as_str().unwrap())).await;
-        let r6 = findings["items"].as_array().unwrap().iter().filter(|f| f["rule"] == "R6").count();
-        let (_, published) = app.request_as(None, Method::GET, &format!("/api/v1/public/agencies/{}/register/findings", source["id"].as_str().unwrap()), None).await;
-        assert_eq!(r6 as i64, published["total"].as_i64().unwrap(), "the same R6 contradictions");
+        let (_, findings) = app
+            .get(&format!(
+                "/api/v1/revisions/{}/findings",
+                rev["id"].as_str().unwrap()
+            ))
+            .await;
+        let r6 = findings["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "R6")
+            .count();
+        let (_, published) = app
+            .request_as(
+                None,
+                Method::GET,
+                &format!(
+                    "/api/v1/public/agencies/{}/register/findings",
+                    source["id"].as_str().unwrap()
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r6 as i64,
+            published["total"].as_i64().unwrap(),
+            "the same R6 contradictions"
+        );
     }
 }
 
@@ -201,12 +472,20 @@ fn workbook_with(prolog: &str, sheet: &str, shared: Option<&str>) -> Vec<u8> {
         ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet {NS}>{sheet}</worksheet>"#)),
     ];
     if let Some(s) = shared {
-        parts.push(("xl/sharedStrings.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?>{s}"#)));
+        parts.push((
+            "xl/sharedStrings.xml",
+            format!(r#"<?xml version="1.0" encoding="UTF-8"?>{s}"#),
+        ));
     }
     let mut out = Vec::new();
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut out));
     for (name, xml) in parts {
-        zip.start_file(name, zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
+        zip.start_file(
+            name,
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
         zip.write_all(xml.as_bytes()).unwrap();
     }
     zip.finish().unwrap();
@@ -215,13 +494,23 @@ fn workbook_with(prolog: &str, sheet: &str, shared: Option<&str>) -> Vec<u8> {
 
 async fn open_revision(app: &TestApp, name: &str) -> (String, String) {
     let a = app.agency(name).await["id"].as_str().unwrap().to_owned();
-    let (s, rev) = app.post(&format!("/api/v1/agencies/{a}/revisions"), json!({"reason": "other", "comment": "проверка"})).await;
+    let (s, rev) = app
+        .post(
+            &format!("/api/v1/agencies/{a}/revisions"),
+            json!({"reason": "other", "comment": "проверка"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{rev}");
     (a, rev["id"].as_str().unwrap().to_owned())
 }
 
 async fn assert_alive(app: &TestApp) {
-    let resp = app.client.get(app.url("/health")).send().await.expect("the server still answers");
+    let resp = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .expect("the server still answers");
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
@@ -240,24 +529,39 @@ async fn hostile_workbooks_are_refused_and_the_server_lives_on() {
     let (s, body) = upload(&app, &rid, XLSX, far, true).await;
     assert_problem(s, &body, 422, "validation_failed", Some("body"));
     assert_eq!(body["errors"][0]["code"], "out_of_bounds", "{body}");
-    assert_eq!(body["errors"][0]["message"], "cell XFD1048576 is outside the form's bounds: at most 64 columns and 20000 rows");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "cell XFD1048576 is outside the form's bounds: at most 64 columns and 20000 rows"
+    );
     assert_alive(&app).await;
 
     let counted = workbook(
         r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#,
-        Some(r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1000000000000" uniqueCount="1000000000000"><si><t>Точка взаимодействия</t></si></sst>"#),
+        Some(
+            r#"<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1000000000000" uniqueCount="1000000000000"><si><t>Точка взаимодействия</t></si></sst>"#,
+        ),
     );
     assert!(counted.len() < 2048, "{}", counted.len());
     let (s, body) = upload(&app, &rid, XLSX, counted, true).await;
     assert!(s.is_client_error(), "{s} {body}");
-    assert_eq!(body["errors"][0]["code"], "wrong_columns", "read, and found not to be the form: {body}");
+    assert_eq!(
+        body["errors"][0]["code"], "wrong_columns",
+        "read, and found not to be the form: {body}"
+    );
     assert_alive(&app).await;
 
     // a document type with an external entity (XXE) is refused, not resolved
-    let xxe = workbook_with(r#"<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#, r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData>"#, None);
+    let xxe = workbook_with(
+        r#"<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>"#,
+        r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData>"#,
+        None,
+    );
     let (s, body) = upload(&app, &rid, XLSX, xxe, true).await;
     assert_problem(s, &body, 422, "validation_failed", Some("body"));
-    assert!(body["detail"].as_str().unwrap().contains("DOCTYPE"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("DOCTYPE"),
+        "{body}"
+    );
     assert!(!body.to_string().contains("root:"), "{body}");
     assert_alive(&app).await;
 }
@@ -270,12 +574,35 @@ async fn the_revision_and_the_rights_come_before_the_body() {
     let (_, rid) = open_revision(&app, "МЧС Республики Дагестан").await;
     let big = vec![b'x'; 11 * 1024 * 1024];
 
-    let (s, body) = upload(&app, &uuid::Uuid::new_v4().to_string(), "text/csv", big.clone(), false).await;
+    let (s, body) = upload(
+        &app,
+        &uuid::Uuid::new_v4().to_string(),
+        "text/csv",
+        big.clone(),
+        false,
+    )
+    .await;
     assert_problem(s, &body, 404, "not_found", None);
 
-    let other = app.agency("Минтранс Республики Дагестан").await["id"].as_str().unwrap().to_owned();
-    let outsider = crate::helpers::token("o", &[touchpoints::auth::Role::Submitter], Some(&other), None);
-    let resp = app.client.post(app.url(&format!("/api/v1/revisions/{rid}/import"))).bearer_auth(&outsider).header("content-type", "text/csv").body(big).send().await.unwrap();
+    let other = app.agency("Минтранс Республики Дагестан").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let outsider = crate::helpers::token(
+        "o",
+        &[touchpoints::auth::Role::Submitter],
+        Some(&other),
+        None,
+    );
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/revisions/{rid}/import")))
+        .bearer_auth(&outsider)
+        .header("content-type", "text/csv")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     let s = resp.status();
     let body: Value = resp.json().await.unwrap();
     assert_problem(s, &body, 403, "forbidden", None);
@@ -286,10 +613,23 @@ type Feed = tokio::sync::mpsc::UnboundedSender<Result<Vec<u8>, std::io::Error>>;
 
 /// An import whose body is fed by hand through the returned sender; it ends when the sender
 /// is dropped.
-fn held_upload(app: &TestApp, revision: &str) -> (Feed, actix_web::rt::task::JoinHandle<(StatusCode, reqwest::header::HeaderMap, Value)>) {
+fn held_upload(
+    app: &TestApp,
+    revision: &str,
+) -> (
+    Feed,
+    actix_web::rt::task::JoinHandle<(StatusCode, reqwest::header::HeaderMap, Value)>,
+) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<Vec<u8>, std::io::Error>>();
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
-    let request = app.client.post(app.url(&format!("/api/v1/revisions/{revision}/import"))).bearer_auth(&app.admin).header("content-type", "text/csv").body(reqwest::Body::wrap_stream(stream));
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let request = app
+        .client
+        .post(app.url(&format!("/api/v1/revisions/{revision}/import")))
+        .bearer_auth(&app.admin)
+        .header("content-type", "text/csv")
+        .body(reqwest::Body::wrap_stream(stream));
     let handle = actix_web::rt::spawn(async move {
         let resp = request.send().await.unwrap();
         let (status, headers) = (resp.status(), resp.headers().clone());
@@ -319,7 +659,15 @@ async fn imports_past_the_concurrency_limit_are_told_to_retry() {
             assert_problem(s, &body, 503, "service_unavailable", None);
             continue;
         }
-        let resp = app.client.post(app.url(&format!("/api/v1/revisions/{rid}/import?dry_run=true"))).bearer_auth(&app.admin).header("content-type", "text/csv").body(FORM.as_bytes().to_vec()).send().await.unwrap();
+        let resp = app
+            .client
+            .post(app.url(&format!("/api/v1/revisions/{rid}/import?dry_run=true")))
+            .bearer_auth(&app.admin)
+            .header("content-type", "text/csv")
+            .body(FORM.as_bytes().to_vec())
+            .send()
+            .await
+            .unwrap();
         let (s, headers) = (resp.status(), resp.headers().clone());
         let body: Value = resp.json().await.unwrap();
         held = Some((tx, first));
@@ -330,9 +678,22 @@ async fn imports_past_the_concurrency_limit_are_told_to_retry() {
         assert_eq!(s, StatusCode::OK, "{body}");
         actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    let (headers, body) = busy.expect("a second import is refused while the first holds the only slot");
-    assert_problem(StatusCode::SERVICE_UNAVAILABLE, &body, 503, "service_unavailable", None);
-    let retry: u32 = headers.get("retry-after").expect("Retry-After").to_str().unwrap().parse().unwrap();
+    let (headers, body) =
+        busy.expect("a second import is refused while the first holds the only slot");
+    assert_problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &body,
+        503,
+        "service_unavailable",
+        None,
+    );
+    let retry: u32 = headers
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry >= 1);
 
     let (tx, first) = held.unwrap();
@@ -355,7 +716,11 @@ async fn a_body_that_never_ends_times_out() {
     let started = std::time::Instant::now();
     let (s, _, body) = first.await.unwrap();
     assert_problem(s, &body, 408, "request_timeout", None);
-    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     drop(tx);
     // and the slot it held is free
     let (s, report) = upload(&app, &rid, "text/csv", FORM.as_bytes().to_vec(), true).await;

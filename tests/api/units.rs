@@ -21,23 +21,58 @@ async fn unit_crud_with_responsible_people() {
 
     let (_, list) = app.get(&format!("/api/v1/agencies/{aid}/units")).await;
     assert_eq!(list["total"], 1);
-    let (_, none) = app.get(&format!("/api/v1/agencies/{aid}/units?q=%D0%BA%D0%B0%D0%B4%D1%80")).await; // «кадр»
+    let (_, none) = app
+        .get(&format!(
+            "/api/v1/agencies/{aid}/units?q=%D0%BA%D0%B0%D0%B4%D1%80"
+        ))
+        .await; // «кадр»
     assert_eq!(none["total"], 0);
 
-    let (s, body) = app.post(&format!("/api/v1/agencies/{aid}/units"), json!({"name": "Административно-правовой отдел"})).await;
+    let (s, body) = app
+        .post(
+            &format!("/api/v1/agencies/{aid}/units"),
+            json!({"name": "Административно-правовой отдел"}),
+        )
+        .await;
     assert_problem(s, &body, 409, "already_exists", None);
 
-    let (s, patched) = app.patch(&format!("/api/v1/units/{uid}"), json!({"responsible_persons": []})).await;
+    let (s, patched) = app
+        .patch(
+            &format!("/api/v1/units/{uid}"),
+            json!({"responsible_persons": []}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(patched["responsible_persons"], json!([]));
     assert_eq!(patched["name"], "Административно-правовой отдел");
 
     let (s, body) = app
-        .patch(&format!("/api/v1/units/{uid}"), json!({"responsible_persons": [{"name": "", "email": "nobody", "phone": "12"}]}))
+        .patch(
+            &format!("/api/v1/units/{uid}"),
+            json!({"responsible_persons": [{"name": "", "email": "nobody", "phone": "12"}]}),
+        )
         .await;
-    assert_problem(s, &body, 422, "validation_failed", Some("responsible_persons[0].name"));
-    assert_problem(s, &body, 422, "validation_failed", Some("responsible_persons[0].email"));
-    assert_problem(s, &body, 422, "validation_failed", Some("responsible_persons[0].phone"));
+    assert_problem(
+        s,
+        &body,
+        422,
+        "validation_failed",
+        Some("responsible_persons[0].name"),
+    );
+    assert_problem(
+        s,
+        &body,
+        422,
+        "validation_failed",
+        Some("responsible_persons[0].email"),
+    );
+    assert_problem(
+        s,
+        &body,
+        422,
+        "validation_failed",
+        Some("responsible_persons[0].phone"),
+    );
 
     // a unit that owns processes is not deleted
     let direction = app.catalog_direction("internal_relations").await;
@@ -47,7 +82,12 @@ async fn unit_crud_with_responsible_people() {
     assert_eq!(s, StatusCode::CREATED, "{p}");
     let (s, body) = app.delete(&format!("/api/v1/units/{uid}")).await;
     assert_problem(s, &body, 409, "has_dependents", None);
-    let (s, _) = app.patch(&format!("/api/v1/processes/{}", p["id"].as_str().unwrap()), json!({"unit_id": null})).await;
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/processes/{}", p["id"].as_str().unwrap()),
+            json!({"unit_id": null}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app.delete(&format!("/api/v1/units/{uid}")).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
