@@ -63,6 +63,17 @@ impl Db {
     }
 }
 
+/// Public reads the replica could not answer (not there yet, or unreachable), answered by the
+/// primary; `/metrics` exposes it as `touchpoints_replica_fallbacks_total`.
+pub static REPLICA_FALLBACKS: std::sync::LazyLock<prometheus::IntCounter> =
+    std::sync::LazyLock::new(|| {
+        prometheus::IntCounter::new(
+        "touchpoints_replica_fallbacks_total",
+        "Public reads the read replica could not answer (not there yet, or unreachable), answered by the primary",
+    )
+    .expect("metric")
+    });
+
 /// Where the public API reads: a read replica when one is configured
 /// (`TOUCHPOINTS_REPLICA_URL`), otherwise the primary.
 ///
@@ -112,7 +123,7 @@ impl ReadDb {
         let replica = match &self.replica {
             Some(r) if self.now_ms() >= self.skip_until_ms.load(Ordering::Relaxed) => r,
             Some(_) => {
-                crate::metrics::REPLICA_FALLBACKS.inc();
+                REPLICA_FALLBACKS.inc();
                 return self.primary.run(f).await;
             }
             None => return self.primary.run(f).await,
@@ -121,13 +132,13 @@ impl ReadDb {
         let g = std::sync::Arc::clone(&f);
         match replica.run(move |c| g(c)).await {
             Err(e) if e.code() == crate::error::ErrorCode::NotFound => {
-                crate::metrics::REPLICA_FALLBACKS.inc();
+                REPLICA_FALLBACKS.inc();
                 tracing::debug!(error = %e, "the replica has not got it (yet); reading the primary");
                 self.primary.run(move |c| f(c)).await
             }
             // unreachable, or the connection was lost (also ServiceUnavailable, error.rs)
             Err(e) if e.code() == crate::error::ErrorCode::ServiceUnavailable => {
-                crate::metrics::REPLICA_FALLBACKS.inc();
+                REPLICA_FALLBACKS.inc();
                 self.skip_until_ms.store(
                     self.now_ms() + REPLICA_PAUSE.as_millis() as u64,
                     Ordering::Relaxed,

@@ -156,29 +156,7 @@ impl ErrorCode {
     }
 }
 
-/// One offending field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct FieldError {
-    /// JSON path of the field, e.g. `contacts[1].value`; `body` for the whole body.
-    #[schema(example = "contacts[0].value")]
-    pub field: String,
-    /// Stable code of what is wrong with the field.
-    #[schema(example = "invalid_phone")]
-    pub code: String,
-    /// Human-readable explanation.
-    #[schema(example = "not a Russian phone number: expected +7 and 10 digits")]
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::domain::field::FieldError;
 
 /// An RFC 9457 problem document, served as `application/problem+json`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -211,7 +189,7 @@ pub struct Problem {
     pub existing_id: Option<Uuid>,
     /// For a refused submission: the error-level findings of the part (see the rule checker).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub findings: Vec<crate::rules::Finding>,
+    pub findings: Vec<crate::domain::finding::Finding>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -226,7 +204,7 @@ pub enum ApiError {
     #[error("{detail}")]
     Findings {
         detail: String,
-        findings: Vec<crate::rules::Finding>,
+        findings: Vec<crate::domain::finding::Finding>,
     },
     #[error("service unavailable: {0}")]
     Unavailable(String),

@@ -86,9 +86,9 @@ pub static WEBHOOKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
 });
 
-pub static REPLICA_FALLBACKS: LazyLock<prometheus::IntCounter> = LazyLock::new(|| {
-    register(prometheus::IntCounter::new("touchpoints_replica_fallbacks_total", "Public reads the read replica could not answer (not there yet, or unreachable), answered by the primary").expect("metric"))
-});
+/// The database layer's own counter, registered here with the others.
+pub static REPLICA_FALLBACKS: LazyLock<prometheus::IntCounter> =
+    LazyLock::new(|| register(crate::db::REPLICA_FALLBACKS.clone()));
 
 pub fn observe_request(method: &str, route: &str, status: u16, seconds: f64) {
     HTTP_REQUESTS

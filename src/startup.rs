@@ -85,6 +85,7 @@ impl Application {
         let cache = web::Data::new(cache);
         let security = web::Data::new(crate::http::security::SecurityHeaders::new(
             &settings.frame_ancestors,
+            public::render::HTML_STYLE,
         )?);
         let max_body = settings.max_body_bytes;
         // one set of import slots for every worker

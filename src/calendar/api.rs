@@ -109,7 +109,7 @@ pub async fn put_day(
     body: ApiJson<CalendarDayInput>,
 ) -> ApiResult<web::Json<CalendarDay>> {
     user.require_admin()?;
-    let date = crate::deadlines::api::check_date("date", date.into_inner())?;
+    let date = super::check_date("date", date.into_inner())?;
     let body = body.0;
     let name = crate::domain::text::required("name", &body.name, 300)
         .map_err(|e| ApiError::validation(vec![e]))?;
@@ -150,7 +150,7 @@ pub async fn delete_day(
     date: web::Path<NaiveDate>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let date = crate::deadlines::api::check_date("date", date.into_inner())?;
+    let date = super::check_date("date", date.into_inner())?;
     if db.run(move |c| calendar_db::delete(c, date)).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

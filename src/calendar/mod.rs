@@ -193,6 +193,27 @@ impl WorkCalendar {
     }
 }
 
+/// Dates of the procedures are Moscow dates (UTC+3).
+pub fn local_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    t.with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).expect("valid offset"))
+        .date_naive()
+}
+
+/// The calendar's arithmetic is meaningful within these years.
+pub fn check_date(field: &str, d: NaiveDate) -> crate::error::ApiResult<NaiveDate> {
+    use chrono::Datelike;
+    if (1990..=2100).contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err(crate::error::ApiError::field(
+            crate::error::ErrorCode::InvalidParameter,
+            field,
+            "out_of_range",
+            "must be a date between 1990 and 2100",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

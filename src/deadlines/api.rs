@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use actix_web::web;
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,26 +17,7 @@ use crate::schema::{register_versions, revision_parts, revisions, units};
 use crate::workflow::db as wf_db;
 use crate::workflow::settings;
 
-/// Dates of the procedures are Moscow dates (UTC+3).
-pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&FixedOffset::east_opt(3 * 3600).expect("valid offset"))
-        .date_naive()
-}
-
-/// The calendar's arithmetic is meaningful within these years.
-pub fn check_date(field: &str, d: NaiveDate) -> ApiResult<NaiveDate> {
-    use chrono::Datelike;
-    if (1990..=2100).contains(&d.year()) {
-        Ok(d)
-    } else {
-        Err(crate::error::ApiError::field(
-            crate::error::ErrorCode::InvalidParameter,
-            field,
-            "out_of_range",
-            "must be a date between 1990 and 2100",
-        ))
-    }
-}
+pub use crate::calendar::{check_date, local_date};
 
 fn checked_on(on: Option<NaiveDate>) -> ApiResult<NaiveDate> {
     match on {

@@ -3,6 +3,8 @@
 
 pub mod contact;
 pub mod enums;
+pub mod field;
+pub mod finding;
 pub mod part;
 pub mod text;
 

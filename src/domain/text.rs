@@ -5,7 +5,7 @@
 //! the same strings as [`required`]), and the limit counts the characters as sent, as
 //! `maxLength` does.
 
-use crate::error::FieldError;
+use super::field::FieldError;
 
 /// The `pattern` of a required text: at least one character that is not whitespace.
 pub const NON_BLANK: &str = "\\S";

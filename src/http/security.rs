@@ -27,9 +27,10 @@ pub const SWAGGER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
 impl SecurityHeaders {
-    /// `frame_ancestors`: the CSP source list of the sites that may embed the HTML register.
-    pub fn new(frame_ancestors: &str) -> anyhow::Result<Self> {
-        let register = register_csp(frame_ancestors);
+    /// `frame_ancestors`: the CSP source list of the sites that may embed the HTML register;
+    /// `register_style`: the register page's one inline stylesheet.
+    pub fn new(frame_ancestors: &str, register_style: &str) -> anyhow::Result<Self> {
+        let register = register_csp(frame_ancestors, register_style);
         Ok(SecurityHeaders {
             register: HeaderValue::from_str(&register).map_err(|_| {
                 anyhow::anyhow!(
@@ -43,9 +44,8 @@ impl SecurityHeaders {
 }
 
 /// The printable register: its one inline stylesheet (allowed by its hash), no script at all.
-pub fn register_csp(frame_ancestors: &str) -> String {
-    let hash = base64::engine::general_purpose::STANDARD
-        .encode(Sha256::digest(crate::public::render::HTML_STYLE.as_bytes()));
+pub fn register_csp(frame_ancestors: &str, style: &str) -> String {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(style.as_bytes()));
     format!("default-src 'none'; style-src 'sha256-{hash}'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors}")
 }
 

@@ -4,6 +4,7 @@
 //! working copy as it was.
 
 pub mod api;
+pub mod file;
 pub mod parse;
 pub mod recognize;
 pub mod xlsx;

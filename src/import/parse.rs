@@ -5,20 +5,10 @@
 use super::xlsx;
 use crate::domain::text;
 
+pub use super::file::{column_letter, FileError};
+
 /// Rows of a CSV file: the same bound as the XLSX reader's ([`xlsx::MAX_ROWS`]).
 pub const MAX_ROWS: usize = xlsx::MAX_ROWS;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileError {
-    /// Not a spreadsheet of the announced type.
-    Unreadable(String),
-    /// Decompresses to more than the limit (a zip bomb, or simply too large).
-    TooLarge(String),
-    /// No header row of the official form.
-    WrongColumns(String),
-    /// A cell with a value outside the form's bounds, or more shared strings than a form needs.
-    OutOfBounds(String),
-}
 
 /// One data row, with its position in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,18 +30,6 @@ pub struct Columns {
     pub touchpoint: usize,
     pub interaction: usize,
     pub features: usize,
-}
-
-pub fn column_letter(i: usize) -> String {
-    let mut n = i + 1;
-    let mut s = Vec::new();
-    while n > 0 {
-        let r = (n - 1) % 26;
-        s.push(b'A' + r as u8);
-        n = (n - 1) / 26;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
 }
 
 pub fn grid_from_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {

@@ -17,7 +17,7 @@ use std::io::{BufRead, BufReader, Cursor, Read};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::parse::{column_letter, FileError};
+use super::file::{column_letter, FileError};
 
 /// Rows of the form a workbook may use: the official form never needs more than a few thousand.
 pub const MAX_ROWS: usize = 20_000;

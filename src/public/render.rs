@@ -17,7 +17,7 @@ impl Meta<'_> {
         match self.version {
             Some((v, approved, sha)) => format!(
                 "Версия {v}, утверждена {}. SHA-256: {sha}",
-                crate::deadlines::api::local_date(approved).format("%d.%m.%Y")
+                crate::calendar::local_date(approved).format("%d.%m.%Y")
             ),
             None => "Рабочая копия (не опубликована)".to_owned(),
         }

@@ -55,7 +55,7 @@ pub async fn revision_findings(
             let r = wf_db::row(c, id, false)?;
             user.require_member(r.agency_id)?;
             let mut items = check(&snapshot::build(c, r.agency_id)?);
-            let today = crate::deadlines::api::local_date(chrono::Utc::now());
+            let today = crate::calendar::local_date(chrono::Utc::now());
             let deadlines = crate::deadlines::compute(
                 &crate::deadlines::api::facts(c, r.agency_id)?,
                 &crate::calendar::db::calendar(c)?,

@@ -6,40 +6,13 @@ pub mod api;
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::{Contact, ContactInput, ContactKind};
 use crate::touchpoints::rules::{find_duplicate, mode_conflict, Sibling};
 use crate::workflow::snapshot::{RegisterContent, RegisterRow};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Breaks a rule of the procedure: a part with such findings cannot be submitted.
-    Error,
-    /// Kept as written, but worth a look (e.g. column 6 contradicting the agency's own rule).
-    Warning,
-}
-
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"rule": "R6", "code": "mode_contradicts_rule", "severity": "warning", "row": 37,
-    "process_id": "3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a", "touchpoint_id": "7b0e3a52-6f0d-4a38-9a53-1d1c2d7c9e11",
-    "message": "column 6 says digital, but the agency classifies «Почта России» (post) as offline"}))]
-pub struct Finding {
-    /// The rule of DOMAIN.md: R4, R5, R6, R7, R10–R12 (deadlines) or `contacts`.
-    pub rule: String,
-    /// Stable code of the finding.
-    pub code: String,
-    pub severity: Severity,
-    /// Row number (column 1) in the form; null for findings about the revision as a whole.
-    pub row: Option<i32>,
-    pub process_id: Option<Uuid>,
-    pub touchpoint_id: Option<Uuid>,
-    pub message: String,
-}
+pub use crate::domain::finding::{Finding, Severity};
 
 /// Contact kinds that make sense for a channel type; `None`: any.
 fn expected_kinds(channel: &str) -> Option<&'static [ContactKind]> {

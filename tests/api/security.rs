@@ -166,7 +166,10 @@ async fn every_response_carries_the_security_headers_that_apply() {
         .to_owned();
     assert_eq!(
         csp,
-        touchpoints::http::security::register_csp("'self' https://portal.e-dag.ru")
+        touchpoints::http::security::register_csp(
+            "'self' https://portal.e-dag.ru",
+            touchpoints::public::render::HTML_STYLE
+        )
     );
     assert!(
         csp.contains("frame-ancestors 'self' https://portal.e-dag.ru")
