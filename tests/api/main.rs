@@ -1,5 +1,6 @@
 //! HTTP-level tests against the real application and a real PostgreSQL (one database per test).
 
+mod client;
 mod helpers;
 mod import;
 
