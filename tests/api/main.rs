@@ -10,6 +10,7 @@ mod catalogs;
 mod demo;
 mod directions;
 mod openapi;
+mod problem_snapshots;
 mod problems;
 mod processes;
 mod public;
