@@ -354,6 +354,23 @@ impl PointSpec {
         self.0["needs"] = json!(needs);
         self
     }
+    /// A contact of any kind (`address`, `text`, ..), optionally with its caption.
+    pub fn contact_labelled(mut self, kind: &str, value: &str, label: Option<&str>) -> Self {
+        self = self.contact(kind, value);
+        if let Some(l) = label {
+            let last = self.0["contacts"]
+                .as_array_mut()
+                .unwrap()
+                .last_mut()
+                .unwrap();
+            last["label"] = json!(l);
+        }
+        self
+    }
+    pub fn interaction(mut self, text: &str) -> Self {
+        self.0["interaction"] = json!(text);
+        self
+    }
     pub fn features(mut self, text: &str) -> Self {
         self.0["features"] = json!(text);
         self
@@ -525,4 +542,10 @@ pub fn part(rev: &Revision, unit: impl Display) -> &touchpoints::workflow::model
         .iter()
         .find(|p| p.unit_id == unit)
         .unwrap_or_else(|| panic!("no part {unit} in revision {}", rev.number))
+}
+
+impl From<PointSpec> for Value {
+    fn from(spec: PointSpec) -> Value {
+        spec.0
+    }
 }
