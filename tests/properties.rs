@@ -3,6 +3,7 @@
 //! default case counts), so they run in CI with the rest.
 
 use proptest::prelude::*;
+use touchpoints::catalogs::NeedCode;
 use touchpoints::domain::contact::{
     expand_local_phone, normalize_email, normalize_phone, normalize_url,
 };
@@ -157,7 +158,21 @@ proptest! {
     fn the_importer_reads_any_text(cell in "\\PC{0,200}") {
         let (_, contacts) = recognize::contacts(&cell);
         let _ = recognize::channel(&cell, &contacts);
-        prop_assert!(!recognize::needs(&cell).is_empty());
+        // each phrase of the cell names at most one need, the same need is listed once, and
+        // every code is one of the catalog's (the importer stores them as references)
+        let needs = recognize::needs(&cell);
+        let phrases = cell.split([',', ';', '\n']).filter(|p| !p.trim().is_empty()).count();
+        prop_assert!(needs.len() <= phrases.max(1), "{:?} from {} phrases", needs, phrases);
+        let mut distinct = needs.clone();
+        distinct.sort();
+        distinct.dedup();
+        prop_assert_eq!(distinct.len(), needs.len(), "a need repeats: {:?}", needs);
+        for code in &needs {
+            prop_assert!(
+                serde_json::from_value::<NeedCode>(serde_json::json!(code)).is_ok(),
+                "{} is not a catalog need", code
+            );
+        }
         let _ = Mode::from_features(&cell);
     }
 

@@ -1,5 +1,6 @@
 //! HTTP-level tests against the real application and a real PostgreSQL (one database per test).
 
+mod client;
 mod helpers;
 mod import;
 
@@ -9,6 +10,7 @@ mod catalogs;
 mod demo;
 mod directions;
 mod openapi;
+mod problem_snapshots;
 mod problems;
 mod processes;
 mod public;

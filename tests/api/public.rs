@@ -1,31 +1,33 @@
 //! The public read API as a regional portal uses it: no token, cacheable, verifiable.
 
+use std::collections::HashMap;
 use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use calamine::{Reader, Xlsx};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use touchpoints::agencies::model::Agency;
+use touchpoints::error::ErrorCode;
+use touchpoints::public::api::{ChangeFeed, PublicAgencyList, PublishedRegister, RegionRegister};
+use touchpoints::rules::api::FindingReport;
+use uuid::Uuid;
+
+use crate::client::ProblemExt;
 use crate::helpers::TestApp;
 
-async fn demo(app: &TestApp) -> (String, String) {
+async fn demo(app: &TestApp) -> (Uuid, Uuid) {
     let mut conn = app.pool.get().unwrap();
     touchpoints::demo::load(&mut conn).unwrap();
-    let (_, list) = app
-        .request_as(None, reqwest::Method::GET, "/api/v1/public/agencies", None)
-        .await;
-    assert_eq!(list["total"], 2, "{list}");
+    let list: PublicAgencyList = app.portal().get("/api/v1/public/agencies").await.unwrap();
+    assert_eq!(list.total, 2, "{list:?}");
     let find = |short: &str| {
-        list["items"]
-            .as_array()
-            .unwrap()
+        let agency = list
+            .items
             .iter()
-            .find(|a| a["short_name"] == short)
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+            .find(|a| a.short_name.as_deref() == Some(short));
+        agency.unwrap().id
     };
     (
         find("МЧС Дагестана"),
@@ -50,7 +52,9 @@ async fn a_portal_reads_verifies_and_caches_the_current_register() {
     assert_eq!(body["rows"].as_array().unwrap().len(), 58);
     assert_eq!(body["columns"][1], "Направление деятельности");
     // the SHA-256 is that of the canonical content: a portal can recompute it
-    let content = serde_json::json!({"agency": body["agency"], "columns": body["columns"], "rows": body["rows"]});
+    let content = json!({
+        "agency": body["agency"], "columns": body["columns"], "rows": body["rows"]
+    });
     assert_eq!(touchpoints::workflow::snapshot::sha256_hex(&content), sha);
 
     let resp = app
@@ -98,45 +102,30 @@ async fn a_portal_reads_verifies_and_caches_the_current_register() {
     let rows = phones["rows"].as_array().unwrap();
     assert!(!rows.is_empty() && rows.len() < 58);
     assert!(rows.iter().all(|r| r["touchpoint"]["channel"] == "phone"));
-    let (s, _) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!(
-                "/api/v1/public/agencies/{mchs}/register?client_type=internal&need=consultation"
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    let filtered = format!("{url}?client_type=internal&need=consultation");
+    assert_eq!(
+        app.client.get(filtered).send().await.unwrap().status(),
+        StatusCode::OK
+    );
 
-    let (s, body) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("/api/v1/public/agencies/{}/register", uuid::Uuid::new_v4()),
-            None,
-        )
-        .await;
-    crate::helpers::assert_problem(s, &body, 404, "not_found", None);
-    let (s, body) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("/api/v1/public/agencies/{mchs}/register/versions/7"),
-            None,
-        )
-        .await;
-    crate::helpers::assert_problem(s, &body, 404, "not_found", None);
-    let (s, body) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("/api/v1/public/agencies/{mchs}/register?format=pdf"),
-            None,
-        )
-        .await;
-    crate::helpers::assert_problem(s, &body, 400, "invalid_parameter", None);
+    let portal = app.portal();
+    for (path, code) in [
+        (
+            format!("/api/v1/public/agencies/{}/register", Uuid::new_v4()),
+            ErrorCode::NotFound,
+        ),
+        (
+            format!("/api/v1/public/agencies/{mchs}/register/versions/7"),
+            ErrorCode::NotFound,
+        ),
+        (
+            format!("/api/v1/public/agencies/{mchs}/register?format=pdf"),
+            ErrorCode::InvalidParameter,
+        ),
+    ] {
+        let p = portal.get::<Value>(&path).await.unwrap_err();
+        assert_eq!(p.code, code, "{path}");
+    }
 }
 
 #[actix_web::test]
@@ -206,7 +195,11 @@ async fn the_official_form_as_csv_html_and_xlsx() {
             .map(String::from)
             .to_vec()
     );
-    assert_eq!(sheet.get_value((1, 0)).unwrap().to_string(), "Министерство по делам гражданской обороны, чрезвычайным ситуациям и ликвидации последствий стихийных бедствий Республики Дагестан");
+    assert_eq!(
+        sheet.get_value((1, 0)).unwrap().to_string(),
+        "Министерство по делам гражданской обороны, чрезвычайным ситуациям и ликвидации \
+         последствий стихийных бедствий Республики Дагестан"
+    );
     assert_eq!(
         sheet
             .get_value((header_row as u32 + 58, 0))
@@ -229,53 +222,35 @@ async fn the_official_form_as_csv_html_and_xlsx() {
 async fn consolidated_region_view_and_change_feed() {
     let app = TestApp::spawn().await;
     let (mchs, press) = demo(&app).await;
-    let region = "/api/v1/public/regions/%D0%A0%D0%B5%D1%81%D0%BF%D1%83%D0%B1%D0%BB%D0%B8%D0%BA%D0%B0%20%D0%94%D0%B0%D0%B3%D0%B5%D1%81%D1%82%D0%B0%D0%BD/register";
-    let (s, page) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("{region}?limit=10&offset=100"),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(page["total"], 106);
-    assert_eq!(page["agencies"], 2);
-    assert_eq!(page["rows"].as_array().unwrap().len(), 6);
+    // «Республика Дагестан», percent-encoded
+    let region = concat!(
+        "/api/v1/public/regions/",
+        "%D0%A0%D0%B5%D1%81%D0%BF%D1%83%D0%B1%D0%BB%D0%B8%D0%BA%D0%B0%20",
+        "%D0%94%D0%B0%D0%B3%D0%B5%D1%81%D1%82%D0%B0%D0%BD/register"
+    );
+    let portal = app.portal();
+    let page: RegionRegister = portal
+        .get(&format!("{region}?limit=10&offset=100"))
+        .await
+        .unwrap();
+    assert_eq!(page.total, 106);
+    assert_eq!(page.agencies, 2);
+    assert_eq!(page.rows.len(), 6);
     // every row of the region view is the agency's own published row, plus where it comes from
-    let (_, all) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("{region}?limit=500"),
-            None,
-        )
-        .await;
-    let mut by_agency: std::collections::HashMap<String, Vec<Value>> =
-        std::collections::HashMap::new();
-    for id in [&mchs, &press] {
-        let (_, register) = app
-            .request_as(
-                None,
-                reqwest::Method::GET,
-                &format!("/api/v1/public/agencies/{id}/register"),
-                None,
-            )
-            .await;
-        by_agency.insert(id.clone(), register["rows"].as_array().unwrap().clone());
+    let all: Value = portal.get(&format!("{region}?limit=500")).await.unwrap();
+    let mut by_agency: HashMap<Uuid, Vec<Value>> = HashMap::new();
+    for id in [mchs, press] {
+        let register = portal.public_register(id).await.unwrap();
+        by_agency.insert(id, register.content.rows.iter().map(|r| json!(r)).collect());
     }
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut seen: HashMap<Uuid, usize> = HashMap::new();
     for row in all["rows"].as_array().unwrap() {
+        // the row as the agency publishes it, and nothing else besides where it comes from
         let mut own = row.as_object().unwrap().clone();
-        let agency = own
-            .remove("agency_id")
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let agency: Uuid = serde_json::from_value(own.remove("agency_id").unwrap()).unwrap();
         assert_eq!(own.remove("version").unwrap(), 1);
         assert!(own.remove("agency").unwrap().is_string());
-        let n = seen.entry(agency.clone()).or_default();
+        let n = seen.entry(agency).or_default();
         assert_eq!(
             Value::Object(own),
             by_agency[&agency][*n],
@@ -294,55 +269,34 @@ async fn consolidated_region_view_and_change_feed() {
         .await
         .unwrap();
     assert_eq!(csv.lines().count(), 107);
-    let (_, empty) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            "/api/v1/public/regions/Nowhere/register",
-            None,
-        )
-        .await;
-    assert_eq!(empty["total"], 0);
+    let empty: RegionRegister = portal
+        .get("/api/v1/public/regions/Nowhere/register")
+        .await
+        .unwrap();
+    assert_eq!(empty.total, 0);
 
-    let (_, feed) = app
-        .request_as(None, reqwest::Method::GET, "/api/v1/public/changes", None)
-        .await;
-    let items = feed["items"].as_array().unwrap();
-    assert_eq!(items.len(), 2);
-    let ids: Vec<&str> = items
-        .iter()
-        .map(|i| i["agency_id"].as_str().unwrap())
-        .collect();
-    assert!(ids.contains(&mchs.as_str()) && ids.contains(&press.as_str()));
-    let next = feed["next"].as_i64().unwrap();
-    let (_, none) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("/api/v1/public/changes?since={next}"),
-            None,
-        )
-        .await;
-    assert_eq!(none["items"].as_array().unwrap().len(), 0);
-    assert_eq!(none["next"], next);
-    let (_, by_time) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            "/api/v1/public/changes?since=2020-01-01T00:00:00Z&limit=1",
-            None,
-        )
-        .await;
-    assert_eq!(by_time["items"].as_array().unwrap().len(), 1);
-    let (s, body) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            "/api/v1/public/changes?since=yesterday",
-            None,
-        )
-        .await;
-    crate::helpers::assert_problem(s, &body, 400, "invalid_parameter", Some("since"));
+    let feed: ChangeFeed = portal.get("/api/v1/public/changes").await.unwrap();
+    assert_eq!(feed.items.len(), 2);
+    let ids: Vec<Uuid> = feed.items.iter().map(|i| i.agency_id).collect();
+    assert!(ids.contains(&mchs) && ids.contains(&press));
+    let next = feed.next;
+    let none: ChangeFeed = portal
+        .get(&format!("/api/v1/public/changes?since={next}"))
+        .await
+        .unwrap();
+    assert_eq!(none.items.len(), 0);
+    assert_eq!(none.next, next);
+    let by_time: ChangeFeed = portal
+        .get("/api/v1/public/changes?since=2020-01-01T00:00:00Z&limit=1")
+        .await
+        .unwrap();
+    assert_eq!(by_time.items.len(), 1);
+    let p = portal
+        .get::<ChangeFeed>("/api/v1/public/changes?since=yesterday")
+        .await
+        .unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidParameter);
+    assert!(p.fields().contains(&"since"), "{p:?}");
 }
 
 /// Scale-out: a version published through one instance is served by another at once.
@@ -352,34 +306,19 @@ async fn a_second_instance_serves_a_new_publication_at_once() {
     let b = a.second_instance().await;
     let (mchs, _) = demo(&a).await;
     // b has served version 1 and keeps it in memory
-    let (_, v) = b
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("/api/v1/public/agencies/{mchs}/register"),
-            None,
-        )
-        .await;
-    assert_eq!(v["version"], 1);
+    let on_b = || async { b.portal().public_register(mchs).await.unwrap().version };
+    assert_eq!(on_b().await, 1);
     // a new revision published through instance a
-    assert_eq!(publish_again(&a, &mchs).await, 2);
+    assert_eq!(publish_again(&a, mchs).await, 2);
     let started = Instant::now();
     loop {
-        let (_, v) = b
-            .request_as(
-                None,
-                reqwest::Method::GET,
-                &format!("/api/v1/public/agencies/{mchs}/register"),
-                None,
-            )
-            .await;
-        if v["version"] == 2 {
+        let version = on_b().await;
+        if version == 2 {
             break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(2),
-            "instance b still serves version {}",
-            v["version"]
+            "instance b still serves version {version}"
         );
         actix_web::rt::time::sleep(Duration::from_millis(10)).await;
     }
@@ -388,42 +327,10 @@ async fn a_second_instance_serves_a_new_publication_at_once() {
 
 /// Opens a revision of `agency`, has every part submitted and accepted, approves and
 /// publishes it; returns the new version number.
-async fn publish_again(app: &TestApp, agency: &str) -> i64 {
-    let (_, rev) = app
-        .post(
-            &format!("/api/v1/agencies/{agency}/revisions"),
-            serde_json::json!({"reason": "channel_changed", "comment": "Новый номер телефона"}),
-        )
-        .await;
-    let rid = rev["id"].as_str().unwrap();
-    for p in rev["parts"].as_array().unwrap() {
-        let unit = p["unit_id"].as_str().unwrap();
-        app.post(
-            &format!("/api/v1/revisions/{rid}/parts/{unit}/submit"),
-            serde_json::json!(null),
-        )
-        .await;
-        app.post(
-            &format!("/api/v1/revisions/{rid}/parts/{unit}/accept"),
-            serde_json::json!(null),
-        )
-        .await;
-    }
-    let (s, r) = app
-        .post(
-            &format!("/api/v1/revisions/{rid}/approve"),
-            serde_json::json!(null),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
-    let (s, p) = app
-        .post(
-            &format!("/api/v1/revisions/{rid}/publish"),
-            serde_json::json!(null),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{p}");
-    p["version"].as_i64().unwrap()
+async fn publish_again(app: &TestApp, agency: Uuid) -> i32 {
+    app.as_admin()
+        .publish_new_revision(agency, "channel_changed", "Новый номер телефона")
+        .await
 }
 
 /// With a read replica configured, the public API reads there, and a version the replica has
@@ -438,60 +345,51 @@ async fn the_public_api_reads_the_replica_and_falls_back_to_the_primary() {
     .await;
     // a change only the replica has: the public list shows it, the internal API does not
     let mut r = diesel::PgConnection::establish(&TestApp::database_url(&replica)).unwrap();
-    diesel::sql_query("UPDATE agencies SET short_name = short_name || ' (реплика)' WHERE short_name = 'МЧС Дагестана'").execute(&mut r).unwrap();
+    diesel::sql_query(
+        "UPDATE agencies SET short_name = short_name || ' (реплика)' \
+         WHERE short_name = 'МЧС Дагестана'",
+    )
+    .execute(&mut r)
+    .unwrap();
     drop(r);
-    let (s, list) = app
-        .request_as(None, reqwest::Method::GET, "/api/v1/public/agencies", None)
-        .await;
-    assert_eq!(s, StatusCode::OK, "{list}");
-    let mchs = list["items"]
-        .as_array()
-        .unwrap()
+    let portal = app.portal();
+    let list: PublicAgencyList = portal.get("/api/v1/public/agencies").await.unwrap();
+    let mchs = list
+        .items
         .iter()
-        .find(|a| a["short_name"] == "МЧС Дагестана (реплика)")
-        .expect("the public list is read from the replica")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (_, internal) = app.get(&format!("/api/v1/agencies/{mchs}")).await;
+        .find(|a| a.short_name.as_deref() == Some("МЧС Дагестана (реплика)"))
+        .expect("the public list is read from the replica")
+        .id;
+    let internal: Agency = app
+        .as_admin()
+        .get(&format!("/api/v1/agencies/{mchs}"))
+        .await
+        .unwrap();
     assert_eq!(
-        internal["short_name"], "МЧС Дагестана",
+        internal.short_name.as_deref(),
+        Some("МЧС Дагестана"),
         "the internal API reads the primary"
     );
 
     // version 2 exists only on the primary
-    assert_eq!(publish_again(&app, &mchs).await, 2);
-    let (s, current) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("/api/v1/public/agencies/{mchs}/register"),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{current}");
+    assert_eq!(publish_again(&app, mchs).await, 2);
+    let current = portal.public_register(mchs).await.unwrap();
     assert_eq!(
-        current["version"], 2,
+        current.version, 2,
         "the new version is read from the primary"
     );
-    let (s, v2) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("/api/v1/public/agencies/{mchs}/register/versions/2"),
-            None,
-        )
-        .await;
-    assert_eq!((s, &v2["sha256"]), (StatusCode::OK, &current["sha256"]));
+    let v2: PublishedRegister = portal
+        .get(&format!(
+            "/api/v1/public/agencies/{mchs}/register/versions/2"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(v2.sha256, current.sha256);
     // lists may lag: the replica's version list still ends at 1
-    let (_, versions) = app
-        .request_as(
-            None,
-            reqwest::Method::GET,
-            &format!("/api/v1/public/agencies/{mchs}/register/versions"),
-            None,
-        )
-        .await;
+    let versions: Value = portal
+        .get(&format!("/api/v1/public/agencies/{mchs}/register/versions"))
+        .await
+        .unwrap();
     assert_eq!(versions["total"], 1, "{versions}");
 
     let metrics = app
@@ -517,17 +415,12 @@ async fn the_public_api_reads_the_replica_and_falls_back_to_the_primary() {
         .execute(&mut admin)
         .unwrap();
     for _ in 0..5 {
-        let (s, list) = app
-            .request_as(None, reqwest::Method::GET, "/api/v1/public/agencies", None)
-            .await;
-        assert_eq!(s, StatusCode::OK, "{list}");
+        let list: PublicAgencyList = portal.get("/api/v1/public/agencies").await.unwrap();
         assert!(
-            list["items"]
-                .as_array()
-                .unwrap()
+            list.items
                 .iter()
-                .any(|a| a["short_name"] == "МЧС Дагестана"),
-            "now read from the primary: {list}"
+                .any(|a| a.short_name.as_deref() == Some("МЧС Дагестана")),
+            "now read from the primary: {list:?}"
         );
     }
 }
@@ -539,33 +432,25 @@ async fn the_seeds_own_contradictions_are_found() {
     let (mchs, press) = demo(&app).await;
     let mut found = Vec::new();
     for (name, id) in [("mchs", &mchs), ("press", &press)] {
-        let (s, report) = app
-            .request_as(
-                None,
-                reqwest::Method::GET,
-                &format!("/api/v1/public/agencies/{id}/register/findings"),
-                None,
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK);
-        let (_, register) = app
-            .request_as(
-                None,
-                reqwest::Method::GET,
-                &format!("/api/v1/public/agencies/{id}/register"),
-                None,
-            )
-            .await;
-        for f in report["items"].as_array().unwrap() {
-            let row = &register["rows"][f["row"].as_u64().unwrap() as usize - 1]["touchpoint"];
+        let portal = app.portal();
+        let report: FindingReport = portal
+            .get(&format!("/api/v1/public/agencies/{id}/register/findings"))
+            .await
+            .unwrap();
+        let register = portal.public_register(*id).await.unwrap();
+        for f in report.items {
+            let row = f.row.unwrap();
+            let point = register.content.rows[row as usize - 1]
+                .touchpoint
+                .clone()
+                .unwrap();
             found.push(format!(
-                "{name} {} {} {} {}: {} -> {}",
-                f["row"],
-                f["rule"].as_str().unwrap(),
-                f["code"].as_str().unwrap(),
-                row["channel"].as_str().unwrap(),
-                row["stated_mode"].as_str().unwrap(),
-                row["implied_mode"].as_str().unwrap()
+                "{name} {row} {} {} {}: {} -> {}",
+                f.rule,
+                f.code,
+                point.channel,
+                point.stated_mode.unwrap(),
+                point.implied_mode
             ));
         }
     }

@@ -1,173 +1,172 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use touchpoints::domain::Mode;
+use touchpoints::error::{ErrorCode, Problem};
+use touchpoints::processes::model::Process;
+use touchpoints::touchpoints::model::Touchpoint;
 
+use crate::client::{Org, Page, PointSpec, ProblemExt, ProcessSpec};
 use crate::helpers::{assert_problem, TestApp};
 
-async fn setup(app: &TestApp) -> (String, String) {
-    let a = app.agency("МЧС Республики Дагестан").await;
-    let p = app
-        .process(
-            a["id"].as_str().unwrap(),
-            "Прием и рассмотрение обращений и запросов, поступающих в Министерство",
-        )
-        .await;
-    (
-        a["id"].as_str().unwrap().to_owned(),
-        p["id"].as_str().unwrap().to_owned(),
-    )
+const APPEALS: &str = "Прием и рассмотрение обращений и запросов, поступающих в Министерство";
+
+/// The ministry and its appeals process, filed by the admin.
+async fn setup(app: &TestApp) -> (Org<'_>, Process) {
+    let org = app.org("МЧС Республики Дагестан").build().await;
+    let p = org
+        .admin()
+        .create_process(org.id(), ProcessSpec::function(APPEALS))
+        .await
+        .unwrap();
+    (org, p)
+}
+
+fn phone(number: &str) -> PointSpec {
+    PointSpec::new("phone", "Телефон")
+        .phone(number)
+        .needs(&["consultation", "submission", "progress"])
+        .interaction("Получение консультации клиентом, подача устного обращения клиентом")
+        .features("Взаимодействие в офлайн-точке")
 }
 
 fn phone_point(number: &str) -> Value {
-    json!({
-        "channel": "phone",
-        "name": "Телефон",
-        "contacts": [{"kind": "phone", "value": number}],
-        "needs": ["consultation", "submission", "progress"],
-        "interaction": "Получение консультации клиентом, подача устного обращения клиентом",
-        "features": "Взаимодействие в офлайн-точке"
-    })
+    phone(number).into()
 }
 
 #[actix_web::test]
-async fn touchpoint_crud_normalises_contacts_and_keeps_column_6_as_written() {
+async fn touchpoint_crud_normalises_contacts_and_keeps_column_6_as_written() -> Result<(), Problem>
+{
     let app = TestApp::spawn().await;
-    let (aid, pid) = setup(&app).await;
-    let t = app.point(&pid, phone_point("+7(8722) 51-61-22")).await;
+    let (org, p) = setup(&app).await;
+    let admin = org.admin();
+    let t = admin.add_point(p.id, phone("+7(8722) 51-61-22")).await?;
     assert_eq!(
-        t["contacts"],
+        json!(t.contacts),
         json!([{"kind": "phone", "value": "+78722516122"}])
     );
-    assert_eq!(
-        t["needs"],
-        json!(["consultation", "submission", "progress"])
-    );
-    assert_eq!(t["agency_id"], aid.as_str());
+    assert_eq!(t.needs, ["consultation", "submission", "progress"]);
+    assert_eq!(t.agency_id, org.id());
     // column 6 says offline; the default rule classifies telephone as digital: kept, flagged
-    assert_eq!(t["stated_mode"], "offline");
-    assert_eq!(t["implied_mode"], "digital");
-    assert_eq!(t["mode_conflict"], true);
-    let tid = t["id"].as_str().unwrap();
+    assert_eq!(t.stated_mode, Some(Mode::Offline));
+    assert_eq!(t.implied_mode, Mode::Digital);
+    assert!(t.mode_conflict);
+    let point = format!("/api/v1/points/{}", t.id);
 
     // with the agency's own rule (phone = offline) the same row no longer conflicts
-    app.put(
-        &format!("/api/v1/agencies/{aid}/channel-rules/phone"),
-        json!({"mode": "offline"}),
-    )
-    .await;
-    let (_, t2) = app.get(&format!("/api/v1/points/{tid}")).await;
-    assert_eq!(t2["implied_mode"], "offline");
-    assert_eq!(t2["mode_conflict"], false);
-    assert_eq!(t2["stated_mode"], "offline");
+    let rule = format!("/api/v1/agencies/{}/channel-rules/phone", org.id());
+    admin
+        .put::<Value>(&rule, json!({"mode": "offline"}))
+        .await?;
+    let t2: Touchpoint = admin.get(&point).await?;
+    assert_eq!(t2.implied_mode, Mode::Offline);
+    assert!(!t2.mode_conflict);
+    assert_eq!(t2.stated_mode, Some(Mode::Offline));
 
-    let (s, patched) = app
-        .patch(&format!("/api/v1/points/{tid}"), json!({"needs": ["result"], "contacts": [{"kind": "phone", "value": "88722516122"}, {"kind": "phone", "value": "+7 (8722) 51-61-23", "label": "приёмная"}], "features": null}))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{patched}");
-    assert_eq!(patched["needs"], json!(["result"]));
+    let changes = json!({"needs": ["result"], "features": null, "contacts": [
+        {"kind": "phone", "value": "88722516122"},
+        {"kind": "phone", "value": "+7 (8722) 51-61-23", "label": "приёмная"}
+    ]});
+    let patched = admin.patch_point(t.id, changes).await?;
+    assert_eq!(patched.needs, ["result"]);
     assert_eq!(
-        patched["contacts"][1],
+        json!(patched.contacts[1]),
         json!({"kind": "phone", "value": "+78722516123", "label": "приёмная"})
     );
-    assert_eq!(patched["features"], Value::Null);
+    assert_eq!(patched.features, None);
     assert_eq!(
-        patched["stated_mode"], "offline",
+        patched.stated_mode,
+        Some(Mode::Offline),
         "the stated mark is changed only explicitly"
     );
-    assert_eq!(patched["name"], "Телефон");
+    assert_eq!(patched.name, "Телефон");
 
-    let (_, list) = app.get(&format!("/api/v1/processes/{pid}/points")).await;
-    assert_eq!(list["total"], 1);
-    assert_eq!(list["items"][0], patched);
+    let list: Page<Value> = admin
+        .get(&format!("/api/v1/processes/{}/points", p.id))
+        .await?;
+    assert_eq!(list.total, 1);
+    assert_eq!(list.items[0], json!(patched));
 
-    let (s, _) = app.delete(&format!("/api/v1/points/{tid}")).await;
-    assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, body) = app.get(&format!("/api/v1/points/{tid}")).await;
-    assert_problem(s, &body, 404, "not_found", None);
+    admin.delete_point(t.id).await?;
+    let gone = admin.get::<Touchpoint>(&point).await.unwrap_err();
+    assert_eq!(gone.code, ErrorCode::NotFound);
+    Ok(())
 }
 
 #[actix_web::test]
-async fn r7_refuses_a_second_touchpoint_with_the_same_channel_and_contact() {
+async fn r7_refuses_a_second_touchpoint_with_the_same_channel_and_contact() -> Result<(), Problem> {
     let app = TestApp::spawn().await;
-    let (aid, pid) = setup(&app).await;
-    let first = app.point(&pid, phone_point("+7(8722) 51-61-22")).await;
+    let (org, p) = setup(&app).await;
+    let admin = org.admin();
+    let first = admin.add_point(p.id, phone("+7(8722) 51-61-22")).await?;
 
     // the same number written differently
-    let (s, body) = app
-        .post(
-            &format!("/api/v1/processes/{pid}/points"),
-            phone_point("8 8722 516122"),
-        )
-        .await;
-    assert_problem(s, &body, 409, "duplicate_touchpoint", Some("contacts[0]"));
-    assert_eq!(body["existing_id"], first["id"]);
-    assert!(
-        body["detail"].as_str().unwrap().contains("Телефон"),
-        "{body}"
-    );
+    let dup = admin
+        .add_point(p.id, phone("8 8722 516122"))
+        .await
+        .unwrap_err();
+    assert_eq!(dup.code, ErrorCode::DuplicateTouchpoint);
+    assert!(dup.fields().contains(&"contacts[0]"), "{dup:?}");
+    assert_eq!(dup.existing_id, Some(first.id));
+    assert!(dup.detail.contains("Телефон"), "{dup:?}");
 
-    // the same number on another channel of the process is another touchpoint (000: «Проведение рабочих встреч. Тел.»)
+    // the same number on another channel of the process is another touchpoint
+    // (000: «Проведение рабочих встреч. Тел.»)
     let mut meeting = phone_point("+7(8722) 51-61-22");
     meeting["channel"] = json!("meeting");
     meeting["name"] = json!("Проведение рабочих встреч");
-    let (s, _) = app
-        .post(&format!("/api/v1/processes/{pid}/points"), meeting)
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    let _: Touchpoint = admin
+        .post(&format!("/api/v1/processes/{}/points", p.id), meeting)
+        .await?;
 
     // the same number in another process is fine
-    let other = app
-        .process(
-            &aid,
-            "Информирование о деятельности Министерства по запросам внешних клиентов",
-        )
-        .await;
-    app.point(
-        other["id"].as_str().unwrap(),
-        phone_point("+7(8722) 51-61-22"),
-    )
-    .await;
+    let informing = "Информирование о деятельности Министерства по запросам внешних клиентов";
+    let other = admin
+        .create_process(org.id(), ProcessSpec::function(informing))
+        .await?;
+    admin
+        .add_point(other.id, phone("+7(8722) 51-61-22"))
+        .await?;
 
     // a contactless touchpoint duplicates by channel and name
-    let desk = json!({"channel": "reception", "name": "Место проведения личного приема в здании Министерства", "needs": ["consultation"]});
-    app.point(&pid, desk.clone()).await;
-    let mut again = desk.clone();
-    again["name"] = json!("место проведения личного приёма в здании министерства");
-    let (s, body) = app
-        .post(&format!("/api/v1/processes/{pid}/points"), again)
-        .await;
-    assert_problem(s, &body, 409, "duplicate_touchpoint", Some("name"));
+    let desk = |name: &str| PointSpec::new("reception", name).needs(&["consultation"]);
+    admin
+        .add_point(
+            p.id,
+            desk("Место проведения личного приема в здании Министерства"),
+        )
+        .await?;
+    let again = desk("место проведения личного приёма в здании министерства");
+    let dup = admin.add_point(p.id, again).await.unwrap_err();
+    assert_eq!(dup.code, ErrorCode::DuplicateTouchpoint);
+    assert!(dup.fields().contains(&"name"), "{dup:?}");
 
     // a PATCH that would create a duplicate is refused too, and changes nothing
-    let second = app.point(&pid, phone_point("+7(8722) 55-16-32")).await;
-    let sid = second["id"].as_str().unwrap();
-    let (s, body) = app
-        .patch(
-            &format!("/api/v1/points/{sid}"),
-            json!({"contacts": [{"kind": "phone", "value": "+78722516122"}]}),
-        )
-        .await;
-    assert_problem(s, &body, 409, "duplicate_touchpoint", Some("contacts[0]"));
-    let (_, unchanged) = app.get(&format!("/api/v1/points/{sid}")).await;
-    assert_eq!(unchanged["contacts"][0]["value"], "+78722551632");
+    let second = admin.add_point(p.id, phone("+7(8722) 55-16-32")).await?;
+    let same = json!({"contacts": [{"kind": "phone", "value": "+78722516122"}]});
+    let dup = admin.patch_point(second.id, same).await.unwrap_err();
+    assert_eq!(dup.code, ErrorCode::DuplicateTouchpoint);
+    assert!(dup.fields().contains(&"contacts[0]"), "{dup:?}");
+    let unchanged: Touchpoint = admin.get(&format!("/api/v1/points/{}", second.id)).await?;
+    assert_eq!(unchanged.contacts[0].value, "+78722551632");
 
     // the same contact twice in one request is one contact; the first caption given stays
-    let (s, body) = app
-        .post(
-            &format!("/api/v1/processes/{pid}/points"),
-            json!({"channel": "email", "name": "Почта", "contacts": [{"kind": "email", "value": "a@e-dag.ru"}, {"kind": "email", "value": "A@E-DAG.RU", "label": "приёмная"}, {"kind": "email", "value": "a@e-dag.ru", "label": "канцелярия"}]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let mail = PointSpec::new("email", "Почта")
+        .email("a@e-dag.ru")
+        .contact_labelled("email", "A@E-DAG.RU", Some("приёмная"))
+        .contact_labelled("email", "a@e-dag.ru", Some("канцелярия"));
+    let t = admin.add_point(p.id, mail).await?;
     assert_eq!(
-        body["contacts"],
+        json!(t.contacts),
         json!([{"kind": "email", "value": "a@e-dag.ru", "label": "приёмная"}])
     );
+    Ok(())
 }
 
 #[actix_web::test]
 async fn r7_holds_under_concurrent_creates() {
     let app = TestApp::spawn().await;
-    let (_, pid) = setup(&app).await;
+    let (_, p) = setup(&app).await;
+    let pid = p.id;
     let mut handles = Vec::new();
     for i in 0..8 {
         let client = app.client.clone();
@@ -217,7 +216,8 @@ async fn r7_holds_under_concurrent_creates() {
 #[actix_web::test]
 async fn contacts_are_checked_by_kind() {
     let app = TestApp::spawn().await;
-    let (_, pid) = setup(&app).await;
+    let (_, p) = setup(&app).await;
+    let pid = p.id;
     let (s, body) = app
         .post(
             &format!("/api/v1/processes/{pid}/points"),
@@ -280,16 +280,30 @@ async fn contacts_are_checked_by_kind() {
 #[actix_web::test]
 async fn touchpoint_lists_filter_by_every_facet() {
     let app = TestApp::spawn().await;
-    let (aid, pid) = setup(&app).await;
-    app.point(&pid, phone_point("+78722516122")).await;
-    app.point(&pid, json!({"channel": "website", "name": "Официальный сайт Министерства", "contacts": [{"kind": "url", "value": "www.mchsrd.ru"}], "needs": ["information", "submission"], "features": "Взаимодействие в цифровой точке"})).await;
-    app.point(&pid, json!({"channel": "post", "name": "Почта России", "contacts": [{"kind": "address", "value": "367015 РД, г. Махачкала, ул. Ярагского, д.124\"а\""}], "needs": ["consultation"], "features": "Цифровая точка"})).await;
-    let other = app.agency("Агентство информации и печати РД").await;
-    let op = app
-        .process(other["id"].as_str().unwrap(), "Прием обращений")
-        .await;
-    app.point(op["id"].as_str().unwrap(), phone_point("+78722510051"))
-        .await;
+    let (org, p) = setup(&app).await;
+    let (aid, pid) = (org.id(), p.id);
+    let admin = org.admin();
+    admin.add_point(pid, phone("+78722516122")).await.unwrap();
+    let site = PointSpec::new("website", "Официальный сайт Министерства")
+        .url("www.mchsrd.ru")
+        .needs(&["information", "submission"])
+        .features("Взаимодействие в цифровой точке");
+    admin.add_point(pid, site).await.unwrap();
+    let post = PointSpec::new("post", "Почта России")
+        .contact_labelled(
+            "address",
+            "367015 РД, г. Махачкала, ул. Ярагского, д.124\"а\"",
+            None,
+        )
+        .needs(&["consultation"])
+        .features("Цифровая точка");
+    admin.add_point(pid, post).await.unwrap();
+    let other = app.org("Агентство информации и печати РД").build().await;
+    let op = admin
+        .create_process(other.id(), ProcessSpec::function("Прием обращений"))
+        .await
+        .unwrap();
+    admin.add_point(op.id, phone("+78722510051")).await.unwrap();
 
     async fn total(app: &TestApp, q: &str) -> i64 {
         let (s, b) = app.get(&format!("/api/v1/points{q}")).await;

@@ -4,528 +4,223 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use touchpoints::auth::Role;
 
+use touchpoints::error::{ErrorCode, Problem};
+use touchpoints::workflow::model::{Revision, RevisionReason};
+use touchpoints::workflow::snapshot::RegisterRow;
+use touchpoints::workflow::state::{PartStatus, RevisionStatus};
+use uuid::Uuid;
+
+use crate::client::{part, Org, PointSpec, ProblemExt, ProcessSpec};
+use touchpoints::touchpoints::model::Touchpoint;
+use touchpoints::units::model::Unit;
+
 use crate::helpers::{assert_problem, token, TestApp};
 
-struct Org {
-    agency: String,
-    u1: String,
-    u2: String,
-    s1: String,
-    s2: String,
-    approvers: [String; 3],
-    publisher: String,
-}
-
-async fn setup(app: &TestApp, chain: &[&str]) -> Org {
-    let a = app
-        .agency("Министерство социальной политики и труда Удмуртской Республики")
-        .await;
-    let agency = a["id"].as_str().unwrap().to_owned();
-    let (_, u1) = app
-        .post(
-            &format!("/api/v1/agencies/{agency}/units"),
-            json!({"name": "Управление социальной поддержки"}),
-        )
-        .await;
-    let (_, u2) = app
-        .post(
-            &format!("/api/v1/agencies/{agency}/units"),
-            json!({"name": "Управление стратегического развития"}),
-        )
-        .await;
-    let (s, _) = app.put(&format!("/api/v1/agencies/{agency}/workflow-settings"), json!({
-        "review_days": 5, "return_days": 1, "fix_days": 5, "resubmit_days": 1, "consolidate_days": 2, "publish_days": 10,
-        "yearly_month": 2, "yearly_day": 1, "quarterly_analysis": true, "approval_chain": chain
-    })).await;
-    assert_eq!(s, StatusCode::OK);
-    let (u1, u2) = (
-        u1["id"].as_str().unwrap().to_owned(),
-        u2["id"].as_str().unwrap().to_owned(),
-    );
-    Org {
-        s1: token("s1", &[Role::Submitter], Some(&agency), Some(&u1)),
-        s2: token("s2", &[Role::Submitter], Some(&agency), Some(&u2)),
-        approvers: ["a1", "a2", "a3"].map(|n| token(n, &[Role::Approver], Some(&agency), None)),
-        publisher: token("p1", &[Role::Publisher], Some(&agency), None),
-        agency,
-        u1,
-        u2,
-    }
-}
-
-async fn call(
-    app: &TestApp,
-    tok: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    app.request_as(Some(tok), method, path, body.as_ref()).await
-}
-
-async fn ok(app: &TestApp, tok: &str, method: Method, path: &str, body: Option<Value>) -> Value {
-    let (s, v) = call(app, tok, method.clone(), path, body).await;
-    assert!(s.is_success(), "{method} {path}: {s} {v}");
-    v
-}
-
-fn part<'a>(revision: &'a Value, unit: &str) -> &'a Value {
-    revision["parts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["unit_id"] == unit)
-        .unwrap_or_else(|| panic!("no part {unit} in {revision}"))
+/// The ministry of the R10 loop: two units and a chain of three agreements.
+async fn ministry<'a>(app: &'a TestApp, chain: &[&str]) -> Org<'a> {
+    app.org("Министерство социальной политики и труда Удмуртской Республики")
+        .with_unit("Управление социальной поддержки")
+        .with_unit("Управление стратегического развития")
+        .with_chain(chain)
+        .build()
+        .await
 }
 
 #[actix_web::test]
-async fn the_full_r10_loop_publishes_versions_with_history_and_diff() {
+async fn the_full_r10_loop_publishes_versions_with_history_and_diff() -> Result<(), Problem> {
     let app = TestApp::spawn().await;
     let chain = ["Начальник управления", "Заместитель министра", "Министр"];
-    let o = setup(&app, &chain).await;
-    let appeals = app.catalog_direction("appeals").await;
-    let a = &o.agency;
+    let org = ministry(&app, &chain).await;
+    let (a, u1, u2) = (org.id(), org.unit(0), org.unit(1));
+    let (s1, s2) = (org.submitter_of(0), org.submitter_of(1));
+    let [a1, a2, a3] = ["a1", "a2", "a3"].map(|n| org.approver(n));
+    let publisher = org.publisher();
 
     // units fill in their parts; the first edit opens revision 1
-    let p1 = ok(&app, &o.s1, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": o.u1, "name": "Назначение ежемесячной денежной выплаты", "kind": "service", "client_type": "external"}))).await;
-    let p2 = ok(&app, &o.s2, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": o.u2, "name": "Рассмотрение обращений граждан", "kind": "function", "client_type": "external"}))).await;
-    let (s, body) = call(&app, &o.s1, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": o.u2, "name": "Чужой процесс", "kind": "function", "client_type": "external"}))).await;
-    assert_problem(s, &body, 403, "forbidden", None);
-    let (p1, p2) = (
-        p1["id"].as_str().unwrap().to_owned(),
-        p2["id"].as_str().unwrap().to_owned(),
-    );
-    let t1 = ok(&app, &o.s1, Method::POST, &format!("/api/v1/processes/{p1}/points"), Some(json!({"channel": "epgu", "name": "ЕПГУ", "contacts": [{"kind": "url", "value": "https://www.gosuslugi.ru"}], "needs": ["submission"], "features": "Онлайн-точка"}))).await;
-    let t2 = ok(&app, &o.s2, Method::POST, &format!("/api/v1/processes/{p2}/points"), Some(json!({"channel": "phone", "name": "Телефон", "contacts": [{"kind": "phone", "value": "+7 (3412) 22-22-22"}], "needs": []}))).await;
-    let (t1, t2) = (
-        t1["id"].as_str().unwrap().to_owned(),
-        t2["id"].as_str().unwrap().to_owned(),
-    );
+    let monthly = "Назначение ежемесячной денежной выплаты";
+    let p1 = s1
+        .create_process(a, ProcessSpec::service(monthly).of(u1))
+        .await?;
+    let appeals = ProcessSpec::function("Рассмотрение обращений граждан").of(u2);
+    let p2 = s2.create_process(a, appeals).await?;
+    let foreign = ProcessSpec::function("Чужой процесс").of(u2);
+    let p = s1.create_process(a, foreign).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::Forbidden);
+    let epgu = PointSpec::new("epgu", "ЕПГУ")
+        .url("https://www.gosuslugi.ru")
+        .needs(&["submission"])
+        .features("Онлайн-точка");
+    let t1 = s1.add_point(p1.id, epgu).await?;
+    let phone = PointSpec::new("phone", "Телефон").phone("+7 (3412) 22-22-22");
+    let t2 = s2.add_point(p2.id, phone).await?;
 
-    let list = ok(
-        &app,
-        &o.approvers[0],
-        Method::GET,
-        &format!("/api/v1/agencies/{a}/revisions"),
-        None,
-    )
-    .await;
-    assert_eq!(list["total"], 1);
-    let r1 = list["items"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(list["items"][0]["reason"], "other");
-    assert_eq!(part(&list["items"][0], &o.u1)["status"], "draft");
-    assert_eq!(part(&list["items"][0], &o.u2)["status"], "draft");
+    let list = a1.revisions(a).await?;
+    assert_eq!(list.total, 1);
+    let r1 = &list.items[0];
+    assert_eq!(r1.reason, RevisionReason::Other);
+    assert_eq!(part(r1, u1).status, PartStatus::Draft);
+    assert_eq!(part(r1, u2).status, PartStatus::Draft);
 
     // both units submit; a submitted part is read-only, and one unit cannot submit another's part
-    let (s, body) = call(
-        &app,
-        &o.s1,
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/parts/{}/submit", o.u2),
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 403, "forbidden", None);
-    let r = ok(
-        &app,
-        &o.s1,
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/parts/{}/submit", o.u1),
-        None,
-    )
-    .await;
-    assert_eq!(part(&r, &o.u1)["status"], "submitted");
+    let p = s1.submit(r1, u2).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::Forbidden);
+    let r = s1.submit(r1, u1).await?;
+    assert_eq!(part(&r, u1).status, PartStatus::Submitted);
     // unit 2's touchpoint lists no need (R5): the rule checker refuses the submission
-    let (s, body) = call(
-        &app,
-        &o.s2,
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/parts/{}/submit", o.u2),
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 422, "findings_block_submission", None);
-    assert_eq!(body["findings"][0]["rule"], "R5");
-    assert_eq!(body["findings"][0]["touchpoint_id"], t2.as_str());
-    ok(
-        &app,
-        &o.s2,
-        Method::PATCH,
-        &format!("/api/v1/points/{t2}"),
-        Some(json!({"needs": ["consultation"]})),
-    )
-    .await;
-    ok(
-        &app,
-        &o.s2,
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/parts/{}/submit", o.u2),
-        None,
-    )
-    .await;
-    let (s, body) = call(
-        &app,
-        &o.s1,
-        Method::PATCH,
-        &format!("/api/v1/points/{t1}"),
-        Some(json!({"name": "ЕПГУ (Госуслуги)"})),
-    )
-    .await;
-    assert_problem(s, &body, 409, "locked", None);
-    let (s, body) = call(
-        &app,
-        &o.s1,
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/parts/{}/accept", o.u1),
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 403, "forbidden", None);
+    let p = s2.submit(r1, u2).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::FindingsBlockSubmission);
+    assert_eq!(p.findings[0].rule, "R5");
+    assert_eq!(p.findings[0].touchpoint_id, Some(t2.id));
+    s2.patch_point(t2.id, json!({"needs": ["consultation"]}))
+        .await?;
+    s2.submit(r1, u2).await?;
+    let p = s1
+        .patch_point(t1.id, json!({"name": "ЕПГУ (Госуслуги)"}))
+        .await
+        .unwrap_err();
+    assert_eq!(p.code, ErrorCode::Locked);
+    let p = s1.accept(r1, u1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::Forbidden);
 
     // a bad body is refused for what it is, even with a stale If-Match (RFC 9110 §13.2.1)
-    let too_long = "з".repeat(4001);
-    let (s, _, body) = app
-        .send(
-            Some(&o.approvers[0]),
-            Method::POST,
-            &format!("/api/v1/revisions/{r1}/parts/{}/return", o.u2),
-            Some(&json!({"remarks": [{"text": too_long}]})),
-            Some("\"stale\""),
-        )
-        .await;
-    assert_problem(s, &body, 422, "validation_failed", Some("remarks[0].text"));
-    let (s, _, body) = app
-        .send(
-            Some(&o.approvers[0]),
-            Method::POST,
-            &format!("/api/v1/revisions/{r1}/parts/{}/return", o.u2),
-            Some(&json!({"remarks": []})),
-            Some("\"stale\""),
-        )
-        .await;
-    assert_problem(s, &body, 422, "validation_failed", Some("remarks"));
+    let return_u2 = format!("/api/v1/revisions/{}/parts/{u2}/return", r1.id);
+    let too_long = json!({"remarks": [{"text": "з".repeat(4001)}]});
+    for (body, field) in [
+        (too_long, "remarks[0].text"),
+        (json!({"remarks": []}), "remarks"),
+    ] {
+        let p = a1
+            .call_if_match::<Revision>(Method::POST, &return_u2, Some(body), Some("\"stale\""))
+            .await
+            .unwrap_err();
+        assert_eq!(p.code, ErrorCode::ValidationFailed);
+        assert!(p.fields().contains(&field), "{field}: {p:?}");
+    }
 
     // the approver returns unit 2 with a remark on its touchpoint and accepts unit 1
-    let r = ok(&app, &o.approvers[0], Method::POST, &format!("/api/v1/revisions/{r1}/parts/{}/return", o.u2), Some(json!({"remarks": [{"text": "Укажите также получение информации о ходе рассмотрения", "touchpoint_id": t2}]}))).await;
-    assert_eq!(part(&r, &o.u2)["status"], "returned");
-    assert_eq!(r["remarks"][0]["touchpoint_id"], t2.as_str());
-    assert_eq!(r["remarks"][0]["author_name"], "Тест a1");
-    ok(
-        &app,
-        &o.approvers[0],
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/parts/{}/accept", o.u1),
-        None,
-    )
-    .await;
-    let (s, body) = call(
-        &app,
-        &o.approvers[0],
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/approve"),
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 409, "invalid_transition", None);
+    let remark = "Укажите также получение информации о ходе рассмотрения";
+    let r = a1
+        .return_part(r1, u2, json!([{"text": remark, "touchpoint_id": t2.id}]))
+        .await?;
+    assert_eq!(part(&r, u2).status, PartStatus::Returned);
+    assert_eq!(r.remarks[0].touchpoint_id, Some(t2.id));
+    assert_eq!(r.remarks[0].author_name, "Тест a1");
+    a1.accept(r1, u1).await?;
+    let p = a1.approve(r1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidTransition);
 
     // unit 2 fixes and resubmits; the fix reopens its part as a draft
-    ok(
-        &app,
-        &o.s2,
-        Method::PATCH,
-        &format!("/api/v1/points/{t2}"),
-        Some(json!({"needs": ["consultation", "progress"]})),
-    )
-    .await;
-    let r = ok(
-        &app,
-        &o.approvers[0],
-        Method::GET,
-        &format!("/api/v1/revisions/{r1}"),
-        None,
-    )
-    .await;
-    assert_eq!(part(&r, &o.u2)["status"], "draft");
-    ok(
-        &app,
-        &o.s2,
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/parts/{}/submit", o.u2),
-        None,
-    )
-    .await;
-    let r = ok(
-        &app,
-        &o.approvers[0],
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/parts/{}/accept", o.u2),
-        None,
-    )
-    .await;
-    assert!(r["all_accepted_at"].is_string());
+    s2.patch_point(t2.id, json!({"needs": ["consultation", "progress"]}))
+        .await?;
+    let r = a1.revision(r1).await?;
+    assert_eq!(part(&r, u2).status, PartStatus::Draft);
+    s2.submit(r1, u2).await?;
+    let r = a1.accept(r1, u2).await?;
+    assert!(r.all_accepted_at.is_some());
 
     // the chain of three agreements, by three officials in order (R9)
-    let r = ok(
-        &app,
-        &o.approvers[0],
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/approve"),
-        None,
-    )
-    .await;
-    assert_eq!(r["status"], "approving");
-    assert_eq!(r["approvals"][0]["name"], chain[0]);
-    assert_eq!(r["approvals"][0]["approved_by"], "a1");
-    assert_eq!(r["approvals"][1]["approved_by"], Value::Null);
-    let (s, body) = call(
-        &app,
-        &o.approvers[0],
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/approve"),
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 409, "invalid_transition", None);
-    let (s, body) = call(
-        &app,
-        &o.publisher,
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/approve"),
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 403, "forbidden", None);
-    let (s, body) = call(
-        &app,
-        &o.s2,
-        Method::PATCH,
-        &format!("/api/v1/points/{t2}"),
-        Some(json!({"name": "Телефон приёмной"})),
-    )
-    .await;
-    assert_problem(s, &body, 409, "locked", None);
-    ok(
-        &app,
-        &o.approvers[1],
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/approve"),
-        None,
-    )
-    .await;
-    let (s, body) = call(
-        &app,
-        &o.publisher,
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/publish"),
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 409, "invalid_transition", None);
-    let r = ok(
-        &app,
-        &o.approvers[2],
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/approve"),
-        None,
-    )
-    .await;
-    assert_eq!(r["status"], "approved");
+    let r = a1.approve(r1).await?;
+    assert_eq!(r.status, RevisionStatus::Approving);
+    assert_eq!(r.approvals[0].name, chain[0]);
+    assert_eq!(r.approvals[0].approved_by.as_deref(), Some("a1"));
+    assert_eq!(r.approvals[1].approved_by, None);
+    let p = a1.approve(r1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidTransition);
+    let p = publisher.approve(r1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::Forbidden);
+    let p = s2
+        .patch_point(t2.id, json!({"name": "Телефон приёмной"}))
+        .await
+        .unwrap_err();
+    assert_eq!(p.code, ErrorCode::Locked);
+    a2.approve(r1).await?;
+    let p = publisher.publish(r1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidTransition);
+    let r = a3.approve(r1).await?;
+    assert_eq!(r.status, RevisionStatus::Approved);
 
-    let (s, body) = call(
-        &app,
-        &o.approvers[0],
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/publish"),
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 403, "forbidden", None);
-    let published = ok(
-        &app,
-        &o.publisher,
-        Method::POST,
-        &format!("/api/v1/revisions/{r1}/publish"),
-        None,
-    )
-    .await;
-    assert_eq!(published["version"], 1);
-    assert_eq!(published["revision"]["status"], "published");
-    let sha1 = published["sha256"].as_str().unwrap().to_owned();
+    let p = a1.publish(r1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::Forbidden);
+    let published = publisher.publish(r1).await?;
+    assert_eq!(published.version, 1);
+    assert_eq!(published.revision.status, RevisionStatus::Published);
+    let sha1 = published.sha256;
     assert_eq!(sha1.len(), 64);
 
     // revision 2, opened explicitly, carries one part per unit
-    let r2 = ok(
-        &app,
-        &o.approvers[0],
-        Method::POST,
-        &format!("/api/v1/agencies/{a}/revisions"),
-        Some(json!({"reason": "needs_changed", "comment": "Изменение потребностей"})),
-    )
-    .await;
-    assert_eq!(r2["reason"], "needs_changed");
-    assert_eq!(r2["number"], 2);
-    let mut units: Vec<&str> = r2["parts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["unit_id"].as_str().unwrap())
-        .collect();
+    let r2 = a1
+        .open_revision(a, "needs_changed", "Изменение потребностей")
+        .await?;
+    assert_eq!(r2.reason, RevisionReason::NeedsChanged);
+    assert_eq!(r2.number, 2);
+    let mut units: Vec<String> = r2.parts.iter().map(|p| p.unit_id.clone()).collect();
     units.sort();
-    let mut want = vec![o.u1.as_str(), o.u2.as_str()];
+    let mut want = vec![u1.to_string(), u2.to_string()];
     want.sort();
     assert_eq!(units, want);
-    assert!(r2["parts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|p| p["status"] == "draft"));
-    let (s, body) = call(
-        &app,
-        &o.approvers[0],
-        Method::POST,
-        &format!("/api/v1/agencies/{a}/revisions"),
-        Some(json!({"reason": "other", "comment": "ещё одна"})),
-    )
-    .await;
-    assert_problem(s, &body, 409, "revision_in_progress", None);
-    assert_eq!(body["existing_id"], r2["id"]);
-    let r2 = r2["id"].as_str().unwrap().to_owned();
+    assert!(r2.parts.iter().all(|p| p.status == PartStatus::Draft));
+    let p = a1.open_revision(a, "other", "ещё одна").await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::RevisionInProgress);
+    assert_eq!(p.existing_id, Some(r2.id));
 
-    ok(
-        &app,
-        &o.s1,
-        Method::PATCH,
-        &format!("/api/v1/points/{t1}"),
-        Some(json!({"needs": ["submission", "result"]})),
-    )
-    .await;
-    let t3 = ok(&app, &o.s1, Method::POST, &format!("/api/v1/processes/{p1}/points"), Some(json!({"channel": "mfc", "name": "МФЦ «Мои документы»", "needs": ["submission"], "features": "Офлайн-точка"}))).await;
-    ok(
-        &app,
-        &o.s2,
-        Method::DELETE,
-        &format!("/api/v1/points/{t2}"),
-        None,
-    )
-    .await;
+    s1.patch_point(t1.id, json!({"needs": ["submission", "result"]}))
+        .await?;
+    let mfc = PointSpec::new("mfc", "МФЦ «Мои документы»")
+        .needs(&["submission"])
+        .features("Офлайн-точка");
+    let t3 = s1.add_point(p1.id, mfc).await?;
+    s2.delete_point(t2.id).await?;
     // process 2 without touchpoint would not pass the checker (R4): its phone is replaced by e-mail
-    let t4 = ok(&app, &o.s2, Method::POST, &format!("/api/v1/processes/{p2}/points"), Some(json!({"channel": "email", "name": "Электронная почта", "contacts": [{"kind": "email", "value": "obr@minsoc18.ru"}], "needs": ["submission", "result"]}))).await;
-    for (sub, unit) in [(&o.s1, &o.u1), (&o.s2, &o.u2)] {
-        ok(
-            &app,
-            sub,
-            Method::POST,
-            &format!("/api/v1/revisions/{r2}/parts/{unit}/submit"),
-            None,
-        )
-        .await;
-        ok(
-            &app,
-            &o.approvers[0],
-            Method::POST,
-            &format!("/api/v1/revisions/{r2}/parts/{unit}/accept"),
-            None,
-        )
-        .await;
-    }
-    for approver in &o.approvers {
-        ok(
-            &app,
-            approver,
-            Method::POST,
-            &format!("/api/v1/revisions/{r2}/approve"),
-            None,
-        )
-        .await;
-    }
-    let published = ok(
-        &app,
-        &o.publisher,
-        Method::POST,
-        &format!("/api/v1/revisions/{r2}/publish"),
-        None,
-    )
-    .await;
-    assert_eq!(published["version"], 2);
+    let email = PointSpec::new("email", "Электронная почта")
+        .email("obr@minsoc18.ru")
+        .needs(&["submission", "result"]);
+    let t4 = s2.add_point(p2.id, email).await?;
+    let published = org.publish_all(&r2, &["a1", "a2", "a3"]).await;
+    assert_eq!(published.version, 2);
 
     // version 1 is archived and still readable, unchanged
-    let versions = ok(
-        &app,
-        &o.s1,
-        Method::GET,
-        &format!("/api/v1/agencies/{a}/versions"),
-        None,
-    )
-    .await;
-    assert_eq!(versions["items"][0]["number"], 2);
-    assert_eq!(versions["items"][0]["status"], "current");
-    assert_eq!(versions["items"][1]["status"], "archived");
-    let (s, headers, v1) = app
-        .send(
-            Some(&o.s1),
-            Method::GET,
-            &format!("/api/v1/agencies/{a}/versions/1"),
-            None,
-            None,
-        )
+    let versions = s1.versions(a).await?;
+    assert_eq!(versions.items[0].number, 2);
+    assert_eq!(versions.items[0].status, "current");
+    assert_eq!(versions.items[1].status, "archived");
+    let v1_path = format!("/api/v1/agencies/{a}/versions/1");
+    let (s, headers, _) = app
+        .send(Some(&s1.token), Method::GET, &v1_path, None, None)
         .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(v1["sha256"], sha1.as_str());
     assert_eq!(headers["x-content-sha256"], sha1.as_str());
-    assert_eq!(v1["status"], "archived");
-    let rows = v1["content"]["rows"].as_array().unwrap();
+    let v1 = s1.version(a, 1).await?;
+    assert_eq!(v1.summary.sha256, sha1);
+    assert_eq!(v1.summary.status, "archived");
+    let rows = &v1.content.rows;
     assert_eq!(rows.len(), 2);
-    assert_eq!(v1["content"]["columns"][3], "Точка взаимодействия");
+    assert_eq!(v1.content.columns[3], "Точка взаимодействия");
     let names: Vec<&str> = rows
         .iter()
-        .map(|r| r["touchpoint"]["name"].as_str().unwrap())
+        .map(|r| r.touchpoint.as_ref().unwrap().name.as_str())
         .collect();
     assert_eq!(names, vec!["ЕПГУ", "Телефон"]);
 
     // the diff lists exactly what changed
-    let diff = ok(
-        &app,
-        &o.s1,
-        Method::GET,
-        &format!("/api/v1/agencies/{a}/versions/diff?from=1&to=2"),
-        None,
-    )
-    .await;
-    let added: Vec<&Value> = diff["added"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| &r["touchpoint"]["id"])
-        .collect();
-    assert_eq!(added, vec![&t3["id"], &t4["id"]], "{diff}");
-    assert_eq!(diff["removed"].as_array().unwrap().len(), 1);
-    assert_eq!(diff["removed"][0]["touchpoint"]["id"], t2.as_str());
+    let diff = s1.diff(a, 1, 2).await?;
+    let point_id = |r: &RegisterRow| r.touchpoint.as_ref().unwrap().id;
+    let added: Vec<Uuid> = diff.added.iter().map(point_id).collect();
+    assert_eq!(added, vec![t3.id, t4.id], "{diff:?}");
+    assert_eq!(diff.removed.len(), 1);
+    assert_eq!(point_id(&diff.removed[0]), t2.id);
     assert_eq!(
-        diff["changed"],
-        json!([{"key": t1, "process": "Назначение ежемесячной денежной выплаты", "touchpoint": "ЕПГУ", "fields": [{"field": "needs", "before": ["submission"], "after": ["submission", "result"]}]}])
+        serde_json::to_value(&diff.changed).unwrap(),
+        json!([{"key": t1.id, "process": monthly, "touchpoint": "ЕПГУ", "fields": [
+            {"field": "needs", "before": ["submission"], "after": ["submission", "result"]}
+        ]}])
     );
 
     // the history of revision 1: every transition, remark and edit, in order, with who
-    let history = ok(
-        &app,
-        &o.approvers[0],
-        Method::GET,
-        &format!("/api/v1/revisions/{r1}/history"),
-        None,
-    )
-    .await;
-    let actions: Vec<String> = history["items"]
-        .as_array()
-        .unwrap()
+    let history = a1.history(r1).await?;
+    let actions: Vec<String> = history
+        .items
         .iter()
-        .map(|h| {
-            format!(
-                "{}:{}:{}",
-                h["actor"].as_str().unwrap(),
-                h["entity"].as_str().unwrap(),
-                h["action"].as_str().unwrap()
-            )
-        })
+        .map(|h| format!("{}:{}:{}", h.actor, h.entity, h.action))
         .collect();
     assert_eq!(
         actions,
@@ -551,291 +246,179 @@ async fn the_full_r10_loop_publishes_versions_with_history_and_diff() {
             "p1:revision:publish",
         ]
     );
-    let updates: Vec<&Value> = history["items"]
-        .as_array()
-        .unwrap()
+    let updates: Vec<_> = history
+        .items
         .iter()
-        .filter(|h| h["action"] == "update")
+        .filter(|h| h.action == "update")
         .collect();
-    assert_eq!(updates[0]["before"]["needs"], json!([]));
-    assert_eq!(updates[0]["after"]["needs"], json!(["consultation"]));
+    let needs = |v: &Option<Value>| v.as_ref().unwrap()["needs"].clone();
+    assert_eq!(needs(&updates[0].before), json!([]));
+    assert_eq!(needs(&updates[0].after), json!(["consultation"]));
     assert_eq!(
-        updates[1]["after"]["needs"],
+        needs(&updates[1].after),
         json!(["consultation", "progress"])
     );
+    Ok(())
 }
 
-#[actix_web::test]
-async fn stale_if_match_loses_and_concurrent_transitions_are_serialised() {
-    let app = TestApp::spawn().await;
-    let o = setup(&app, &[]).await;
-    let appeals = app.catalog_direction("appeals").await;
-    let a = &o.agency;
-    let p = ok(&app, &o.s1, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": o.u1, "name": "Приём обращений", "kind": "function", "client_type": "external"}))).await;
-    let pid = p["id"].as_str().unwrap();
-    let t = ok(&app, &o.s1, Method::POST, &format!("/api/v1/processes/{pid}/points"), Some(json!({"channel": "email", "name": "Почта", "contacts": [{"kind": "email", "value": "mintrud@udm.gov.ru"}], "needs": ["submission"]}))).await;
-    let tid = t["id"].as_str().unwrap();
-    let (_, headers, _) = app
-        .send(
-            Some(&o.s1),
-            Method::GET,
-            &format!("/api/v1/points/{tid}"),
-            None,
-            None,
-        )
-        .await;
-    let etag = headers["etag"].to_str().unwrap().to_owned();
+/// Spawns a request on the runtime; answers its status.
+fn race(rb: reqwest::RequestBuilder) -> actix_web::rt::task::JoinHandle<u16> {
+    actix_web::rt::spawn(async move { rb.send().await.unwrap().status().as_u16() })
+}
 
-    // two editors with the same ETag at once: exactly one wins, the other gets 412, nothing is lost
-    let mut handles = Vec::new();
-    for (i, needs) in [json!(["information"]), json!(["consultation"])]
-        .into_iter()
-        .enumerate()
-    {
-        let (client, url, tok, etag) = (
-            app.client.clone(),
-            app.url(&format!("/api/v1/points/{tid}")),
-            o.s1.clone(),
-            etag.clone(),
-        );
-        handles.push(actix_web::rt::spawn(async move {
-            let r = client
-                .patch(url)
-                .bearer_auth(tok)
-                .header("if-match", etag)
-                .json(&json!({"needs": needs, "name": format!("Почта {i}")}))
-                .send()
-                .await
-                .unwrap();
-            r.status()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for h in handles {
-        statuses.push(h.await.unwrap().as_u16());
-    }
-    statuses.sort();
-    assert_eq!(statuses, vec![200, 412]);
-    let (_, now) = app.get(&format!("/api/v1/points/{tid}")).await;
-    let winner = now["name"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("Почта ")
-        .parse::<usize>()
-        .unwrap();
-    assert_eq!(
-        now["needs"],
-        [json!(["information"]), json!(["consultation"])][winner],
-        "the winner's change is whole"
-    );
-
-    // a process PATCH with a stale tag is refused
-    let (s, _, body) = app
-        .send(
-            Some(&o.s1),
-            Method::PATCH,
-            &format!("/api/v1/processes/{pid}"),
-            Some(&json!({"name": "x"})),
-            Some("\"0\""),
-        )
-        .await;
-    assert_problem(s, &body, 412, "precondition_failed", None);
-
-    // N parallel submits of different parts all land
-    let mut units = vec![o.u1.clone(), o.u2.clone()];
-    for i in 0..4 {
-        let (_, u) = app
-            .post(
-                &format!("/api/v1/agencies/{a}/units"),
-                json!({"name": format!("Отдел {i}")}),
-            )
-            .await;
-        units.push(u["id"].as_str().unwrap().to_owned());
-    }
-    for u in &units[1..] {
-        let sub = token("s-any", &[Role::Submitter], Some(a), Some(u));
-        let p = ok(&app, &sub, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": u, "name": format!("Процесс {u}"), "kind": "function", "client_type": "internal"}))).await;
-        ok(
-            &app,
-            &sub,
-            Method::POST,
-            &format!("/api/v1/processes/{}/points", p["id"].as_str().unwrap()),
-            Some(
-                json!({"channel": "workplace", "name": "Рабочее место", "needs": ["consultation"]}),
-            ),
-        )
-        .await;
-    }
-    let rev = ok(
-        &app,
-        &o.approvers[0],
-        Method::GET,
-        &format!("/api/v1/agencies/{a}/revisions"),
-        None,
-    )
-    .await;
-    let rid = rev["items"][0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        rev["items"][0]["parts"].as_array().unwrap().len(),
-        units.len()
-    );
-    let submitter = token("s-all", &[Role::Submitter], Some(a), None);
-    let mut handles = Vec::new();
-    for u in &units {
-        let (client, url, tok) = (
-            app.client.clone(),
-            app.url(&format!("/api/v1/revisions/{rid}/parts/{u}/submit")),
-            submitter.clone(),
-        );
-        handles.push(actix_web::rt::spawn(async move {
-            client
-                .post(url)
-                .bearer_auth(tok)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    for h in handles {
-        assert_eq!(h.await.unwrap(), 200);
-    }
-    let r = ok(
-        &app,
-        &o.approvers[0],
-        Method::GET,
-        &format!("/api/v1/revisions/{rid}"),
-        None,
-    )
-    .await;
-    assert!(
-        r["parts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|p| p["status"] == "submitted"),
-        "{r}"
-    );
-    for u in &units {
-        ok(
-            &app,
-            &o.approvers[0],
-            Method::POST,
-            &format!("/api/v1/revisions/{rid}/parts/{u}/accept"),
-            None,
-        )
-        .await;
-    }
-
-    // two approvers at once on a one-step chain: one approves, the other is told it is too late
-    let mut handles = Vec::new();
-    for tok in [o.approvers[0].clone(), o.approvers[1].clone()] {
-        let (client, url) = (
-            app.client.clone(),
-            app.url(&format!("/api/v1/revisions/{rid}/approve")),
-        );
-        handles.push(actix_web::rt::spawn(async move {
-            client
-                .post(url)
-                .bearer_auth(tok)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
+async fn sorted(handles: Vec<actix_web::rt::task::JoinHandle<u16>>) -> Vec<u16> {
     let mut statuses = Vec::new();
     for h in handles {
         statuses.push(h.await.unwrap());
     }
     statuses.sort();
-    assert_eq!(statuses, vec![200, 409]);
-    let history = ok(
-        &app,
-        &o.approvers[0],
-        Method::GET,
-        &format!("/api/v1/revisions/{rid}/history"),
-        None,
-    )
-    .await;
-    assert_eq!(
-        history["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|h| h["action"] == "approve")
-            .count(),
-        1
-    );
+    statuses
 }
 
 #[actix_web::test]
-async fn deadlines_count_working_days_and_flag_overdue() {
+async fn stale_if_match_loses_and_concurrent_transitions_are_serialised() -> Result<(), Problem> {
     let app = TestApp::spawn().await;
-    let o = setup(&app, &[]).await;
-    let a = &o.agency;
-    let appeals = app.catalog_direction("appeals").await;
-    let p = ok(&app, &o.s1, Method::POST, &format!("/api/v1/agencies/{a}/processes"), Some(json!({"direction_id": appeals, "unit_id": o.u1, "name": "Приём обращений", "kind": "function", "client_type": "external"}))).await;
-    let rev = ok(
-        &app,
-        &o.approvers[0],
-        Method::GET,
-        &format!("/api/v1/agencies/{a}/revisions"),
-        None,
-    )
-    .await;
-    let rid = rev["items"][0]["id"].as_str().unwrap().to_owned();
+    let org = ministry(&app, &[]).await;
+    let (a, s1, a1) = (org.id(), org.submitter_of(0), org.approver("a1"));
+    let p = s1
+        .create_process(a, ProcessSpec::function("Приём обращений").of(org.unit(0)))
+        .await?;
+    let mail = PointSpec::new("email", "Почта")
+        .email("mintrud@udm.gov.ru")
+        .needs(&["submission"]);
+    let t = s1.add_point(p.id, mail).await?;
+    let point = format!("/api/v1/points/{}", t.id);
+    let (_, headers, _) = app
+        .send(Some(&s1.token), Method::GET, &point, None, None)
+        .await;
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+
+    // two editors with the same ETag at once: exactly one wins, the other gets 412, nothing is lost
+    let needs = [json!(["information"]), json!(["consultation"])];
+    let handles = (0..2)
+        .map(|i| {
+            let body = json!({"needs": needs[i], "name": format!("Почта {i}")});
+            race(
+                app.client
+                    .patch(app.url(&point))
+                    .bearer_auth(&s1.token)
+                    .header("if-match", &etag)
+                    .json(&body),
+            )
+        })
+        .collect();
+    assert_eq!(sorted(handles).await, vec![200, 412]);
+    let now: Touchpoint = app.as_admin().get(&point).await?;
+    let winner: usize = now.name.trim_start_matches("Почта ").parse().unwrap();
+    assert_eq!(
+        json!(now.needs),
+        needs[winner],
+        "the winner's change is whole"
+    );
+
+    // a process PATCH with a stale tag is refused
+    let p = s1
+        .call_if_match::<Value>(
+            Method::PATCH,
+            &format!("/api/v1/processes/{}", p.id),
+            Some(json!({"name": "x"})),
+            Some("\"0\""),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(p.code, ErrorCode::PreconditionFailed);
+
+    // N parallel submits of different parts all land
+    let mut units = vec![org.unit(0), org.unit(1)];
+    for i in 0..4 {
+        let body = json!({"name": format!("Отдел {i}")});
+        let u: Unit = app
+            .as_admin()
+            .post(&format!("/api/v1/agencies/{a}/units"), body)
+            .await?;
+        units.push(u.id);
+    }
+    for u in &units[1..] {
+        let sub = org.submitter_named("s-any", Some(*u));
+        let spec = ProcessSpec::function(format!("Процесс {u}"))
+            .of(*u)
+            .internal();
+        let p = sub.create_process(a, spec).await?;
+        let workplace = PointSpec::new("workplace", "Рабочее место").needs(&["consultation"]);
+        sub.add_point(p.id, workplace).await?;
+    }
+    let rev = a1.current_revision(a).await?;
+    assert_eq!(rev.parts.len(), units.len());
+    let submitter = org.submitter_named("s-all", None);
+    let handles = units
+        .iter()
+        .map(|u| {
+            let url = app.url(&format!("/api/v1/revisions/{}/parts/{u}/submit", rev.id));
+            race(app.client.post(url).bearer_auth(&submitter.token))
+        })
+        .collect::<Vec<_>>();
+    for status in sorted(handles).await {
+        assert_eq!(status, 200);
+    }
+    let r = a1.revision(&rev).await?;
+    assert!(
+        r.parts.iter().all(|p| p.status == PartStatus::Submitted),
+        "{r:?}"
+    );
+    for u in &units {
+        a1.accept(&rev, u).await?;
+    }
+
+    // two approvers at once on a one-step chain: one approves, the other is told it is too late
+    let url = app.url(&format!("/api/v1/revisions/{}/approve", rev.id));
+    let handles = ["a1", "a2"]
+        .map(|n| race(app.client.post(&url).bearer_auth(org.approver(n).token)))
+        .into();
+    assert_eq!(sorted(handles).await, vec![200, 409]);
+    let history = a1.history(&rev).await?;
+    let approvals = history.items.iter().filter(|h| h.action == "approve");
+    assert_eq!(approvals.count(), 1);
+    Ok(())
+}
+
+#[actix_web::test]
+async fn deadlines_count_working_days_and_flag_overdue() -> Result<(), Problem> {
+    let app = TestApp::spawn().await;
+    let org = ministry(&app, &[]).await;
+    let (a, u1, s1, a1, admin) = (
+        org.id(),
+        org.unit(0),
+        org.submitter_of(0),
+        org.approver("a1"),
+        app.as_admin(),
+    );
+    let p = s1
+        .create_process(a, ProcessSpec::function("Приём обращений").of(u1))
+        .await?;
+    let rev = a1.current_revision(a).await?;
     // a process without touchpoint (R4) cannot be submitted
-    let (s, body) = call(
-        &app,
-        &o.s1,
-        Method::POST,
-        &format!("/api/v1/revisions/{rid}/parts/{}/submit", o.u1),
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 422, "findings_block_submission", None);
-    assert_eq!(body["findings"][0]["rule"], "R4");
-    let findings = ok(
-        &app,
-        &o.s1,
-        Method::GET,
-        &format!("/api/v1/revisions/{rid}/findings"),
-        None,
-    )
-    .await;
+    let p_err = s1.submit(&rev, u1).await.unwrap_err();
+    assert_eq!(p_err.code, ErrorCode::FindingsBlockSubmission);
+    assert_eq!(p_err.findings[0].rule, "R4");
+    let findings: Value = s1
+        .get(&format!("/api/v1/revisions/{}/findings", rev.id))
+        .await?;
     assert_eq!(findings["errors"], 1);
-    ok(&app, &o.s1, Method::POST, &format!("/api/v1/processes/{}/points", p["id"].as_str().unwrap()), Some(json!({"channel": "internet_reception", "name": "Интернет-приёмная", "contacts": [{"kind": "url", "value": "https://minsoc18.ru/reception"}], "needs": ["submission"]}))).await;
-    ok(
-        &app,
-        &o.s1,
-        Method::POST,
-        &format!("/api/v1/revisions/{rid}/parts/{}/submit", o.u1),
-        None,
-    )
-    .await;
+    let reception = PointSpec::new("internet_reception", "Интернет-приёмная")
+        .url("https://minsoc18.ru/reception")
+        .needs(&["submission"]);
+    s1.add_point(p.id, reception).await?;
+    s1.submit(&rev, u1).await?;
 
     let today = chrono::Utc::now()
         .with_timezone(&chrono::FixedOffset::east_opt(3 * 3600).unwrap())
         .date_naive();
-    let d = ok(
-        &app,
-        &o.approvers[0],
-        Method::GET,
-        &format!("/api/v1/agencies/{a}/deadlines?on={today}"),
-        None,
-    )
-    .await;
-    let review = d["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "review")
-        .unwrap()
-        .clone();
-    assert_eq!(review["unit_id"], o.u1.as_str());
+    let d: Value = a1
+        .get(&format!("/api/v1/agencies/{a}/deadlines?on={today}"))
+        .await?;
+    let items = d["items"].as_array().unwrap();
+    let review = items.iter().find(|i| i["kind"] == "review").unwrap();
+    assert_eq!(review["unit_id"], u1.to_string());
     assert_eq!(review["responsible_role"], "approver");
     assert_eq!(review["overdue"], false);
     assert_eq!(review["working_days_left"], 5);
@@ -843,73 +426,40 @@ async fn deadlines_count_working_days_and_flag_overdue() {
     assert_eq!(review["due"], cal.add_working_days(today, 5).to_string());
     // a month later the review is overdue, and the dashboard lists the agency
     let later = today + chrono::Duration::days(31);
-    let d = ok(
-        &app,
-        &o.approvers[0],
-        Method::GET,
-        &format!("/api/v1/agencies/{a}/deadlines?on={later}"),
-        None,
-    )
-    .await;
-    assert!(d["items"]
-        .as_array()
-        .unwrap()
+    let d: Value = a1
+        .get(&format!("/api/v1/agencies/{a}/deadlines?on={later}"))
+        .await?;
+    let items = d["items"].as_array().unwrap();
+    assert!(items
         .iter()
         .any(|i| i["kind"] == "review" && i["overdue"] == true));
     assert!(d["overdue"].as_i64().unwrap() >= 1);
-    let overview = ok(
-        &app,
-        &app.admin.clone(),
-        Method::GET,
-        &format!("/api/v1/deadlines?on={later}"),
-        None,
-    )
-    .await;
-    assert!(overview["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|i| i["agency_id"] == a.as_str()));
+    let overview: Value = admin.get(&format!("/api/v1/deadlines?on={later}")).await?;
+    let items = overview["items"].as_array().unwrap();
+    assert!(items.iter().any(|i| i["agency_id"] == a.to_string()));
     // the overview reads every agency's facts at once: each agency's items are exactly what its
     // own report says (a second agency, with no revision, must not borrow the first one's)
     app.agency("Министерство без пересмотра").await;
-    let everyone = ok(
-        &app,
-        &app.admin.clone(),
-        Method::GET,
-        &format!("/api/v1/deadlines?on={later}&all=true"),
-        None,
-    )
-    .await;
-    assert!(
-        everyone["items"].as_array().unwrap().len() >= 2,
-        "{everyone}"
-    );
-    for item in everyone["items"].as_array().unwrap() {
+    let everyone: Value = admin
+        .get(&format!("/api/v1/deadlines?on={later}&all=true"))
+        .await?;
+    let items = everyone["items"].as_array().unwrap();
+    assert!(items.len() >= 2, "{everyone}");
+    for item in items {
         let id = item["agency_id"].as_str().unwrap();
-        let own = ok(
-            &app,
-            &app.admin.clone(),
-            Method::GET,
-            &format!("/api/v1/agencies/{id}/deadlines?on={later}"),
-            None,
-        )
-        .await;
+        let own: Value = admin
+            .get(&format!("/api/v1/agencies/{id}/deadlines?on={later}"))
+            .await?;
         assert_eq!(
             (&item["items"], &item["overdue"]),
             (&own["items"], &own["overdue"]),
             "{id}"
         );
     }
-    let (s, body) = call(
-        &app,
-        &o.s1,
-        Method::GET,
-        "/api/v1/agencies/00000000-0000-0000-0000-000000000000/deadlines",
-        None,
-    )
-    .await;
-    assert_problem(s, &body, 403, "forbidden", None);
+    let nobody = "/api/v1/agencies/00000000-0000-0000-0000-000000000000/deadlines";
+    let p = s1.get::<Value>(nobody).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::Forbidden);
+    Ok(())
 }
 
 #[actix_web::test]
@@ -957,13 +507,13 @@ async fn the_calendar_ships_the_official_years_and_admins_edit_it() {
         Some(&uuid::Uuid::new_v4().to_string()),
         None,
     );
-    let (s, body) = call(
-        &app,
-        &user,
-        Method::PUT,
-        "/api/v1/calendar/2026-06-15",
-        Some(json!({"working": false, "name": "x"})),
-    )
-    .await;
-    assert_problem(s, &body, 403, "forbidden", None);
+    let p = app
+        .with_token(user)
+        .put::<Value>(
+            "/api/v1/calendar/2026-06-15",
+            json!({"working": false, "name": "x"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(p.code, ErrorCode::Forbidden);
 }
