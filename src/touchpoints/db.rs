@@ -13,9 +13,8 @@ use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::http::pagination::like_pattern;
 use crate::http::Paging;
 use crate::processes::db::{self as process_db, client_type_matches};
-use crate::schema::{
-    touchpoint_contacts as tc, touchpoint_needs as tn, touchpoint_rows as tr, touchpoints as tp,
-};
+use crate::schema::{touchpoint_contacts as tc, touchpoint_needs as tn, touchpoints as tp};
+use crate::schema_views::touchpoint_rows as tr;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = tr)]
