@@ -15,41 +15,18 @@ use utoipa::ToSchema;
 use super::text;
 use crate::error::FieldError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContactKind {
-    /// A web address; `www.example.ru` is read as `https://www.example.ru`.
-    Url,
-    /// An e-mail address.
-    Email,
-    /// A Russian phone number; stored in E.164 (`+7` and 10 digits).
-    Phone,
-    /// A postal or street address.
-    Address,
-    /// Anything else (a social network's name, a room number).
-    Text,
-}
-
-impl ContactKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactKind::Url => "url",
-            ContactKind::Email => "email",
-            ContactKind::Phone => "phone",
-            ContactKind::Address => "address",
-            ContactKind::Text => "text",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "url" => ContactKind::Url,
-            "email" => ContactKind::Email,
-            "phone" => ContactKind::Phone,
-            "address" => ContactKind::Address,
-            "text" => ContactKind::Text,
-            other => panic!("unexpected contact kind in database: {other}"),
-        }
+super::enums::text_enum! {
+    pub enum ContactKind {
+        /// A web address; `www.example.ru` is read as `https://www.example.ru`.
+        Url => "url",
+        /// An e-mail address.
+        Email => "email",
+        /// A Russian phone number; stored in E.164 (`+7` and 10 digits).
+        Phone => "phone",
+        /// A postal or street address.
+        Address => "address",
+        /// Anything else (a social network's name, a room number).
+        Text => "text",
     }
 }
 
@@ -514,6 +491,11 @@ fn url_problem(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contact_kind_words() {
+        crate::domain::enums::check_words::<ContactKind>();
+    }
 
     #[test]
     fn phones_from_the_seeds_become_e164() {

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::agencies::db as agency_db;
 use crate::auth::{Role, User};
 use crate::db::Db;
+use crate::domain::{DeliveryOutcome, DeliveryStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::{created, ApiJson};
 use crate::schema::{webhook_deliveries as wd, webhooks};
@@ -70,7 +71,8 @@ pub struct Delivery {
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     /// `pending` (retrying with backoff), `delivered`, or `failed` (gave up after 12 attempts).
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: DeliveryStatus,
     pub attempts: i32,
     /// When the next attempt is due (while one is under way: when it is retried if this
     /// instance stops meanwhile).
@@ -84,7 +86,7 @@ pub struct Delivery {
     /// `connect_error` (no connection, or it broke), `blocked` (the host resolves to an address
     /// the egress policy refuses); null while no attempt was made.
     #[schema(value_type = Option<String>, example = "http_error")]
-    pub outcome: Option<String>,
+    pub outcome: Option<DeliveryOutcome>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
