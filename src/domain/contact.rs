@@ -43,10 +43,8 @@ pub struct ContactInput {
     pub label: Option<String>,
 }
 
-/// Longest address or free-text contact accepted, in characters.
-pub const TEXT_MAX: usize = 1000;
-/// Longest contact caption accepted, in characters.
-pub const LABEL_MAX: usize = 300;
+/// Longest address or free-text contact, and longest caption, accepted (in characters).
+pub use super::text::{CONTACT_LABEL_MAX as LABEL_MAX, CONTACT_TEXT_MAX as TEXT_MAX};
 
 /// The variants of [`ContactInput`]'s schema: name, kinds, the `value` schema, description, example.
 fn contact_variants() -> [(
@@ -296,11 +294,9 @@ pub mod pattern {
     /// [`PHONE`], or the empty string.
     pub const PHONE_OR_EMPTY: &str = concat!("^(?:", phone!(), ")?$");
 
-    /// Longest web address accepted, in characters (stored with `https://` added, under the
-    /// database's 2000).
-    pub const URL_MAX: usize = 1900;
-    /// Longest e-mail address accepted, in characters (RFC 5321 path limit).
-    pub const EMAIL_MAX: usize = 254;
+    /// Longest web address (stored with `https://` added, under the database's 2000) and
+    /// e-mail address (RFC 5321 path limit) accepted, in characters.
+    pub use crate::domain::text::{EMAIL_MAX, URL_MAX};
 }
 
 static PHONE_RE: LazyLock<Regex> =

@@ -45,7 +45,7 @@ fn url_schema() -> utoipa::openapi::Object {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .max_length(Some(2000))
+        .max_length(Some(crate::domain::text::WEBHOOK_URL_MAX))
         .description(Some(
             "Where to POST: an http(s) address without credentials (`https://` is assumed when no scheme is given). \
              It must not point inside the network: loopback, private (10/8, 172.16/12, 192.168/16, 100.64/10), link-local, \
@@ -142,9 +142,12 @@ pub async fn create(
     require_manager(&user, agency_id)?;
     let target = egress::parse_target(&body.0.url)
         .map_err(|m| ApiError::validation(vec![FieldError::new("url", "invalid_url", m)]))?;
-    let description =
-        crate::domain::text::optional("description", body.0.description.as_deref(), 1000)
-            .map_err(|e| ApiError::validation(vec![e]))?;
+    let description = crate::domain::text::optional(
+        "description",
+        body.0.description.as_deref(),
+        crate::domain::text::WEBHOOK_DESCRIPTION_MAX,
+    )
+    .map_err(|e| ApiError::validation(vec![e]))?;
     // name resolution blocks: on the blocking pool, never on the async worker
     let url =
         web::block(move || super::check_target(&policy, &target).map(|()| target.to_string()))

@@ -101,7 +101,7 @@ pub struct Revision {
 }
 
 /// Longest remark, and most remarks in one return.
-pub const REMARK_MAX: usize = 4000;
+pub use crate::domain::text::REMARK_MAX;
 pub const REMARKS_MAX: usize = 200;
 
 /// One remark of a return.
