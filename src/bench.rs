@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::demo::demo_file;
-use crate::domain::{Contact, ContactInput, ContactKind};
+use crate::domain::{AgencyKind, ClientType, Contact, ContactInput, ContactKind, ProcessKind};
 use crate::schema::{
     agencies, directions, processes, touchpoint_contacts as tc, touchpoint_needs as tn,
     touchpoints as tp,
@@ -61,7 +61,7 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
                     )),
                     agencies::short_name.eq(format!("Ведомство {i}")),
                     agencies::region.eq(&shape.region),
-                    agencies::kind.eq("ministry"),
+                    agencies::kind.eq(AgencyKind::Ministry),
                     agencies::website.eq(format!("https://agency{i}.e-dag.ru")),
                 ))
                 .returning(agencies::id)
@@ -73,8 +73,12 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
                         processes::agency_id.eq(agency),
                         processes::direction_id.eq(catalog[j % catalog.len()]),
                         processes::name.eq(format!("{} (процесс {j})", t.process)),
-                        processes::kind.eq("function"),
-                        processes::client_type.eq(if j % 3 == 0 { "internal" } else { "external" }),
+                        processes::kind.eq(ProcessKind::Function),
+                        processes::client_type.eq(if j % 3 == 0 {
+                            ClientType::Internal
+                        } else {
+                            ClientType::External
+                        }),
                         processes::position.eq(j as i32 + 1),
                     )
                 })
@@ -119,7 +123,7 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
                         tp::name.eq(format!("{} {k}", t.name)),
                         tp::interaction.eq(Some(t.interaction.clone())),
                         tp::features.eq(Some(t.features.clone())),
-                        tp::stated_mode.eq(t.stated_mode.map(|m| m.as_str())),
+                        tp::stated_mode.eq(t.stated_mode),
                         tp::position.eq(k as i32 + 1),
                     ));
                     pending.push((*pid, t.channel.clone(), contact, t.needs.clone()));
@@ -137,7 +141,7 @@ pub fn generate(conn: &mut PgConnection, shape: &Shape) -> anyhow::Result<usize>
                         tc::touchpoint_id.eq(*tid),
                         tc::process_id.eq(*pid),
                         tc::channel_code.eq(ch.clone()),
-                        tc::kind.eq(ct.kind.as_str()),
+                        tc::kind.eq(ct.kind),
                         tc::value.eq(ct.value.clone()),
                         tc::normalized.eq(ct.normalized.clone()),
                         tc::position.eq(0),

@@ -295,11 +295,11 @@ fn load_agency(
                 contacts: Some(contacts),
                 needs: Some(row.needs.clone()),
                 interaction: Some(
-                    text::optional("interaction", Some(&row.interaction), 4000)
+                    text::optional("interaction", Some(&row.interaction), text::DETAILS_MAX)
                         .map_err(|e| ApiError::validation(vec![e]))?,
                 ),
                 features: Some(
-                    text::optional("features", Some(&row.features), 4000)
+                    text::optional("features", Some(&row.features), text::DETAILS_MAX)
                         .map_err(|e| ApiError::validation(vec![e]))?,
                 ),
                 stated_mode: Some(row.stated_mode),

@@ -25,6 +25,7 @@ pub mod processes;
 pub mod public;
 pub mod rules;
 pub mod schema;
+pub mod schema_views;
 pub mod startup;
 pub mod telemetry;
 pub mod touchpoints;

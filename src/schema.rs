@@ -1,5 +1,73 @@
-// The database schema as diesel sees it. Kept by hand in step with `migrations/`; the test
-// suite runs every query against the migrated database, so a drift fails there.
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    agencies (id) {
+        id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        name -> Text,
+        short_name -> Nullable<Text>,
+        region -> Text,
+        kind -> Text,
+        website -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agency_channel_modes (agency_id, channel_code) {
+        agency_id -> Uuid,
+        channel_code -> Text,
+        mode -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agency_workflow_settings (agency_id) {
+        agency_id -> Uuid,
+        review_days -> Int4,
+        return_days -> Int4,
+        fix_days -> Int4,
+        resubmit_days -> Int4,
+        consolidate_days -> Int4,
+        publish_days -> Int4,
+        yearly_month -> Int4,
+        yearly_day -> Int4,
+        quarterly_analysis -> Bool,
+        approval_chain -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        agency_id -> Uuid,
+        revision_id -> Nullable<Uuid>,
+        entity -> Text,
+        entity_id -> Text,
+        action -> Text,
+        actor -> Text,
+        actor_name -> Text,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        working -> Bool,
+        name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
 
 diesel::table! {
     channel_types (code) {
@@ -17,31 +85,6 @@ diesel::table! {
         code -> Text,
         label -> Text,
         position -> Int4,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    agencies (id) {
-        id -> Uuid,
-        parent_id -> Nullable<Uuid>,
-        name -> Text,
-        short_name -> Nullable<Text>,
-        region -> Text,
-        kind -> Text,
-        website -> Nullable<Text>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    units (id) {
-        id -> Uuid,
-        agency_id -> Uuid,
-        name -> Text,
-        responsible_persons -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -77,121 +120,29 @@ diesel::table! {
 }
 
 diesel::table! {
-    agency_channel_modes (agency_id, channel_code) {
-        agency_id -> Uuid,
-        channel_code -> Text,
-        mode -> Text,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    touchpoints (id) {
+    register_versions (id) {
         id -> Uuid,
-        process_id -> Uuid,
-        channel_code -> Text,
-        name -> Text,
-        interaction -> Nullable<Text>,
-        features -> Nullable<Text>,
-        stated_mode -> Nullable<Text>,
-        contactless_key -> Nullable<Text>,
-        position -> Int4,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    touchpoint_contacts (id) {
-        id -> Uuid,
-        touchpoint_id -> Uuid,
-        process_id -> Uuid,
-        channel_code -> Text,
-        kind -> Text,
-        value -> Text,
-        normalized -> Text,
-        label -> Nullable<Text>,
-        position -> Int4,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    touchpoint_needs (touchpoint_id, need_code) {
-        touchpoint_id -> Uuid,
-        need_code -> Text,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-// A view (see the registers migration): a touchpoint with its process's and agency's facts.
-diesel::table! {
-    touchpoint_rows (id) {
-        id -> Uuid,
-        process_id -> Uuid,
-        agency_id -> Uuid,
-        direction_id -> Uuid,
-        unit_id -> Nullable<Uuid>,
-        client_type -> Text,
-        channel_code -> Text,
-        name -> Text,
-        interaction -> Nullable<Text>,
-        features -> Nullable<Text>,
-        stated_mode -> Nullable<Text>,
-        implied_mode -> Text,
-        position -> Int4,
-        process_position -> Int4,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    calendar_days (day) {
-        day -> Date,
-        working -> Bool,
-        name -> Text,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    agency_workflow_settings (agency_id) {
-        agency_id -> Uuid,
-        review_days -> Int4,
-        return_days -> Int4,
-        fix_days -> Int4,
-        resubmit_days -> Int4,
-        consolidate_days -> Int4,
-        publish_days -> Int4,
-        yearly_month -> Int4,
-        yearly_day -> Int4,
-        quarterly_analysis -> Bool,
-        approval_chain -> Jsonb,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    revisions (id) {
-        id -> Uuid,
+        seq -> Int8,
         agency_id -> Uuid,
         number -> Int4,
-        reason -> Text,
-        comment -> Nullable<Text>,
-        status -> Text,
-        approval_chain -> Jsonb,
-        opened_by -> Text,
-        opened_by_name -> Text,
-        all_accepted_at -> Nullable<Timestamptz>,
-        approved_at -> Nullable<Timestamptz>,
-        published_at -> Nullable<Timestamptz>,
-        version_number -> Nullable<Int4>,
+        revision_id -> Uuid,
+        content -> Jsonb,
+        sha256 -> Text,
+        approved_at -> Timestamptz,
+        published_by -> Text,
+        published_by_name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    revision_approvals (revision_id, step) {
+        revision_id -> Uuid,
+        step -> Int4,
+        step_name -> Text,
+        approved_by -> Text,
+        approved_by_name -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -227,59 +178,72 @@ diesel::table! {
 }
 
 diesel::table! {
-    revision_approvals (revision_id, step) {
-        revision_id -> Uuid,
-        step -> Int4,
-        step_name -> Text,
-        approved_by -> Text,
-        approved_by_name -> Text,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    register_versions (id) {
+    revisions (id) {
         id -> Uuid,
-        seq -> Int8,
         agency_id -> Uuid,
         number -> Int4,
-        revision_id -> Uuid,
-        content -> Jsonb,
-        sha256 -> Text,
-        approved_at -> Timestamptz,
-        published_by -> Text,
-        published_by_name -> Text,
+        reason -> Text,
+        comment -> Nullable<Text>,
+        status -> Text,
+        approval_chain -> Jsonb,
+        opened_by -> Text,
+        opened_by_name -> Text,
+        all_accepted_at -> Nullable<Timestamptz>,
+        approved_at -> Nullable<Timestamptz>,
+        published_at -> Nullable<Timestamptz>,
+        version_number -> Nullable<Int4>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
 }
 
 diesel::table! {
-    audit_log (id) {
-        id -> Int8,
-        agency_id -> Uuid,
-        revision_id -> Nullable<Uuid>,
-        entity -> Text,
-        entity_id -> Text,
-        action -> Text,
-        actor -> Text,
-        actor_name -> Text,
-        before -> Nullable<Jsonb>,
-        after -> Nullable<Jsonb>,
+    touchpoint_contacts (id) {
+        id -> Uuid,
+        touchpoint_id -> Uuid,
+        process_id -> Uuid,
+        channel_code -> Text,
+        kind -> Text,
+        value -> Text,
+        normalized -> Text,
+        label -> Nullable<Text>,
+        position -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
 }
 
 diesel::table! {
-    webhooks (id) {
+    touchpoint_needs (touchpoint_id, need_code) {
+        touchpoint_id -> Uuid,
+        need_code -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    touchpoints (id) {
+        id -> Uuid,
+        process_id -> Uuid,
+        channel_code -> Text,
+        name -> Text,
+        interaction -> Nullable<Text>,
+        features -> Nullable<Text>,
+        stated_mode -> Nullable<Text>,
+        contactless_key -> Nullable<Text>,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    units (id) {
         id -> Uuid,
         agency_id -> Uuid,
-        url -> Text,
-        description -> Nullable<Text>,
-        secret -> Text,
-        active -> Bool,
+        name -> Text,
+        responsible_persons -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -302,42 +266,57 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(units -> agencies (agency_id));
-diesel::joinable!(processes -> agencies (agency_id));
-diesel::joinable!(processes -> directions (direction_id));
-diesel::joinable!(touchpoints -> processes (process_id));
-diesel::joinable!(touchpoints -> channel_types (channel_code));
-diesel::joinable!(touchpoint_needs -> touchpoints (touchpoint_id));
-diesel::joinable!(touchpoint_needs -> client_needs (need_code));
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        url -> Text,
+        description -> Nullable<Text>,
+        secret -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(agency_channel_modes -> agencies (agency_id));
 diesel::joinable!(agency_channel_modes -> channel_types (channel_code));
-diesel::joinable!(revisions -> agencies (agency_id));
-diesel::joinable!(revision_parts -> revisions (revision_id));
-diesel::joinable!(revision_approvals -> revisions (revision_id));
+diesel::joinable!(agency_workflow_settings -> agencies (agency_id));
+diesel::joinable!(directions -> agencies (agency_id));
+diesel::joinable!(processes -> agencies (agency_id));
+diesel::joinable!(processes -> directions (direction_id));
 diesel::joinable!(register_versions -> agencies (agency_id));
-diesel::joinable!(webhooks -> agencies (agency_id));
+diesel::joinable!(register_versions -> revisions (revision_id));
+diesel::joinable!(revision_approvals -> revisions (revision_id));
+diesel::joinable!(revision_parts -> revisions (revision_id));
+diesel::joinable!(revisions -> agencies (agency_id));
+diesel::joinable!(touchpoint_needs -> client_needs (need_code));
+diesel::joinable!(touchpoint_needs -> touchpoints (touchpoint_id));
+diesel::joinable!(touchpoints -> channel_types (channel_code));
+diesel::joinable!(touchpoints -> processes (process_id));
+diesel::joinable!(units -> agencies (agency_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhooks -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    agency_channel_modes,
+    agency_workflow_settings,
+    audit_log,
+    calendar_days,
     channel_types,
     client_needs,
-    agencies,
-    units,
     directions,
     processes,
-    agency_channel_modes,
-    touchpoints,
-    touchpoint_contacts,
-    touchpoint_needs,
-    touchpoint_rows,
-    calendar_days,
-    agency_workflow_settings,
-    revisions,
+    register_versions,
+    revision_approvals,
     revision_parts,
     revision_remarks,
-    revision_approvals,
-    register_versions,
-    audit_log,
-    webhooks,
+    revisions,
+    touchpoint_contacts,
+    touchpoint_needs,
+    touchpoints,
+    units,
     webhook_deliveries,
+    webhooks,
 );

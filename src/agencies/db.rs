@@ -21,7 +21,7 @@ struct AgencyRow {
     name: String,
     short_name: Option<String>,
     region: String,
-    kind: String,
+    kind: AgencyKind,
     website: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -35,7 +35,7 @@ impl From<AgencyRow> for Agency {
             name: r.name,
             short_name: r.short_name,
             region: r.region,
-            kind: AgencyKind::from_db(&r.kind),
+            kind: r.kind,
             website: r.website,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -49,7 +49,7 @@ struct AgencyChangeset {
     name: Option<String>,
     short_name: Option<Option<String>>,
     region: Option<String>,
-    kind: Option<String>,
+    kind: Option<AgencyKind>,
     website: Option<Option<String>>,
 }
 
@@ -59,7 +59,7 @@ impl From<AgencyChanges> for AgencyChangeset {
             name: c.name,
             short_name: c.short_name,
             region: c.region,
-            kind: c.kind.map(|k| k.as_str().to_owned()),
+            kind: c.kind,
             website: c.website,
         }
     }
@@ -111,7 +111,7 @@ fn filtered(f: &AgencyFilter) -> agencies::BoxedQuery<'static, diesel::pg::Pg> {
         q = q.filter(agencies::region.eq(region.clone()));
     }
     if let Some(kind) = f.kind {
-        q = q.filter(agencies::kind.eq(kind.as_str()));
+        q = q.filter(agencies::kind.eq(kind));
     }
     if let Some(text) = f.q.as_deref().filter(|t| !t.trim().is_empty()) {
         let p = like_pattern(text);
@@ -181,7 +181,7 @@ pub fn insert(
     parent_id: Option<Uuid>,
     c: AgencyChanges,
 ) -> ApiResult<Agency> {
-    let kind = c.kind.unwrap_or(AgencyKind::Other).as_str();
+    let kind = c.kind.unwrap_or(AgencyKind::Other);
     let row: AgencyRow = diesel::insert_into(agencies::table)
         .values((
             agencies::parent_id.eq(parent_id),

@@ -115,12 +115,22 @@ fn collect<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<
 impl NewAgency {
     pub fn validate(&self) -> Result<AgencyChanges, ApiError> {
         let mut errors = Vec::new();
-        let name = collect(&mut errors, text::required("name", &self.name, 1000));
+        let name = collect(
+            &mut errors,
+            text::required("name", &self.name, text::NAME_MAX),
+        );
         let short_name = collect(
             &mut errors,
-            text::optional("short_name", self.short_name.as_deref(), 300),
+            text::optional(
+                "short_name",
+                self.short_name.as_deref(),
+                text::SHORT_NAME_MAX,
+            ),
         );
-        let region = collect(&mut errors, text::required("region", &self.region, 300));
+        let region = collect(
+            &mut errors,
+            text::required("region", &self.region, text::REGION_MAX),
+        );
         let website = check_website(&mut errors, self.website.as_deref());
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
@@ -141,14 +151,18 @@ impl AgencyPatch {
         let name = self
             .name
             .as_deref()
-            .and_then(|n| collect(&mut errors, text::required("name", n, 1000)));
+            .and_then(|n| collect(&mut errors, text::required("name", n, text::NAME_MAX)));
         let short_name = self.short_name.as_ref().map(|s| {
-            collect(&mut errors, text::optional("short_name", s.as_deref(), 300)).flatten()
+            collect(
+                &mut errors,
+                text::optional("short_name", s.as_deref(), text::SHORT_NAME_MAX),
+            )
+            .flatten()
         });
         let region = self
             .region
             .as_deref()
-            .and_then(|r| collect(&mut errors, text::required("region", r, 300)));
+            .and_then(|r| collect(&mut errors, text::required("region", r, text::REGION_MAX)));
         let website = self
             .website
             .as_ref()

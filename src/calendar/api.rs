@@ -111,8 +111,12 @@ pub async fn put_day(
     user.require_admin()?;
     let date = super::check_date("date", date.into_inner())?;
     let body = body.0;
-    let name = crate::domain::text::required("name", &body.name, 300)
-        .map_err(|e| ApiError::validation(vec![e]))?;
+    let name = crate::domain::text::required(
+        "name",
+        &body.name,
+        crate::domain::text::CALENDAR_DAY_NAME_MAX,
+    )
+    .map_err(|e| ApiError::validation(vec![e]))?;
     if body.working != is_weekend(date) {
         let msg = if body.working {
             "a weekday is a working day already"

@@ -39,7 +39,7 @@ pub fn needs(conn: &mut PgConnection) -> ApiResult<Vec<Need>> {
 }
 
 pub fn channel_types(conn: &mut PgConnection) -> ApiResult<Vec<ChannelType>> {
-    let rows: Vec<(String, String, String, i32)> = channel_types::table
+    let rows: Vec<(String, String, Mode, i32)> = channel_types::table
         .select((
             channel_types::code,
             channel_types::label,
@@ -53,7 +53,7 @@ pub fn channel_types(conn: &mut PgConnection) -> ApiResult<Vec<ChannelType>> {
         .map(|(code, label, mode, position)| ChannelType {
             code,
             label,
-            default_mode: Mode::from_db(&mode),
+            default_mode: mode,
             position,
         })
         .collect())
@@ -90,17 +90,14 @@ pub struct ChannelRule {
 }
 
 pub fn overrides(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<HashMap<String, Mode>> {
-    let rows: Vec<(String, String)> = agency_channel_modes::table
+    let rows: Vec<(String, Mode)> = agency_channel_modes::table
         .filter(agency_channel_modes::agency_id.eq(agency_id))
         .select((
             agency_channel_modes::channel_code,
             agency_channel_modes::mode,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, m)| (c, Mode::from_db(&m)))
-        .collect())
+    Ok(rows.into_iter().collect())
 }
 
 pub fn channel_rules(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<ChannelRule>> {
@@ -130,14 +127,14 @@ pub fn set_rule(
         .values((
             agency_channel_modes::agency_id.eq(agency_id),
             agency_channel_modes::channel_code.eq(channel),
-            agency_channel_modes::mode.eq(mode.as_str()),
+            agency_channel_modes::mode.eq(mode),
         ))
         .on_conflict((
             agency_channel_modes::agency_id,
             agency_channel_modes::channel_code,
         ))
         .do_update()
-        .set(agency_channel_modes::mode.eq(mode.as_str()))
+        .set(agency_channel_modes::mode.eq(mode))
         .execute(conn)?;
     Ok(())
 }

@@ -62,7 +62,7 @@ pub fn facts_many(
     let mut settings = settings::get_many(c, &ids)?;
     let active: Vec<wf_db::RevisionRow> = revisions::table
         .filter(revisions::agency_id.eq_any(&ids))
-        .filter(revisions::status.ne(crate::workflow::state::RevisionStatus::Published.as_str()))
+        .filter(revisions::status.ne(crate::workflow::state::RevisionStatus::Published))
         .select(wf_db::RevisionRow::as_select())
         .load(c)?;
     let revision_ids: Vec<Uuid> = active.iter().map(|r| r.id).collect();
@@ -86,7 +86,7 @@ pub fn facts_many(
         parts_of.entry(p.revision_id).or_default().push(PartFacts {
             key: p.part_key.clone(),
             unit_name: p.unit_id.and_then(|u| names.get(&u).cloned()),
-            status: p.status(),
+            status: p.status,
             submitted: p.submitted_at.map(local_date),
             returned: p.returned_at.map(local_date),
         });
@@ -96,7 +96,7 @@ pub fn facts_many(
         .map(|r| {
             let facts = RevisionFacts {
                 id: r.id,
-                status: r.status(),
+                status: r.status,
                 all_accepted: r.all_accepted_at.map(local_date),
                 approved: r.approved_at.map(local_date),
                 parts: parts_of.remove(&r.id).unwrap_or_default(),
@@ -118,7 +118,7 @@ pub fn facts_many(
     let mut quarterly_of: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
     for (agency, at) in revisions::table
         .filter(revisions::agency_id.eq_any(&ids))
-        .filter(revisions::reason.eq("quarterly_analysis"))
+        .filter(revisions::reason.eq(crate::workflow::model::RevisionReason::QuarterlyAnalysis))
         .select((revisions::agency_id, revisions::created_at))
         .load::<(Uuid, DateTime<Utc>)>(c)?
     {

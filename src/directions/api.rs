@@ -73,8 +73,8 @@ pub async fn create_direction(
 ) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     require_direction_editor(&user, agency_id)?;
-    let name =
-        text::required("name", &body.0.name, 1000).map_err(|e| ApiError::validation(vec![e]))?;
+    let name = text::required("name", &body.0.name, text::NAME_MAX)
+        .map_err(|e| ApiError::validation(vec![e]))?;
     let direction = db
         .transaction(move |c| {
             agency_db::lock(c, agency_id)?;
@@ -153,7 +153,7 @@ pub async fn update_direction(
         .0
         .name
         .as_deref()
-        .map(|n| text::required("name", n, 1000))
+        .map(|n| text::required("name", n, text::NAME_MAX))
         .transpose()
         .map_err(|e| ApiError::validation(vec![e]))?;
     let renamed = db

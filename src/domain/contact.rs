@@ -15,41 +15,18 @@ use utoipa::ToSchema;
 use super::field::FieldError;
 use super::text;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContactKind {
-    /// A web address; `www.example.ru` is read as `https://www.example.ru`.
-    Url,
-    /// An e-mail address.
-    Email,
-    /// A Russian phone number; stored in E.164 (`+7` and 10 digits).
-    Phone,
-    /// A postal or street address.
-    Address,
-    /// Anything else (a social network's name, a room number).
-    Text,
-}
-
-impl ContactKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactKind::Url => "url",
-            ContactKind::Email => "email",
-            ContactKind::Phone => "phone",
-            ContactKind::Address => "address",
-            ContactKind::Text => "text",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "url" => ContactKind::Url,
-            "email" => ContactKind::Email,
-            "phone" => ContactKind::Phone,
-            "address" => ContactKind::Address,
-            "text" => ContactKind::Text,
-            other => panic!("unexpected contact kind in database: {other}"),
-        }
+super::enums::text_enum! {
+    pub enum ContactKind {
+        /// A web address; `www.example.ru` is read as `https://www.example.ru`.
+        Url => "url",
+        /// An e-mail address.
+        Email => "email",
+        /// A Russian phone number; stored in E.164 (`+7` and 10 digits).
+        Phone => "phone",
+        /// A postal or street address.
+        Address => "address",
+        /// Anything else (a social network's name, a room number).
+        Text => "text",
     }
 }
 
@@ -66,10 +43,8 @@ pub struct ContactInput {
     pub label: Option<String>,
 }
 
-/// Longest address or free-text contact accepted, in characters.
-pub const TEXT_MAX: usize = 1000;
-/// Longest contact caption accepted, in characters.
-pub const LABEL_MAX: usize = 300;
+/// Longest address or free-text contact, and longest caption, accepted (in characters).
+pub use super::text::{CONTACT_LABEL_MAX as LABEL_MAX, CONTACT_TEXT_MAX as TEXT_MAX};
 
 /// The variants of [`ContactInput`]'s schema: name, kinds, the `value` schema, description, example.
 fn contact_variants() -> [(
@@ -319,11 +294,9 @@ pub mod pattern {
     /// [`PHONE`], or the empty string.
     pub const PHONE_OR_EMPTY: &str = concat!("^(?:", phone!(), ")?$");
 
-    /// Longest web address accepted, in characters (stored with `https://` added, under the
-    /// database's 2000).
-    pub const URL_MAX: usize = 1900;
-    /// Longest e-mail address accepted, in characters (RFC 5321 path limit).
-    pub const EMAIL_MAX: usize = 254;
+    /// Longest web address (stored with `https://` added, under the database's 2000) and
+    /// e-mail address (RFC 5321 path limit) accepted, in characters.
+    pub use crate::domain::text::{EMAIL_MAX, URL_MAX};
 }
 
 static PHONE_RE: LazyLock<Regex> =
@@ -514,6 +487,11 @@ fn url_problem(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contact_kind_words() {
+        crate::domain::enums::check_words::<ContactKind>();
+    }
 
     #[test]
     fn phones_from_the_seeds_become_e164() {

@@ -1,15 +1,29 @@
 //! The closed vocabularies of the register. Stored as text in the database (with CHECK
 //! constraints spelling the same values) and exchanged as these lower-case words.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+/// The vocabulary of a closed enum stored as text: its variants in order and each one's word.
+/// [`text_enum!`] implements it; [`check_words`] is the unit test every such enum runs.
+pub trait TextEnum: Sized + Copy + PartialEq + std::fmt::Debug + 'static {
+    const ALL: &'static [Self];
+    fn as_str(self) -> &'static str;
+    fn parse(s: &str) -> Option<Self>;
+}
 
+/// Declares an enum stored as `text` (its column keeps a CHECK constraint with the same words)
+/// and exchanged in JSON as the same words: each variant's word is written once and is both its
+/// `serde(rename)` and its database value. Diesel reads and writes the enum itself
+/// (`ToSql`/`FromSql<Text, Pg>`), so filters compare enums (`.eq(RevisionStatus::Published)`);
+/// a word the enum does not know is a deserialization error returned to diesel, not a panic.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:tt),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema,
+            ::diesel::AsExpression, ::diesel::FromSqlRow,
+        )]
+        #[diesel(sql_type = ::diesel::sql_types::Text)]
+        $vis enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -22,25 +36,72 @@ macro_rules! text_enum {
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($text => Some($name::$variant),)+ _ => None }
             }
+        }
 
-            /// For values read back from the database, whose CHECK constraint admits only
-            /// these words; anything else means the schema and the code disagree.
-            pub fn from_db(s: &str) -> Self {
-                Self::parse(s).unwrap_or_else(|| panic!(concat!("unexpected ", stringify!($name), " in database: {}"), s))
+        impl $crate::domain::enums::TextEnum for $name {
+            const ALL: &'static [Self] = $name::ALL;
+            fn as_str(self) -> &'static str { $name::as_str(self) }
+            fn parse(s: &str) -> Option<Self> { $name::parse(s) }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
             }
         }
 
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+        impl ::diesel::serialize::ToSql<::diesel::sql_types::Text, ::diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut ::diesel::serialize::Output<'b, '_, ::diesel::pg::Pg>,
+            ) -> ::diesel::serialize::Result {
+                <str as ::diesel::serialize::ToSql<::diesel::sql_types::Text, ::diesel::pg::Pg>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
+
+        impl ::diesel::deserialize::FromSql<::diesel::sql_types::Text, ::diesel::pg::Pg> for $name {
+            fn from_sql(value: ::diesel::pg::PgValue<'_>) -> ::diesel::deserialize::Result<Self> {
+                let word = ::std::str::from_utf8(value.as_bytes())?;
+                $name::parse(word).ok_or_else(|| {
+                    format!(concat!("unexpected ", stringify!($name), " in the database: {:?}"), word).into()
+                })
             }
         }
     };
 }
+pub(crate) use text_enum;
+
+/// The unit test of a [`TextEnum`]: every variant round-trips through its word, serde writes
+/// and reads the same word, and nothing else parses.
+#[cfg(test)]
+pub fn check_words<T>()
+where
+    T: TextEnum + serde::Serialize + serde::de::DeserializeOwned,
+{
+    assert!(!T::ALL.is_empty());
+    for v in T::ALL {
+        let word = v.as_str();
+        assert_eq!(T::parse(word), Some(*v), "{word}");
+        assert_eq!(
+            serde_json::to_value(v).unwrap(),
+            serde_json::Value::String(word.to_owned()),
+            "serde and the database disagree on {v:?}"
+        );
+        assert_eq!(serde_json::from_value::<T>(word.into()).unwrap(), *v);
+        assert_eq!(T::parse(&word.to_uppercase()), None);
+    }
+    let words: std::collections::HashSet<_> = T::ALL.iter().map(|v| v.as_str()).collect();
+    assert_eq!(words.len(), T::ALL.len(), "two variants share a word");
+    assert_eq!(T::parse(""), None);
+    assert_eq!(T::parse("no such word"), None);
+}
 
 text_enum! {
     /// Kind of public body.
-    AgencyKind {
+    pub enum AgencyKind {
         /// министерство
         Ministry => "ministry",
         /// агентство
@@ -62,7 +123,7 @@ text_enum! {
 
 text_enum! {
     /// Who the process serves: внешний / внутренний клиент.
-    ClientType {
+    pub enum ClientType {
         External => "external",
         Internal => "internal",
         Both => "both",
@@ -71,7 +132,7 @@ text_enum! {
 
 text_enum! {
     /// Kind of registry process: услуга, функция, сервис.
-    ProcessKind {
+    pub enum ProcessKind {
         /// услуга (state service)
         Service => "service",
         /// функция
@@ -83,11 +144,40 @@ text_enum! {
 
 text_enum! {
     /// Digital (online) or offline touchpoint.
-    Mode {
+    pub enum Mode {
         /// цифровая / онлайн-точка
         Digital => "digital",
         /// офлайн-точка
         Offline => "offline",
+    }
+}
+
+text_enum! {
+    /// Where a webhook delivery stands.
+    pub enum DeliveryStatus {
+        /// Waiting for its first attempt, or retrying with backoff.
+        Pending => "pending",
+        /// The receiver answered 2xx.
+        Delivered => "delivered",
+        /// Given up after the last attempt.
+        Failed => "failed",
+    }
+}
+
+text_enum! {
+    /// What became of a delivery's last attempt, coarse on purpose (never the network stack's
+    /// words).
+    pub enum DeliveryOutcome {
+        /// The receiver answered 2xx.
+        Delivered => "delivered",
+        /// Another HTTP status (redirects are not followed).
+        HttpError => "http_error",
+        /// No answer in time.
+        Timeout => "timeout",
+        /// No connection, or it broke before an answer.
+        ConnectError => "connect_error",
+        /// The egress policy refused every address of the host.
+        Blocked => "blocked",
     }
 }
 
@@ -121,15 +211,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trips_every_word() {
-        for k in AgencyKind::ALL {
-            assert_eq!(AgencyKind::parse(k.as_str()), Some(*k));
-        }
-        for k in ProcessKind::ALL {
-            assert_eq!(ProcessKind::parse(k.as_str()), Some(*k));
-        }
+    fn agency_kind_words() {
+        check_words::<AgencyKind>();
+    }
+
+    #[test]
+    fn client_type_words() {
+        check_words::<ClientType>();
         assert_eq!(ClientType::parse("internal"), Some(ClientType::Internal));
         assert_eq!(ClientType::parse("Internal"), None);
+    }
+
+    #[test]
+    fn process_kind_words() {
+        check_words::<ProcessKind>();
+    }
+
+    #[test]
+    fn mode_words() {
+        check_words::<Mode>();
+    }
+
+    #[test]
+    fn delivery_status_words() {
+        check_words::<DeliveryStatus>();
+    }
+
+    #[test]
+    fn delivery_outcome_words() {
+        check_words::<DeliveryOutcome>();
     }
 
     #[test]

@@ -9,5 +9,5 @@ pub mod part;
 pub mod text;
 
 pub use contact::{Contact, ContactInput, ContactKind};
-pub use enums::{AgencyKind, ClientType, Mode, ProcessKind};
+pub use enums::{AgencyKind, ClientType, DeliveryOutcome, DeliveryStatus, Mode, ProcessKind};
 pub use part::PartKey;

@@ -7,6 +7,48 @@
 
 use super::field::FieldError;
 
+// The length limits of every free-text field, in characters as sent (what the spec's
+// `maxLength` counts). Validation uses these; the `max_length` attributes of the API types must
+// be literals, so a test below (`spec_limits`) checks every `maxLength` of the OpenAPI document
+// against them. The database's CHECK constraints state the same numbers.
+
+/// An agency's, unit's, direction's or touchpoint's name.
+pub const NAME_MAX: usize = 1000;
+/// A process's name (the registry's full wording can be long).
+pub const PROCESS_NAME_MAX: usize = 2000;
+/// An agency's short name.
+pub const SHORT_NAME_MAX: usize = 300;
+/// An agency's region.
+pub const REGION_MAX: usize = 300;
+/// A responsible person's full name, and their position.
+pub const PERSON_MAX: usize = 300;
+/// A process's direction as the agency words it.
+pub const DIRECTION_LABEL_MAX: usize = 1000;
+/// A process's code in the registry of services.
+pub const REGISTRY_CODE_MAX: usize = 100;
+/// A touchpoint's interaction and features (columns 5 and 6).
+pub const DETAILS_MAX: usize = 4000;
+/// The comment of a revision.
+pub const COMMENT_MAX: usize = 4000;
+/// One remark of a return.
+pub const REMARK_MAX: usize = 4000;
+/// One step of an agency's approval chain.
+pub const APPROVAL_STEP_MAX: usize = 300;
+/// The name of a calendar day (a holiday, a moved working day).
+pub const CALENDAR_DAY_NAME_MAX: usize = 300;
+/// A webhook's description.
+pub const WEBHOOK_DESCRIPTION_MAX: usize = 1000;
+/// A webhook's address.
+pub const WEBHOOK_URL_MAX: usize = 2000;
+/// A web address (a contact, an agency's website).
+pub const URL_MAX: usize = 1900;
+/// An e-mail address (RFC 5321's limit on a path).
+pub const EMAIL_MAX: usize = 254;
+/// An address or free-text contact.
+pub const CONTACT_TEXT_MAX: usize = 1000;
+/// A contact's caption.
+pub const CONTACT_LABEL_MAX: usize = 300;
+
 /// The `pattern` of a required text: at least one character that is not whitespace.
 pub const NON_BLANK: &str = "\\S";
 
@@ -124,6 +166,133 @@ mod whitespace {
         // not whitespace for JSON Schema's \s, so not blank here either
         for text in ["\u{85}", "\u{1c}", "\u{180e}", "x"] {
             assert!(!is_blank(text), "{text:?}");
+        }
+    }
+}
+
+/// The spec states the limits as literals (`#[schema(max_length = …)]` takes no constant):
+/// every `maxLength` of the OpenAPI document must be the constant its field is validated with,
+/// and every row of this table must still be in the document.
+#[cfg(test)]
+mod spec_limits {
+    use super::*;
+    use utoipa::OpenApi;
+
+    /// (schema, the property's path inside it without `properties/`, the constant).
+    const LIMITS: &[(&str, &str, usize)] = &[
+        ("AgencyPatch", "name", NAME_MAX),
+        ("AgencyPatch", "short_name", SHORT_NAME_MAX),
+        ("AgencyPatch", "region", REGION_MAX),
+        ("AgencyPatch", "website", URL_MAX),
+        ("NewAgency", "name", NAME_MAX),
+        ("NewAgency", "short_name", SHORT_NAME_MAX),
+        ("NewAgency", "region", REGION_MAX),
+        ("NewAgency", "website", URL_MAX),
+        ("NewOrganization", "name", NAME_MAX),
+        ("NewOrganization", "short_name", SHORT_NAME_MAX),
+        ("NewOrganization", "region", REGION_MAX),
+        ("NewOrganization", "website", URL_MAX),
+        ("CalendarDayInput", "name", CALENDAR_DAY_NAME_MAX),
+        ("DirectionPatch", "name", NAME_MAX),
+        ("NewDirection", "name", NAME_MAX),
+        ("NewUnit", "name", NAME_MAX),
+        ("UnitPatch", "name", NAME_MAX),
+        ("ResponsiblePerson", "name", PERSON_MAX),
+        ("ResponsiblePerson", "position", PERSON_MAX),
+        ("ResponsiblePerson", "email", EMAIL_MAX),
+        ("NewProcess", "name", PROCESS_NAME_MAX),
+        ("NewProcess", "direction_label", DIRECTION_LABEL_MAX),
+        ("NewProcess", "registry_code", REGISTRY_CODE_MAX),
+        ("ProcessPatch", "name", PROCESS_NAME_MAX),
+        ("ProcessPatch", "direction_label", DIRECTION_LABEL_MAX),
+        ("ProcessPatch", "registry_code", REGISTRY_CODE_MAX),
+        ("NewTouchpoint", "name", NAME_MAX),
+        ("NewTouchpoint", "interaction", DETAILS_MAX),
+        ("NewTouchpoint", "features", DETAILS_MAX),
+        ("TouchpointPatch", "name", NAME_MAX),
+        ("TouchpointPatch", "interaction", DETAILS_MAX),
+        ("TouchpointPatch", "features", DETAILS_MAX),
+        ("UrlContactInput", "value", URL_MAX),
+        ("UrlContactInput", "label", CONTACT_LABEL_MAX),
+        ("EmailContactInput", "value", EMAIL_MAX),
+        ("EmailContactInput", "label", CONTACT_LABEL_MAX),
+        ("PhoneContactInput", "label", CONTACT_LABEL_MAX),
+        ("TextContactInput", "value", CONTACT_TEXT_MAX),
+        ("TextContactInput", "label", CONTACT_LABEL_MAX),
+        ("NewRevision", "comment", COMMENT_MAX),
+        ("RemarkInput", "text", REMARK_MAX),
+        ("Remarks", "oneOf/0", REMARK_MAX),
+        (
+            "WorkflowSettings",
+            "approval_chain/items",
+            APPROVAL_STEP_MAX,
+        ),
+        ("NewWebhook", "url", WEBHOOK_URL_MAX),
+        ("NewWebhook", "description", WEBHOOK_DESCRIPTION_MAX),
+    ];
+
+    /// Every `maxLength` under `value`, by its path (with the `properties` segments left out).
+    fn max_lengths(
+        value: &serde_json::Value,
+        path: &mut Vec<String>,
+        out: &mut Vec<(String, u64)>,
+    ) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(n) = map.get("maxLength") {
+                    out.push((path.join("/"), n.as_u64().expect("maxLength is a number")));
+                }
+                for (k, v) in map {
+                    let pushed = k != "properties";
+                    if pushed {
+                        path.push(k.clone());
+                    }
+                    max_lengths(v, path, out);
+                    if pushed {
+                        path.pop();
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    max_lengths(v, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_max_length_of_the_spec_is_its_constant() {
+        let doc = serde_json::to_value(crate::openapi::ApiDoc::openapi()).unwrap();
+        let mut found = Vec::new();
+        max_lengths(&doc, &mut Vec::new(), &mut found);
+        assert!(!found.is_empty());
+        for (path, n) in &found {
+            let (schema, property) = path
+                .strip_prefix("components/schemas/")
+                .and_then(|p| p.split_once('/'))
+                .unwrap_or_else(|| panic!("a maxLength outside components/schemas: {path}"));
+            let row = LIMITS
+                .iter()
+                .find(|(s, p, _)| *s == schema && *p == property)
+                .unwrap_or_else(|| {
+                    panic!("{schema}.{property} has maxLength {n}; add it to LIMITS with the constant its validation uses")
+                });
+            assert_eq!(
+                *n as usize, row.2,
+                "{schema}.{property}: the spec says {n}, the validation's constant {}",
+                row.2
+            );
+        }
+        for (schema, property, _) in LIMITS {
+            let path = format!("components/schemas/{schema}/{property}");
+            assert!(
+                found.iter().any(|(p, _)| *p == path),
+                "{schema}.{property} no longer has a maxLength in the spec"
+            );
         }
     }
 }

@@ -179,7 +179,7 @@ fn check_revision(
 ) -> ApiResult<wf_db::RevisionRow> {
     let r = wf_db::row(conn, revision_id, false)?;
     user.require_role_in(crate::auth::Role::Submitter, r.agency_id)?;
-    if r.status() != RevisionStatus::Open {
+    if r.status != RevisionStatus::Open {
         return Err(ApiError::client(
             ErrorCode::Locked,
             format!(

@@ -22,8 +22,8 @@ struct ProcessRow {
     name: String,
     direction_label: Option<String>,
     registry_code: Option<String>,
-    kind: String,
-    client_type: String,
+    kind: ProcessKind,
+    client_type: ClientType,
     position: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -39,8 +39,8 @@ impl ProcessRow {
             unit_id: self.unit_id,
             name: self.name,
             registry_code: self.registry_code,
-            kind: ProcessKind::from_db(&self.kind),
-            client_type: ClientType::from_db(&self.client_type),
+            kind: self.kind,
+            client_type: self.client_type,
             position: self.position,
             touchpoint_count,
             created_at: self.created_at,
@@ -85,11 +85,11 @@ pub const PROCESS_SORTS: &[(&str, ProcessSort)] = &[
 ];
 
 /// `external` also matches processes serving both kinds of client; likewise `internal`.
-pub fn client_type_matches(wanted: ClientType) -> Vec<&'static str> {
+pub fn client_type_matches(wanted: ClientType) -> Vec<ClientType> {
     match wanted {
-        ClientType::External => vec!["external", "both"],
-        ClientType::Internal => vec!["internal", "both"],
-        ClientType::Both => vec!["both"],
+        ClientType::External => vec![ClientType::External, ClientType::Both],
+        ClientType::Internal => vec![ClientType::Internal, ClientType::Both],
+        ClientType::Both => vec![ClientType::Both],
     }
 }
 
@@ -110,7 +110,7 @@ fn filtered(f: &ProcessFilter) -> processes::BoxedQuery<'static, Pg> {
         q = q.filter(processes::client_type.eq_any(client_type_matches(ct)));
     }
     if let Some(k) = f.kind {
-        q = q.filter(processes::kind.eq(k.as_str()));
+        q = q.filter(processes::kind.eq(k));
     }
     if let Some(ch) = &f.channel {
         q = q.filter(
@@ -274,8 +274,8 @@ pub fn insert(conn: &mut PgConnection, agency_id: Uuid, c: ProcessChanges) -> Ap
             processes::unit_id.eq(c.unit_id.flatten()),
             processes::name.eq(c.name.unwrap_or_default()),
             processes::registry_code.eq(c.registry_code.flatten()),
-            processes::kind.eq(c.kind.unwrap_or(ProcessKind::Function).as_str()),
-            processes::client_type.eq(c.client_type.unwrap_or(ClientType::External).as_str()),
+            processes::kind.eq(c.kind.unwrap_or(ProcessKind::Function)),
+            processes::client_type.eq(c.client_type.unwrap_or(ClientType::External)),
             processes::position.eq(position),
         ))
         .returning(ProcessRow::as_returning())
@@ -291,8 +291,8 @@ struct ProcessChangeset {
     unit_id: Option<Option<Uuid>>,
     name: Option<String>,
     registry_code: Option<Option<String>>,
-    kind: Option<&'static str>,
-    client_type: Option<&'static str>,
+    kind: Option<ProcessKind>,
+    client_type: Option<ClientType>,
     position: Option<i32>,
 }
 
@@ -305,8 +305,8 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: ProcessChanges) -> ApiResult
         unit_id: c.unit_id,
         name: c.name,
         registry_code: c.registry_code,
-        kind: c.kind.map(ProcessKind::as_str),
-        client_type: c.client_type.map(ClientType::as_str),
+        kind: c.kind,
+        client_type: c.client_type,
         position: c.position,
     };
     let empty = set.direction_id.is_none()

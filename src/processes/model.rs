@@ -137,14 +137,25 @@ fn check_position(errors: &mut Vec<FieldError>, p: Option<i32>) -> Option<i32> {
 impl NewProcess {
     pub fn validate(&self) -> Result<ProcessChanges, ApiError> {
         let mut e = Vec::new();
-        let name = keep(&mut e, text::required("name", &self.name, 2000));
+        let name = keep(
+            &mut e,
+            text::required("name", &self.name, text::PROCESS_NAME_MAX),
+        );
         let label = keep(
             &mut e,
-            text::optional("direction_label", self.direction_label.as_deref(), 1000),
+            text::optional(
+                "direction_label",
+                self.direction_label.as_deref(),
+                text::DIRECTION_LABEL_MAX,
+            ),
         );
         let code = keep(
             &mut e,
-            text::optional("registry_code", self.registry_code.as_deref(), 100),
+            text::optional(
+                "registry_code",
+                self.registry_code.as_deref(),
+                text::REGISTRY_CODE_MAX,
+            ),
         );
         let position = check_position(&mut e, self.position);
         if !e.is_empty() {
@@ -169,18 +180,21 @@ impl ProcessPatch {
         let name = self
             .name
             .as_deref()
-            .and_then(|n| keep(&mut e, text::required("name", n, 2000)));
+            .and_then(|n| keep(&mut e, text::required("name", n, text::PROCESS_NAME_MAX)));
         let label = self.direction_label.as_ref().map(|l| {
             keep(
                 &mut e,
-                text::optional("direction_label", l.as_deref(), 1000),
+                text::optional("direction_label", l.as_deref(), text::DIRECTION_LABEL_MAX),
             )
             .flatten()
         });
-        let code = self
-            .registry_code
-            .as_ref()
-            .map(|c| keep(&mut e, text::optional("registry_code", c.as_deref(), 100)).flatten());
+        let code = self.registry_code.as_ref().map(|c| {
+            keep(
+                &mut e,
+                text::optional("registry_code", c.as_deref(), text::REGISTRY_CODE_MAX),
+            )
+            .flatten()
+        });
         let position = check_position(&mut e, self.position);
         if !e.is_empty() {
             return Err(ApiError::validation(e));

@@ -150,7 +150,7 @@ impl RegisterQuery {
         self.direction_id.is_none_or(|d| r.direction_id == d)
             && self.process_id.is_none_or(|p| r.process_id == p)
             && self.client_type.is_none_or(|ct| {
-                crate::processes::db::client_type_matches(ct).contains(&r.client_type.as_str())
+                crate::processes::db::client_type_matches(ct).contains(&r.client_type)
             })
             && self
                 .channel
@@ -531,7 +531,7 @@ pub async fn list_agencies(
         String,
         Option<String>,
         String,
-        String,
+        AgencyKind,
         Option<String>,
     );
     let (rows, versions, total) = db
@@ -545,7 +545,7 @@ pub async fn list_agencies(
                     b = b.filter(agencies::region.eq(r.clone()));
                 }
                 if let Some(k) = q.kind {
-                    b = b.filter(agencies::kind.eq(k.as_str()));
+                    b = b.filter(agencies::kind.eq(k));
                 }
                 if let Some(p) = q.parent_id {
                     b = b.filter(agencies::parent_id.eq(p));
@@ -594,7 +594,7 @@ pub async fn list_agencies(
                 name,
                 short_name,
                 region,
-                kind: AgencyKind::from_db(&kind),
+                kind,
                 website,
             },
         )

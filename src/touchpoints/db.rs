@@ -13,9 +13,8 @@ use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::http::pagination::like_pattern;
 use crate::http::Paging;
 use crate::processes::db::{self as process_db, client_type_matches};
-use crate::schema::{
-    touchpoint_contacts as tc, touchpoint_needs as tn, touchpoint_rows as tr, touchpoints as tp,
-};
+use crate::schema::{touchpoint_contacts as tc, touchpoint_needs as tn, touchpoints as tp};
+use crate::schema_views::touchpoint_rows as tr;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = tr)]
@@ -27,8 +26,8 @@ struct Row {
     name: String,
     interaction: Option<String>,
     features: Option<String>,
-    stated_mode: Option<String>,
-    implied_mode: String,
+    stated_mode: Option<Mode>,
+    implied_mode: Mode,
     position: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -93,10 +92,10 @@ fn filtered(f: &TouchpointFilter) -> tr::BoxedQuery<'static, Pg> {
         q = q.filter(tr::channel_code.eq(c.clone()));
     }
     if let Some(m) = f.mode {
-        q = q.filter(tr::implied_mode.eq(m.as_str()));
+        q = q.filter(tr::implied_mode.eq(m));
     }
     if let Some(m) = f.stated_mode {
-        q = q.filter(tr::stated_mode.eq(m.as_str()));
+        q = q.filter(tr::stated_mode.eq(m));
     }
     match f.mode_conflict {
         Some(true) => {
@@ -143,7 +142,7 @@ fn filtered(f: &TouchpointFilter) -> tr::BoxedQuery<'static, Pg> {
 /// Contacts and needs of a set of touchpoints: two queries, whatever the number of rows.
 fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let contact_rows: Vec<(Uuid, String, String, String, Option<String>)> = tc::table
+    let contact_rows: Vec<(Uuid, ContactKind, String, String, Option<String>)> = tc::table
         .filter(tc::touchpoint_id.eq_any(&ids))
         .order((tc::touchpoint_id, tc::position))
         .select((
@@ -157,7 +156,7 @@ fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>
     let mut contacts: HashMap<Uuid, Vec<Contact>> = HashMap::new();
     for (id, kind, value, normalized, label) in contact_rows {
         contacts.entry(id).or_default().push(Contact {
-            kind: ContactKind::from_db(&kind),
+            kind,
             value,
             label,
             normalized,
@@ -176,8 +175,8 @@ fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>
     Ok(rows
         .into_iter()
         .map(|r| {
-            let stated = r.stated_mode.as_deref().map(Mode::from_db);
-            let implied = Mode::from_db(&r.implied_mode);
+            let stated = r.stated_mode;
+            let implied = r.implied_mode;
             Touchpoint {
                 contacts: contacts.remove(&r.id).unwrap_or_default(),
                 needs: needs.remove(&r.id).unwrap_or_default(),
@@ -247,16 +246,13 @@ fn siblings(
         .filter(tp::process_id.eq(process_id))
         .select((tp::id, tp::name, tp::channel_code))
         .load(conn)?;
-    let contact_rows: Vec<(Uuid, String, String)> = tc::table
+    let contact_rows: Vec<(Uuid, ContactKind, String)> = tc::table
         .filter(tc::process_id.eq(process_id))
         .select((tc::touchpoint_id, tc::kind, tc::normalized))
         .load(conn)?;
     let mut by_id: HashMap<Uuid, Vec<(ContactKind, String)>> = HashMap::new();
     for (id, kind, norm) in contact_rows {
-        by_id
-            .entry(id)
-            .or_default()
-            .push((ContactKind::from_db(&kind), norm));
+        by_id.entry(id).or_default().push((kind, norm));
     }
     Ok(rows
         .into_iter()
@@ -344,7 +340,7 @@ fn write_contacts(
                 tc::touchpoint_id.eq(touchpoint_id),
                 tc::process_id.eq(process_id),
                 tc::channel_code.eq(channel.to_owned()),
-                tc::kind.eq(c.kind.as_str()),
+                tc::kind.eq(c.kind),
                 tc::value.eq(c.value.clone()),
                 tc::normalized.eq(c.normalized.clone()),
                 tc::label.eq(c.label.clone()),
@@ -404,7 +400,7 @@ pub fn insert(
             tp::name.eq(&name),
             tp::interaction.eq(c.interaction.clone().flatten()),
             tp::features.eq(c.features.clone().flatten()),
-            tp::stated_mode.eq(c.stated_mode.flatten().map(Mode::as_str)),
+            tp::stated_mode.eq(c.stated_mode.flatten()),
             tp::contactless_key.eq(rules::contactless_key(&name, &contacts)),
             tp::position.eq(position),
         ))
@@ -422,7 +418,7 @@ struct TouchpointChangeset {
     name: Option<String>,
     interaction: Option<Option<String>>,
     features: Option<Option<String>>,
-    stated_mode: Option<Option<&'static str>>,
+    stated_mode: Option<Option<Mode>>,
     contactless_key: Option<Option<String>>,
     position: Option<i32>,
 }
@@ -453,7 +449,7 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiRes
         name: c.name.clone(),
         interaction: c.interaction.clone(),
         features: c.features.clone(),
-        stated_mode: c.stated_mode.map(|m| m.map(Mode::as_str)),
+        stated_mode: c.stated_mode,
         contactless_key: identity_changes.then(|| rules::contactless_key(&name, &contacts)),
         position: c.position,
     };

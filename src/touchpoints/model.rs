@@ -260,17 +260,21 @@ impl NewTouchpoint {
     pub fn validate(&self) -> Result<TouchpointChanges, ApiError> {
         let mut e = Vec::new();
         let channel = check_channel(&mut e, &self.channel);
-        let name = keep(&mut e, text::required("name", &self.name, 1000));
+        let name = keep(&mut e, text::required("name", &self.name, text::NAME_MAX));
         let contacts = check_contacts(&mut e, &self.contacts);
         let needs = check_needs(&mut e, &self.needs);
         let interaction = keep(
             &mut e,
-            text::optional("interaction", self.interaction.as_deref(), 4000),
+            text::optional(
+                "interaction",
+                self.interaction.as_deref(),
+                text::DETAILS_MAX,
+            ),
         )
         .flatten();
         let features = keep(
             &mut e,
-            text::optional("features", self.features.as_deref(), 4000),
+            text::optional("features", self.features.as_deref(), text::DETAILS_MAX),
         )
         .flatten();
         let position = check_position(&mut e, self.position);
@@ -304,17 +308,23 @@ impl TouchpointPatch {
         let name = self
             .name
             .as_deref()
-            .and_then(|n| keep(&mut e, text::required("name", n, 1000)));
+            .and_then(|n| keep(&mut e, text::required("name", n, text::NAME_MAX)));
         let contacts = self.contacts.as_deref().map(|c| check_contacts(&mut e, c));
         let needs = self.needs.as_deref().map(|n| check_needs(&mut e, n));
-        let interaction = self
-            .interaction
-            .as_ref()
-            .map(|t| keep(&mut e, text::optional("interaction", t.as_deref(), 4000)).flatten());
-        let features = self
-            .features
-            .as_ref()
-            .map(|t| keep(&mut e, text::optional("features", t.as_deref(), 4000)).flatten());
+        let interaction = self.interaction.as_ref().map(|t| {
+            keep(
+                &mut e,
+                text::optional("interaction", t.as_deref(), text::DETAILS_MAX),
+            )
+            .flatten()
+        });
+        let features = self.features.as_ref().map(|t| {
+            keep(
+                &mut e,
+                text::optional("features", t.as_deref(), text::DETAILS_MAX),
+            )
+            .flatten()
+        });
         let position = check_position(&mut e, self.position);
         if !e.is_empty() {
             return Err(ApiError::validation(e));

@@ -98,10 +98,10 @@ fn check_persons(
     let mut out = Vec::with_capacity(persons.len());
     for (i, p) in persons.iter().enumerate() {
         let f = |name: &str| format!("responsible_persons[{i}].{name}");
-        let name = text::required(&f("name"), &p.name, 300)
+        let name = text::required(&f("name"), &p.name, text::PERSON_MAX)
             .map_err(|e| errors.push(e))
             .ok();
-        let position = text::optional(&f("position"), p.position.as_deref(), 300)
+        let position = text::optional(&f("position"), p.position.as_deref(), text::PERSON_MAX)
             .map_err(|e| errors.push(e))
             .ok()
             .flatten();
@@ -132,7 +132,7 @@ fn check_persons(
 impl NewUnit {
     pub fn validate(&self) -> Result<UnitChanges, ApiError> {
         let mut errors = Vec::new();
-        let name = text::required("name", &self.name, 1000)
+        let name = text::required("name", &self.name, text::NAME_MAX)
             .map_err(|e| errors.push(e))
             .ok();
         let persons = check_persons(&mut errors, &self.responsible_persons);
@@ -150,7 +150,7 @@ impl UnitPatch {
     pub fn validate(&self) -> Result<UnitChanges, ApiError> {
         let mut errors = Vec::new();
         let name = self.name.as_deref().and_then(|n| {
-            text::required("name", n, 1000)
+            text::required("name", n, text::NAME_MAX)
                 .map_err(|e| errors.push(e))
                 .ok()
         });

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::agencies::db as agency_db;
 use crate::auth::{Role, User};
 use crate::db::Db;
+use crate::domain::{DeliveryOutcome, DeliveryStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::{created, ApiJson};
 use crate::schema::{webhook_deliveries as wd, webhooks};
@@ -44,7 +45,7 @@ fn url_schema() -> utoipa::openapi::Object {
     use utoipa::openapi::schema::{ObjectBuilder, Type};
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .max_length(Some(2000))
+        .max_length(Some(crate::domain::text::WEBHOOK_URL_MAX))
         .description(Some(
             "Where to POST: an http(s) address without credentials (`https://` is assumed when no scheme is given). \
              It must not point inside the network: loopback, private (10/8, 172.16/12, 192.168/16, 100.64/10), link-local, \
@@ -70,7 +71,8 @@ pub struct Delivery {
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     /// `pending` (retrying with backoff), `delivered`, or `failed` (gave up after 12 attempts).
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: DeliveryStatus,
     pub attempts: i32,
     /// When the next attempt is due (while one is under way: when it is retried if this
     /// instance stops meanwhile).
@@ -84,7 +86,7 @@ pub struct Delivery {
     /// `connect_error` (no connection, or it broke), `blocked` (the host resolves to an address
     /// the egress policy refuses); null while no attempt was made.
     #[schema(value_type = Option<String>, example = "http_error")]
-    pub outcome: Option<String>,
+    pub outcome: Option<DeliveryOutcome>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -140,9 +142,12 @@ pub async fn create(
     require_manager(&user, agency_id)?;
     let target = egress::parse_target(&body.0.url)
         .map_err(|m| ApiError::validation(vec![FieldError::new("url", "invalid_url", m)]))?;
-    let description =
-        crate::domain::text::optional("description", body.0.description.as_deref(), 1000)
-            .map_err(|e| ApiError::validation(vec![e]))?;
+    let description = crate::domain::text::optional(
+        "description",
+        body.0.description.as_deref(),
+        crate::domain::text::WEBHOOK_DESCRIPTION_MAX,
+    )
+    .map_err(|e| ApiError::validation(vec![e]))?;
     // name resolution blocks: on the blocking pool, never on the async worker
     let url =
         web::block(move || super::check_target(&policy, &target).map(|()| target.to_string()))

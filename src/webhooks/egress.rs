@@ -369,8 +369,11 @@ pub fn parse_target(raw: &str) -> Result<url::Url, String> {
                 .into(),
         );
     }
-    if url.as_str().len() > 2000 {
-        return Err("a webhook address has at most 2000 characters".into());
+    if url.as_str().len() > crate::domain::text::WEBHOOK_URL_MAX {
+        return Err(format!(
+            "a webhook address has at most {} characters",
+            crate::domain::text::WEBHOOK_URL_MAX
+        ));
     }
     Ok(url)
 }

@@ -26,6 +26,7 @@ use uuid::Uuid;
 use super::egress::{EgressPolicy, Refusal};
 use super::{backoff_ms, signature, MAX_ATTEMPTS};
 use crate::db::PgPool;
+use crate::domain::{DeliveryOutcome, DeliveryStatus};
 use crate::schema::webhook_deliveries as wd;
 
 /// Longest wait for a receiver to accept the connection.
@@ -92,14 +93,19 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn as_str(self) -> &'static str {
+    /// The word the delivery log stores, without the HTTP status.
+    pub fn kind(self) -> DeliveryOutcome {
         match self {
-            Outcome::Delivered(_) => "delivered",
-            Outcome::HttpError(_) => "http_error",
-            Outcome::Timeout => "timeout",
-            Outcome::ConnectError => "connect_error",
-            Outcome::Blocked => "blocked",
+            Outcome::Delivered(_) => DeliveryOutcome::Delivered,
+            Outcome::HttpError(_) => DeliveryOutcome::HttpError,
+            Outcome::Timeout => DeliveryOutcome::Timeout,
+            Outcome::ConnectError => DeliveryOutcome::ConnectError,
+            Outcome::Blocked => DeliveryOutcome::Blocked,
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.kind().as_str()
     }
 
     fn status(self) -> Option<i32> {
@@ -408,23 +414,25 @@ fn record(pool: &PgPool, config: &WorkerConfig, due: &Due, outcome: Outcome) {
         .with_label_values(&[outcome.as_str()])
         .inc();
     let status = if delivered {
-        "delivered"
+        DeliveryStatus::Delivered
     } else if attempts >= MAX_ATTEMPTS {
-        "failed"
+        DeliveryStatus::Failed
     } else {
-        "pending"
+        DeliveryStatus::Pending
     };
     let next = Utc::now()
         + chrono::Duration::milliseconds(backoff_ms(config.backoff_ms, attempts - 1) as i64);
     let written = pool.get().map_err(anyhow::Error::from).and_then(|mut c| {
-        let target = wd::table.find(due.id).filter(wd::status.eq("pending"));
+        let target = wd::table
+            .find(due.id)
+            .filter(wd::status.eq(DeliveryStatus::Pending));
         let n = if delivered {
             diesel::update(target)
                 .set((
                     wd::status.eq(status),
                     wd::attempts.eq(attempts),
                     wd::last_status.eq(outcome.status()),
-                    wd::outcome.eq(outcome.as_str()),
+                    wd::outcome.eq(outcome.kind()),
                     wd::delivered_at.eq(diesel::dsl::now),
                 ))
                 .execute(&mut c)?
@@ -434,7 +442,7 @@ fn record(pool: &PgPool, config: &WorkerConfig, due: &Due, outcome: Outcome) {
                     wd::status.eq(status),
                     wd::attempts.eq(attempts),
                     wd::last_status.eq(outcome.status()),
-                    wd::outcome.eq(outcome.as_str()),
+                    wd::outcome.eq(outcome.kind()),
                     wd::next_attempt_at.eq(next),
                 ))
                 .execute(&mut c)?

@@ -45,8 +45,12 @@ pub async fn open_revision(
 ) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner();
     let body = body.0;
-    let comment = crate::domain::text::optional("comment", body.comment.as_deref(), 4000)
-        .map_err(|e| ApiError::validation(vec![e]))?;
+    let comment = crate::domain::text::optional(
+        "comment",
+        body.comment.as_deref(),
+        crate::domain::text::COMMENT_MAX,
+    )
+    .map_err(|e| ApiError::validation(vec![e]))?;
     let revision = db
         .transaction(move |c| {
             agency_db::get(c, agency_id)?;

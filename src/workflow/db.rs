@@ -61,9 +61,9 @@ pub struct RevisionRow {
     pub id: Uuid,
     pub agency_id: Uuid,
     pub number: i32,
-    pub reason: String,
+    pub reason: RevisionReason,
     pub comment: Option<String>,
-    pub status: String,
+    pub status: RevisionStatus,
     pub approval_chain: serde_json::Value,
     pub opened_by: String,
     pub opened_by_name: String,
@@ -76,9 +76,6 @@ pub struct RevisionRow {
 }
 
 impl RevisionRow {
-    pub fn status(&self) -> RevisionStatus {
-        RevisionStatus::from_db(&self.status)
-    }
     fn chain(&self) -> Vec<String> {
         serde_json::from_value(self.approval_chain.clone()).unwrap_or_default()
     }
@@ -90,18 +87,12 @@ pub struct PartRow {
     pub revision_id: Uuid,
     pub part_key: String,
     pub unit_id: Option<Uuid>,
-    pub status: String,
+    pub status: PartStatus,
     pub submitted_at: Option<DateTime<Utc>>,
     pub returned_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl PartRow {
-    pub fn status(&self) -> PartStatus {
-        PartStatus::from_db(&self.status)
-    }
 }
 
 fn illegal(e: state::Illegal) -> ApiError {
@@ -126,7 +117,7 @@ pub fn active(
 ) -> ApiResult<Option<RevisionRow>> {
     let q = revisions::table
         .filter(revisions::agency_id.eq(agency_id))
-        .filter(revisions::status.ne(RevisionStatus::Published.as_str()))
+        .filter(revisions::status.ne(RevisionStatus::Published))
         .select(RevisionRow::as_select());
     Ok(if lock {
         q.for_update().first(conn).optional()?
@@ -289,14 +280,14 @@ fn assemble(
         id: r.id,
         agency_id: r.agency_id,
         number: r.number,
-        reason: RevisionReason::from_db(&r.reason),
+        reason: r.reason,
         comment: r.comment.clone(),
-        status: r.status(),
+        status: r.status,
         parts: part_rows
             .into_iter()
             .map(|p| Part {
                 unit_name: p.unit_id.and_then(|u| names.get(&u).cloned()),
-                status: p.status(),
+                status: p.status,
                 unit_id: p.part_key,
                 submitted_at: p.submitted_at,
                 returned_at: p.returned_at,
@@ -384,7 +375,7 @@ pub fn open(
         .values((
             revisions::agency_id.eq(agency_id),
             revisions::number.eq(number.unwrap_or(0) + 1),
-            revisions::reason.eq(reason.as_str()),
+            revisions::reason.eq(reason),
             revisions::comment.eq(comment),
             revisions::approval_chain.eq(serde_json::to_value(&chain).unwrap_or_default()),
             revisions::opened_by.eq(&user.sub),
@@ -445,7 +436,7 @@ pub fn begin_edit(
     for unit in units {
         let part = ensure_part(conn, r.id, *unit)?;
         let next =
-            state::part_transition(r.status(), part.status(), PartAction::Edit).map_err(|e| {
+            state::part_transition(r.status, part.status, PartAction::Edit).map_err(|e| {
                 ApiError::client(
                     ErrorCode::Locked,
                     format!(
@@ -454,7 +445,7 @@ pub fn begin_edit(
                     ),
                 )
             })?;
-        if next != part.status() {
+        if next != part.status {
             set_part_status(conn, &part, next)?;
             audit::record(
                 conn,
@@ -485,27 +476,27 @@ fn set_part_status(
     let updated = match next {
         PartStatus::Submitted => q
             .set((
-                revision_parts::status.eq(next.as_str()),
+                revision_parts::status.eq(next),
                 revision_parts::submitted_at.eq(now),
             ))
             .returning(PartRow::as_returning())
             .get_result(conn)?,
         PartStatus::Returned => q
             .set((
-                revision_parts::status.eq(next.as_str()),
+                revision_parts::status.eq(next),
                 revision_parts::returned_at.eq(now),
             ))
             .returning(PartRow::as_returning())
             .get_result(conn)?,
         PartStatus::Accepted => q
             .set((
-                revision_parts::status.eq(next.as_str()),
+                revision_parts::status.eq(next),
                 revision_parts::accepted_at.eq(now),
             ))
             .returning(PartRow::as_returning())
             .get_result(conn)?,
         PartStatus::Draft => q
-            .set(revision_parts::status.eq(next.as_str()))
+            .set(revision_parts::status.eq(next))
             .returning(PartRow::as_returning())
             .get_result(conn)?,
     };
@@ -528,7 +519,7 @@ pub fn transition_part(
     let part = part_row(conn, revision_id, &key, true)?
         .ok_or_else(|| ApiError::not_found("part", format!("{key} of revision {revision_id}")))?;
     if_match.check(part.updated_at)?;
-    let next = state::part_transition(r.status(), part.status(), action).map_err(illegal)?;
+    let next = state::part_transition(r.status, part.status, action).map_err(illegal)?;
     if action == PartAction::Submit {
         // a part with error-level findings is not sent for review
         let mut content = snapshot::build(conn, r.agency_id)?;
@@ -604,11 +595,11 @@ pub fn transition_part(
     }
     if next == PartStatus::Accepted {
         // the last acceptance starts the consolidation deadline (R10: 2 working days)
-        let statuses: Vec<String> = revision_parts::table
+        let statuses: Vec<PartStatus> = revision_parts::table
             .filter(revision_parts::revision_id.eq(r.id))
             .select(revision_parts::status)
             .load(conn)?;
-        if statuses.iter().all(|s| s == PartStatus::Accepted.as_str()) {
+        if statuses.iter().all(|s| *s == PartStatus::Accepted) {
             diesel::update(revisions::table.find(r.id))
                 .set(revisions::all_accepted_at.eq(diesel::dsl::now))
                 .execute(conn)?;
@@ -626,7 +617,7 @@ pub fn approve(
 ) -> ApiResult<Revision> {
     let r = row(conn, revision_id, true)?;
     if_match.check(r.updated_at)?;
-    let statuses: Vec<PartStatus> = parts(conn, r.id)?.iter().map(PartRow::status).collect();
+    let statuses: Vec<PartStatus> = parts(conn, r.id)?.iter().map(|p| p.status).collect();
     let done: Vec<(i32, String)> = revision_approvals::table
         .filter(revision_approvals::revision_id.eq(r.id))
         .select((revision_approvals::step, revision_approvals::approved_by))
@@ -634,7 +625,7 @@ pub fn approve(
     let chain = r.chain();
     let agreed: Vec<&str> = done.iter().map(|(_, by)| by.as_str()).collect();
     let next =
-        state::approve(r.status(), &statuses, &agreed, chain.len(), &user.sub).map_err(illegal)?;
+        state::approve(r.status, &statuses, &agreed, chain.len(), &user.sub).map_err(illegal)?;
     let step = done.len() as i32;
     let step_name = chain
         .get(done.len())
@@ -652,12 +643,12 @@ pub fn approve(
     let q = diesel::update(revisions::table.find(r.id));
     if next == RevisionStatus::Approved {
         q.set((
-            revisions::status.eq(next.as_str()),
+            revisions::status.eq(next),
             revisions::approved_at.eq(diesel::dsl::now),
         ))
         .execute(conn)?;
     } else {
-        q.set(revisions::status.eq(next.as_str())).execute(conn)?;
+        q.set(revisions::status.eq(next)).execute(conn)?;
     }
     crate::metrics::TRANSITIONS
         .with_label_values(&["approve"])
@@ -690,7 +681,7 @@ pub fn publish(
 ) -> ApiResult<(Revision, i32, String)> {
     let r = row(conn, revision_id, true)?;
     if_match.check(r.updated_at)?;
-    let next = state::publish(r.status()).map_err(illegal)?;
+    let next = state::publish(r.status).map_err(illegal)?;
     // publications commit one at a time, so the change feed's seq order is commit order
     diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PUBLISH_LOCK_KEY})")).execute(conn)?;
     let content = snapshot::build(conn, r.agency_id)?;
@@ -715,7 +706,7 @@ pub fn publish(
         .execute(conn)?;
     diesel::update(revisions::table.find(r.id))
         .set((
-            revisions::status.eq(next.as_str()),
+            revisions::status.eq(next),
             revisions::published_at.eq(diesel::dsl::now),
             revisions::version_number.eq(number),
         ))

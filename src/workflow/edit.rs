@@ -15,7 +15,8 @@ use super::audit::{self, Entry};
 use super::db::begin_edit;
 use crate::auth::User;
 use crate::error::ApiResult;
-use crate::schema::{processes, touchpoint_rows};
+use crate::schema::processes;
+use crate::schema_views::touchpoint_rows;
 
 /// The parts (units; `None` = the agency's own part) a change touches.
 pub type Parts = Vec<Option<Uuid>>;

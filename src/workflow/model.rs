@@ -7,42 +7,22 @@ use super::state::{PartStatus, RevisionStatus};
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 
-/// Why a revision is opened (R12).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RevisionReason {
-    /// The scheduled yearly revision (by 1 Feb, 1 Mar, or the 31 Dec monitoring).
-    YearlyRevision,
-    /// The quarterly analysis (004 §20).
-    QuarterlyAnalysis,
-    /// A regulation changed.
-    RegulationChange,
-    /// A process was added to or removed from the registry.
-    ProcessAddedRemoved,
-    TouchpointChanged,
-    NeedsChanged,
-    ChannelChanged,
-    /// Anything else; `comment` says what.
-    Other,
-}
-
-impl RevisionReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::YearlyRevision => "yearly_revision",
-            Self::QuarterlyAnalysis => "quarterly_analysis",
-            Self::RegulationChange => "regulation_change",
-            Self::ProcessAddedRemoved => "process_added_removed",
-            Self::TouchpointChanged => "touchpoint_changed",
-            Self::NeedsChanged => "needs_changed",
-            Self::ChannelChanged => "channel_changed",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        serde_json::from_value(serde_json::Value::String(s.to_owned()))
-            .unwrap_or_else(|_| panic!("unexpected reason in database: {s}"))
+crate::domain::enums::text_enum! {
+    /// Why a revision is opened (R12).
+    pub enum RevisionReason {
+        /// The scheduled yearly revision (by 1 Feb, 1 Mar, or the 31 Dec monitoring).
+        YearlyRevision => "yearly_revision",
+        /// The quarterly analysis (004 §20).
+        QuarterlyAnalysis => "quarterly_analysis",
+        /// A regulation changed.
+        RegulationChange => "regulation_change",
+        /// A process was added to or removed from the registry.
+        ProcessAddedRemoved => "process_added_removed",
+        TouchpointChanged => "touchpoint_changed",
+        NeedsChanged => "needs_changed",
+        ChannelChanged => "channel_changed",
+        /// Anything else; `comment` says what.
+        Other => "other",
     }
 }
 
@@ -121,7 +101,7 @@ pub struct Revision {
 }
 
 /// Longest remark, and most remarks in one return.
-pub const REMARK_MAX: usize = 4000;
+pub use crate::domain::text::REMARK_MAX;
 pub const REMARKS_MAX: usize = 200;
 
 /// One remark of a return.
@@ -274,6 +254,11 @@ pub struct Published {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn revision_reason_words() {
+        crate::domain::enums::check_words::<RevisionReason>();
+    }
 
     fn fields(e: ApiError) -> Vec<String> {
         match e {

@@ -61,7 +61,7 @@ pub struct WorkflowSettings {
 
 /// Longest approval chain, and longest name of one step.
 const CHAIN_MAX: usize = 10;
-const STEP_MAX: usize = 300;
+use crate::domain::text::APPROVAL_STEP_MAX as STEP_MAX;
 
 fn approval_chain_schema() -> utoipa::openapi::schema::Array {
     let step = utoipa::openapi::ObjectBuilder::new()

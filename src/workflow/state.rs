@@ -4,33 +4,32 @@
 //! moves `open → (approving)* → approved → published` once every part is accepted, through the
 //! agency's ordered chain of agreements (R9).
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use crate::domain::enums::text_enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PartStatus {
-    /// Being filled in by the unit.
-    Draft,
-    /// Sent for review; the unit's processes and touchpoints are read-only.
-    Submitted,
-    /// Sent back with remarks; editable again.
-    Returned,
-    /// Checked and accepted; read-only.
-    Accepted,
+text_enum! {
+    pub enum PartStatus {
+        /// Being filled in by the unit.
+        Draft => "draft",
+        /// Sent for review; the unit's processes and touchpoints are read-only.
+        Submitted => "submitted",
+        /// Sent back with remarks; editable again.
+        Returned => "returned",
+        /// Checked and accepted; read-only.
+        Accepted => "accepted",
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RevisionStatus {
-    /// Parts are being filled in, reviewed and accepted.
-    Open,
-    /// Some steps of the approval chain are done.
-    Approving,
-    /// Approved by the whole chain; waiting for the publisher.
-    Approved,
-    /// Published as an immutable version.
-    Published,
+text_enum! {
+    pub enum RevisionStatus {
+        /// Parts are being filled in, reviewed and accepted.
+        Open => "open",
+        /// Some steps of the approval chain are done.
+        Approving => "approving",
+        /// Approved by the whole chain; waiting for the publisher.
+        Approved => "approved",
+        /// Published as an immutable version.
+        Published => "published",
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -40,19 +39,6 @@ pub enum PartAction {
     Return,
     Accept,
 }
-
-macro_rules! words {
-    ($t:ty { $($v:ident => $s:literal),+ }) => {
-        impl $t {
-            pub fn as_str(self) -> &'static str { match self { $(Self::$v => $s),+ } }
-            pub fn from_db(s: &str) -> Self {
-                match s { $($s => Self::$v,)+ other => panic!("unexpected {} in database: {other}", stringify!($t)) }
-            }
-        }
-    };
-}
-words!(PartStatus { Draft => "draft", Submitted => "submitted", Returned => "returned", Accepted => "accepted" });
-words!(RevisionStatus { Open => "open", Approving => "approving", Approved => "approved", Published => "published" });
 
 /// A transition that the current state does not allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +138,16 @@ mod tests {
     use super::*;
     use PartAction::*;
     use PartStatus::*;
+
+    #[test]
+    fn part_status_words() {
+        crate::domain::enums::check_words::<PartStatus>();
+    }
+
+    #[test]
+    fn revision_status_words() {
+        crate::domain::enums::check_words::<RevisionStatus>();
+    }
 
     #[test]
     fn the_r10_loop() {
