@@ -1,5 +1,6 @@
 //! HTTP handlers for agencies and subordinate organizations: translate, call, answer.
 
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -50,10 +51,11 @@ fn sort_param(s: Option<&str>) -> ApiResult<AgencySort> {
 /// Top-level public bodies (ministries, agencies…); `include_organizations=true` lists their
 /// subordinate organizations too.
 #[utoipa::path(
-    get, path = "/api/v1/agencies", tag = "agencies", operation_id = "listAgencies",
+    tag = "agencies", operation_id = "listAgencies",
     params(ListParams, AgencyQuery),
     responses((status = 200, description = "A page of agencies", body = AgencyList))
 )]
+#[get("/agencies")]
 pub async fn list_agencies(
     db: web::Data<Db>,
     _user: User,
@@ -81,11 +83,12 @@ pub async fn list_agencies(
 
 /// Create an agency
 #[utoipa::path(
-    post, path = "/api/v1/agencies", tag = "agencies", operation_id = "createAgency",
+    tag = "agencies", operation_id = "createAgency",
     request_body = NewAgency,
     responses((status = 201, description = "Created", body = Agency,
         headers(("Location" = String, description = "URL of the new agency"))))
 )]
+#[post("/agencies")]
 pub async fn create_agency(
     db: web::Data<Db>,
     user: User,
@@ -101,10 +104,11 @@ pub async fn create_agency(
 ///
 /// Works for top-level bodies and subordinate organizations alike.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}", tag = "agencies", operation_id = "getAgency",
+    tag = "agencies", operation_id = "getAgency",
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The agency", body = Agency))
 )]
+#[get("/agencies/{id}")]
 pub async fn get_agency(
     db: web::Data<Db>,
     _user: User,
@@ -117,11 +121,12 @@ pub async fn get_agency(
 
 /// Update an agency
 #[utoipa::path(
-    patch, path = "/api/v1/agencies/{id}", tag = "agencies", operation_id = "updateAgency",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "agencies", operation_id = "updateAgency",
+    params(("id" = Uuid, Path, description = "Agency id"), IfMatch),
     request_body = AgencyPatch,
     responses((status = 200, description = "The updated agency", body = Agency))
 )]
+#[patch("/agencies/{id}")]
 pub async fn update_agency(
     db: web::Data<Db>,
     user: User,
@@ -143,10 +148,11 @@ pub async fn update_agency(
 /// Refused with 409 `has_dependents` while the agency still has organizations, units,
 /// directions or processes: delete those first. Its channel classification goes with it.
 #[utoipa::path(
-    delete, path = "/api/v1/agencies/{id}", tag = "agencies", operation_id = "deleteAgency",
+    tag = "agencies", operation_id = "deleteAgency",
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/agencies/{id}")]
 pub async fn delete_agency(
     db: web::Data<Db>,
     user: User,
@@ -172,10 +178,11 @@ pub struct OrganizationQuery {
 
 /// List subordinate organizations of an agency
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/organizations", tag = "organizations", operation_id = "listOrganizations",
+    tag = "organizations", operation_id = "listOrganizations",
     params(("id" = Uuid, Path, description = "Parent agency id"), ListParams, OrganizationQuery),
     responses((status = 200, description = "A page of subordinate organizations", body = AgencyList))
 )]
+#[get("/agencies/{id}/organizations")]
 pub async fn list_organizations(
     db: web::Data<Db>,
     _user: User,
@@ -206,12 +213,13 @@ pub async fn list_organizations(
 ///
 /// The organization keeps a register of its own (R14). Its region defaults to the parent's.
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/organizations", tag = "organizations", operation_id = "createOrganization",
+    tag = "organizations", operation_id = "createOrganization",
     params(("id" = Uuid, Path, description = "Parent agency id")),
     request_body = NewOrganization,
     responses((status = 201, description = "Created", body = Agency,
         headers(("Location" = String, description = "URL of the new organization"))))
 )]
+#[post("/agencies/{id}/organizations")]
 pub async fn create_organization(
     db: web::Data<Db>,
     user: User,
@@ -274,10 +282,11 @@ async fn get_org(db: &Db, id: Uuid) -> ApiResult<Agency> {
 
 /// Get a subordinate organization
 #[utoipa::path(
-    get, path = "/api/v1/organizations/{id}", tag = "organizations", operation_id = "getOrganization",
+    tag = "organizations", operation_id = "getOrganization",
     params(("id" = Uuid, Path, description = "Organization id")),
     responses((status = 200, description = "The organization", body = Agency))
 )]
+#[get("/organizations/{id}")]
 pub async fn get_organization(
     db: web::Data<Db>,
     _user: User,
@@ -289,11 +298,12 @@ pub async fn get_organization(
 
 /// Update a subordinate organization
 #[utoipa::path(
-    patch, path = "/api/v1/organizations/{id}", tag = "organizations", operation_id = "updateOrganization",
-    params(("id" = Uuid, Path, description = "Organization id")),
+    tag = "organizations", operation_id = "updateOrganization",
+    params(("id" = Uuid, Path, description = "Organization id"), IfMatch),
     request_body = AgencyPatch,
     responses((status = 200, description = "The updated organization", body = Agency))
 )]
+#[patch("/organizations/{id}")]
 pub async fn update_organization(
     db: web::Data<Db>,
     user: User,
@@ -315,10 +325,11 @@ pub async fn update_organization(
 ///
 /// Refused with 409 `has_dependents` while it still has units, directions or processes.
 #[utoipa::path(
-    delete, path = "/api/v1/organizations/{id}", tag = "organizations", operation_id = "deleteOrganization",
+    tag = "organizations", operation_id = "deleteOrganization",
     params(("id" = Uuid, Path, description = "Organization id")),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/organizations/{id}")]
 pub async fn delete_organization(
     db: web::Data<Db>,
     user: User,

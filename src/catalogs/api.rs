@@ -1,4 +1,5 @@
 use actix_web::web;
+use actix_web::{delete, get, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -34,9 +35,11 @@ pub struct ChannelRuleList {
 ///
 /// The catalog of client needs a touchpoint can serve (002 §3.6).
 #[utoipa::path(
-    get, path = "/api/v1/catalogs/needs", tag = "catalogs", operation_id = "listNeeds",
+    security(()),
+    tag = "catalogs", operation_id = "listNeeds",
     responses((status = 200, description = "Every client need, in the official order", body = NeedList))
 )]
+#[get("/catalogs/needs")]
 pub async fn list_needs(db: web::Data<Db>) -> ApiResult<web::Json<NeedList>> {
     let items = db.run(catalog_db::needs).await?;
     Ok(web::Json(NeedList {
@@ -49,9 +52,11 @@ pub async fn list_needs(db: web::Data<Db>) -> ApiResult<web::Json<NeedList>> {
 ///
 /// The catalog of touchpoint channel types with their default digital/offline classification.
 #[utoipa::path(
-    get, path = "/api/v1/catalogs/channel-types", tag = "catalogs", operation_id = "listChannelTypes",
+    security(()),
+    tag = "catalogs", operation_id = "listChannelTypes",
     responses((status = 200, description = "Every channel type", body = ChannelTypeList))
 )]
+#[get("/catalogs/channel-types")]
 pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<ChannelTypeList>> {
     let items = db.run(catalog_db::channel_types).await?;
     Ok(web::Json(ChannelTypeList {
@@ -65,10 +70,11 @@ pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<Channe
 /// How the agency classifies each channel type as digital or offline (R6): its own rule
 /// where it set one, the catalog default elsewhere. Touchpoints' `implied_mode` follows it.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/channel-rules", tag = "agencies", operation_id = "listChannelRules",
+    tag = "agencies", operation_id = "listChannelRules",
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The agency's classification of every channel type", body = ChannelRuleList))
 )]
+#[get("/agencies/{id}/channel-rules")]
 pub async fn list_channel_rules(
     db: web::Data<Db>,
     user: User,
@@ -107,11 +113,12 @@ fn known_channel(c: &mut diesel::PgConnection, channel: &str) -> ApiResult<()> {
 ///
 /// E.g. Минстрой Дагестана (002 §4.1.2) classifies telephone as offline.
 #[utoipa::path(
-    put, path = "/api/v1/agencies/{id}/channel-rules/{channel}", tag = "agencies", operation_id = "setChannelRule",
+    tag = "agencies", operation_id = "setChannelRule",
     params(("id" = Uuid, Path, description = "Agency id"), ("channel" = crate::catalogs::ChannelCode, Path, description = "Channel type code", example = "phone")),
     request_body = ChannelRuleInput,
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
+#[put("/agencies/{id}/channel-rules/{channel}")]
 pub async fn set_channel_rule(
     db: web::Data<Db>,
     user: User,
@@ -138,10 +145,11 @@ pub async fn set_channel_rule(
 ///
 /// The catalog default applies again.
 #[utoipa::path(
-    delete, path = "/api/v1/agencies/{id}/channel-rules/{channel}", tag = "agencies", operation_id = "clearChannelRule",
+    tag = "agencies", operation_id = "clearChannelRule",
     params(("id" = Uuid, Path, description = "Agency id"), ("channel" = crate::catalogs::ChannelCode, Path, description = "Channel type code", example = "phone")),
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
+#[delete("/agencies/{id}/channel-rules/{channel}")]
 pub async fn clear_channel_rule(
     db: web::Data<Db>,
     user: User,

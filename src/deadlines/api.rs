@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use actix_web::get;
 use actix_web::web;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -164,10 +165,11 @@ pub fn facts_many(
 /// whole (consolidation, publication), plus the yearly revision and, where the agency has it,
 /// the quarterly analysis. Working days follow the Russian production calendar.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/deadlines", tag = "workflow", operation_id = "getDeadlines",
+    tag = "workflow", operation_id = "getDeadlines",
     params(("id" = Uuid, Path, description = "Agency id"), DeadlineQuery),
     responses((status = 200, description = "Everything due, with overdue flags", body = AgencyDeadlines))
 )]
+#[get("/agencies/{id}/deadlines")]
 pub async fn agency_deadlines(
     db: web::Data<Db>,
     user: User,
@@ -221,10 +223,11 @@ pub struct OverviewQuery {
 /// For dashboards: every agency the caller may see (all of them for an admin) with what is
 /// overdue, including agencies whose yearly revision is late.
 #[utoipa::path(
-    get, path = "/api/v1/deadlines", tag = "workflow", operation_id = "getDeadlineOverview",
+    tag = "workflow", operation_id = "getDeadlineOverview",
     params(OverviewQuery),
     responses((status = 200, description = "Agencies with overdue items", body = DeadlineOverview))
 )]
+#[get("/deadlines")]
 pub async fn overview(
     db: web::Data<Db>,
     user: User,

@@ -1,3 +1,4 @@
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -29,10 +30,11 @@ pub struct DirectionQuery {
 ///
 /// The shared catalog first (in its official order), then the agency's own directions.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/directions", tag = "directions", operation_id = "listAgencyDirections",
+    tag = "directions", operation_id = "listAgencyDirections",
     params(("id" = Uuid, Path, description = "Agency id"), ListParams, DirectionQuery),
     responses((status = 200, description = "A page of directions", body = DirectionList))
 )]
+#[get("/agencies/{id}/directions")]
 pub async fn list_directions(
     db: web::Data<Db>,
     user: User,
@@ -59,12 +61,13 @@ pub async fn list_directions(
 /// A name already in the catalog or among the agency's directions is refused with 409
 /// `already_exists` and the existing direction's id.
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/directions", tag = "directions", operation_id = "createDirection",
+    tag = "directions", operation_id = "createDirection",
     params(("id" = Uuid, Path, description = "Agency id")),
     request_body = NewDirection,
     responses((status = 201, description = "Created", body = Direction,
         headers(("Location" = String, description = "URL of the new direction"))))
 )]
+#[post("/agencies/{id}/directions")]
 pub async fn create_direction(
     db: web::Data<Db>,
     user: User,
@@ -89,10 +92,11 @@ pub async fn create_direction(
 
 /// Get a direction
 #[utoipa::path(
-    get, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "getDirection",
+    tag = "directions", operation_id = "getDirection",
     params(("id" = Uuid, Path, description = "Direction id")),
     responses((status = 200, description = "The direction", body = Direction))
 )]
+#[get("/directions/{id}")]
 pub async fn get_direction(
     db: web::Data<Db>,
     user: User,
@@ -133,11 +137,12 @@ async fn owning_agency(db: &Db, id: Uuid) -> ApiResult<Option<Uuid>> {
 /// the rename is refused with 409 `locked` while one of those parts is submitted or accepted
 /// or the revision is being approved, and it is recorded in the revision's history.
 #[utoipa::path(
-    patch, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "updateDirection",
+    tag = "directions", operation_id = "updateDirection",
     params(("id" = Uuid, Path, description = "Direction id")),
     request_body = DirectionPatch,
     responses((status = 200, description = "The updated direction", body = Direction))
 )]
+#[patch("/directions/{id}")]
 pub async fn update_direction(
     db: web::Data<Db>,
     user: User,
@@ -207,10 +212,11 @@ pub async fn update_direction(
 /// Refused with 409 `has_dependents` while processes use it, and with 409 `read_only` for
 /// catalog directions.
 #[utoipa::path(
-    delete, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "deleteDirection",
+    tag = "directions", operation_id = "deleteDirection",
     params(("id" = Uuid, Path, description = "Direction id")),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/directions/{id}")]
 pub async fn delete_direction(
     db: web::Data<Db>,
     user: User,
@@ -227,10 +233,12 @@ pub async fn delete_direction(
 
 /// The shared catalog of directions
 #[utoipa::path(
-    get, path = "/api/v1/catalogs/directions", tag = "catalogs", operation_id = "listCatalogDirections",
+    security(()),
+    tag = "catalogs", operation_id = "listCatalogDirections",
     params(ListParams),
     responses((status = 200, description = "Catalog directions in their official order", body = DirectionList))
 )]
+#[get("/catalogs/directions")]
 pub async fn list_catalog_directions(
     db: web::Data<Db>,
     page: web::Query<ListParams>,

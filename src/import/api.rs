@@ -1,3 +1,4 @@
+use actix_web::post;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -206,7 +207,7 @@ fn check_revision(
 /// on `body`). A few imports run at once (503 with `Retry-After` past that), and the file must
 /// arrive within the server's upload timeout (408).
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/import", tag = "workflow", operation_id = "importRegister",
+    tag = "workflow", operation_id = "importRegister",
     params(("id" = Uuid, Path, description = "Revision id (in progress)"), ImportQuery),
     request_body(description = "The XLSX or CSV file", content(
         (crate::public::api::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -230,6 +231,7 @@ fn check_revision(
             example = json!({"type": "/problems/service_unavailable", "title": "Service unavailable", "status": 503, "detail": "all 2 import slots are taken; retry in 5 s", "code": "service_unavailable"}))
     )
 )]
+#[post("/revisions/{id}/import")]
 pub async fn import(
     req: HttpRequest,
     db: web::Data<Db>,

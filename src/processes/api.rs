@@ -1,3 +1,4 @@
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -58,10 +59,11 @@ pub fn unit_param(raw: Option<&str>) -> ApiResult<Option<Option<Uuid>>> {
 
 /// List the processes of an agency's registry
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/processes", tag = "processes", operation_id = "listProcesses",
+    tag = "processes", operation_id = "listProcesses",
     params(("id" = Uuid, Path, description = "Agency id"), ListParams, ProcessQuery),
     responses((status = 200, description = "A page of processes", body = ProcessList))
 )]
+#[get("/agencies/{id}/processes")]
 pub async fn list_processes(
     db: web::Data<Db>,
     user: User,
@@ -95,12 +97,13 @@ pub async fn list_processes(
 
 /// Add a process to an agency's registry
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/processes", tag = "processes", operation_id = "createProcess",
+    tag = "processes", operation_id = "createProcess",
     params(("id" = Uuid, Path, description = "Agency id")),
     request_body = NewProcess,
     responses((status = 201, description = "Created", body = Process,
         headers(("Location" = String, description = "URL of the new process"))))
 )]
+#[post("/agencies/{id}/processes")]
 pub async fn create_process(
     db: web::Data<Db>,
     user: User,
@@ -145,10 +148,11 @@ pub async fn create_process(
 
 /// Get a process
 #[utoipa::path(
-    get, path = "/api/v1/processes/{id}", tag = "processes", operation_id = "getProcess",
+    tag = "processes", operation_id = "getProcess",
     params(("id" = Uuid, Path, description = "Process id")),
     responses((status = 200, description = "The process", body = Process))
 )]
+#[get("/processes/{id}")]
 pub async fn get_process(
     db: web::Data<Db>,
     user: User,
@@ -162,11 +166,12 @@ pub async fn get_process(
 
 /// Update a process
 #[utoipa::path(
-    patch, path = "/api/v1/processes/{id}", tag = "processes", operation_id = "updateProcess",
-    params(("id" = Uuid, Path, description = "Process id")),
+    tag = "processes", operation_id = "updateProcess",
+    params(("id" = Uuid, Path, description = "Process id"), IfMatch),
     request_body = ProcessPatch,
     responses((status = 200, description = "The updated process", body = Process))
 )]
+#[patch("/processes/{id}")]
 pub async fn update_process(
     db: web::Data<Db>,
     user: User,
@@ -223,10 +228,11 @@ pub struct DeleteProcessQuery {
 /// A process with touchpoints is **refused** (409 `has_dependents`) unless `cascade=true`
 /// is given, which deletes its touchpoints with it, in one transaction.
 #[utoipa::path(
-    delete, path = "/api/v1/processes/{id}", tag = "processes", operation_id = "deleteProcess",
-    params(("id" = Uuid, Path, description = "Process id"), DeleteProcessQuery),
+    tag = "processes", operation_id = "deleteProcess",
+    params(("id" = Uuid, Path, description = "Process id"), DeleteProcessQuery, IfMatch),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/processes/{id}")]
 pub async fn delete_process(
     db: web::Data<Db>,
     user: User,

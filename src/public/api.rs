@@ -1,3 +1,4 @@
+use actix_web::get;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -316,10 +317,11 @@ pub fn render_as(
 /// The processes and touchpoints as they are now (not yet published), in the official form:
 /// `format=json|csv|xlsx|html` or `Accept`, with the same row filters as the published register.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/register", tag = "workflow", operation_id = "getWorkingCopy",
+    tag = "workflow", operation_id = "getWorkingCopy",
     params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
     responses((status = 200, description = "The working copy", content((RegisterContent = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))))
 )]
+#[get("/agencies/{id}/register")]
 pub async fn working_copy(
     req: HttpRequest,
     db: web::Data<Db>,
@@ -347,7 +349,8 @@ pub async fn working_copy(
 /// Served from memory; `Cache-Control: max-age=60`, `ETag` from the SHA-256, 304 on a matching
 /// `If-None-Match`. Filters select rows; `format`/`Accept` select JSON, CSV, XLSX or HTML.
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register", tag = "public", operation_id = "getPublicRegister",
+    security(()),
+    tag = "public", operation_id = "getPublicRegister",
     params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
     responses(
         (status = 200, description = "The register", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content")),
@@ -355,6 +358,7 @@ pub async fn working_copy(
         (status = 304, description = "Not modified since the ETag sent in If-None-Match")
     )
 )]
+#[get("/public/agencies/{id}/register")]
 pub async fn current_register(
     req: HttpRequest,
     db: web::Data<ReadDb>,
@@ -372,7 +376,8 @@ pub async fn current_register(
 ///
 /// Immutable: `Cache-Control: immutable`, a year's max-age.
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register/versions/{n}", tag = "public", operation_id = "getPublicRegisterVersion",
+    security(()),
+    tag = "public", operation_id = "getPublicRegisterVersion",
     params(("id" = Uuid, Path, description = "Agency id"), ("n" = i32, Path, description = "Version number"), RegisterQuery),
     responses(
         (status = 200, description = "The version", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String)),
@@ -380,6 +385,7 @@ pub async fn current_register(
         (status = 304, description = "Not modified")
     )
 )]
+#[get("/public/agencies/{id}/register/versions/{n}")]
 pub async fn version_register(
     req: HttpRequest,
     db: web::Data<ReadDb>,
@@ -411,10 +417,12 @@ pub struct PublicVersionList {
 
 /// Every published version of an agency's register
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register/versions", tag = "public", operation_id = "listPublicRegisterVersions",
+    security(()),
+    tag = "public", operation_id = "listPublicRegisterVersions",
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "Versions, newest first", body = PublicVersionList))
 )]
+#[get("/public/agencies/{id}/register/versions")]
 pub async fn list_versions(
     db: web::Data<ReadDb>,
     id: web::Path<Uuid>,
@@ -463,10 +471,12 @@ pub async fn list_versions(
 
 /// What changed between two published versions
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register/diff", tag = "public", operation_id = "diffPublicRegister",
+    security(()),
+    tag = "public", operation_id = "diffPublicRegister",
     params(("id" = Uuid, Path, description = "Agency id"), crate::workflow::api::DiffQuery),
     responses((status = 200, description = "Rows added, removed and changed field by field", body = VersionDiff))
 )]
+#[get("/public/agencies/{id}/register/diff")]
 pub async fn diff(
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
@@ -514,10 +524,12 @@ pub struct PublicAgencyQuery {
 
 /// Agencies and subordinate organizations with a published register
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies", tag = "public", operation_id = "listPublicAgencies",
+    security(()),
+    tag = "public", operation_id = "listPublicAgencies",
     params(crate::http::ListParams, PublicAgencyQuery),
     responses((status = 200, description = "A page of bodies with a published register", body = PublicAgencyList))
 )]
+#[get("/public/agencies")]
 pub async fn list_agencies(
     db: web::Data<ReadDb>,
     page: web::Query<crate::http::ListParams>,
@@ -648,10 +660,12 @@ pub struct ChangesQuery {
 /// For integrators who sync: poll with the last `next` and download only what changed.
 /// Publications commit in cursor order, so a poller never skips one.
 #[utoipa::path(
-    get, path = "/api/v1/public/changes", tag = "public", operation_id = "listPublicChanges",
+    security(()),
+    tag = "public", operation_id = "listPublicChanges",
     params(ChangesQuery),
     responses((status = 200, description = "Publications in order", body = ChangeFeed))
 )]
+#[get("/public/changes")]
 pub async fn changes(
     db: web::Data<ReadDb>,
     q: web::Query<ChangesQuery>,
@@ -849,10 +863,12 @@ async fn build_region(
 /// Every body of the region with its current published register. JSON is paginated over
 /// rows; CSV and HTML stream every row with bounded memory.
 #[utoipa::path(
-    get, path = "/api/v1/public/regions/{region}/register", tag = "public", operation_id = "getRegionRegister",
+    security(()),
+    tag = "public", operation_id = "getRegionRegister",
     params(("region" = String, Path, description = "Region, as the agencies name it", example = "Республика Дагестан"), RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
     responses((status = 200, description = "The consolidated register", content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
 )]
+#[get("/public/regions/{region}/register")]
 pub async fn region_register(
     req: HttpRequest,
     db: web::Data<ReadDb>,

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use actix_web::get;
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -40,10 +41,11 @@ fn report(items: Vec<Finding>) -> FindingReport {
 /// wrong kind for their channel, and overdue deadlines (R10–R12). Error-level findings block the
 /// submission of a part.
 #[utoipa::path(
-    get, path = "/api/v1/revisions/{id}/findings", tag = "workflow", operation_id = "getRevisionFindings",
+    tag = "workflow", operation_id = "getRevisionFindings",
     params(("id" = Uuid, Path, description = "Revision id")),
     responses((status = 200, description = "The findings, in row order", body = FindingReport))
 )]
+#[get("/revisions/{id}/findings")]
 pub async fn revision_findings(
     db: web::Data<Db>,
     user: User,
@@ -73,10 +75,12 @@ pub async fn revision_findings(
 /// The same checks on the current published version; the seeds' own contradictions show
 /// here (R6 warnings).
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register/findings", tag = "public", operation_id = "getPublicRegisterFindings",
+    security(()),
+    tag = "public", operation_id = "getPublicRegisterFindings",
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The findings, in row order", body = FindingReport))
 )]
+#[get("/public/agencies/{id}/register/findings")]
 pub async fn public_findings(
     db: web::Data<crate::db::ReadDb>,
     cache: web::Data<Arc<PublicCache>>,

@@ -1,3 +1,4 @@
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -75,10 +76,11 @@ fn filter(scope: RegisterScopeQuery, q: TouchpointQuery) -> ApiResult<Touchpoint
 ///
 /// For dashboards: every touchpoint matching the filters, across agencies unless `agency_id` is given.
 #[utoipa::path(
-    get, path = "/api/v1/points", tag = "touchpoints", operation_id = "searchTouchpoints",
+    tag = "touchpoints", operation_id = "searchTouchpoints",
     params(ListParams, RegisterScopeQuery, TouchpointQuery),
     responses((status = 200, description = "A page of touchpoints", body = TouchpointList))
 )]
+#[get("/points")]
 pub async fn search_touchpoints(
     db: web::Data<Db>,
     user: User,
@@ -110,10 +112,11 @@ pub async fn search_touchpoints(
 
 /// List the touchpoints of a process
 #[utoipa::path(
-    get, path = "/api/v1/processes/{id}/points", tag = "touchpoints", operation_id = "listTouchpoints",
+    tag = "touchpoints", operation_id = "listTouchpoints",
     params(("id" = Uuid, Path, description = "Process id"), ListParams, TouchpointQuery),
     responses((status = 200, description = "A page of touchpoints", body = TouchpointList))
 )]
+#[get("/processes/{id}/points")]
 pub async fn list_touchpoints(
     db: web::Data<Db>,
     user: User,
@@ -149,12 +152,13 @@ pub async fn list_touchpoints(
 /// Column 6 is kept as written even when it contradicts the agency's channel rule
 /// (`mode_conflict` tells).
 #[utoipa::path(
-    post, path = "/api/v1/processes/{id}/points", tag = "touchpoints", operation_id = "createTouchpoint",
+    tag = "touchpoints", operation_id = "createTouchpoint",
     params(("id" = Uuid, Path, description = "Process id")),
     request_body = NewTouchpoint,
     responses((status = 201, description = "Created", body = Touchpoint,
         headers(("Location" = String, description = "URL of the new touchpoint"))))
 )]
+#[post("/processes/{id}/points")]
 pub async fn create_touchpoint(
     db: web::Data<Db>,
     user: User,
@@ -217,10 +221,11 @@ fn begin_touchpoint_edit(
 
 /// Get a touchpoint
 #[utoipa::path(
-    get, path = "/api/v1/points/{id}", tag = "touchpoints", operation_id = "getTouchpoint",
+    tag = "touchpoints", operation_id = "getTouchpoint",
     params(("id" = Uuid, Path, description = "Touchpoint id")),
     responses((status = 200, description = "The touchpoint", body = Touchpoint))
 )]
+#[get("/points/{id}")]
 pub async fn get_touchpoint(
     db: web::Data<Db>,
     user: User,
@@ -236,11 +241,12 @@ pub async fn get_touchpoint(
 ///
 /// `contacts` and `needs`, when given, replace the whole list. R7 applies as on create.
 #[utoipa::path(
-    patch, path = "/api/v1/points/{id}", tag = "touchpoints", operation_id = "updateTouchpoint",
-    params(("id" = Uuid, Path, description = "Touchpoint id")),
+    tag = "touchpoints", operation_id = "updateTouchpoint",
+    params(("id" = Uuid, Path, description = "Touchpoint id"), IfMatch),
     request_body = TouchpointPatch,
     responses((status = 200, description = "The updated touchpoint", body = Touchpoint))
 )]
+#[patch("/points/{id}")]
 pub async fn update_touchpoint(
     db: web::Data<Db>,
     user: User,
@@ -277,10 +283,11 @@ pub async fn update_touchpoint(
 ///
 /// Its contacts and needs go with it.
 #[utoipa::path(
-    delete, path = "/api/v1/points/{id}", tag = "touchpoints", operation_id = "deleteTouchpoint",
-    params(("id" = Uuid, Path, description = "Touchpoint id")),
+    tag = "touchpoints", operation_id = "deleteTouchpoint",
+    params(("id" = Uuid, Path, description = "Touchpoint id"), IfMatch),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/points/{id}")]
 pub async fn delete_touchpoint(
     db: web::Data<Db>,
     user: User,

@@ -1,3 +1,4 @@
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -28,10 +29,11 @@ pub struct UnitQuery {
 
 /// List the units of an agency
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/units", tag = "units", operation_id = "listUnits",
+    tag = "units", operation_id = "listUnits",
     params(("id" = Uuid, Path, description = "Agency id"), ListParams, UnitQuery),
     responses((status = 200, description = "A page of units", body = UnitList))
 )]
+#[get("/agencies/{id}/units")]
 pub async fn list_units(
     db: web::Data<Db>,
     user: User,
@@ -55,12 +57,13 @@ pub async fn list_units(
 
 /// Create a unit
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/units", tag = "units", operation_id = "createUnit",
+    tag = "units", operation_id = "createUnit",
     params(("id" = Uuid, Path, description = "Agency id")),
     request_body = NewUnit,
     responses((status = 201, description = "Created", body = Unit,
         headers(("Location" = String, description = "URL of the new unit"))))
 )]
+#[post("/agencies/{id}/units")]
 pub async fn create_unit(
     db: web::Data<Db>,
     user: User,
@@ -81,10 +84,11 @@ pub async fn create_unit(
 
 /// Get a unit
 #[utoipa::path(
-    get, path = "/api/v1/units/{id}", tag = "units", operation_id = "getUnit",
+    tag = "units", operation_id = "getUnit",
     params(("id" = Uuid, Path, description = "Unit id")),
     responses((status = 200, description = "The unit", body = Unit))
 )]
+#[get("/units/{id}")]
 pub async fn get_unit(
     db: web::Data<Db>,
     user: User,
@@ -103,11 +107,12 @@ pub async fn get_unit(
 /// while the part is submitted or accepted or the revision is being approved) and is recorded
 /// in the revision's history.
 #[utoipa::path(
-    patch, path = "/api/v1/units/{id}", tag = "units", operation_id = "updateUnit",
-    params(("id" = Uuid, Path, description = "Unit id")),
+    tag = "units", operation_id = "updateUnit",
+    params(("id" = Uuid, Path, description = "Unit id"), IfMatch),
     request_body = UnitPatch,
     responses((status = 200, description = "The updated unit", body = Unit))
 )]
+#[patch("/units/{id}")]
 pub async fn update_unit(
     db: web::Data<Db>,
     user: User,
@@ -149,10 +154,11 @@ pub async fn update_unit(
 /// Refused with 409 `has_dependents` while processes are assigned to the unit: reassign
 /// them (PATCH the process's `unit_id`) or delete them first.
 #[utoipa::path(
-    delete, path = "/api/v1/units/{id}", tag = "units", operation_id = "deleteUnit",
+    tag = "units", operation_id = "deleteUnit",
     params(("id" = Uuid, Path, description = "Unit id")),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/units/{id}")]
 pub async fn delete_unit(
     db: web::Data<Db>,
     user: User,

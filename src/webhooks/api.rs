@@ -1,3 +1,4 @@
+use actix_web::{delete, get, post};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -110,7 +111,7 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
 /// network (422 `webhook_target_forbidden`, see `NewWebhook.url`); every delivery connects only
 /// to addresses the same policy accepts, or is logged `blocked`.
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/webhooks", tag = "webhooks", operation_id = "createWebhook",
+    tag = "webhooks", operation_id = "createWebhook",
     params(("id" = Uuid, Path, description = "Agency id")),
     request_body = NewWebhook,
     responses(
@@ -129,6 +130,7 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
             ))
     )
 )]
+#[post("/agencies/{id}/webhooks")]
 pub async fn create(
     db: web::Data<Db>,
     policy: web::Data<EgressPolicy>,
@@ -185,10 +187,11 @@ pub async fn create(
 
 /// List an agency's webhooks
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/webhooks", tag = "webhooks", operation_id = "listWebhooks",
+    tag = "webhooks", operation_id = "listWebhooks",
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The webhooks (without secrets)", body = WebhookList))
 )]
+#[get("/agencies/{id}/webhooks")]
 pub async fn list(
     db: web::Data<Db>,
     user: User,
@@ -247,10 +250,11 @@ async fn owner(db: &Db, id: Uuid) -> ApiResult<Uuid> {
 ///
 /// Its pending deliveries go with it.
 #[utoipa::path(
-    delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", operation_id = "deleteWebhook",
+    tag = "webhooks", operation_id = "deleteWebhook",
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses((status = 204, description = "Removed"))
 )]
+#[delete("/webhooks/{id}")]
 pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     require_manager(&user, owner(&db, id).await?)?;
@@ -264,7 +268,7 @@ pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiRe
 /// Newest first: status, attempts, the outcome of the last attempt (and its HTTP status), when
 /// it was delivered. Readable by the agency's publishers and admins (who manage webhooks).
 #[utoipa::path(
-    get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", operation_id = "listWebhookDeliveries",
+    tag = "webhooks", operation_id = "listWebhookDeliveries",
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
         (status = 200, description = "Deliveries", body = DeliveryList),
@@ -272,6 +276,7 @@ pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiRe
             example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "this needs the publisher role", "code": "forbidden"}))
     )
 )]
+#[get("/webhooks/{id}/deliveries")]
 pub async fn deliveries(
     db: web::Data<Db>,
     user: User,

@@ -1,6 +1,7 @@
 //! HTTP handlers of the workflow: revisions, part transitions, approval, publication,
 //! history, versions and their diff, and each agency's workflow settings.
 
+use actix_web::{get, post, put};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,12 +32,13 @@ fn revision_response(status: actix_web::http::StatusCode, r: &Revision) -> HttpR
 /// `revision_in_progress` with `existing_id`. The first edit of the working copy opens a
 /// revision automatically (reason `other`) when none is in progress.
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/revisions", tag = "workflow", operation_id = "openRevision",
+    tag = "workflow", operation_id = "openRevision",
     params(("id" = Uuid, Path, description = "Agency id")),
     request_body = NewRevision,
     responses((status = 201, description = "The new revision with its parts", body = Revision,
         headers(("ETag" = String, description = "Version of the revision, for If-Match"), ("Location" = String, description = "URL of the revision"))))
 )]
+#[post("/agencies/{id}/revisions")]
 pub async fn open_revision(
     db: web::Data<Db>,
     user: User,
@@ -77,10 +79,11 @@ pub struct RevisionList {
 ///
 /// Newest first.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/revisions", tag = "workflow", operation_id = "listRevisions",
+    tag = "workflow", operation_id = "listRevisions",
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The agency's revisions", body = RevisionList))
 )]
+#[get("/agencies/{id}/revisions")]
 pub async fn list_revisions(
     db: web::Data<Db>,
     user: User,
@@ -113,11 +116,12 @@ async fn member_revision(db: &Db, user: User, id: Uuid) -> ApiResult<Revision> {
 ///
 /// With its parts (each with an `etag` for If-Match), approvals and remarks.
 #[utoipa::path(
-    get, path = "/api/v1/revisions/{id}", tag = "workflow", operation_id = "getRevision",
+    tag = "workflow", operation_id = "getRevision",
     params(("id" = Uuid, Path, description = "Revision id")),
     responses((status = 200, description = "The revision", body = Revision,
         headers(("ETag" = String, description = "Version of the revision, for If-Match"))))
 )]
+#[get("/revisions/{id}")]
 pub async fn get_revision(
     db: web::Data<Db>,
     user: User,
@@ -162,11 +166,12 @@ async fn part_action(
 /// or `returned` to `submitted`; the unit's processes and touchpoints become read-only. The
 /// check is due within the agency's `review_days` working days.
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/parts/{unit_id}/submit", tag = "workflow", operation_id = "submitPart",
+    tag = "workflow", operation_id = "submitPart",
     params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
+#[post("/revisions/{id}/parts/{unit_id}/submit")]
 pub async fn submit_part(
     db: web::Data<Db>,
     user: User,
@@ -189,12 +194,13 @@ pub async fn submit_part(
 /// By an approver. From `submitted` to `returned`; the remarks stay in the history, each
 /// optionally pointing at a process or touchpoint. The unit fixes within `fix_days`.
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/parts/{unit_id}/return", tag = "workflow", operation_id = "returnPart",
+    tag = "workflow", operation_id = "returnPart",
     params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     request_body = ReturnBody,
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
+#[post("/revisions/{id}/parts/{unit_id}/return")]
 pub async fn return_part(
     db: web::Data<Db>,
     user: User,
@@ -221,11 +227,12 @@ pub async fn return_part(
 /// By an approver. From `submitted` to `accepted`. When every part is accepted the
 /// consolidation deadline (`consolidate_days`) starts.
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/parts/{unit_id}/accept", tag = "workflow", operation_id = "acceptPart",
+    tag = "workflow", operation_id = "acceptPart",
     params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
+#[post("/revisions/{id}/parts/{unit_id}/accept")]
 pub async fn accept_part(
     db: web::Data<Db>,
     user: User,
@@ -249,11 +256,12 @@ pub async fn accept_part(
 /// agency (R9) each call records the next agreement, by a different official each time; the
 /// last one makes the revision `approved`. Without a chain one approval suffices.
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/approve", tag = "workflow", operation_id = "approveRevision",
+    tag = "workflow", operation_id = "approveRevision",
     params(("id" = Uuid, Path, description = "Revision id"),
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the agreement", body = Revision))
 )]
+#[post("/revisions/{id}/approve")]
 pub async fn approve_revision(
     db: web::Data<Db>,
     user: User,
@@ -281,11 +289,12 @@ pub async fn approve_revision(
 /// version stays readable as an archived one. Publication is due within `publish_days`
 /// working days of approval (R11).
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/publish", tag = "workflow", operation_id = "publishRevision",
+    tag = "workflow", operation_id = "publishRevision",
     params(("id" = Uuid, Path, description = "Revision id"),
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
     responses((status = 200, description = "The new version number", body = Published))
 )]
+#[post("/revisions/{id}/publish")]
 pub async fn publish_revision(
     db: web::Data<Db>,
     cache: web::Data<std::sync::Arc<crate::public::cache::PublicCache>>,
@@ -317,10 +326,11 @@ pub async fn publish_revision(
 /// Every transition, remark and edit of the working copy made under it: who, when, what,
 /// with the values before and after. Append-only.
 #[utoipa::path(
-    get, path = "/api/v1/revisions/{id}/history", tag = "workflow", operation_id = "getRevisionHistory",
+    tag = "workflow", operation_id = "getRevisionHistory",
     params(("id" = Uuid, Path, description = "Revision id")),
     responses((status = 200, description = "The history, oldest first", body = History))
 )]
+#[get("/revisions/{id}/history")]
 pub async fn revision_history(
     db: web::Data<Db>,
     user: User,
@@ -395,10 +405,11 @@ fn summary(v: &wf_db::VersionRow, latest: i32) -> VersionSummary {
 
 /// List an agency's published versions
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/versions", tag = "workflow", operation_id = "listVersions",
+    tag = "workflow", operation_id = "listVersions",
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "Versions, newest first", body = VersionList))
 )]
+#[get("/agencies/{id}/versions")]
 pub async fn list_versions(
     db: web::Data<Db>,
     user: User,
@@ -424,11 +435,12 @@ pub async fn list_versions(
 ///
 /// Immutable: the same number always answers the same content and SHA-256.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/versions/{number}", tag = "workflow", operation_id = "getVersion",
+    tag = "workflow", operation_id = "getVersion",
     params(("id" = Uuid, Path, description = "Agency id"), ("number" = i32, Path, description = "Version number")),
     responses((status = 200, description = "The version", body = Version,
         headers(("X-Content-SHA256" = String, description = "SHA-256 of the canonical JSON of `content`"))))
 )]
+#[get("/agencies/{id}/versions/{number}")]
 pub async fn get_version(
     db: web::Data<Db>,
     user: User,
@@ -465,10 +477,11 @@ pub struct DiffQuery {
 ///
 /// Touchpoints added, removed, and changed field by field.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/versions/diff", tag = "workflow", operation_id = "diffVersions",
+    tag = "workflow", operation_id = "diffVersions",
     params(("id" = Uuid, Path, description = "Agency id"), DiffQuery),
     responses((status = 200, description = "The changes", body = VersionDiff))
 )]
+#[get("/agencies/{id}/versions/diff")]
 pub async fn diff_versions(
     db: web::Data<Db>,
     user: User,
@@ -499,10 +512,11 @@ pub async fn diff_versions(
 /// Review periods, publication period, yearly revision date, quarterly analysis and the
 /// approval chain; defaults where the agency set none.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/workflow-settings", tag = "workflow", operation_id = "getWorkflowSettings",
+    tag = "workflow", operation_id = "getWorkflowSettings",
     params(("id" = Uuid, Path, description = "Agency id")),
     responses((status = 200, description = "The settings in force", body = WorkflowSettings))
 )]
+#[get("/agencies/{id}/workflow-settings")]
 pub async fn get_settings(
     db: web::Data<Db>,
     user: User,
@@ -523,11 +537,12 @@ pub async fn get_settings(
 ///
 /// Admin only. A change of the approval chain applies to revisions opened afterwards.
 #[utoipa::path(
-    put, path = "/api/v1/agencies/{id}/workflow-settings", tag = "workflow", operation_id = "putWorkflowSettings",
+    tag = "workflow", operation_id = "putWorkflowSettings",
     params(("id" = Uuid, Path, description = "Agency id")),
     request_body = WorkflowSettings,
     responses((status = 200, description = "The settings in force", body = WorkflowSettings))
 )]
+#[put("/agencies/{id}/workflow-settings")]
 pub async fn put_settings(
     db: web::Data<Db>,
     user: User,
