@@ -10,6 +10,7 @@ use crate::auth::User;
 use crate::db::Db;
 use crate::domain::Mode;
 use crate::error::{ApiError, ApiResult};
+use crate::http::path::AgencyPath;
 use crate::http::ApiJson;
 use crate::workflow::edit;
 
@@ -71,16 +72,16 @@ pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<Channe
 /// where it set one, the catalog default elsewhere. Touchpoints' `implied_mode` follows it.
 #[utoipa::path(
     tag = "agencies", operation_id = "listChannelRules",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     responses((status = 200, description = "The agency's classification of every channel type", body = ChannelRuleList))
 )]
 #[get("/agencies/{id}/channel-rules")]
 pub async fn list_channel_rules(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<ChannelRuleList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let items = db
         .run(move |c| {

@@ -14,6 +14,7 @@ use crate::auth::User;
 use crate::calendar::db as calendar_db;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::path::AgencyPath;
 use crate::schema::{register_versions, revision_parts, revisions, units};
 use crate::workflow::db as wf_db;
 use crate::workflow::settings;
@@ -166,17 +167,17 @@ pub fn facts_many(
 /// the quarterly analysis. Working days follow the Russian production calendar.
 #[utoipa::path(
     tag = "workflow", operation_id = "getDeadlines",
-    params(("id" = Uuid, Path, description = "Agency id"), DeadlineQuery),
+    params(AgencyPath, DeadlineQuery),
     responses((status = 200, description = "Everything due, with overdue flags", body = AgencyDeadlines))
 )]
 #[get("/agencies/{id}/deadlines")]
 pub async fn agency_deadlines(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<DeadlineQuery>,
 ) -> ApiResult<web::Json<AgencyDeadlines>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let on = checked_on(q.on)?;
     let (f, cal) = db

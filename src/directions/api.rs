@@ -11,6 +11,7 @@ use crate::auth::{Role, User};
 use crate::db::Db;
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
+use crate::http::path::{AgencyPath, DirectionPath};
 use crate::http::{created, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::workflow::{audit, edit};
@@ -31,18 +32,18 @@ pub struct DirectionQuery {
 /// The shared catalog first (in its official order), then the agency's own directions.
 #[utoipa::path(
     tag = "directions", operation_id = "listAgencyDirections",
-    params(("id" = Uuid, Path, description = "Agency id"), ListParams, DirectionQuery),
+    params(AgencyPath, ListParams, DirectionQuery),
     responses((status = 200, description = "A page of directions", body = DirectionList))
 )]
 #[get("/agencies/{id}/directions")]
 pub async fn list_directions(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     page: web::Query<ListParams>,
     query: web::Query<DirectionQuery>,
 ) -> ApiResult<web::Json<DirectionList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let paging = page.paging()?;
     let query = query.into_inner();
@@ -62,7 +63,7 @@ pub async fn list_directions(
 /// `already_exists` and the existing direction's id.
 #[utoipa::path(
     tag = "directions", operation_id = "createDirection",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     request_body = NewDirection,
     responses((status = 201, description = "Created", body = Direction,
         headers(("Location" = String, description = "URL of the new direction"))))
@@ -71,10 +72,10 @@ pub async fn list_directions(
 pub async fn create_direction(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewDirection>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     require_direction_editor(&user, agency_id)?;
     let name =
         text::required("name", &body.0.name, 1000).map_err(|e| ApiError::validation(vec![e]))?;
@@ -93,16 +94,16 @@ pub async fn create_direction(
 /// Get a direction
 #[utoipa::path(
     tag = "directions", operation_id = "getDirection",
-    params(("id" = Uuid, Path, description = "Direction id")),
+    params(DirectionPath),
     responses((status = 200, description = "The direction", body = Direction))
 )]
 #[get("/directions/{id}")]
 pub async fn get_direction(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<DirectionPath>,
 ) -> ApiResult<web::Json<Direction>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let d = db.run(move |c| direction_db::get(c, id)).await?;
     if let Some(a) = d.agency_id {
         user.require_member(a)?;
@@ -138,7 +139,7 @@ async fn owning_agency(db: &Db, id: Uuid) -> ApiResult<Option<Uuid>> {
 /// or the revision is being approved, and it is recorded in the revision's history.
 #[utoipa::path(
     tag = "directions", operation_id = "updateDirection",
-    params(("id" = Uuid, Path, description = "Direction id")),
+    params(DirectionPath),
     request_body = DirectionPatch,
     responses((status = 200, description = "The updated direction", body = Direction))
 )]
@@ -146,10 +147,10 @@ async fn owning_agency(db: &Db, id: Uuid) -> ApiResult<Option<Uuid>> {
 pub async fn update_direction(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<DirectionPath>,
     body: ApiJson<DirectionPatch>,
 ) -> ApiResult<web::Json<Direction>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     match owning_agency(&db, id).await? {
         Some(a) => require_direction_editor(&user, a)?,
         None => user.require_admin()?,
@@ -213,16 +214,16 @@ pub async fn update_direction(
 /// catalog directions.
 #[utoipa::path(
     tag = "directions", operation_id = "deleteDirection",
-    params(("id" = Uuid, Path, description = "Direction id")),
+    params(DirectionPath),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/directions/{id}")]
 pub async fn delete_direction(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<DirectionPath>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     match owning_agency(&db, id).await? {
         Some(a) => require_direction_editor(&user, a)?,
         None => user.require_admin()?,

@@ -14,6 +14,7 @@ use super::{apply, ImportReport};
 use crate::auth::User;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
+use crate::http::path::RevisionPath;
 use crate::public::api::XLSX_TYPE;
 use crate::workflow::db as wf_db;
 use crate::workflow::state::RevisionStatus;
@@ -208,7 +209,7 @@ fn check_revision(
 /// arrive within the server's upload timeout (408).
 #[utoipa::path(
     tag = "workflow", operation_id = "importRegister",
-    params(("id" = Uuid, Path, description = "Revision id (in progress)"), ImportQuery),
+    params(RevisionPath, ImportQuery),
     request_body(description = "The XLSX or CSV file", content(
         (crate::public::api::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (String = "text/csv")
@@ -237,11 +238,11 @@ pub async fn import(
     db: web::Data<Db>,
     limits: web::Data<ImportLimits>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
     q: web::Query<ImportQuery>,
     mut payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let revision_id = id.into_inner();
+    let revision_id = id.into_inner().id;
     // who and where first: not a byte of the body is read for a caller who may not import here
     let caller = user.clone();
     db.run(move |c| check_revision(c, &caller, revision_id))

@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::domain::{ClientType, ProcessKind};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::etag::{with_etag, IfMatch};
+use crate::http::path::{AgencyPath, ProcessPath};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::workflow::audit::{self, Entry};
@@ -60,18 +61,18 @@ pub fn unit_param(raw: Option<&str>) -> ApiResult<Option<Option<Uuid>>> {
 /// List the processes of an agency's registry
 #[utoipa::path(
     tag = "processes", operation_id = "listProcesses",
-    params(("id" = Uuid, Path, description = "Agency id"), ListParams, ProcessQuery),
+    params(AgencyPath, ListParams, ProcessQuery),
     responses((status = 200, description = "A page of processes", body = ProcessList))
 )]
 #[get("/agencies/{id}/processes")]
 pub async fn list_processes(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     page: web::Query<ListParams>,
     query: web::Query<ProcessQuery>,
 ) -> ApiResult<web::Json<ProcessList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "position", PROCESS_SORTS)?;
@@ -98,7 +99,7 @@ pub async fn list_processes(
 /// Add a process to an agency's registry
 #[utoipa::path(
     tag = "processes", operation_id = "createProcess",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     request_body = NewProcess,
     responses((status = 201, description = "Created", body = Process,
         headers(("Location" = String, description = "URL of the new process"))))
@@ -107,10 +108,10 @@ pub async fn list_processes(
 pub async fn create_process(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewProcess>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let changes = body.0.validate()?;
     let unit = changes.unit_id.flatten();
     let process = db
@@ -149,16 +150,16 @@ pub async fn create_process(
 /// Get a process
 #[utoipa::path(
     tag = "processes", operation_id = "getProcess",
-    params(("id" = Uuid, Path, description = "Process id")),
+    params(ProcessPath),
     responses((status = 200, description = "The process", body = Process))
 )]
 #[get("/processes/{id}")]
 pub async fn get_process(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<ProcessPath>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let p = db.run(move |c| process_db::get(c, id)).await?;
     user.require_member(p.agency_id)?;
     Ok(with_etag(HttpResponse::Ok(), p.updated_at).json(p))
@@ -167,7 +168,7 @@ pub async fn get_process(
 /// Update a process
 #[utoipa::path(
     tag = "processes", operation_id = "updateProcess",
-    params(("id" = Uuid, Path, description = "Process id"), IfMatch),
+    params(ProcessPath, IfMatch),
     request_body = ProcessPatch,
     responses((status = 200, description = "The updated process", body = Process))
 )]
@@ -176,10 +177,10 @@ pub async fn update_process(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<ProcessPath>,
     body: ApiJson<ProcessPatch>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let changes = body.0.validate()?;
     let process = db
         .transaction(move |c| {
@@ -229,7 +230,7 @@ pub struct DeleteProcessQuery {
 /// is given, which deletes its touchpoints with it, in one transaction.
 #[utoipa::path(
     tag = "processes", operation_id = "deleteProcess",
-    params(("id" = Uuid, Path, description = "Process id"), DeleteProcessQuery, IfMatch),
+    params(ProcessPath, DeleteProcessQuery, IfMatch),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/processes/{id}")]
@@ -237,10 +238,10 @@ pub async fn delete_process(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<ProcessPath>,
     query: web::Query<DeleteProcessQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let cascade = query.cascade.unwrap_or(false);
     db.transaction(move |c| {
         process_db::lock(c, id)?;

@@ -17,6 +17,7 @@ use super::{render, xlsx};
 use crate::db::{Db, ReadDb};
 use crate::domain::{AgencyKind, ClientType, Mode};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::path::AgencyPath;
 use crate::schema::{agencies, register_versions};
 use crate::workflow::db as wf_db;
 use crate::workflow::snapshot::{self, RegisterContent, RegisterRow, VersionDiff};
@@ -318,7 +319,7 @@ pub fn render_as(
 /// `format=json|csv|xlsx|html` or `Accept`, with the same row filters as the published register.
 #[utoipa::path(
     tag = "workflow", operation_id = "getWorkingCopy",
-    params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
+    params(AgencyPath, RegisterQuery),
     responses((status = 200, description = "The working copy", content((RegisterContent = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))))
 )]
 #[get("/agencies/{id}/register")]
@@ -326,10 +327,10 @@ pub async fn working_copy(
     req: HttpRequest,
     db: web::Data<Db>,
     user: crate::auth::User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let mut content = db.run(move |c| snapshot::build(c, agency_id)).await?;
     content.rows.retain(|row| q.keep(row));
@@ -351,7 +352,7 @@ pub async fn working_copy(
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "getPublicRegister",
-    params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
+    params(AgencyPath, RegisterQuery),
     responses(
         (status = 200, description = "The register", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content")),
             content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
@@ -363,10 +364,10 @@ pub async fn current_register(
     req: HttpRequest,
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let n = current_number(&db, &cache, agency_id).await?;
     let r = rendered(&db, &cache, agency_id, n).await?;
     respond(&req, &r, &q, false)
@@ -419,15 +420,15 @@ pub struct PublicVersionList {
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "listPublicRegisterVersions",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     responses((status = 200, description = "Versions, newest first", body = PublicVersionList))
 )]
 #[get("/public/agencies/{id}/register/versions")]
 pub async fn list_versions(
     db: web::Data<ReadDb>,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<PublicVersionList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let rows: Vec<(i32, String, DateTime<Utc>)> = db
         .run(move |c| {
             Ok(register_versions::table
@@ -473,17 +474,17 @@ pub async fn list_versions(
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "diffPublicRegister",
-    params(("id" = Uuid, Path, description = "Agency id"), crate::workflow::api::DiffQuery),
+    params(AgencyPath, crate::workflow::api::DiffQuery),
     responses((status = 200, description = "Rows added, removed and changed field by field", body = VersionDiff))
 )]
 #[get("/public/agencies/{id}/register/diff")]
 pub async fn diff(
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<crate::workflow::api::DiffQuery>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let a = rendered(&db, &cache, agency_id, q.from).await?;
     let b = rendered(&db, &cache, agency_id, q.to).await?;
     Ok(HttpResponse::Ok()

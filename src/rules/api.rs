@@ -4,12 +4,12 @@ use actix_web::get;
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::{check, Finding, Severity};
 use crate::auth::User;
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::path::{AgencyPath, RevisionPath};
 use crate::public::cache::PublicCache;
 use crate::workflow::{db as wf_db, snapshot};
 
@@ -42,16 +42,16 @@ fn report(items: Vec<Finding>) -> FindingReport {
 /// submission of a part.
 #[utoipa::path(
     tag = "workflow", operation_id = "getRevisionFindings",
-    params(("id" = Uuid, Path, description = "Revision id")),
+    params(RevisionPath),
     responses((status = 200, description = "The findings, in row order", body = FindingReport))
 )]
 #[get("/revisions/{id}/findings")]
 pub async fn revision_findings(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
 ) -> ApiResult<web::Json<FindingReport>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let items = db
         .run(move |c| {
             let r = wf_db::row(c, id, false)?;
@@ -77,16 +77,16 @@ pub async fn revision_findings(
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "getPublicRegisterFindings",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     responses((status = 200, description = "The findings, in row order", body = FindingReport))
 )]
 #[get("/public/agencies/{id}/register/findings")]
 pub async fn public_findings(
     db: web::Data<crate::db::ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<FindingReport>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let content = crate::public::api::current_content(&db, &cache, agency_id).await?;
     Ok(web::Json(report(check(&content))))
 }

@@ -2,7 +2,6 @@ use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
 use super::db::{self as unit_db, UNIT_SORTS};
 use super::model::{NewUnit, Unit, UnitPatch};
@@ -11,6 +10,7 @@ use crate::auth::User;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::etag::{with_etag, IfMatch};
+use crate::http::path::{AgencyPath, UnitPath};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::workflow::{audit, edit};
@@ -30,18 +30,18 @@ pub struct UnitQuery {
 /// List the units of an agency
 #[utoipa::path(
     tag = "units", operation_id = "listUnits",
-    params(("id" = Uuid, Path, description = "Agency id"), ListParams, UnitQuery),
+    params(AgencyPath, ListParams, UnitQuery),
     responses((status = 200, description = "A page of units", body = UnitList))
 )]
 #[get("/agencies/{id}/units")]
 pub async fn list_units(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     page: web::Query<ListParams>,
     query: web::Query<UnitQuery>,
 ) -> ApiResult<web::Json<UnitList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "name", UNIT_SORTS)?;
@@ -58,7 +58,7 @@ pub async fn list_units(
 /// Create a unit
 #[utoipa::path(
     tag = "units", operation_id = "createUnit",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     request_body = NewUnit,
     responses((status = 201, description = "Created", body = Unit,
         headers(("Location" = String, description = "URL of the new unit"))))
@@ -67,11 +67,11 @@ pub async fn list_units(
 pub async fn create_unit(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewUnit>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let changes = body.0.validate()?;
     let unit = db
         .transaction(move |c| {
@@ -85,16 +85,16 @@ pub async fn create_unit(
 /// Get a unit
 #[utoipa::path(
     tag = "units", operation_id = "getUnit",
-    params(("id" = Uuid, Path, description = "Unit id")),
+    params(UnitPath),
     responses((status = 200, description = "The unit", body = Unit))
 )]
 #[get("/units/{id}")]
 pub async fn get_unit(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<UnitPath>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let unit = db.run(move |c| unit_db::get(c, id)).await?;
     user.require_member(unit.agency_id)?;
     Ok(with_etag(HttpResponse::Ok(), unit.updated_at).json(unit))
@@ -108,7 +108,7 @@ pub async fn get_unit(
 /// in the revision's history.
 #[utoipa::path(
     tag = "units", operation_id = "updateUnit",
-    params(("id" = Uuid, Path, description = "Unit id"), IfMatch),
+    params(UnitPath, IfMatch),
     request_body = UnitPatch,
     responses((status = 200, description = "The updated unit", body = Unit))
 )]
@@ -117,11 +117,11 @@ pub async fn update_unit(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<UnitPath>,
     body: ApiJson<UnitPatch>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let changes = body.0.validate()?;
     let unit = db
         .transaction(move |c| {
@@ -155,17 +155,17 @@ pub async fn update_unit(
 /// them (PATCH the process's `unit_id`) or delete them first.
 #[utoipa::path(
     tag = "units", operation_id = "deleteUnit",
-    params(("id" = Uuid, Path, description = "Unit id")),
+    params(UnitPath),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/units/{id}")]
 pub async fn delete_unit(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<UnitPath>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     db.transaction(move |c| unit_db::delete(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

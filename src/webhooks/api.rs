@@ -10,6 +10,7 @@ use crate::agencies::db as agency_db;
 use crate::auth::{Role, User};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::path::{AgencyPath, WebhookPath};
 use crate::http::{created, ApiJson};
 use crate::schema::{webhook_deliveries as wd, webhooks};
 
@@ -112,7 +113,7 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
 /// to addresses the same policy accepts, or is logged `blocked`.
 #[utoipa::path(
     tag = "webhooks", operation_id = "createWebhook",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     request_body = NewWebhook,
     responses(
         (status = 201, description = "Registered; the secret is shown only now", body = Webhook),
@@ -135,10 +136,10 @@ pub async fn create(
     db: web::Data<Db>,
     policy: web::Data<EgressPolicy>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewWebhook>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     require_manager(&user, agency_id)?;
     let target = egress::parse_target(&body.0.url)
         .map_err(|m| ApiError::validation(vec![FieldError::new("url", "invalid_url", m)]))?;
@@ -188,16 +189,16 @@ pub async fn create(
 /// List an agency's webhooks
 #[utoipa::path(
     tag = "webhooks", operation_id = "listWebhooks",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     responses((status = 200, description = "The webhooks (without secrets)", body = WebhookList))
 )]
 #[get("/agencies/{id}/webhooks")]
 pub async fn list(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<WebhookList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     type Row = (Uuid, String, Option<String>, bool, DateTime<Utc>);
     let rows: Vec<Row> = db
@@ -251,12 +252,16 @@ async fn owner(db: &Db, id: Uuid) -> ApiResult<Uuid> {
 /// Its pending deliveries go with it.
 #[utoipa::path(
     tag = "webhooks", operation_id = "deleteWebhook",
-    params(("id" = Uuid, Path, description = "Webhook id")),
+    params(WebhookPath),
     responses((status = 204, description = "Removed"))
 )]
 #[delete("/webhooks/{id}")]
-pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+pub async fn delete(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<WebhookPath>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().id;
     require_manager(&user, owner(&db, id).await?)?;
     db.run(move |c| Ok(diesel::delete(webhooks::table.find(id)).execute(c)?))
         .await?;
@@ -269,7 +274,7 @@ pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiRe
 /// it was delivered. Readable by the agency's publishers and admins (who manage webhooks).
 #[utoipa::path(
     tag = "webhooks", operation_id = "listWebhookDeliveries",
-    params(("id" = Uuid, Path, description = "Webhook id")),
+    params(WebhookPath),
     responses(
         (status = 200, description = "Deliveries", body = DeliveryList),
         (status = 403, description = "Not a publisher of the webhook's agency (nor an admin)", body = crate::error::Problem, content_type = "application/problem+json",
@@ -280,9 +285,9 @@ pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiRe
 pub async fn deliveries(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookPath>,
 ) -> ApiResult<web::Json<DeliveryList>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     require_manager(&user, owner(&db, id).await?)?;
     let items: Vec<Delivery> = db
         .run(move |c| {

@@ -19,6 +19,7 @@ use crate::db::Db;
 use crate::domain::PartKey;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::etag::{with_etag, IfMatch};
+use crate::http::path::{AgencyPath, RevisionPath};
 use crate::http::ApiJson;
 
 fn revision_response(status: actix_web::http::StatusCode, r: &Revision) -> HttpResponse {
@@ -33,7 +34,7 @@ fn revision_response(status: actix_web::http::StatusCode, r: &Revision) -> HttpR
 /// revision automatically (reason `other`) when none is in progress.
 #[utoipa::path(
     tag = "workflow", operation_id = "openRevision",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     request_body = NewRevision,
     responses((status = 201, description = "The new revision with its parts", body = Revision,
         headers(("ETag" = String, description = "Version of the revision, for If-Match"), ("Location" = String, description = "URL of the revision"))))
@@ -42,10 +43,10 @@ fn revision_response(status: actix_web::http::StatusCode, r: &Revision) -> HttpR
 pub async fn open_revision(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewRevision>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let body = body.0;
     let comment = crate::domain::text::optional("comment", body.comment.as_deref(), 4000)
         .map_err(|e| ApiError::validation(vec![e]))?;
@@ -80,16 +81,16 @@ pub struct RevisionList {
 /// Newest first.
 #[utoipa::path(
     tag = "workflow", operation_id = "listRevisions",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     responses((status = 200, description = "The agency's revisions", body = RevisionList))
 )]
 #[get("/agencies/{id}/revisions")]
 pub async fn list_revisions(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<RevisionList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let items = db
         .run(move |c| {
@@ -117,7 +118,7 @@ async fn member_revision(db: &Db, user: User, id: Uuid) -> ApiResult<Revision> {
 /// With its parts (each with an `etag` for If-Match), approvals and remarks.
 #[utoipa::path(
     tag = "workflow", operation_id = "getRevision",
-    params(("id" = Uuid, Path, description = "Revision id")),
+    params(RevisionPath),
     responses((status = 200, description = "The revision", body = Revision,
         headers(("ETag" = String, description = "Version of the revision, for If-Match"))))
 )]
@@ -125,9 +126,9 @@ async fn member_revision(db: &Db, user: User, id: Uuid) -> ApiResult<Revision> {
 pub async fn get_revision(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
 ) -> ApiResult<HttpResponse> {
-    let r = member_revision(&db, user, id.into_inner()).await?;
+    let r = member_revision(&db, user, id.into_inner().id).await?;
     Ok(revision_response(actix_web::http::StatusCode::OK, &r))
 }
 
@@ -257,7 +258,7 @@ pub async fn accept_part(
 /// last one makes the revision `approved`. Without a chain one approval suffices.
 #[utoipa::path(
     tag = "workflow", operation_id = "approveRevision",
-    params(("id" = Uuid, Path, description = "Revision id"),
+    params(RevisionPath,
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the agreement", body = Revision))
 )]
@@ -265,10 +266,10 @@ pub async fn accept_part(
 pub async fn approve_revision(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let revision = db
         .transaction(move |c| {
             let r = wf_db::row(c, id, false)?;
@@ -290,7 +291,7 @@ pub async fn approve_revision(
 /// working days of approval (R11).
 #[utoipa::path(
     tag = "workflow", operation_id = "publishRevision",
-    params(("id" = Uuid, Path, description = "Revision id"),
+    params(RevisionPath,
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
     responses((status = 200, description = "The new version number", body = Published))
 )]
@@ -299,10 +300,10 @@ pub async fn publish_revision(
     db: web::Data<Db>,
     cache: web::Data<std::sync::Arc<crate::public::cache::PublicCache>>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let (revision, version, sha256) = db
         .transaction(move |c| {
             let r = wf_db::row(c, id, false)?;
@@ -327,16 +328,16 @@ pub async fn publish_revision(
 /// with the values before and after. Append-only.
 #[utoipa::path(
     tag = "workflow", operation_id = "getRevisionHistory",
-    params(("id" = Uuid, Path, description = "Revision id")),
+    params(RevisionPath),
     responses((status = 200, description = "The history, oldest first", body = History))
 )]
 #[get("/revisions/{id}/history")]
 pub async fn revision_history(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
 ) -> ApiResult<web::Json<History>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let items = db
         .run(move |c| {
             let r = wf_db::row(c, id, false)?;
@@ -406,16 +407,16 @@ fn summary(v: &wf_db::VersionRow, latest: i32) -> VersionSummary {
 /// List an agency's published versions
 #[utoipa::path(
     tag = "workflow", operation_id = "listVersions",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     responses((status = 200, description = "Versions, newest first", body = VersionList))
 )]
 #[get("/agencies/{id}/versions")]
 pub async fn list_versions(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<VersionList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let rows = db
         .run(move |c| {
@@ -478,17 +479,17 @@ pub struct DiffQuery {
 /// Touchpoints added, removed, and changed field by field.
 #[utoipa::path(
     tag = "workflow", operation_id = "diffVersions",
-    params(("id" = Uuid, Path, description = "Agency id"), DiffQuery),
+    params(AgencyPath, DiffQuery),
     responses((status = 200, description = "The changes", body = VersionDiff))
 )]
 #[get("/agencies/{id}/versions/diff")]
 pub async fn diff_versions(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<DiffQuery>,
 ) -> ApiResult<web::Json<VersionDiff>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let DiffQuery { from, to } = q.into_inner();
     let (a, b) = db
@@ -513,16 +514,16 @@ pub async fn diff_versions(
 /// approval chain; defaults where the agency set none.
 #[utoipa::path(
     tag = "workflow", operation_id = "getWorkflowSettings",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     responses((status = 200, description = "The settings in force", body = WorkflowSettings))
 )]
 #[get("/agencies/{id}/workflow-settings")]
 pub async fn get_settings(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<WorkflowSettings>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     Ok(web::Json(
         db.run(move |c| {
@@ -538,7 +539,7 @@ pub async fn get_settings(
 /// Admin only. A change of the approval chain applies to revisions opened afterwards.
 #[utoipa::path(
     tag = "workflow", operation_id = "putWorkflowSettings",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    params(AgencyPath),
     request_body = WorkflowSettings,
     responses((status = 200, description = "The settings in force", body = WorkflowSettings))
 )]
@@ -546,10 +547,10 @@ pub async fn get_settings(
 pub async fn put_settings(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<WorkflowSettings>,
 ) -> ApiResult<web::Json<WorkflowSettings>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_admin()?;
     let value = body.0.validate()?;
     Ok(web::Json(
