@@ -8,6 +8,7 @@ use super::db as calendar_db;
 use crate::auth::User;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::http::path::DayPath;
 use crate::http::ApiJson;
 
 /// A day that breaks the Monday–Friday rule.
@@ -100,7 +101,7 @@ fn is_weekend(d: NaiveDate) -> bool {
 /// else restates the rule and is refused (422).
 #[utoipa::path(
     tag = "calendar", operation_id = "putCalendarDay",
-    params(("date" = String, Path, format = Date, description = "The day, 1990 to 2100", example = "2027-02-22", pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")),
+    params(DayPath),
     request_body = CalendarDayInput,
     responses((status = 200, description = "The day as stored", body = CalendarDay))
 )]
@@ -108,11 +109,11 @@ fn is_weekend(d: NaiveDate) -> bool {
 pub async fn put_day(
     db: web::Data<Db>,
     user: User,
-    date: web::Path<NaiveDate>,
+    date: web::Path<DayPath>,
     body: ApiJson<CalendarDayInput>,
 ) -> ApiResult<web::Json<CalendarDay>> {
     user.require_admin()?;
-    let date = crate::deadlines::api::check_date("date", date.into_inner())?;
+    let date = crate::deadlines::api::check_date("date", date.into_inner().date)?;
     let body = body.0;
     let name = crate::domain::text::required("name", &body.name, 300)
         .map_err(|e| ApiError::validation(vec![e]))?;
@@ -144,17 +145,17 @@ pub async fn put_day(
 /// Admin only. The day follows the Monday–Friday rule again.
 #[utoipa::path(
     tag = "calendar", operation_id = "deleteCalendarDay",
-    params(("date" = String, Path, format = Date, description = "The day, 1990 to 2100", example = "2027-02-22", pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")),
+    params(DayPath),
     responses((status = 204, description = "Removed"))
 )]
 #[delete("/calendar/{date}")]
 pub async fn delete_day(
     db: web::Data<Db>,
     user: User,
-    date: web::Path<NaiveDate>,
+    date: web::Path<DayPath>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let date = crate::deadlines::api::check_date("date", date.into_inner())?;
+    let date = crate::deadlines::api::check_date("date", date.into_inner().date)?;
     if db.run(move |c| calendar_db::delete(c, date)).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -11,6 +11,7 @@ use crate::db::Db;
 use crate::domain::Mode;
 use crate::error::{ApiError, ApiResult};
 use crate::http::path::AgencyPath;
+use crate::http::path::ChannelRulePath;
 use crate::http::ApiJson;
 use crate::workflow::edit;
 
@@ -115,7 +116,7 @@ fn known_channel(c: &mut diesel::PgConnection, channel: &str) -> ApiResult<()> {
 /// E.g. Минстрой Дагестана (002 §4.1.2) classifies telephone as offline.
 #[utoipa::path(
     tag = "agencies", operation_id = "setChannelRule",
-    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = crate::catalogs::ChannelCode, Path, description = "Channel type code", example = "phone")),
+    params(ChannelRulePath),
     request_body = ChannelRuleInput,
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
@@ -123,11 +124,14 @@ fn known_channel(c: &mut diesel::PgConnection, channel: &str) -> ApiResult<()> {
 pub async fn set_channel_rule(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<ChannelRulePath>,
     body: ApiJson<ChannelRuleInput>,
 ) -> ApiResult<web::Json<ChannelRuleList>> {
     user.require_admin()?;
-    let (agency_id, channel) = path.into_inner();
+    let ChannelRulePath {
+        id: agency_id,
+        channel,
+    } = path.into_inner();
     let mode = body.0.mode;
     let items = db
         .transaction(move |c| {
@@ -147,17 +151,20 @@ pub async fn set_channel_rule(
 /// The catalog default applies again.
 #[utoipa::path(
     tag = "agencies", operation_id = "clearChannelRule",
-    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = crate::catalogs::ChannelCode, Path, description = "Channel type code", example = "phone")),
+    params(ChannelRulePath),
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
 #[delete("/agencies/{id}/channel-rules/{channel}")]
 pub async fn clear_channel_rule(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<ChannelRulePath>,
 ) -> ApiResult<web::Json<ChannelRuleList>> {
     user.require_admin()?;
-    let (agency_id, channel) = path.into_inner();
+    let ChannelRulePath {
+        id: agency_id,
+        channel,
+    } = path.into_inner();
     let items = db
         .transaction(move |c| {
             change_rule(c, &user, agency_id, &channel, |c| {

@@ -35,3 +35,63 @@ id_path! {
     /// `{id}` of a webhook subscription.
     WebhookPath => "Webhook id";
 }
+
+/// `{id}/…/{channel}` of an agency's rule for one channel type.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ChannelRulePath {
+    /// Agency id
+    pub id: Uuid,
+    /// Channel type code
+    #[param(value_type = crate::catalogs::ChannelCode, example = "phone")]
+    pub channel: String,
+}
+
+/// `{id}/parts/{unit_id}` of one part of a revision.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PartPath {
+    /// Revision id
+    pub id: Uuid,
+    /// Unit id, or `agency`
+    #[param(inline, value_type = crate::domain::part::PartKey, example = "agency")]
+    pub unit_id: String,
+}
+
+/// `{id}/versions/{number}` of a published version of an agency's register.
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct VersionPath {
+    /// Agency id
+    pub id: Uuid,
+    /// Version number
+    pub number: i32,
+}
+
+/// `{id}/register/versions/{n}` of a published version, on the public side.
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PublicVersionPath {
+    /// Agency id
+    pub id: Uuid,
+    /// Version number
+    pub n: i32,
+}
+
+/// `{date}` of a day of the working-day calendar.
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct DayPath {
+    /// The day, 1990 to 2100
+    #[param(value_type = String, format = Date, example = "2027-02-22", pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")]
+    pub date: chrono::NaiveDate,
+}
+
+/// `{region}` of a region's consolidated register.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RegionPath {
+    /// Region, as the agencies name it
+    #[param(example = "Республика Дагестан")]
+    pub region: String,
+}

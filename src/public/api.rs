@@ -18,6 +18,7 @@ use crate::db::{Db, ReadDb};
 use crate::domain::{AgencyKind, ClientType, Mode};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::path::AgencyPath;
+use crate::http::path::{PublicVersionPath, RegionPath};
 use crate::schema::{agencies, register_versions};
 use crate::workflow::db as wf_db;
 use crate::workflow::snapshot::{self, RegisterContent, RegisterRow, VersionDiff};
@@ -379,7 +380,7 @@ pub async fn current_register(
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "getPublicRegisterVersion",
-    params(("id" = Uuid, Path, description = "Agency id"), ("n" = i32, Path, description = "Version number"), RegisterQuery),
+    params(PublicVersionPath, RegisterQuery),
     responses(
         (status = 200, description = "The version", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String)),
             content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
@@ -391,10 +392,10 @@ pub async fn version_register(
     req: HttpRequest,
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    path: web::Path<(Uuid, i32)>,
+    path: web::Path<PublicVersionPath>,
     q: web::Query<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (agency_id, n) = path.into_inner();
+    let PublicVersionPath { id: agency_id, n } = path.into_inner();
     let r = rendered(&db, &cache, agency_id, n).await?;
     respond(&req, &r, &q, true)
 }
@@ -866,7 +867,7 @@ async fn build_region(
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "getRegionRegister",
-    params(("region" = String, Path, description = "Region, as the agencies name it", example = "Республика Дагестан"), RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
+    params(RegionPath, RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
     responses((status = 200, description = "The consolidated register", content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
 )]
 #[get("/public/regions/{region}/register")]
@@ -874,10 +875,10 @@ pub async fn region_register(
     req: HttpRequest,
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    region: web::Path<String>,
+    region: web::Path<RegionPath>,
     q: web::Query<RegionQuery>,
 ) -> ApiResult<HttpResponse> {
-    let region = region.into_inner();
+    let region = region.into_inner().region;
     let fq = web::Query::<RegisterQuery>::from_query(req.query_string())
         .map(|q| q.into_inner())
         .map_err(|e| {

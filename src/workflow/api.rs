@@ -20,6 +20,7 @@ use crate::domain::PartKey;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::etag::{with_etag, IfMatch};
 use crate::http::path::{AgencyPath, RevisionPath};
+use crate::http::path::{PartPath, VersionPath};
 use crate::http::ApiJson;
 
 fn revision_response(status: actix_web::http::StatusCode, r: &Revision) -> HttpResponse {
@@ -135,12 +136,15 @@ pub async fn get_revision(
 async fn part_action(
     db: &Db,
     user: User,
-    path: (Uuid, String),
+    path: PartPath,
     action: PartAction,
     if_match: IfMatch,
     remarks: Vec<RemarkInput>,
 ) -> ApiResult<HttpResponse> {
-    let (revision_id, raw_unit) = path;
+    let PartPath {
+        id: revision_id,
+        unit_id: raw_unit,
+    } = path;
     let unit = raw_unit
         .parse::<PartKey>()
         .map_err(|e| ApiError::client(ErrorCode::InvalidParameter, e.to_string()))?
@@ -168,7 +172,7 @@ async fn part_action(
 /// check is due within the agency's `review_days` working days.
 #[utoipa::path(
     tag = "workflow", operation_id = "submitPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
+    params(PartPath,
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
@@ -176,7 +180,7 @@ async fn part_action(
 pub async fn submit_part(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<PartPath>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     part_action(
@@ -196,7 +200,7 @@ pub async fn submit_part(
 /// optionally pointing at a process or touchpoint. The unit fixes within `fix_days`.
 #[utoipa::path(
     tag = "workflow", operation_id = "returnPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
+    params(PartPath,
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     request_body = ReturnBody,
     responses((status = 200, description = "The revision after the transition", body = Revision))
@@ -205,7 +209,7 @@ pub async fn submit_part(
 pub async fn return_part(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<PartPath>,
     if_match: IfMatch,
     body: ApiJson<ReturnBody>,
 ) -> ApiResult<HttpResponse> {
@@ -229,7 +233,7 @@ pub async fn return_part(
 /// consolidation deadline (`consolidate_days`) starts.
 #[utoipa::path(
     tag = "workflow", operation_id = "acceptPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
+    params(PartPath,
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
@@ -237,7 +241,7 @@ pub async fn return_part(
 pub async fn accept_part(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<PartPath>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     part_action(
@@ -437,7 +441,7 @@ pub async fn list_versions(
 /// Immutable: the same number always answers the same content and SHA-256.
 #[utoipa::path(
     tag = "workflow", operation_id = "getVersion",
-    params(("id" = Uuid, Path, description = "Agency id"), ("number" = i32, Path, description = "Version number")),
+    params(VersionPath),
     responses((status = 200, description = "The version", body = Version,
         headers(("X-Content-SHA256" = String, description = "SHA-256 of the canonical JSON of `content`"))))
 )]
@@ -445,9 +449,12 @@ pub async fn list_versions(
 pub async fn get_version(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, i32)>,
+    path: web::Path<VersionPath>,
 ) -> ApiResult<HttpResponse> {
-    let (agency_id, number) = path.into_inner();
+    let VersionPath {
+        id: agency_id,
+        number,
+    } = path.into_inner();
     user.require_member(agency_id)?;
     let (row, latest) = db
         .run(move |c| {
