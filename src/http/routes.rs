@@ -127,4 +127,39 @@ mod tests {
         assert_eq!(table.allowed("/api/v1/agencies/"), None);
         assert_eq!(table.allowed("/api/v1/agencies/x/y"), None);
     }
+
+    #[test]
+    fn the_served_spec_gives_every_registered_path_its_methods() {
+        let table = AllowedMethods::from_openapi(&crate::openapi::spec());
+        let id = "0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10";
+        for (path, allow) in [
+            ("/health".to_owned(), "GET"),
+            ("/metrics".to_owned(), "GET"),
+            ("/api/v1/agencies".to_owned(), "GET, POST"),
+            (format!("/api/v1/agencies/{id}"), "GET, PATCH, DELETE"),
+            (
+                format!("/api/v1/agencies/{id}/channel-rules/phone"),
+                "PUT, DELETE",
+            ),
+            (
+                format!("/api/v1/agencies/{id}/workflow-settings"),
+                "GET, PUT",
+            ),
+            (
+                format!("/api/v1/revisions/{id}/parts/agency/submit"),
+                "POST",
+            ),
+            ("/api/v1/calendar/2027-02-22".to_owned(), "PUT, DELETE"),
+        ] {
+            assert_eq!(table.allowed(&path).as_deref(), Some(allow), "{path}");
+        }
+        for unknown in [
+            "/api/v1/nothing-here",
+            "/api/v1/agencies/",
+            "/bench/static/10",
+            "/",
+        ] {
+            assert_eq!(table.allowed(unknown), None, "{unknown}");
+        }
+    }
 }
