@@ -290,3 +290,35 @@ impl Modify for ProblemResponses {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A handler documents `If-Match` (and so 412) exactly when it takes the `IfMatch`
+    /// extractor: checked on the sources, as the attribute cannot see the signature's types.
+    #[test]
+    fn if_match_is_documented_exactly_where_a_handler_takes_it() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut checked = 0;
+        for module in std::fs::read_dir(dir).unwrap() {
+            let api = module.unwrap().path().join("api.rs");
+            let Ok(source) = std::fs::read_to_string(&api) else {
+                continue;
+            };
+            for chunk in source.split("#[utoipa::path(").skip(1) {
+                let (attribute, rest) = chunk.split_once("\npub async fn ").unwrap();
+                let signature = &rest[..rest.find('{').unwrap()];
+                let takes = signature.contains(": IfMatch");
+                let documents = attribute.contains("IfMatch") || attribute.contains("\"If-Match\"");
+                assert_eq!(
+                    takes,
+                    documents,
+                    "{}: {}",
+                    api.display(),
+                    &rest[..rest.find('(').unwrap()]
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 60, "only {checked} handlers found");
+    }
+}
