@@ -1,5 +1,6 @@
 //! Liveness and readiness.
 
+use actix_web::get;
 use actix_web::{web, HttpResponse};
 use diesel::RunQueryDsl;
 use serde::Serialize;
@@ -16,8 +17,10 @@ pub struct HealthStatus {
 /// Liveness
 ///
 /// The process is up; says nothing of the database.
-#[utoipa::path(get, path = "/health", tag = "operations", operation_id = "health",
+#[utoipa::path(
+    security(()),tag = "operations", operation_id = "health",
     responses((status = 200, description = "Alive", body = HealthStatus)))]
+#[get("/health")]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(HealthStatus { status: "ok" })
 }
@@ -25,11 +28,13 @@ pub async fn health() -> HttpResponse {
 /// Readiness
 ///
 /// 200 when the database answers; 503 problem+json otherwise.
-#[utoipa::path(get, path = "/ready", tag = "operations", operation_id = "ready",
+#[utoipa::path(
+    security(()),tag = "operations", operation_id = "ready",
     responses(
         (status = 200, description = "Ready", body = HealthStatus),
         (status = 503, description = "The database is unreachable", body = crate::error::Problem, content_type = "application/problem+json")
     ))]
+#[get("/ready")]
 pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, crate::error::ApiError> {
     db.run(|c| {
         diesel::sql_query("SELECT 1")

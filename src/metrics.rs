@@ -1,6 +1,7 @@
 //! Prometheus metrics at `GET /metrics`: requests and latency by route and status, the pool,
 //! workflow transitions, webhook deliveries.
 
+use actix_web::get;
 use std::sync::LazyLock;
 
 use actix_web::{web, HttpResponse};
@@ -102,8 +103,10 @@ pub fn observe_request(method: &str, route: &str, status: u16, seconds: f64) {
 /// Prometheus metrics
 ///
 /// Text exposition format. Unauthenticated: expose it only to the monitoring network.
-#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
+#[utoipa::path(
+    security(()),tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain")))]
+#[get("/metrics")]
 pub async fn metrics(db: web::Data<Db>) -> HttpResponse {
     let state = db.pool().state();
     POOL.with_label_values(&["idle"])

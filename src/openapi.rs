@@ -1,5 +1,7 @@
-//! The OpenAPI document: utoipa derives every path and schema; the add-on below documents the
-//! problem+json error responses on every operation, so no path can forget them.
+//! The OpenAPI document. Its paths come from the route registrations themselves
+//! (`startup::operations` and `startup::api_v1`, each handler's `#[utoipa::path]`); `ApiDoc`
+//! holds only the info, tags and shared components. `ProblemResponses` then documents, from
+//! what each operation declares, its security and its problem+json error responses.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::{Response, ResponseBuilder};
@@ -16,85 +18,8 @@ use crate::error::{ErrorCode, FieldError, Problem};
         version = "1.0.0",
         license(name = "MIT", identifier = "MIT")
     ),
-    paths(
-        crate::health::health,
-        crate::health::ready,
-        crate::metrics::metrics,
-        crate::agencies::api::list_agencies,
-        crate::agencies::api::create_agency,
-        crate::agencies::api::get_agency,
-        crate::agencies::api::update_agency,
-        crate::agencies::api::delete_agency,
-        crate::agencies::api::list_organizations,
-        crate::agencies::api::create_organization,
-        crate::agencies::api::get_organization,
-        crate::agencies::api::update_organization,
-        crate::agencies::api::delete_organization,
-        crate::catalogs::api::list_channel_rules,
-        crate::catalogs::api::set_channel_rule,
-        crate::catalogs::api::clear_channel_rule,
-        crate::units::api::list_units,
-        crate::units::api::create_unit,
-        crate::units::api::get_unit,
-        crate::units::api::update_unit,
-        crate::units::api::delete_unit,
-        crate::directions::api::list_directions,
-        crate::directions::api::create_direction,
-        crate::directions::api::get_direction,
-        crate::directions::api::update_direction,
-        crate::directions::api::delete_direction,
-        crate::processes::api::list_processes,
-        crate::processes::api::create_process,
-        crate::processes::api::get_process,
-        crate::processes::api::update_process,
-        crate::processes::api::delete_process,
-        crate::touchpoints::api::search_touchpoints,
-        crate::touchpoints::api::list_touchpoints,
-        crate::touchpoints::api::create_touchpoint,
-        crate::touchpoints::api::get_touchpoint,
-        crate::touchpoints::api::update_touchpoint,
-        crate::touchpoints::api::delete_touchpoint,
-        crate::workflow::api::open_revision,
-        crate::workflow::api::list_revisions,
-        crate::workflow::api::get_revision,
-        crate::workflow::api::submit_part,
-        crate::workflow::api::return_part,
-        crate::workflow::api::accept_part,
-        crate::workflow::api::approve_revision,
-        crate::workflow::api::publish_revision,
-        crate::workflow::api::revision_history,
-        crate::workflow::api::list_versions,
-        crate::workflow::api::get_version,
-        crate::workflow::api::diff_versions,
-        crate::workflow::api::get_settings,
-        crate::workflow::api::put_settings,
-        crate::deadlines::api::agency_deadlines,
-        crate::deadlines::api::overview,
-        crate::calendar::api::get_year,
-        crate::calendar::api::put_day,
-        crate::calendar::api::delete_day,
-        crate::public::api::working_copy,
-        crate::public::api::list_agencies,
-        crate::public::api::current_register,
-        crate::public::api::list_versions,
-        crate::public::api::version_register,
-        crate::public::api::diff,
-        crate::public::api::region_register,
-        crate::public::api::changes,
-        crate::rules::api::revision_findings,
-        crate::import::api::import,
-        crate::rules::api::public_findings,
-        crate::webhooks::api::create,
-        crate::webhooks::api::list,
-        crate::webhooks::api::delete,
-        crate::webhooks::api::deliveries,
-        crate::catalogs::api::list_needs,
-        crate::catalogs::api::list_channel_types,
-        crate::directions::api::list_catalog_directions,
-    ),
     components(schemas(Problem, ErrorCode, FieldError, crate::auth::Claims, crate::auth::Role, crate::directions::db::DirectionScope)),
     servers((url = "/", description = "This server")),
-    modifiers(&ProblemResponses),
     tags(
         (name = "agencies", description = "Public bodies that keep a register, and their digital/offline channel rules (R1, R6)"),
         (name = "organizations", description = "Subordinate organizations, each with a register of its own (R14)"),
@@ -112,9 +37,30 @@ use crate::error::{ErrorCode, FieldError, Problem};
 )]
 pub struct ApiDoc;
 
+/// The spec as served: `ApiDoc` plus the paths of the registered routes.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    use actix_web::App;
+    use utoipa_actix_web::AppExt;
+    let (_, operations) = App::new()
+        .into_utoipa_app()
+        .configure(crate::startup::operations)
+        .split_for_parts();
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .configure(crate::startup::api_v1)
+        .split_for_parts();
+    let mut doc = ApiDoc::openapi();
+    ProblemResponses::components(&mut doc);
+    ProblemResponses.modify(&mut api);
+    doc.merge(operations);
+    doc.merge(api);
+    public_means_no_token(&mut doc);
+    doc
+}
+
 /// The spec as served and committed (pretty JSON with a trailing newline).
 pub fn spec_json() -> String {
-    let mut s = ApiDoc::openapi()
+    let mut s = spec()
         .to_pretty_json()
         .expect("the OpenAPI document serialises");
     s.push('\n');
@@ -226,8 +172,35 @@ fn add(op: &mut Operation, status: &str) {
         .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name(name)));
 }
 
-impl Modify for ProblemResponses {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+fn operations_mut(
+    item: &mut utoipa::openapi::path::PathItem,
+) -> [(&'static str, &mut Option<Operation>); 5] {
+    [
+        ("get", &mut item.get),
+        ("post", &mut item.post),
+        ("put", &mut item.put),
+        ("patch", &mut item.patch),
+        ("delete", &mut item.delete),
+    ]
+}
+
+/// `security(())` in a handler's attribute declares an operation that needs no token; utoipa
+/// renders it as one empty requirement (`[{}]`), stated here as no requirement (`[]`).
+fn public_means_no_token(openapi: &mut utoipa::openapi::OpenApi) {
+    let empty = utoipa::openapi::security::SecurityRequirement::default();
+    for item in openapi.paths.paths.values_mut() {
+        for (_, op) in operations_mut(item) {
+            let Some(op) = op.as_mut() else { continue };
+            if let Some(security) = &mut op.security {
+                security.retain(|s| *s != empty);
+            }
+        }
+    }
+}
+
+impl ProblemResponses {
+    /// The shared problem responses and the bearer scheme, as components.
+    fn components(openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         for (_, name, code, detail) in STANDARD {
             let description = match code {
@@ -257,40 +230,25 @@ impl Modify for ProblemResponses {
             "bearer",
             utoipa::openapi::security::SecurityScheme::Http(bearer),
         );
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let has_path_params = path.contains('{');
-            let public =
-                path.starts_with("/api/v1/catalogs/") || path.starts_with("/api/v1/public/");
-            let ops: [(&str, &mut Option<Operation>); 5] = [
-                ("get", &mut item.get),
-                ("post", &mut item.post),
-                ("put", &mut item.put),
-                ("patch", &mut item.patch),
-                ("delete", &mut item.delete),
-            ];
-            for (method, op) in ops {
+    }
+}
+
+/// Applied to the `/api/v1` operations only (the operations endpoints have their own answers).
+/// Everything follows from the operation's declaration and its method, never from its path:
+/// a bearer token unless the handler declares `security(())`; 412 where it takes `If-Match`
+/// (`params(IfMatch)`); 404 where it has path parameters; the body answers for
+/// POST/PUT/PATCH; 409 for every write.
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for item in openapi.paths.paths.values_mut() {
+            for (method, op) in operations_mut(item) {
                 let Some(op) = op.as_mut() else { continue };
-                const CONDITIONAL: &[(&str, &str)] = &[
-                    ("patch", "/api/v1/agencies/{id}"),
-                    ("patch", "/api/v1/organizations/{id}"),
-                    ("patch", "/api/v1/units/{id}"),
-                    ("patch", "/api/v1/processes/{id}"),
-                    ("delete", "/api/v1/processes/{id}"),
-                    ("patch", "/api/v1/points/{id}"),
-                    ("delete", "/api/v1/points/{id}"),
-                ];
-                if CONDITIONAL.contains(&(method, path.as_str())) {
-                    let params = op.parameters.get_or_insert_with(Vec::new);
-                    if !params.iter().any(|p| p.name == "If-Match") {
-                        params.push(
-                            utoipa::openapi::path::ParameterBuilder::new()
-                                .name("If-Match")
-                                .parameter_in(utoipa::openapi::path::ParameterIn::Header)
-                                .description(Some("The ETag from the last read; a stale one is refused with 412 (optimistic concurrency)"))
-                                .build(),
-                        );
-                    }
-                }
+                let params = op.parameters.iter().flatten();
+                let has_path_params = params
+                    .clone()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let conditional = params.clone().any(|p| p.name == "If-Match");
                 // If-Match is an optional plain string (utoipa renders Option<String> as nullable)
                 for p in op.parameters.iter_mut().flatten() {
                     if p.name == "If-Match" {
@@ -303,18 +261,8 @@ impl Modify for ProblemResponses {
                         ));
                     }
                 }
-                if path.starts_with("/health")
-                    || path.starts_with("/ready")
-                    || path.starts_with("/metrics")
-                {
-                    op.security = Some(Vec::new());
-                    continue;
-                }
                 add(op, "400");
-                if public {
-                    // stated, not left to a default: no token needed
-                    op.security = Some(Vec::new());
-                } else {
+                if op.security.is_none() {
                     op.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
                         "bearer",
                         Vec::<String>::new(),
@@ -322,10 +270,6 @@ impl Modify for ProblemResponses {
                     add(op, "401");
                     add(op, "403");
                 }
-                let conditional = CONDITIONAL.contains(&(method, path.as_str()))
-                    || (path.starts_with("/api/v1/revisions/")
-                        && method == "post"
-                        && !path.ends_with("/import"));
                 if conditional {
                     add(op, "412");
                 }
@@ -344,5 +288,37 @@ impl Modify for ProblemResponses {
                 add(op, "503");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A handler documents `If-Match` (and so 412) exactly when it takes the `IfMatch`
+    /// extractor: checked on the sources, as the attribute cannot see the signature's types.
+    #[test]
+    fn if_match_is_documented_exactly_where_a_handler_takes_it() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut checked = 0;
+        for module in std::fs::read_dir(dir).unwrap() {
+            let api = module.unwrap().path().join("api.rs");
+            let Ok(source) = std::fs::read_to_string(&api) else {
+                continue;
+            };
+            for chunk in source.split("#[utoipa::path(").skip(1) {
+                let (attribute, rest) = chunk.split_once("\npub async fn ").unwrap();
+                let signature = &rest[..rest.find('{').unwrap()];
+                let takes = signature.contains(": IfMatch");
+                let documents = attribute.contains("IfMatch") || attribute.contains("\"If-Match\"");
+                assert_eq!(
+                    takes,
+                    documents,
+                    "{}: {}",
+                    api.display(),
+                    &rest[..rest.find('(').unwrap()]
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 60, "only {checked} handlers found");
     }
 }

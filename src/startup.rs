@@ -7,13 +7,14 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
-use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::db::{self, Db, PgPool};
 use crate::http::extract;
-use crate::openapi::ApiDoc;
+use crate::http::routes::AllowedMethods;
 use crate::{
     agencies, calendar, catalogs, deadlines, directions, health, processes, public, telemetry,
     touchpoints, units, workflow,
@@ -95,6 +96,8 @@ impl Application {
         ));
         #[cfg(feature = "bench")]
         let bench_routes = settings.bench_routes;
+        // built once from the same registrations as the router (see `api_v1`)
+        let spec = crate::openapi::spec();
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(middleware::Compress::default())
@@ -112,6 +115,10 @@ impl Application {
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
+                .into_utoipa_app()
+                .configure(operations)
+                .configure(api_v1)
+                .into_app()
                 .configure(|cfg| {
                     #[cfg(feature = "bench")]
                     if bench_routes {
@@ -120,7 +127,7 @@ impl Application {
                             web::get().to(crate::bench::static_body),
                         );
                     }
-                    routes(cfg)
+                    undocumented(cfg, spec.clone())
                 })
         })
         .listen(listener)?
@@ -159,235 +166,103 @@ impl Application {
     }
 }
 
-/// A resource whose other methods answer 405 with `Allow: <allow>`.
-fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(extract::method_not_allowed(allow)))
+/// The operations endpoints (`/health`, `/ready`, `/metrics`): documented, token-free, and
+/// without the problem responses of the API.
+pub fn operations(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(crate::metrics::metrics);
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/health", "GET").route(web::get().to(health::health)))
-        .service(resource("/ready", "GET").route(web::get().to(health::ready)))
-        .service(resource("/metrics", "GET").route(web::get().to(crate::metrics::metrics)))
-        .service(
-            SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()),
-        )
+/// Every `/api/v1` operation. Each handler's `#[utoipa::path]` + route attribute is its only
+/// declaration: this list feeds the router, the OpenAPI paths and the 405 `Allow` answers.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope("/api/v1")
+            .service(agencies::api::list_agencies)
+            .service(agencies::api::create_agency)
+            .service(agencies::api::get_agency)
+            .service(agencies::api::update_agency)
+            .service(agencies::api::delete_agency)
+            .service(agencies::api::list_organizations)
+            .service(agencies::api::create_organization)
+            .service(units::api::list_units)
+            .service(units::api::create_unit)
+            .service(directions::api::list_directions)
+            .service(directions::api::create_direction)
+            .service(processes::api::list_processes)
+            .service(processes::api::create_process)
+            .service(catalogs::api::list_channel_rules)
+            .service(catalogs::api::set_channel_rule)
+            .service(catalogs::api::clear_channel_rule)
+            .service(agencies::api::get_organization)
+            .service(agencies::api::update_organization)
+            .service(agencies::api::delete_organization)
+            .service(units::api::get_unit)
+            .service(units::api::update_unit)
+            .service(units::api::delete_unit)
+            .service(directions::api::get_direction)
+            .service(directions::api::update_direction)
+            .service(directions::api::delete_direction)
+            .service(processes::api::get_process)
+            .service(processes::api::update_process)
+            .service(processes::api::delete_process)
+            .service(touchpoints::api::list_touchpoints)
+            .service(touchpoints::api::create_touchpoint)
+            .service(touchpoints::api::search_touchpoints)
+            .service(touchpoints::api::get_touchpoint)
+            .service(touchpoints::api::update_touchpoint)
+            .service(touchpoints::api::delete_touchpoint)
+            .service(workflow::api::list_revisions)
+            .service(workflow::api::open_revision)
+            .service(workflow::api::get_revision)
+            .service(workflow::api::submit_part)
+            .service(workflow::api::return_part)
+            .service(workflow::api::accept_part)
+            .service(workflow::api::approve_revision)
+            .service(workflow::api::publish_revision)
+            .service(workflow::api::revision_history)
+            .service(public::api::working_copy)
+            .service(workflow::api::list_versions)
+            .service(workflow::api::diff_versions)
+            .service(workflow::api::get_version)
+            .service(workflow::api::get_settings)
+            .service(workflow::api::put_settings)
+            .service(deadlines::api::agency_deadlines)
+            .service(deadlines::api::overview)
+            .service(calendar::api::get_year)
+            .service(calendar::api::put_day)
+            .service(calendar::api::delete_day)
+            .service(public::api::list_agencies)
+            .service(public::api::current_register)
+            .service(public::api::list_versions)
+            .service(public::api::version_register)
+            .service(crate::rules::api::public_findings)
+            .service(crate::import::api::import)
+            .service(crate::rules::api::revision_findings)
+            .service(public::api::diff)
+            .service(public::api::region_register)
+            .service(public::api::changes)
+            .service(crate::webhooks::api::list)
+            .service(crate::webhooks::api::create)
+            .service(crate::webhooks::api::delete)
+            .service(crate::webhooks::api::deliveries)
+            .service(catalogs::api::list_needs)
+            .service(catalogs::api::list_channel_types)
+            .service(directions::api::list_catalog_directions),
+    );
+}
+
+/// The routes outside the spec: Swagger UI, its redirect, and the problem+json fallback
+/// (405 with `Allow` for a known path, 404 otherwise).
+pub fn undocumented(cfg: &mut web::ServiceConfig, spec: utoipa::openapi::OpenApi) {
+    let allowed = web::Data::new(AllowedMethods::from_openapi(&spec));
+    cfg.app_data(allowed)
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
         .service(web::resource("/swagger-ui").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect()
                 .insert_header(("Location", "/swagger-ui/"))
                 .finish()
         })))
-        .service(
-            web::scope("/api/v1")
-                .service(
-                    resource("/agencies", "GET, POST")
-                        .route(web::get().to(agencies::api::list_agencies))
-                        .route(web::post().to(agencies::api::create_agency)),
-                )
-                .service(
-                    resource("/agencies/{id}", "GET, PATCH, DELETE")
-                        .route(web::get().to(agencies::api::get_agency))
-                        .route(web::patch().to(agencies::api::update_agency))
-                        .route(web::delete().to(agencies::api::delete_agency)),
-                )
-                .service(
-                    resource("/agencies/{id}/organizations", "GET, POST")
-                        .route(web::get().to(agencies::api::list_organizations))
-                        .route(web::post().to(agencies::api::create_organization)),
-                )
-                .service(
-                    resource("/agencies/{id}/units", "GET, POST")
-                        .route(web::get().to(units::api::list_units))
-                        .route(web::post().to(units::api::create_unit)),
-                )
-                .service(
-                    resource("/agencies/{id}/directions", "GET, POST")
-                        .route(web::get().to(directions::api::list_directions))
-                        .route(web::post().to(directions::api::create_direction)),
-                )
-                .service(
-                    resource("/agencies/{id}/processes", "GET, POST")
-                        .route(web::get().to(processes::api::list_processes))
-                        .route(web::post().to(processes::api::create_process)),
-                )
-                .service(
-                    resource("/agencies/{id}/channel-rules", "GET")
-                        .route(web::get().to(catalogs::api::list_channel_rules)),
-                )
-                .service(
-                    resource("/agencies/{id}/channel-rules/{channel}", "PUT, DELETE")
-                        .route(web::put().to(catalogs::api::set_channel_rule))
-                        .route(web::delete().to(catalogs::api::clear_channel_rule)),
-                )
-                .service(
-                    resource("/organizations/{id}", "GET, PATCH, DELETE")
-                        .route(web::get().to(agencies::api::get_organization))
-                        .route(web::patch().to(agencies::api::update_organization))
-                        .route(web::delete().to(agencies::api::delete_organization)),
-                )
-                .service(
-                    resource("/units/{id}", "GET, PATCH, DELETE")
-                        .route(web::get().to(units::api::get_unit))
-                        .route(web::patch().to(units::api::update_unit))
-                        .route(web::delete().to(units::api::delete_unit)),
-                )
-                .service(
-                    resource("/directions/{id}", "GET, PATCH, DELETE")
-                        .route(web::get().to(directions::api::get_direction))
-                        .route(web::patch().to(directions::api::update_direction))
-                        .route(web::delete().to(directions::api::delete_direction)),
-                )
-                .service(
-                    resource("/processes/{id}", "GET, PATCH, DELETE")
-                        .route(web::get().to(processes::api::get_process))
-                        .route(web::patch().to(processes::api::update_process))
-                        .route(web::delete().to(processes::api::delete_process)),
-                )
-                .service(
-                    resource("/processes/{id}/points", "GET, POST")
-                        .route(web::get().to(touchpoints::api::list_touchpoints))
-                        .route(web::post().to(touchpoints::api::create_touchpoint)),
-                )
-                .service(
-                    resource("/points", "GET")
-                        .route(web::get().to(touchpoints::api::search_touchpoints)),
-                )
-                .service(
-                    resource("/points/{id}", "GET, PATCH, DELETE")
-                        .route(web::get().to(touchpoints::api::get_touchpoint))
-                        .route(web::patch().to(touchpoints::api::update_touchpoint))
-                        .route(web::delete().to(touchpoints::api::delete_touchpoint)),
-                )
-                .service(
-                    resource("/agencies/{id}/revisions", "GET, POST")
-                        .route(web::get().to(workflow::api::list_revisions))
-                        .route(web::post().to(workflow::api::open_revision)),
-                )
-                .service(
-                    resource("/revisions/{id}", "GET")
-                        .route(web::get().to(workflow::api::get_revision)),
-                )
-                .service(
-                    resource("/revisions/{id}/parts/{unit_id}/submit", "POST")
-                        .route(web::post().to(workflow::api::submit_part)),
-                )
-                .service(
-                    resource("/revisions/{id}/parts/{unit_id}/return", "POST")
-                        .route(web::post().to(workflow::api::return_part)),
-                )
-                .service(
-                    resource("/revisions/{id}/parts/{unit_id}/accept", "POST")
-                        .route(web::post().to(workflow::api::accept_part)),
-                )
-                .service(
-                    resource("/revisions/{id}/approve", "POST")
-                        .route(web::post().to(workflow::api::approve_revision)),
-                )
-                .service(
-                    resource("/revisions/{id}/publish", "POST")
-                        .route(web::post().to(workflow::api::publish_revision)),
-                )
-                .service(
-                    resource("/revisions/{id}/history", "GET")
-                        .route(web::get().to(workflow::api::revision_history)),
-                )
-                .service(
-                    resource("/agencies/{id}/register", "GET")
-                        .route(web::get().to(public::api::working_copy)),
-                )
-                .service(
-                    resource("/agencies/{id}/versions", "GET")
-                        .route(web::get().to(workflow::api::list_versions)),
-                )
-                .service(
-                    resource("/agencies/{id}/versions/diff", "GET")
-                        .route(web::get().to(workflow::api::diff_versions)),
-                )
-                .service(
-                    resource("/agencies/{id}/versions/{number}", "GET")
-                        .route(web::get().to(workflow::api::get_version)),
-                )
-                .service(
-                    resource("/agencies/{id}/workflow-settings", "GET, PUT")
-                        .route(web::get().to(workflow::api::get_settings))
-                        .route(web::put().to(workflow::api::put_settings)),
-                )
-                .service(
-                    resource("/agencies/{id}/deadlines", "GET")
-                        .route(web::get().to(deadlines::api::agency_deadlines)),
-                )
-                .service(
-                    resource("/deadlines", "GET").route(web::get().to(deadlines::api::overview)),
-                )
-                .service(resource("/calendar", "GET").route(web::get().to(calendar::api::get_year)))
-                .service(
-                    resource("/calendar/{date}", "PUT, DELETE")
-                        .route(web::put().to(calendar::api::put_day))
-                        .route(web::delete().to(calendar::api::delete_day)),
-                )
-                .service(
-                    resource("/public/agencies", "GET")
-                        .route(web::get().to(public::api::list_agencies)),
-                )
-                .service(
-                    resource("/public/agencies/{id}/register", "GET")
-                        .route(web::get().to(public::api::current_register)),
-                )
-                .service(
-                    resource("/public/agencies/{id}/register/versions", "GET")
-                        .route(web::get().to(public::api::list_versions)),
-                )
-                .service(
-                    resource("/public/agencies/{id}/register/versions/{n}", "GET")
-                        .route(web::get().to(public::api::version_register)),
-                )
-                .service(
-                    resource("/public/agencies/{id}/register/findings", "GET")
-                        .route(web::get().to(crate::rules::api::public_findings)),
-                )
-                .service(
-                    resource("/revisions/{id}/import", "POST")
-                        .route(web::post().to(crate::import::api::import)),
-                )
-                .service(
-                    resource("/revisions/{id}/findings", "GET")
-                        .route(web::get().to(crate::rules::api::revision_findings)),
-                )
-                .service(
-                    resource("/public/agencies/{id}/register/diff", "GET")
-                        .route(web::get().to(public::api::diff)),
-                )
-                .service(
-                    resource("/public/regions/{region}/register", "GET")
-                        .route(web::get().to(public::api::region_register)),
-                )
-                .service(
-                    resource("/public/changes", "GET").route(web::get().to(public::api::changes)),
-                )
-                .service(
-                    resource("/agencies/{id}/webhooks", "GET, POST")
-                        .route(web::get().to(crate::webhooks::api::list))
-                        .route(web::post().to(crate::webhooks::api::create)),
-                )
-                .service(
-                    resource("/webhooks/{id}", "DELETE")
-                        .route(web::delete().to(crate::webhooks::api::delete)),
-                )
-                .service(
-                    resource("/webhooks/{id}/deliveries", "GET")
-                        .route(web::get().to(crate::webhooks::api::deliveries)),
-                )
-                .service(
-                    resource("/catalogs/needs", "GET")
-                        .route(web::get().to(catalogs::api::list_needs)),
-                )
-                .service(
-                    resource("/catalogs/channel-types", "GET")
-                        .route(web::get().to(catalogs::api::list_channel_types)),
-                )
-                .service(
-                    resource("/catalogs/directions", "GET")
-                        .route(web::get().to(directions::api::list_catalog_directions)),
-                ),
-        )
-        .default_service(web::to(extract::not_found));
+        .default_service(web::to(crate::http::routes::fallback));
 }

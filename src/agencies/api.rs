@@ -1,5 +1,6 @@
 //! HTTP handlers for agencies and subordinate organizations: translate, call, answer.
 
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -12,6 +13,7 @@ use crate::db::Db;
 use crate::domain::AgencyKind;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::etag::{with_etag, IfMatch};
+use crate::http::path::{AgencyPath, OrganizationPath};
 use crate::http::{created, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::workflow::{audit, edit};
@@ -50,10 +52,11 @@ fn sort_param(s: Option<&str>) -> ApiResult<AgencySort> {
 /// Top-level public bodies (ministries, agencies…); `include_organizations=true` lists their
 /// subordinate organizations too.
 #[utoipa::path(
-    get, path = "/api/v1/agencies", tag = "agencies", operation_id = "listAgencies",
+    tag = "agencies", operation_id = "listAgencies",
     params(ListParams, AgencyQuery),
     responses((status = 200, description = "A page of agencies", body = AgencyList))
 )]
+#[get("/agencies")]
 pub async fn list_agencies(
     db: web::Data<Db>,
     _user: User,
@@ -81,11 +84,12 @@ pub async fn list_agencies(
 
 /// Create an agency
 #[utoipa::path(
-    post, path = "/api/v1/agencies", tag = "agencies", operation_id = "createAgency",
+    tag = "agencies", operation_id = "createAgency",
     request_body = NewAgency,
     responses((status = 201, description = "Created", body = Agency,
         headers(("Location" = String, description = "URL of the new agency"))))
 )]
+#[post("/agencies")]
 pub async fn create_agency(
     db: web::Data<Db>,
     user: User,
@@ -101,36 +105,38 @@ pub async fn create_agency(
 ///
 /// Works for top-level bodies and subordinate organizations alike.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}", tag = "agencies", operation_id = "getAgency",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "agencies", operation_id = "getAgency",
+    params(AgencyPath),
     responses((status = 200, description = "The agency", body = Agency))
 )]
+#[get("/agencies/{id}")]
 pub async fn get_agency(
     db: web::Data<Db>,
     _user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let agency = db.run(move |c| agency_db::get(c, id)).await?;
     Ok(with_etag(HttpResponse::Ok(), agency.updated_at).json(agency))
 }
 
 /// Update an agency
 #[utoipa::path(
-    patch, path = "/api/v1/agencies/{id}", tag = "agencies", operation_id = "updateAgency",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "agencies", operation_id = "updateAgency",
+    params(AgencyPath, IfMatch),
     request_body = AgencyPatch,
     responses((status = 200, description = "The updated agency", body = Agency))
 )]
+#[patch("/agencies/{id}")]
 pub async fn update_agency(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<AgencyPatch>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let changes = body.0.validate()?;
     let agency = db
         .transaction(move |c| update_heading(c, &user, id, &if_match, changes))
@@ -143,17 +149,18 @@ pub async fn update_agency(
 /// Refused with 409 `has_dependents` while the agency still has organizations, units,
 /// directions or processes: delete those first. Its channel classification goes with it.
 #[utoipa::path(
-    delete, path = "/api/v1/agencies/{id}", tag = "agencies", operation_id = "deleteAgency",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "agencies", operation_id = "deleteAgency",
+    params(AgencyPath),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/agencies/{id}")]
 pub async fn delete_agency(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     db.run(move |c| agency_db::delete(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -172,18 +179,19 @@ pub struct OrganizationQuery {
 
 /// List subordinate organizations of an agency
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/organizations", tag = "organizations", operation_id = "listOrganizations",
-    params(("id" = Uuid, Path, description = "Parent agency id"), ListParams, OrganizationQuery),
+    tag = "organizations", operation_id = "listOrganizations",
+    params(AgencyPath, ListParams, OrganizationQuery),
     responses((status = 200, description = "A page of subordinate organizations", body = AgencyList))
 )]
+#[get("/agencies/{id}/organizations")]
 pub async fn list_organizations(
     db: web::Data<Db>,
     _user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     page: web::Query<ListParams>,
     query: web::Query<OrganizationQuery>,
 ) -> ApiResult<web::Json<AgencyList>> {
-    let parent = id.into_inner();
+    let parent = id.into_inner().id;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref())?;
     let query = query.into_inner();
@@ -206,20 +214,21 @@ pub async fn list_organizations(
 ///
 /// The organization keeps a register of its own (R14). Its region defaults to the parent's.
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/organizations", tag = "organizations", operation_id = "createOrganization",
-    params(("id" = Uuid, Path, description = "Parent agency id")),
+    tag = "organizations", operation_id = "createOrganization",
+    params(AgencyPath),
     request_body = NewOrganization,
     responses((status = 201, description = "Created", body = Agency,
         headers(("Location" = String, description = "URL of the new organization"))))
 )]
+#[post("/agencies/{id}/organizations")]
 pub async fn create_organization(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewOrganization>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let parent = id.into_inner();
+    let parent = id.into_inner().id;
     let body = body.0;
     let org = db
         .transaction(move |c| {
@@ -274,35 +283,37 @@ async fn get_org(db: &Db, id: Uuid) -> ApiResult<Agency> {
 
 /// Get a subordinate organization
 #[utoipa::path(
-    get, path = "/api/v1/organizations/{id}", tag = "organizations", operation_id = "getOrganization",
-    params(("id" = Uuid, Path, description = "Organization id")),
+    tag = "organizations", operation_id = "getOrganization",
+    params(OrganizationPath),
     responses((status = 200, description = "The organization", body = Agency))
 )]
+#[get("/organizations/{id}")]
 pub async fn get_organization(
     db: web::Data<Db>,
     _user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationPath>,
 ) -> ApiResult<HttpResponse> {
-    let org = get_org(&db, id.into_inner()).await?;
+    let org = get_org(&db, id.into_inner().id).await?;
     Ok(with_etag(HttpResponse::Ok(), org.updated_at).json(org))
 }
 
 /// Update a subordinate organization
 #[utoipa::path(
-    patch, path = "/api/v1/organizations/{id}", tag = "organizations", operation_id = "updateOrganization",
-    params(("id" = Uuid, Path, description = "Organization id")),
+    tag = "organizations", operation_id = "updateOrganization",
+    params(OrganizationPath, IfMatch),
     request_body = AgencyPatch,
     responses((status = 200, description = "The updated organization", body = Agency))
 )]
+#[patch("/organizations/{id}")]
 pub async fn update_organization(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationPath>,
     body: ApiJson<AgencyPatch>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let changes = body.0.validate()?;
     get_org(&db, id).await?;
     let org = db
@@ -315,17 +326,18 @@ pub async fn update_organization(
 ///
 /// Refused with 409 `has_dependents` while it still has units, directions or processes.
 #[utoipa::path(
-    delete, path = "/api/v1/organizations/{id}", tag = "organizations", operation_id = "deleteOrganization",
-    params(("id" = Uuid, Path, description = "Organization id")),
+    tag = "organizations", operation_id = "deleteOrganization",
+    params(OrganizationPath),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/organizations/{id}")]
 pub async fn delete_organization(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<OrganizationPath>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     get_org(&db, id).await?;
     db.run(move |c| agency_db::delete(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())

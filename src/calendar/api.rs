@@ -1,3 +1,4 @@
+use actix_web::{delete, get, put};
 use actix_web::{web, HttpResponse};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
@@ -7,6 +8,7 @@ use super::db as calendar_db;
 use crate::auth::User;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::http::path::DayPath;
 use crate::http::ApiJson;
 
 /// A day that breaks the Monday–Friday rule.
@@ -39,10 +41,11 @@ pub struct YearQuery {
 /// The Russian production calendar (2024–2027 shipped; 2027 provisional until its decree), with
 /// the admins' edits.
 #[utoipa::path(
-    get, path = "/api/v1/calendar", tag = "calendar", operation_id = "getCalendarYear",
+    tag = "calendar", operation_id = "getCalendarYear",
     params(YearQuery),
     responses((status = 200, description = "The year's exceptions and its number of working days", body = CalendarYear))
 )]
+#[get("/calendar")]
 pub async fn get_year(
     db: web::Data<Db>,
     _user: User,
@@ -97,19 +100,20 @@ fn is_weekend(d: NaiveDate) -> bool {
 /// Admin only. A weekday can be made a day off, a Saturday or Sunday a working day; anything
 /// else restates the rule and is refused (422).
 #[utoipa::path(
-    put, path = "/api/v1/calendar/{date}", tag = "calendar", operation_id = "putCalendarDay",
-    params(("date" = String, Path, format = Date, description = "The day, 1990 to 2100", example = "2027-02-22", pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")),
+    tag = "calendar", operation_id = "putCalendarDay",
+    params(DayPath),
     request_body = CalendarDayInput,
     responses((status = 200, description = "The day as stored", body = CalendarDay))
 )]
+#[put("/calendar/{date}")]
 pub async fn put_day(
     db: web::Data<Db>,
     user: User,
-    date: web::Path<NaiveDate>,
+    date: web::Path<DayPath>,
     body: ApiJson<CalendarDayInput>,
 ) -> ApiResult<web::Json<CalendarDay>> {
     user.require_admin()?;
-    let date = super::check_date("date", date.into_inner())?;
+    let date = super::check_date("date", date.into_inner().date)?;
     let body = body.0;
     let name = crate::domain::text::required(
         "name",
@@ -144,17 +148,18 @@ pub async fn put_day(
 ///
 /// Admin only. The day follows the Monday–Friday rule again.
 #[utoipa::path(
-    delete, path = "/api/v1/calendar/{date}", tag = "calendar", operation_id = "deleteCalendarDay",
-    params(("date" = String, Path, format = Date, description = "The day, 1990 to 2100", example = "2027-02-22", pattern = "^(199[0-9]|20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$")),
+    tag = "calendar", operation_id = "deleteCalendarDay",
+    params(DayPath),
     responses((status = 204, description = "Removed"))
 )]
+#[delete("/calendar/{date}")]
 pub async fn delete_day(
     db: web::Data<Db>,
     user: User,
-    date: web::Path<NaiveDate>,
+    date: web::Path<DayPath>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let date = super::check_date("date", date.into_inner())?;
+    let date = super::check_date("date", date.into_inner().date)?;
     if db.run(move |c| calendar_db::delete(c, date)).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -1,4 +1,5 @@
 use actix_web::web;
+use actix_web::{delete, get, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -9,6 +10,8 @@ use crate::auth::User;
 use crate::db::Db;
 use crate::domain::Mode;
 use crate::error::{ApiError, ApiResult};
+use crate::http::path::AgencyPath;
+use crate::http::path::ChannelRulePath;
 use crate::http::ApiJson;
 use crate::workflow::edit;
 
@@ -34,9 +37,11 @@ pub struct ChannelRuleList {
 ///
 /// The catalog of client needs a touchpoint can serve (002 §3.6).
 #[utoipa::path(
-    get, path = "/api/v1/catalogs/needs", tag = "catalogs", operation_id = "listNeeds",
+    security(()),
+    tag = "catalogs", operation_id = "listNeeds",
     responses((status = 200, description = "Every client need, in the official order", body = NeedList))
 )]
+#[get("/catalogs/needs")]
 pub async fn list_needs(db: web::Data<Db>) -> ApiResult<web::Json<NeedList>> {
     let items = db.run(catalog_db::needs).await?;
     Ok(web::Json(NeedList {
@@ -49,9 +54,11 @@ pub async fn list_needs(db: web::Data<Db>) -> ApiResult<web::Json<NeedList>> {
 ///
 /// The catalog of touchpoint channel types with their default digital/offline classification.
 #[utoipa::path(
-    get, path = "/api/v1/catalogs/channel-types", tag = "catalogs", operation_id = "listChannelTypes",
+    security(()),
+    tag = "catalogs", operation_id = "listChannelTypes",
     responses((status = 200, description = "Every channel type", body = ChannelTypeList))
 )]
+#[get("/catalogs/channel-types")]
 pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<ChannelTypeList>> {
     let items = db.run(catalog_db::channel_types).await?;
     Ok(web::Json(ChannelTypeList {
@@ -65,16 +72,17 @@ pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<Channe
 /// How the agency classifies each channel type as digital or offline (R6): its own rule
 /// where it set one, the catalog default elsewhere. Touchpoints' `implied_mode` follows it.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/channel-rules", tag = "agencies", operation_id = "listChannelRules",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "agencies", operation_id = "listChannelRules",
+    params(AgencyPath),
     responses((status = 200, description = "The agency's classification of every channel type", body = ChannelRuleList))
 )]
+#[get("/agencies/{id}/channel-rules")]
 pub async fn list_channel_rules(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<ChannelRuleList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let items = db
         .run(move |c| {
@@ -107,19 +115,23 @@ fn known_channel(c: &mut diesel::PgConnection, channel: &str) -> ApiResult<()> {
 ///
 /// E.g. Минстрой Дагестана (002 §4.1.2) classifies telephone as offline.
 #[utoipa::path(
-    put, path = "/api/v1/agencies/{id}/channel-rules/{channel}", tag = "agencies", operation_id = "setChannelRule",
-    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = crate::catalogs::ChannelCode, Path, description = "Channel type code", example = "phone")),
+    tag = "agencies", operation_id = "setChannelRule",
+    params(ChannelRulePath),
     request_body = ChannelRuleInput,
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
+#[put("/agencies/{id}/channel-rules/{channel}")]
 pub async fn set_channel_rule(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<ChannelRulePath>,
     body: ApiJson<ChannelRuleInput>,
 ) -> ApiResult<web::Json<ChannelRuleList>> {
     user.require_admin()?;
-    let (agency_id, channel) = path.into_inner();
+    let ChannelRulePath {
+        id: agency_id,
+        channel,
+    } = path.into_inner();
     let mode = body.0.mode;
     let items = db
         .transaction(move |c| {
@@ -138,17 +150,21 @@ pub async fn set_channel_rule(
 ///
 /// The catalog default applies again.
 #[utoipa::path(
-    delete, path = "/api/v1/agencies/{id}/channel-rules/{channel}", tag = "agencies", operation_id = "clearChannelRule",
-    params(("id" = Uuid, Path, description = "Agency id"), ("channel" = crate::catalogs::ChannelCode, Path, description = "Channel type code", example = "phone")),
+    tag = "agencies", operation_id = "clearChannelRule",
+    params(ChannelRulePath),
     responses((status = 200, description = "The agency's classification after the change", body = ChannelRuleList))
 )]
+#[delete("/agencies/{id}/channel-rules/{channel}")]
 pub async fn clear_channel_rule(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<ChannelRulePath>,
 ) -> ApiResult<web::Json<ChannelRuleList>> {
     user.require_admin()?;
-    let (agency_id, channel) = path.into_inner();
+    let ChannelRulePath {
+        id: agency_id,
+        channel,
+    } = path.into_inner();
     let items = db
         .transaction(move |c| {
             change_rule(c, &user, agency_id, &channel, |c| {

@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use actix_web::get;
 use actix_web::web;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -13,6 +14,7 @@ use crate::auth::User;
 use crate::calendar::db as calendar_db;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::path::AgencyPath;
 use crate::schema::{register_versions, revision_parts, revisions, units};
 use crate::workflow::db as wf_db;
 use crate::workflow::settings;
@@ -145,17 +147,18 @@ pub fn facts_many(
 /// whole (consolidation, publication), plus the yearly revision and, where the agency has it,
 /// the quarterly analysis. Working days follow the Russian production calendar.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/deadlines", tag = "workflow", operation_id = "getDeadlines",
-    params(("id" = Uuid, Path, description = "Agency id"), DeadlineQuery),
+    tag = "workflow", operation_id = "getDeadlines",
+    params(AgencyPath, DeadlineQuery),
     responses((status = 200, description = "Everything due, with overdue flags", body = AgencyDeadlines))
 )]
+#[get("/agencies/{id}/deadlines")]
 pub async fn agency_deadlines(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<DeadlineQuery>,
 ) -> ApiResult<web::Json<AgencyDeadlines>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let on = checked_on(q.on)?;
     let (f, cal) = db
@@ -202,10 +205,11 @@ pub struct OverviewQuery {
 /// For dashboards: every agency the caller may see (all of them for an admin) with what is
 /// overdue, including agencies whose yearly revision is late.
 #[utoipa::path(
-    get, path = "/api/v1/deadlines", tag = "workflow", operation_id = "getDeadlineOverview",
+    tag = "workflow", operation_id = "getDeadlineOverview",
     params(OverviewQuery),
     responses((status = 200, description = "Agencies with overdue items", body = DeadlineOverview))
 )]
+#[get("/deadlines")]
 pub async fn overview(
     db: web::Data<Db>,
     user: User,

@@ -1,3 +1,4 @@
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -10,6 +11,7 @@ use crate::auth::{Role, User};
 use crate::db::Db;
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult};
+use crate::http::path::{AgencyPath, DirectionPath};
 use crate::http::{created, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::workflow::{audit, edit};
@@ -29,18 +31,19 @@ pub struct DirectionQuery {
 ///
 /// The shared catalog first (in its official order), then the agency's own directions.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/directions", tag = "directions", operation_id = "listAgencyDirections",
-    params(("id" = Uuid, Path, description = "Agency id"), ListParams, DirectionQuery),
+    tag = "directions", operation_id = "listAgencyDirections",
+    params(AgencyPath, ListParams, DirectionQuery),
     responses((status = 200, description = "A page of directions", body = DirectionList))
 )]
+#[get("/agencies/{id}/directions")]
 pub async fn list_directions(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     page: web::Query<ListParams>,
     query: web::Query<DirectionQuery>,
 ) -> ApiResult<web::Json<DirectionList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let paging = page.paging()?;
     let query = query.into_inner();
@@ -59,19 +62,20 @@ pub async fn list_directions(
 /// A name already in the catalog or among the agency's directions is refused with 409
 /// `already_exists` and the existing direction's id.
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/directions", tag = "directions", operation_id = "createDirection",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "directions", operation_id = "createDirection",
+    params(AgencyPath),
     request_body = NewDirection,
     responses((status = 201, description = "Created", body = Direction,
         headers(("Location" = String, description = "URL of the new direction"))))
 )]
+#[post("/agencies/{id}/directions")]
 pub async fn create_direction(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewDirection>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     require_direction_editor(&user, agency_id)?;
     let name = text::required("name", &body.0.name, text::NAME_MAX)
         .map_err(|e| ApiError::validation(vec![e]))?;
@@ -89,16 +93,17 @@ pub async fn create_direction(
 
 /// Get a direction
 #[utoipa::path(
-    get, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "getDirection",
-    params(("id" = Uuid, Path, description = "Direction id")),
+    tag = "directions", operation_id = "getDirection",
+    params(DirectionPath),
     responses((status = 200, description = "The direction", body = Direction))
 )]
+#[get("/directions/{id}")]
 pub async fn get_direction(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<DirectionPath>,
 ) -> ApiResult<web::Json<Direction>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let d = db.run(move |c| direction_db::get(c, id)).await?;
     if let Some(a) = d.agency_id {
         user.require_member(a)?;
@@ -133,18 +138,19 @@ async fn owning_agency(db: &Db, id: Uuid) -> ApiResult<Option<Uuid>> {
 /// the rename is refused with 409 `locked` while one of those parts is submitted or accepted
 /// or the revision is being approved, and it is recorded in the revision's history.
 #[utoipa::path(
-    patch, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "updateDirection",
-    params(("id" = Uuid, Path, description = "Direction id")),
+    tag = "directions", operation_id = "updateDirection",
+    params(DirectionPath),
     request_body = DirectionPatch,
     responses((status = 200, description = "The updated direction", body = Direction))
 )]
+#[patch("/directions/{id}")]
 pub async fn update_direction(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<DirectionPath>,
     body: ApiJson<DirectionPatch>,
 ) -> ApiResult<web::Json<Direction>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     match owning_agency(&db, id).await? {
         Some(a) => require_direction_editor(&user, a)?,
         None => user.require_admin()?,
@@ -207,16 +213,17 @@ pub async fn update_direction(
 /// Refused with 409 `has_dependents` while processes use it, and with 409 `read_only` for
 /// catalog directions.
 #[utoipa::path(
-    delete, path = "/api/v1/directions/{id}", tag = "directions", operation_id = "deleteDirection",
-    params(("id" = Uuid, Path, description = "Direction id")),
+    tag = "directions", operation_id = "deleteDirection",
+    params(DirectionPath),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/directions/{id}")]
 pub async fn delete_direction(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<DirectionPath>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     match owning_agency(&db, id).await? {
         Some(a) => require_direction_editor(&user, a)?,
         None => user.require_admin()?,
@@ -227,10 +234,12 @@ pub async fn delete_direction(
 
 /// The shared catalog of directions
 #[utoipa::path(
-    get, path = "/api/v1/catalogs/directions", tag = "catalogs", operation_id = "listCatalogDirections",
+    security(()),
+    tag = "catalogs", operation_id = "listCatalogDirections",
     params(ListParams),
     responses((status = 200, description = "Catalog directions in their official order", body = DirectionList))
 )]
+#[get("/catalogs/directions")]
 pub async fn list_catalog_directions(
     db: web::Data<Db>,
     page: web::Query<ListParams>,

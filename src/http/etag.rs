@@ -23,9 +23,14 @@ pub fn with_etag(
     builder
 }
 
-/// The request's `If-Match` header, if any.
-#[derive(Debug, Clone, Default)]
-pub struct IfMatch(pub Option<String>);
+/// The request's `If-Match` header, if any. A handler that takes it lists it in its
+/// `#[utoipa::path(params(IfMatch))]`, which documents the header (and so the 412 answer).
+#[derive(Debug, Clone, Default, utoipa::IntoParams)]
+#[into_params(names("If-Match"), parameter_in = Header)]
+pub struct IfMatch(
+    /// The ETag from the last read; a stale one is refused with 412 (optimistic concurrency)
+    pub Option<String>,
+);
 
 impl IfMatch {
     /// Passes when no `If-Match` was sent, or when it names the current tag (or `*`).

@@ -218,25 +218,21 @@ pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
 }
 
 /// A known path with a method it does not support: 405 with the `Allow` header (RFC 9110).
-pub fn method_not_allowed(
-    allow: &'static str,
-) -> impl Fn(HttpRequest) -> std::future::Ready<actix_web::HttpResponse> + Clone {
-    move |req: HttpRequest| {
-        let err = ApiError::client(
-            ErrorCode::MethodNotAllowed,
-            format!(
-                "{} is not supported on {}; allowed: {allow}",
-                req.method(),
-                req.path()
-            ),
-        );
-        let mut resp = actix_web::ResponseError::error_response(&err);
-        resp.headers_mut().insert(
-            header::ALLOW,
-            actix_web::http::header::HeaderValue::from_static(allow),
-        );
-        std::future::ready(resp)
+/// `allow` comes from the registered routes (see `crate::http::routes`).
+pub fn method_not_allowed(req: &HttpRequest, allow: &str) -> actix_web::HttpResponse {
+    let err = ApiError::client(
+        ErrorCode::MethodNotAllowed,
+        format!(
+            "{} is not supported on {}; allowed: {allow}",
+            req.method(),
+            req.path()
+        ),
+    );
+    let mut resp = actix_web::ResponseError::error_response(&err);
+    if let Ok(value) = header::HeaderValue::from_str(allow) {
+        resp.headers_mut().insert(header::ALLOW, value);
     }
+    resp
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ pub mod etag;
 pub mod extract;
 pub mod pagination;
 pub mod patch;
+pub mod path;
+pub mod routes;
 pub mod security;
 
 pub use extract::ApiJson;

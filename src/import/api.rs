@@ -1,3 +1,4 @@
+use actix_web::post;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use super::{apply, ImportReport};
 use crate::auth::User;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
+use crate::http::path::RevisionPath;
 use crate::public::api::XLSX_TYPE;
 use crate::workflow::db as wf_db;
 use crate::workflow::state::RevisionStatus;
@@ -206,8 +208,8 @@ fn check_revision(
 /// on `body`). A few imports run at once (503 with `Retry-After` past that), and the file must
 /// arrive within the server's upload timeout (408).
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/import", tag = "workflow", operation_id = "importRegister",
-    params(("id" = Uuid, Path, description = "Revision id (in progress)"), ImportQuery),
+    tag = "workflow", operation_id = "importRegister",
+    params(RevisionPath, ImportQuery),
     request_body(description = "The XLSX or CSV file", content(
         (crate::public::api::XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (String = "text/csv")
@@ -230,16 +232,17 @@ fn check_revision(
             example = json!({"type": "/problems/service_unavailable", "title": "Service unavailable", "status": 503, "detail": "all 2 import slots are taken; retry in 5 s", "code": "service_unavailable"}))
     )
 )]
+#[post("/revisions/{id}/import")]
 pub async fn import(
     req: HttpRequest,
     db: web::Data<Db>,
     limits: web::Data<ImportLimits>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
     q: web::Query<ImportQuery>,
     mut payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let revision_id = id.into_inner();
+    let revision_id = id.into_inner().id;
     // who and where first: not a byte of the body is read for a caller who may not import here
     let caller = user.clone();
     db.run(move |c| check_revision(c, &caller, revision_id))

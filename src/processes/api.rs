@@ -1,3 +1,4 @@
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -11,6 +12,7 @@ use crate::db::Db;
 use crate::domain::{ClientType, ProcessKind};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::etag::{with_etag, IfMatch};
+use crate::http::path::{AgencyPath, ProcessPath};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::workflow::audit::{self, Entry};
@@ -58,18 +60,19 @@ pub fn unit_param(raw: Option<&str>) -> ApiResult<Option<Option<Uuid>>> {
 
 /// List the processes of an agency's registry
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/processes", tag = "processes", operation_id = "listProcesses",
-    params(("id" = Uuid, Path, description = "Agency id"), ListParams, ProcessQuery),
+    tag = "processes", operation_id = "listProcesses",
+    params(AgencyPath, ListParams, ProcessQuery),
     responses((status = 200, description = "A page of processes", body = ProcessList))
 )]
+#[get("/agencies/{id}/processes")]
 pub async fn list_processes(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     page: web::Query<ListParams>,
     query: web::Query<ProcessQuery>,
 ) -> ApiResult<web::Json<ProcessList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "position", PROCESS_SORTS)?;
@@ -95,19 +98,20 @@ pub async fn list_processes(
 
 /// Add a process to an agency's registry
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/processes", tag = "processes", operation_id = "createProcess",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "processes", operation_id = "createProcess",
+    params(AgencyPath),
     request_body = NewProcess,
     responses((status = 201, description = "Created", body = Process,
         headers(("Location" = String, description = "URL of the new process"))))
 )]
+#[post("/agencies/{id}/processes")]
 pub async fn create_process(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewProcess>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let changes = body.0.validate()?;
     let unit = changes.unit_id.flatten();
     let process = db
@@ -145,16 +149,17 @@ pub async fn create_process(
 
 /// Get a process
 #[utoipa::path(
-    get, path = "/api/v1/processes/{id}", tag = "processes", operation_id = "getProcess",
-    params(("id" = Uuid, Path, description = "Process id")),
+    tag = "processes", operation_id = "getProcess",
+    params(ProcessPath),
     responses((status = 200, description = "The process", body = Process))
 )]
+#[get("/processes/{id}")]
 pub async fn get_process(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<ProcessPath>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let p = db.run(move |c| process_db::get(c, id)).await?;
     user.require_member(p.agency_id)?;
     Ok(with_etag(HttpResponse::Ok(), p.updated_at).json(p))
@@ -162,19 +167,20 @@ pub async fn get_process(
 
 /// Update a process
 #[utoipa::path(
-    patch, path = "/api/v1/processes/{id}", tag = "processes", operation_id = "updateProcess",
-    params(("id" = Uuid, Path, description = "Process id")),
+    tag = "processes", operation_id = "updateProcess",
+    params(ProcessPath, IfMatch),
     request_body = ProcessPatch,
     responses((status = 200, description = "The updated process", body = Process))
 )]
+#[patch("/processes/{id}")]
 pub async fn update_process(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<ProcessPath>,
     body: ApiJson<ProcessPatch>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let changes = body.0.validate()?;
     let process = db
         .transaction(move |c| {
@@ -223,18 +229,19 @@ pub struct DeleteProcessQuery {
 /// A process with touchpoints is **refused** (409 `has_dependents`) unless `cascade=true`
 /// is given, which deletes its touchpoints with it, in one transaction.
 #[utoipa::path(
-    delete, path = "/api/v1/processes/{id}", tag = "processes", operation_id = "deleteProcess",
-    params(("id" = Uuid, Path, description = "Process id"), DeleteProcessQuery),
+    tag = "processes", operation_id = "deleteProcess",
+    params(ProcessPath, DeleteProcessQuery, IfMatch),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/processes/{id}")]
 pub async fn delete_process(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<ProcessPath>,
     query: web::Query<DeleteProcessQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let cascade = query.cascade.unwrap_or(false);
     db.transaction(move |c| {
         process_db::lock(c, id)?;

@@ -1,3 +1,4 @@
+use actix_web::get;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use super::{render, xlsx};
 use crate::db::{Db, ReadDb};
 use crate::domain::{AgencyKind, ClientType, Mode};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::path::AgencyPath;
+use crate::http::path::{PublicVersionPath, RegionPath};
 use crate::schema::{agencies, register_versions};
 use crate::workflow::db as wf_db;
 use crate::workflow::snapshot::{self, RegisterContent, RegisterRow, VersionDiff};
@@ -316,18 +319,19 @@ pub fn render_as(
 /// The processes and touchpoints as they are now (not yet published), in the official form:
 /// `format=json|csv|xlsx|html` or `Accept`, with the same row filters as the published register.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/register", tag = "workflow", operation_id = "getWorkingCopy",
-    params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
+    tag = "workflow", operation_id = "getWorkingCopy",
+    params(AgencyPath, RegisterQuery),
     responses((status = 200, description = "The working copy", content((RegisterContent = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))))
 )]
+#[get("/agencies/{id}/register")]
 pub async fn working_copy(
     req: HttpRequest,
     db: web::Data<Db>,
     user: crate::auth::User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let mut content = db.run(move |c| snapshot::build(c, agency_id)).await?;
     content.rows.retain(|row| q.keep(row));
@@ -347,22 +351,24 @@ pub async fn working_copy(
 /// Served from memory; `Cache-Control: max-age=60`, `ETag` from the SHA-256, 304 on a matching
 /// `If-None-Match`. Filters select rows; `format`/`Accept` select JSON, CSV, XLSX or HTML.
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register", tag = "public", operation_id = "getPublicRegister",
-    params(("id" = Uuid, Path, description = "Agency id"), RegisterQuery),
+    security(()),
+    tag = "public", operation_id = "getPublicRegister",
+    params(AgencyPath, RegisterQuery),
     responses(
         (status = 200, description = "The register", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content")),
             content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match")
     )
 )]
+#[get("/public/agencies/{id}/register")]
 pub async fn current_register(
     req: HttpRequest,
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let n = current_number(&db, &cache, agency_id).await?;
     let r = rendered(&db, &cache, agency_id, n).await?;
     respond(&req, &r, &q, false)
@@ -372,22 +378,24 @@ pub async fn current_register(
 ///
 /// Immutable: `Cache-Control: immutable`, a year's max-age.
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register/versions/{n}", tag = "public", operation_id = "getPublicRegisterVersion",
-    params(("id" = Uuid, Path, description = "Agency id"), ("n" = i32, Path, description = "Version number"), RegisterQuery),
+    security(()),
+    tag = "public", operation_id = "getPublicRegisterVersion",
+    params(PublicVersionPath, RegisterQuery),
     responses(
         (status = 200, description = "The version", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String)),
             content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 304, description = "Not modified")
     )
 )]
+#[get("/public/agencies/{id}/register/versions/{n}")]
 pub async fn version_register(
     req: HttpRequest,
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    path: web::Path<(Uuid, i32)>,
+    path: web::Path<PublicVersionPath>,
     q: web::Query<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (agency_id, n) = path.into_inner();
+    let PublicVersionPath { id: agency_id, n } = path.into_inner();
     let r = rendered(&db, &cache, agency_id, n).await?;
     respond(&req, &r, &q, true)
 }
@@ -411,15 +419,17 @@ pub struct PublicVersionList {
 
 /// Every published version of an agency's register
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register/versions", tag = "public", operation_id = "listPublicRegisterVersions",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    security(()),
+    tag = "public", operation_id = "listPublicRegisterVersions",
+    params(AgencyPath),
     responses((status = 200, description = "Versions, newest first", body = PublicVersionList))
 )]
+#[get("/public/agencies/{id}/register/versions")]
 pub async fn list_versions(
     db: web::Data<ReadDb>,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<PublicVersionList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let rows: Vec<(i32, String, DateTime<Utc>)> = db
         .run(move |c| {
             Ok(register_versions::table
@@ -463,17 +473,19 @@ pub async fn list_versions(
 
 /// What changed between two published versions
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register/diff", tag = "public", operation_id = "diffPublicRegister",
-    params(("id" = Uuid, Path, description = "Agency id"), crate::workflow::api::DiffQuery),
+    security(()),
+    tag = "public", operation_id = "diffPublicRegister",
+    params(AgencyPath, crate::workflow::api::DiffQuery),
     responses((status = 200, description = "Rows added, removed and changed field by field", body = VersionDiff))
 )]
+#[get("/public/agencies/{id}/register/diff")]
 pub async fn diff(
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<crate::workflow::api::DiffQuery>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let a = rendered(&db, &cache, agency_id, q.from).await?;
     let b = rendered(&db, &cache, agency_id, q.to).await?;
     Ok(HttpResponse::Ok()
@@ -514,10 +526,12 @@ pub struct PublicAgencyQuery {
 
 /// Agencies and subordinate organizations with a published register
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies", tag = "public", operation_id = "listPublicAgencies",
+    security(()),
+    tag = "public", operation_id = "listPublicAgencies",
     params(crate::http::ListParams, PublicAgencyQuery),
     responses((status = 200, description = "A page of bodies with a published register", body = PublicAgencyList))
 )]
+#[get("/public/agencies")]
 pub async fn list_agencies(
     db: web::Data<ReadDb>,
     page: web::Query<crate::http::ListParams>,
@@ -648,10 +662,12 @@ pub struct ChangesQuery {
 /// For integrators who sync: poll with the last `next` and download only what changed.
 /// Publications commit in cursor order, so a poller never skips one.
 #[utoipa::path(
-    get, path = "/api/v1/public/changes", tag = "public", operation_id = "listPublicChanges",
+    security(()),
+    tag = "public", operation_id = "listPublicChanges",
     params(ChangesQuery),
     responses((status = 200, description = "Publications in order", body = ChangeFeed))
 )]
+#[get("/public/changes")]
 pub async fn changes(
     db: web::Data<ReadDb>,
     q: web::Query<ChangesQuery>,
@@ -849,18 +865,20 @@ async fn build_region(
 /// Every body of the region with its current published register. JSON is paginated over
 /// rows; CSV and HTML stream every row with bounded memory.
 #[utoipa::path(
-    get, path = "/api/v1/public/regions/{region}/register", tag = "public", operation_id = "getRegionRegister",
-    params(("region" = String, Path, description = "Region, as the agencies name it", example = "Республика Дагестан"), RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
+    security(()),
+    tag = "public", operation_id = "getRegionRegister",
+    params(RegionPath, RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
     responses((status = 200, description = "The consolidated register", content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
 )]
+#[get("/public/regions/{region}/register")]
 pub async fn region_register(
     req: HttpRequest,
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    region: web::Path<String>,
+    region: web::Path<RegionPath>,
     q: web::Query<RegionQuery>,
 ) -> ApiResult<HttpResponse> {
-    let region = region.into_inner();
+    let region = region.into_inner().region;
     let fq = web::Query::<RegisterQuery>::from_query(req.query_string())
         .map(|q| q.into_inner())
         .map_err(|e| {

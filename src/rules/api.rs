@@ -1,14 +1,15 @@
 use std::sync::Arc;
 
+use actix_web::get;
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::{check, Finding, Severity};
 use crate::auth::User;
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::http::path::{AgencyPath, RevisionPath};
 use crate::public::cache::PublicCache;
 use crate::workflow::{db as wf_db, snapshot};
 
@@ -40,16 +41,17 @@ fn report(items: Vec<Finding>) -> FindingReport {
 /// wrong kind for their channel, and overdue deadlines (R10–R12). Error-level findings block the
 /// submission of a part.
 #[utoipa::path(
-    get, path = "/api/v1/revisions/{id}/findings", tag = "workflow", operation_id = "getRevisionFindings",
-    params(("id" = Uuid, Path, description = "Revision id")),
+    tag = "workflow", operation_id = "getRevisionFindings",
+    params(RevisionPath),
     responses((status = 200, description = "The findings, in row order", body = FindingReport))
 )]
+#[get("/revisions/{id}/findings")]
 pub async fn revision_findings(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
 ) -> ApiResult<web::Json<FindingReport>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let items = db
         .run(move |c| {
             let r = wf_db::row(c, id, false)?;
@@ -73,16 +75,18 @@ pub async fn revision_findings(
 /// The same checks on the current published version; the seeds' own contradictions show
 /// here (R6 warnings).
 #[utoipa::path(
-    get, path = "/api/v1/public/agencies/{id}/register/findings", tag = "public", operation_id = "getPublicRegisterFindings",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    security(()),
+    tag = "public", operation_id = "getPublicRegisterFindings",
+    params(AgencyPath),
     responses((status = 200, description = "The findings, in row order", body = FindingReport))
 )]
+#[get("/public/agencies/{id}/register/findings")]
 pub async fn public_findings(
     db: web::Data<crate::db::ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<FindingReport>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let content = crate::public::api::current_content(&db, &cache, agency_id).await?;
     Ok(web::Json(report(check(&content))))
 }

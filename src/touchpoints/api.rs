@@ -1,3 +1,4 @@
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -11,6 +12,7 @@ use crate::domain::{ClientType, Mode};
 use crate::error::ApiResult;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::etag::{with_etag, IfMatch};
+use crate::http::path::{ProcessPath, TouchpointPath};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::processes::api::unit_param;
@@ -75,10 +77,11 @@ fn filter(scope: RegisterScopeQuery, q: TouchpointQuery) -> ApiResult<Touchpoint
 ///
 /// For dashboards: every touchpoint matching the filters, across agencies unless `agency_id` is given.
 #[utoipa::path(
-    get, path = "/api/v1/points", tag = "touchpoints", operation_id = "searchTouchpoints",
+    tag = "touchpoints", operation_id = "searchTouchpoints",
     params(ListParams, RegisterScopeQuery, TouchpointQuery),
     responses((status = 200, description = "A page of touchpoints", body = TouchpointList))
 )]
+#[get("/points")]
 pub async fn search_touchpoints(
     db: web::Data<Db>,
     user: User,
@@ -110,18 +113,19 @@ pub async fn search_touchpoints(
 
 /// List the touchpoints of a process
 #[utoipa::path(
-    get, path = "/api/v1/processes/{id}/points", tag = "touchpoints", operation_id = "listTouchpoints",
-    params(("id" = Uuid, Path, description = "Process id"), ListParams, TouchpointQuery),
+    tag = "touchpoints", operation_id = "listTouchpoints",
+    params(ProcessPath, ListParams, TouchpointQuery),
     responses((status = 200, description = "A page of touchpoints", body = TouchpointList))
 )]
+#[get("/processes/{id}/points")]
 pub async fn list_touchpoints(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<ProcessPath>,
     page: web::Query<ListParams>,
     query: web::Query<TouchpointQuery>,
 ) -> ApiResult<web::Json<TouchpointList>> {
-    let process_id = id.into_inner();
+    let process_id = id.into_inner().id;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "position", TOUCHPOINT_SORTS)?;
     let scope = RegisterScopeQuery {
@@ -149,19 +153,20 @@ pub async fn list_touchpoints(
 /// Column 6 is kept as written even when it contradicts the agency's channel rule
 /// (`mode_conflict` tells).
 #[utoipa::path(
-    post, path = "/api/v1/processes/{id}/points", tag = "touchpoints", operation_id = "createTouchpoint",
-    params(("id" = Uuid, Path, description = "Process id")),
+    tag = "touchpoints", operation_id = "createTouchpoint",
+    params(ProcessPath),
     request_body = NewTouchpoint,
     responses((status = 201, description = "Created", body = Touchpoint,
         headers(("Location" = String, description = "URL of the new touchpoint"))))
 )]
+#[post("/processes/{id}/points")]
 pub async fn create_touchpoint(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<ProcessPath>,
     body: ApiJson<NewTouchpoint>,
 ) -> ApiResult<HttpResponse> {
-    let process_id = id.into_inner();
+    let process_id = id.into_inner().id;
     let changes = body.0.validate()?;
     let point = db
         .transaction(move |c| {
@@ -217,16 +222,17 @@ fn begin_touchpoint_edit(
 
 /// Get a touchpoint
 #[utoipa::path(
-    get, path = "/api/v1/points/{id}", tag = "touchpoints", operation_id = "getTouchpoint",
-    params(("id" = Uuid, Path, description = "Touchpoint id")),
+    tag = "touchpoints", operation_id = "getTouchpoint",
+    params(TouchpointPath),
     responses((status = 200, description = "The touchpoint", body = Touchpoint))
 )]
+#[get("/points/{id}")]
 pub async fn get_touchpoint(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<TouchpointPath>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let t = db.run(move |c| touchpoint_db::get(c, id)).await?;
     user.require_member(t.agency_id)?;
     Ok(with_etag(HttpResponse::Ok(), t.updated_at).json(t))
@@ -236,19 +242,20 @@ pub async fn get_touchpoint(
 ///
 /// `contacts` and `needs`, when given, replace the whole list. R7 applies as on create.
 #[utoipa::path(
-    patch, path = "/api/v1/points/{id}", tag = "touchpoints", operation_id = "updateTouchpoint",
-    params(("id" = Uuid, Path, description = "Touchpoint id")),
+    tag = "touchpoints", operation_id = "updateTouchpoint",
+    params(TouchpointPath, IfMatch),
     request_body = TouchpointPatch,
     responses((status = 200, description = "The updated touchpoint", body = Touchpoint))
 )]
+#[patch("/points/{id}")]
 pub async fn update_touchpoint(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<TouchpointPath>,
     body: ApiJson<TouchpointPatch>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let changes = body.0.validate()?;
     let point = db
         .transaction(move |c| {
@@ -277,17 +284,18 @@ pub async fn update_touchpoint(
 ///
 /// Its contacts and needs go with it.
 #[utoipa::path(
-    delete, path = "/api/v1/points/{id}", tag = "touchpoints", operation_id = "deleteTouchpoint",
-    params(("id" = Uuid, Path, description = "Touchpoint id")),
+    tag = "touchpoints", operation_id = "deleteTouchpoint",
+    params(TouchpointPath, IfMatch),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/points/{id}")]
 pub async fn delete_touchpoint(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<TouchpointPath>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     db.transaction(move |c| {
         let (before, revision) = begin_touchpoint_edit(c, &user, id, &if_match)?;
         touchpoint_db::delete(c, id)?;

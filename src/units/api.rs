@@ -1,7 +1,7 @@
+use actix_web::{delete, get, patch, post};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
 use super::db::{self as unit_db, UNIT_SORTS};
 use super::model::{NewUnit, Unit, UnitPatch};
@@ -10,6 +10,7 @@ use crate::auth::User;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::etag::{with_etag, IfMatch};
+use crate::http::path::{AgencyPath, UnitPath};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::workflow::{audit, edit};
@@ -28,18 +29,19 @@ pub struct UnitQuery {
 
 /// List the units of an agency
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/units", tag = "units", operation_id = "listUnits",
-    params(("id" = Uuid, Path, description = "Agency id"), ListParams, UnitQuery),
+    tag = "units", operation_id = "listUnits",
+    params(AgencyPath, ListParams, UnitQuery),
     responses((status = 200, description = "A page of units", body = UnitList))
 )]
+#[get("/agencies/{id}/units")]
 pub async fn list_units(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     page: web::Query<ListParams>,
     query: web::Query<UnitQuery>,
 ) -> ApiResult<web::Json<UnitList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "name", UNIT_SORTS)?;
@@ -55,20 +57,21 @@ pub async fn list_units(
 
 /// Create a unit
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/units", tag = "units", operation_id = "createUnit",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "units", operation_id = "createUnit",
+    params(AgencyPath),
     request_body = NewUnit,
     responses((status = 201, description = "Created", body = Unit,
         headers(("Location" = String, description = "URL of the new unit"))))
 )]
+#[post("/agencies/{id}/units")]
 pub async fn create_unit(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewUnit>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let changes = body.0.validate()?;
     let unit = db
         .transaction(move |c| {
@@ -81,16 +84,17 @@ pub async fn create_unit(
 
 /// Get a unit
 #[utoipa::path(
-    get, path = "/api/v1/units/{id}", tag = "units", operation_id = "getUnit",
-    params(("id" = Uuid, Path, description = "Unit id")),
+    tag = "units", operation_id = "getUnit",
+    params(UnitPath),
     responses((status = 200, description = "The unit", body = Unit))
 )]
+#[get("/units/{id}")]
 pub async fn get_unit(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<UnitPath>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let unit = db.run(move |c| unit_db::get(c, id)).await?;
     user.require_member(unit.agency_id)?;
     Ok(with_etag(HttpResponse::Ok(), unit.updated_at).json(unit))
@@ -103,20 +107,21 @@ pub async fn get_unit(
 /// while the part is submitted or accepted or the revision is being approved) and is recorded
 /// in the revision's history.
 #[utoipa::path(
-    patch, path = "/api/v1/units/{id}", tag = "units", operation_id = "updateUnit",
-    params(("id" = Uuid, Path, description = "Unit id")),
+    tag = "units", operation_id = "updateUnit",
+    params(UnitPath, IfMatch),
     request_body = UnitPatch,
     responses((status = 200, description = "The updated unit", body = Unit))
 )]
+#[patch("/units/{id}")]
 pub async fn update_unit(
     db: web::Data<Db>,
     user: User,
     if_match: IfMatch,
-    id: web::Path<Uuid>,
+    id: web::Path<UnitPath>,
     body: ApiJson<UnitPatch>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let changes = body.0.validate()?;
     let unit = db
         .transaction(move |c| {
@@ -149,17 +154,18 @@ pub async fn update_unit(
 /// Refused with 409 `has_dependents` while processes are assigned to the unit: reassign
 /// them (PATCH the process's `unit_id`) or delete them first.
 #[utoipa::path(
-    delete, path = "/api/v1/units/{id}", tag = "units", operation_id = "deleteUnit",
-    params(("id" = Uuid, Path, description = "Unit id")),
+    tag = "units", operation_id = "deleteUnit",
+    params(UnitPath),
     responses((status = 204, description = "Deleted"))
 )]
+#[delete("/units/{id}")]
 pub async fn delete_unit(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<UnitPath>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     db.transaction(move |c| unit_db::delete(c, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,3 +1,4 @@
+use actix_web::{delete, get, post};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -10,6 +11,7 @@ use crate::auth::{Role, User};
 use crate::db::Db;
 use crate::domain::{DeliveryOutcome, DeliveryStatus};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::path::{AgencyPath, WebhookPath};
 use crate::http::{created, ApiJson};
 use crate::schema::{webhook_deliveries as wd, webhooks};
 
@@ -112,8 +114,8 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
 /// network (422 `webhook_target_forbidden`, see `NewWebhook.url`); every delivery connects only
 /// to addresses the same policy accepts, or is logged `blocked`.
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/webhooks", tag = "webhooks", operation_id = "createWebhook",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "webhooks", operation_id = "createWebhook",
+    params(AgencyPath),
     request_body = NewWebhook,
     responses(
         (status = 201, description = "Registered; the secret is shown only now", body = Webhook),
@@ -131,14 +133,15 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
             ))
     )
 )]
+#[post("/agencies/{id}/webhooks")]
 pub async fn create(
     db: web::Data<Db>,
     policy: web::Data<EgressPolicy>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewWebhook>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     require_manager(&user, agency_id)?;
     let target = egress::parse_target(&body.0.url)
         .map_err(|m| ApiError::validation(vec![FieldError::new("url", "invalid_url", m)]))?;
@@ -190,16 +193,17 @@ pub async fn create(
 
 /// List an agency's webhooks
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/webhooks", tag = "webhooks", operation_id = "listWebhooks",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "webhooks", operation_id = "listWebhooks",
+    params(AgencyPath),
     responses((status = 200, description = "The webhooks (without secrets)", body = WebhookList))
 )]
+#[get("/agencies/{id}/webhooks")]
 pub async fn list(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<WebhookList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     type Row = (Uuid, String, Option<String>, bool, DateTime<Utc>);
     let rows: Vec<Row> = db
@@ -252,12 +256,17 @@ async fn owner(db: &Db, id: Uuid) -> ApiResult<Uuid> {
 ///
 /// Its pending deliveries go with it.
 #[utoipa::path(
-    delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", operation_id = "deleteWebhook",
-    params(("id" = Uuid, Path, description = "Webhook id")),
+    tag = "webhooks", operation_id = "deleteWebhook",
+    params(WebhookPath),
     responses((status = 204, description = "Removed"))
 )]
-pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+#[delete("/webhooks/{id}")]
+pub async fn delete(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<WebhookPath>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().id;
     require_manager(&user, owner(&db, id).await?)?;
     db.run(move |c| Ok(diesel::delete(webhooks::table.find(id)).execute(c)?))
         .await?;
@@ -269,20 +278,21 @@ pub async fn delete(db: web::Data<Db>, user: User, id: web::Path<Uuid>) -> ApiRe
 /// Newest first: status, attempts, the outcome of the last attempt (and its HTTP status), when
 /// it was delivered. Readable by the agency's publishers and admins (who manage webhooks).
 #[utoipa::path(
-    get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", operation_id = "listWebhookDeliveries",
-    params(("id" = Uuid, Path, description = "Webhook id")),
+    tag = "webhooks", operation_id = "listWebhookDeliveries",
+    params(WebhookPath),
     responses(
         (status = 200, description = "Deliveries", body = DeliveryList),
         (status = 403, description = "Not a publisher of the webhook's agency (nor an admin)", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "this needs the publisher role", "code": "forbidden"}))
     )
 )]
+#[get("/webhooks/{id}/deliveries")]
 pub async fn deliveries(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<WebhookPath>,
 ) -> ApiResult<web::Json<DeliveryList>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     require_manager(&user, owner(&db, id).await?)?;
     let items: Vec<Delivery> = db
         .run(move |c| {

@@ -1,6 +1,7 @@
 //! HTTP handlers of the workflow: revisions, part transitions, approval, publication,
 //! history, versions and their diff, and each agency's workflow settings.
 
+use actix_web::{get, post, put};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,8 @@ use crate::db::Db;
 use crate::domain::PartKey;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::etag::{with_etag, IfMatch};
+use crate::http::path::{AgencyPath, RevisionPath};
+use crate::http::path::{PartPath, VersionPath};
 use crate::http::ApiJson;
 
 fn revision_response(status: actix_web::http::StatusCode, r: &Revision) -> HttpResponse {
@@ -31,19 +34,20 @@ fn revision_response(status: actix_web::http::StatusCode, r: &Revision) -> HttpR
 /// `revision_in_progress` with `existing_id`. The first edit of the working copy opens a
 /// revision automatically (reason `other`) when none is in progress.
 #[utoipa::path(
-    post, path = "/api/v1/agencies/{id}/revisions", tag = "workflow", operation_id = "openRevision",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "workflow", operation_id = "openRevision",
+    params(AgencyPath),
     request_body = NewRevision,
     responses((status = 201, description = "The new revision with its parts", body = Revision,
         headers(("ETag" = String, description = "Version of the revision, for If-Match"), ("Location" = String, description = "URL of the revision"))))
 )]
+#[post("/agencies/{id}/revisions")]
 pub async fn open_revision(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<NewRevision>,
 ) -> ApiResult<HttpResponse> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     let body = body.0;
     let comment = crate::domain::text::optional(
         "comment",
@@ -81,16 +85,17 @@ pub struct RevisionList {
 ///
 /// Newest first.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/revisions", tag = "workflow", operation_id = "listRevisions",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "workflow", operation_id = "listRevisions",
+    params(AgencyPath),
     responses((status = 200, description = "The agency's revisions", body = RevisionList))
 )]
+#[get("/agencies/{id}/revisions")]
 pub async fn list_revisions(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<RevisionList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let items = db
         .run(move |c| {
@@ -117,29 +122,33 @@ async fn member_revision(db: &Db, user: User, id: Uuid) -> ApiResult<Revision> {
 ///
 /// With its parts (each with an `etag` for If-Match), approvals and remarks.
 #[utoipa::path(
-    get, path = "/api/v1/revisions/{id}", tag = "workflow", operation_id = "getRevision",
-    params(("id" = Uuid, Path, description = "Revision id")),
+    tag = "workflow", operation_id = "getRevision",
+    params(RevisionPath),
     responses((status = 200, description = "The revision", body = Revision,
         headers(("ETag" = String, description = "Version of the revision, for If-Match"))))
 )]
+#[get("/revisions/{id}")]
 pub async fn get_revision(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
 ) -> ApiResult<HttpResponse> {
-    let r = member_revision(&db, user, id.into_inner()).await?;
+    let r = member_revision(&db, user, id.into_inner().id).await?;
     Ok(revision_response(actix_web::http::StatusCode::OK, &r))
 }
 
 async fn part_action(
     db: &Db,
     user: User,
-    path: (Uuid, String),
+    path: PartPath,
     action: PartAction,
     if_match: IfMatch,
     remarks: Vec<RemarkInput>,
 ) -> ApiResult<HttpResponse> {
-    let (revision_id, raw_unit) = path;
+    let PartPath {
+        id: revision_id,
+        unit_id: raw_unit,
+    } = path;
     let unit = raw_unit
         .parse::<PartKey>()
         .map_err(|e| ApiError::client(ErrorCode::InvalidParameter, e.to_string()))?
@@ -166,15 +175,16 @@ async fn part_action(
 /// or `returned` to `submitted`; the unit's processes and touchpoints become read-only. The
 /// check is due within the agency's `review_days` working days.
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/parts/{unit_id}/submit", tag = "workflow", operation_id = "submitPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
+    tag = "workflow", operation_id = "submitPart",
+    params(PartPath,
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
+#[post("/revisions/{id}/parts/{unit_id}/submit")]
 pub async fn submit_part(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<PartPath>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     part_action(
@@ -193,16 +203,17 @@ pub async fn submit_part(
 /// By an approver. From `submitted` to `returned`; the remarks stay in the history, each
 /// optionally pointing at a process or touchpoint. The unit fixes within `fix_days`.
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/parts/{unit_id}/return", tag = "workflow", operation_id = "returnPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
+    tag = "workflow", operation_id = "returnPart",
+    params(PartPath,
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     request_body = ReturnBody,
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
+#[post("/revisions/{id}/parts/{unit_id}/return")]
 pub async fn return_part(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<PartPath>,
     if_match: IfMatch,
     body: ApiJson<ReturnBody>,
 ) -> ApiResult<HttpResponse> {
@@ -225,15 +236,16 @@ pub async fn return_part(
 /// By an approver. From `submitted` to `accepted`. When every part is accepted the
 /// consolidation deadline (`consolidate_days`) starts.
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/parts/{unit_id}/accept", tag = "workflow", operation_id = "acceptPart",
-    params(("id" = Uuid, Path, description = "Revision id"), ("unit_id" = inline(PartKey), Path, description = "Unit id, or `agency`", example = "agency"),
+    tag = "workflow", operation_id = "acceptPart",
+    params(PartPath,
         ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the transition", body = Revision))
 )]
+#[post("/revisions/{id}/parts/{unit_id}/accept")]
 pub async fn accept_part(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, String)>,
+    path: web::Path<PartPath>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     part_action(
@@ -253,18 +265,19 @@ pub async fn accept_part(
 /// agency (R9) each call records the next agreement, by a different official each time; the
 /// last one makes the revision `approved`. Without a chain one approval suffices.
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/approve", tag = "workflow", operation_id = "approveRevision",
-    params(("id" = Uuid, Path, description = "Revision id"),
+    tag = "workflow", operation_id = "approveRevision",
+    params(RevisionPath,
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
     responses((status = 200, description = "The revision after the agreement", body = Revision))
 )]
+#[post("/revisions/{id}/approve")]
 pub async fn approve_revision(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let revision = db
         .transaction(move |c| {
             let r = wf_db::row(c, id, false)?;
@@ -285,19 +298,20 @@ pub async fn approve_revision(
 /// version stays readable as an archived one. Publication is due within `publish_days`
 /// working days of approval (R11).
 #[utoipa::path(
-    post, path = "/api/v1/revisions/{id}/publish", tag = "workflow", operation_id = "publishRevision",
-    params(("id" = Uuid, Path, description = "Revision id"),
+    tag = "workflow", operation_id = "publishRevision",
+    params(RevisionPath,
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
     responses((status = 200, description = "The new version number", body = Published))
 )]
+#[post("/revisions/{id}/publish")]
 pub async fn publish_revision(
     db: web::Data<Db>,
     cache: web::Data<std::sync::Arc<crate::public::cache::PublicCache>>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let (revision, version, sha256) = db
         .transaction(move |c| {
             let r = wf_db::row(c, id, false)?;
@@ -321,16 +335,17 @@ pub async fn publish_revision(
 /// Every transition, remark and edit of the working copy made under it: who, when, what,
 /// with the values before and after. Append-only.
 #[utoipa::path(
-    get, path = "/api/v1/revisions/{id}/history", tag = "workflow", operation_id = "getRevisionHistory",
-    params(("id" = Uuid, Path, description = "Revision id")),
+    tag = "workflow", operation_id = "getRevisionHistory",
+    params(RevisionPath),
     responses((status = 200, description = "The history, oldest first", body = History))
 )]
+#[get("/revisions/{id}/history")]
 pub async fn revision_history(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<RevisionPath>,
 ) -> ApiResult<web::Json<History>> {
-    let id = id.into_inner();
+    let id = id.into_inner().id;
     let items = db
         .run(move |c| {
             let r = wf_db::row(c, id, false)?;
@@ -399,16 +414,17 @@ fn summary(v: &wf_db::VersionRow, latest: i32) -> VersionSummary {
 
 /// List an agency's published versions
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/versions", tag = "workflow", operation_id = "listVersions",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "workflow", operation_id = "listVersions",
+    params(AgencyPath),
     responses((status = 200, description = "Versions, newest first", body = VersionList))
 )]
+#[get("/agencies/{id}/versions")]
 pub async fn list_versions(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<VersionList>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let rows = db
         .run(move |c| {
@@ -428,17 +444,21 @@ pub async fn list_versions(
 ///
 /// Immutable: the same number always answers the same content and SHA-256.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/versions/{number}", tag = "workflow", operation_id = "getVersion",
-    params(("id" = Uuid, Path, description = "Agency id"), ("number" = i32, Path, description = "Version number")),
+    tag = "workflow", operation_id = "getVersion",
+    params(VersionPath),
     responses((status = 200, description = "The version", body = Version,
         headers(("X-Content-SHA256" = String, description = "SHA-256 of the canonical JSON of `content`"))))
 )]
+#[get("/agencies/{id}/versions/{number}")]
 pub async fn get_version(
     db: web::Data<Db>,
     user: User,
-    path: web::Path<(Uuid, i32)>,
+    path: web::Path<VersionPath>,
 ) -> ApiResult<HttpResponse> {
-    let (agency_id, number) = path.into_inner();
+    let VersionPath {
+        id: agency_id,
+        number,
+    } = path.into_inner();
     user.require_member(agency_id)?;
     let (row, latest) = db
         .run(move |c| {
@@ -469,17 +489,18 @@ pub struct DiffQuery {
 ///
 /// Touchpoints added, removed, and changed field by field.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/versions/diff", tag = "workflow", operation_id = "diffVersions",
-    params(("id" = Uuid, Path, description = "Agency id"), DiffQuery),
+    tag = "workflow", operation_id = "diffVersions",
+    params(AgencyPath, DiffQuery),
     responses((status = 200, description = "The changes", body = VersionDiff))
 )]
+#[get("/agencies/{id}/versions/diff")]
 pub async fn diff_versions(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     q: web::Query<DiffQuery>,
 ) -> ApiResult<web::Json<VersionDiff>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     let DiffQuery { from, to } = q.into_inner();
     let (a, b) = db
@@ -503,16 +524,17 @@ pub async fn diff_versions(
 /// Review periods, publication period, yearly revision date, quarterly analysis and the
 /// approval chain; defaults where the agency set none.
 #[utoipa::path(
-    get, path = "/api/v1/agencies/{id}/workflow-settings", tag = "workflow", operation_id = "getWorkflowSettings",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "workflow", operation_id = "getWorkflowSettings",
+    params(AgencyPath),
     responses((status = 200, description = "The settings in force", body = WorkflowSettings))
 )]
+#[get("/agencies/{id}/workflow-settings")]
 pub async fn get_settings(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<WorkflowSettings>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
     Ok(web::Json(
         db.run(move |c| {
@@ -527,18 +549,19 @@ pub async fn get_settings(
 ///
 /// Admin only. A change of the approval chain applies to revisions opened afterwards.
 #[utoipa::path(
-    put, path = "/api/v1/agencies/{id}/workflow-settings", tag = "workflow", operation_id = "putWorkflowSettings",
-    params(("id" = Uuid, Path, description = "Agency id")),
+    tag = "workflow", operation_id = "putWorkflowSettings",
+    params(AgencyPath),
     request_body = WorkflowSettings,
     responses((status = 200, description = "The settings in force", body = WorkflowSettings))
 )]
+#[put("/agencies/{id}/workflow-settings")]
 pub async fn put_settings(
     db: web::Data<Db>,
     user: User,
-    id: web::Path<Uuid>,
+    id: web::Path<AgencyPath>,
     body: ApiJson<WorkflowSettings>,
 ) -> ApiResult<web::Json<WorkflowSettings>> {
-    let agency_id = id.into_inner();
+    let agency_id = id.into_inner().id;
     user.require_admin()?;
     let value = body.0.validate()?;
     Ok(web::Json(
