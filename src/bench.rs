@@ -179,8 +179,8 @@ fn publish(
     user: &crate::auth::User,
     agency: Uuid,
 ) -> crate::error::ApiResult<()> {
+    use crate::domain::state::PartAction;
     use crate::workflow::db as wf;
-    use crate::workflow::state::PartAction;
     let none = crate::http::etag::IfMatch(None);
     let r = wf::open(
         c,

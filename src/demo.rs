@@ -130,9 +130,9 @@ pub fn load(conn: &mut PgConnection) -> anyhow::Result<LoadReport> {
 /// Walks the loaded register through the workflow once, so the demo has a published version 1
 /// with its history: opened, every part submitted and accepted, approved, published.
 fn publish_baseline(conn: &mut PgConnection, agency_id: Uuid) -> Result<(), ApiError> {
+    use crate::domain::state::PartAction;
     use crate::workflow::db as wf;
     use crate::workflow::model::RevisionReason;
-    use crate::workflow::state::PartAction;
     let loader = crate::auth::User {
         sub: "demo-loader".into(),
         name: "Загрузка демонстрационных данных".into(),
@@ -149,27 +149,20 @@ fn publish_baseline(conn: &mut PgConnection, agency_id: Uuid) -> Result<(), ApiE
         Some("Перечень, утверждённый приказом (демонстрационные данные)".into()),
     )?;
     for part in wf::parts(conn, r.id)? {
-        wf::transition_part(
-            conn,
-            &loader,
-            r.id,
-            part.unit_id,
-            PartAction::Submit,
-            &none,
-            Vec::new(),
-        )?;
-        wf::transition_part(
-            conn,
-            &loader,
-            r.id,
-            part.unit_id,
-            PartAction::Accept,
-            &none,
-            Vec::new(),
-        )?;
+        for action in [PartAction::Submit, PartAction::Accept] {
+            crate::workflow::usecases::move_part(
+                conn,
+                &loader,
+                r.id,
+                part.unit_id,
+                action,
+                &none,
+                Vec::new(),
+            )?;
+        }
     }
     wf::approve(conn, &loader, r.id, &none)?;
-    wf::publish(conn, &loader, r.id, &none)?;
+    crate::workflow::usecases::publish(conn, &loader, r.id, &none)?;
     Ok(())
 }
 

@@ -216,6 +216,13 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+/// A domain validator's field errors are a 422 `validation_failed`.
+impl From<Vec<FieldError>> for ApiError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        ApiError::validation(errors)
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {

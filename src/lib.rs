@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod processes;
 pub mod public;
+pub mod routes;
 pub mod rules;
 pub mod schema;
 pub mod schema_views;

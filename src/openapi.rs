@@ -1,5 +1,5 @@
 //! The OpenAPI document. Its paths come from the route registrations themselves
-//! (`startup::operations` and `startup::api_v1`, each handler's `#[utoipa::path]`); `ApiDoc`
+//! (`routes::operations` and `routes::api_v1`, each handler's `#[utoipa::path]`); `ApiDoc`
 //! holds only the info, tags and shared components. `ProblemResponses` then documents, from
 //! what each operation declares, its security and its problem+json error responses.
 
@@ -43,11 +43,11 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     use utoipa_actix_web::AppExt;
     let (_, operations) = App::new()
         .into_utoipa_app()
-        .configure(crate::startup::operations)
+        .configure(crate::routes::operations)
         .split_for_parts();
     let (_, mut api) = App::new()
         .into_utoipa_app()
-        .configure(crate::startup::api_v1)
+        .configure(crate::routes::api_v1)
         .split_for_parts();
     let mut doc = ApiDoc::openapi();
     ProblemResponses::components(&mut doc);

@@ -7,11 +7,11 @@ use touchpoints::catalogs::NeedCode;
 use touchpoints::domain::contact::{
     expand_local_phone, normalize_email, normalize_phone, normalize_url,
 };
-use touchpoints::domain::{Contact, ContactInput, ContactKind, Mode};
-use touchpoints::import::{parse, recognize, xlsx};
-use touchpoints::workflow::state::{
+use touchpoints::domain::state::{
     approve, part_transition, PartAction, PartStatus, RevisionStatus,
 };
+use touchpoints::domain::{Contact, ContactInput, ContactKind, Mode};
+use touchpoints::import::{parse, recognize, xlsx};
 
 fn kinds() -> impl Strategy<Value = ContactKind> {
     prop_oneof![

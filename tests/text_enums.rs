@@ -5,11 +5,11 @@
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
+use touchpoints::domain::state::{PartStatus, RevisionStatus};
 use touchpoints::domain::{
     AgencyKind, ClientType, ContactKind, DeliveryOutcome, DeliveryStatus, Mode, ProcessKind,
 };
 use touchpoints::workflow::model::RevisionReason;
-use touchpoints::workflow::state::{PartStatus, RevisionStatus};
 
 fn connect() -> PgConnection {
     let raw = std::env::var("TOUCHPOINTS_TEST_DATABASE_URL")

@@ -64,7 +64,7 @@ pub fn facts_many(
     let mut settings = settings::get_many(c, &ids)?;
     let active: Vec<wf_db::RevisionRow> = revisions::table
         .filter(revisions::agency_id.eq_any(&ids))
-        .filter(revisions::status.ne(crate::workflow::state::RevisionStatus::Published))
+        .filter(revisions::status.ne(crate::domain::state::RevisionStatus::Published))
         .select(wf_db::RevisionRow::as_select())
         .load(c)?;
     let revision_ids: Vec<Uuid> = active.iter().map(|r| r.id).collect();

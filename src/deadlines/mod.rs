@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::auth::Role;
 use crate::calendar::WorkCalendar;
-use crate::workflow::settings::WorkflowSettings;
-use crate::workflow::state::{PartStatus, RevisionStatus};
+use crate::domain::settings::WorkflowSettings;
+use crate::domain::state::{PartStatus, RevisionStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -1,7 +1,8 @@
 //! HTTP plumbing shared by every resource: the JSON body extractor, parameter error
 //! handlers, pagination and list envelopes.
 
-pub mod de;
+/// JSON number helpers, a domain concern since validated values use them.
+pub use crate::domain::de;
 pub mod etag;
 pub mod extract;
 pub mod pagination;

@@ -43,7 +43,7 @@ pub struct ChannelRulePath {
     /// Agency id
     pub id: Uuid,
     /// Channel type code
-    #[param(value_type = crate::catalogs::ChannelCode, example = "phone")]
+    #[param(value_type = crate::domain::catalog::ChannelCode, example = "phone")]
     pub channel: String,
 }
 

@@ -13,11 +13,11 @@ use super::parse::{self, Columns, FileError, FormRow};
 use super::{apply, ImportReport};
 use crate::auth::User;
 use crate::db::Db;
+use crate::domain::state::RevisionStatus;
 use crate::error::{ApiError, ApiResult, ErrorCode, Problem};
 use crate::http::path::RevisionPath;
 use crate::public::api::XLSX_TYPE;
 use crate::workflow::db as wf_db;
-use crate::workflow::state::RevisionStatus;
 
 /// A refused import: a problem (RFC 9457) with the row-by-row report when rows were rejected.
 #[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]

@@ -71,7 +71,7 @@ pub struct NewProcess {
     pub kind: ProcessKind,
     pub client_type: ClientType,
     /// Order in the register; by default after the agency's last process.
-    #[serde(default, deserialize_with = "crate::http::de::opt_int")]
+    #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }
@@ -98,7 +98,7 @@ pub struct ProcessPatch {
     pub kind: Option<ProcessKind>,
     #[serde(default)]
     pub client_type: Option<ClientType>,
-    #[serde(default, deserialize_with = "crate::http::de::opt_int")]
+    #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }

@@ -14,9 +14,9 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::register::RegisterContent;
 use crate::error::ApiResult;
 use crate::schema::register_versions;
-use crate::workflow::snapshot::RegisterContent;
 
 pub const CHANNEL: &str = "touchpoints_versions";
 

@@ -2,8 +2,8 @@
 //! and a printable HTML page an agency can link from its official site («Документы», R17).
 //! Plain functions of the content.
 
+use crate::domain::register::{RegisterContent, RegisterRow, COLUMNS};
 use crate::domain::Mode;
-use crate::workflow::snapshot::{RegisterContent, RegisterRow, COLUMNS};
 
 /// Metadata printed in the header block: a published version, or the working copy.
 pub struct Meta<'a> {

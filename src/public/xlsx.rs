@@ -6,8 +6,8 @@
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use super::render::{features_cell, interaction_cell, spans, touchpoint_cell, Meta};
+use crate::domain::register::{RegisterContent, COLUMNS};
 use crate::error::{ApiError, ApiResult};
-use crate::workflow::snapshot::{RegisterContent, COLUMNS};
 
 /// Row of the column headers (0-based); the header block sits above it.
 pub const HEADER_ROW: u32 = 4;

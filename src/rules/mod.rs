@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use crate::domain::register::{RegisterContent, RegisterRow};
 use crate::domain::{Contact, ContactInput, ContactKind};
 use crate::touchpoints::rules::{find_duplicate, mode_conflict, Sibling};
-use crate::workflow::snapshot::{RegisterContent, RegisterRow};
 
 pub use crate::domain::finding::{Finding, Severity};
 
@@ -204,8 +204,8 @@ pub fn check(content: &RegisterContent) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::register::{AgencyInfo, NeedRef, RowTouchpoint};
     use crate::domain::{ClientType, Mode, ProcessKind};
-    use crate::workflow::snapshot::{AgencyInfo, NeedRef, RowTouchpoint};
 
     fn row(
         n: i32,

@@ -86,7 +86,7 @@ pub struct NewTouchpoint {
     #[serde(default)]
     pub stated_mode: Option<Mode>,
     /// Order within the process; by default after the last touchpoint.
-    #[serde(default, deserialize_with = "crate::http::de::opt_int")]
+    #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }
@@ -118,7 +118,7 @@ pub struct TouchpointPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Mode>)]
     pub stated_mode: Option<Option<Mode>>,
-    #[serde(default, deserialize_with = "crate::http::de::opt_int")]
+    #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
 }

@@ -167,7 +167,7 @@ pub fn delete(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
         return Err(ApiError::not_found("unit", id));
     }
     let active = revisions::table
-        .filter(revisions::status.ne(crate::workflow::state::RevisionStatus::Published))
+        .filter(revisions::status.ne(crate::domain::state::RevisionStatus::Published))
         .select(revisions::id);
     diesel::delete(
         revision_parts::table

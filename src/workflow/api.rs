@@ -155,12 +155,7 @@ async fn part_action(
         .unit();
     let revision = db
         .transaction(move |c| {
-            let r = wf_db::row(c, revision_id, false)?;
-            match action {
-                PartAction::Submit => user.require_editor(r.agency_id, unit)?,
-                _ => user.require_role_in(Role::Approver, r.agency_id)?,
-            }
-            wf_db::transition_part(c, &user, revision_id, unit, action, &if_match, remarks)
+            super::usecases::move_part(c, &user, revision_id, unit, action, &if_match, remarks)
         })
         .await?;
     Ok(revision_response(
@@ -312,12 +307,13 @@ pub async fn publish_revision(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
-    let (revision, version, sha256) = db
-        .transaction(move |c| {
-            let r = wf_db::row(c, id, false)?;
-            user.require_role_in(Role::Publisher, r.agency_id)?;
-            wf_db::publish(c, &user, id, &if_match)
-        })
+    let super::db::Publication {
+        revision,
+        number: version,
+        sha256,
+        ..
+    } = db
+        .transaction(move |c| super::usecases::publish(c, &user, id, &if_match))
         .await?;
     // committed: this instance serves it at once; the others hear of it through NOTIFY
     cache.note(revision.agency_id, version);

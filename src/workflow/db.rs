@@ -505,6 +505,8 @@ fn set_part_status(
 
 /// Submits, returns or accepts one part. The revision row is read (not locked) and the part
 /// row locked, so different units' parts move in parallel while one part moves once.
+// the part's address, the move, its precondition and remarks, and the use case's guard
+#[allow(clippy::too_many_arguments)]
 pub fn transition_part(
     conn: &mut PgConnection,
     user: &User,
@@ -513,6 +515,7 @@ pub fn transition_part(
     action: PartAction,
     if_match: &crate::http::etag::IfMatch,
     remarks: Vec<RemarkInput>,
+    guard: impl FnOnce(&mut PgConnection, &RevisionRow) -> ApiResult<()>,
 ) -> ApiResult<Revision> {
     let r = row(conn, revision_id, false)?;
     let key = part_key(unit);
@@ -520,25 +523,8 @@ pub fn transition_part(
         .ok_or_else(|| ApiError::not_found("part", format!("{key} of revision {revision_id}")))?;
     if_match.check(part.updated_at)?;
     let next = state::part_transition(r.status, part.status, action).map_err(illegal)?;
-    if action == PartAction::Submit {
-        // a part with error-level findings is not sent for review
-        let mut content = snapshot::build(conn, r.agency_id)?;
-        content.rows.retain(|row| row.unit_id == unit);
-        let errors: Vec<_> = crate::rules::check(&content)
-            .into_iter()
-            .filter(|f| f.severity == crate::rules::Severity::Error)
-            .collect();
-        if !errors.is_empty() {
-            return Err(ApiError::Findings {
-                detail: format!(
-                    "the part has {} error(s) to fix before submission: {}",
-                    errors.len(),
-                    errors[0].message
-                ),
-                findings: errors,
-            });
-        }
-    }
+    // the use case's own condition, once the transition is known to be legal
+    guard(conn, &r)?;
     let updated = set_part_status(conn, &part, next)?;
     let action_name = match action {
         PartAction::Submit => "submit",
@@ -673,12 +659,20 @@ pub fn approve(
 
 /// Freezes the working copy as the next numbered version; the previous one stays readable as
 /// an archived version.
+/// What a publication froze, for the use case to announce.
+pub struct Publication {
+    pub revision: Revision,
+    pub number: i32,
+    pub sha256: String,
+    pub content: RegisterContent,
+}
+
 pub fn publish(
     conn: &mut PgConnection,
     user: &User,
     revision_id: Uuid,
     if_match: &crate::http::etag::IfMatch,
-) -> ApiResult<(Revision, i32, String)> {
+) -> ApiResult<Publication> {
     let r = row(conn, revision_id, true)?;
     if_match.check(r.updated_at)?;
     let next = state::publish(r.status).map_err(illegal)?;
@@ -711,17 +705,6 @@ pub fn publish(
             revisions::version_number.eq(number),
         ))
         .execute(conn)?;
-    crate::public::cache::notify(conn, r.agency_id, number)?;
-    // the outbox: deliveries commit with the publication, or not at all
-    crate::webhooks::enqueue_publication(
-        conn,
-        r.agency_id,
-        &content.agency.name,
-        &content.agency.region,
-        number,
-        &sha,
-        Utc::now(),
-    )?;
     crate::metrics::TRANSITIONS
         .with_label_values(&["publish"])
         .inc();
@@ -740,7 +723,12 @@ pub fn publish(
             ),
         },
     )?;
-    Ok((get(conn, revision_id)?, number, sha))
+    Ok(Publication {
+        revision: get(conn, revision_id)?,
+        number,
+        sha256: sha,
+        content,
+    })
 }
 
 pub fn history(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<HistoryEntry>> {

@@ -9,4 +9,6 @@ pub mod edit;
 pub mod model;
 pub mod settings;
 pub mod snapshot;
-pub mod state;
+pub mod usecases;
+/// The state machine is a domain rule (R8–R10), kept with the other plain rules.
+pub use crate::domain::state;

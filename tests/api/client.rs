@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use touchpoints::agencies::model::Agency;
 use touchpoints::auth::Role;
 use touchpoints::directions::model::Direction;
+use touchpoints::domain::state::PartStatus;
 use touchpoints::error::Problem;
 use touchpoints::processes::model::Process;
 use touchpoints::public::api::PublishedRegister;
@@ -24,7 +25,6 @@ use touchpoints::workflow::api::{Version, VersionList};
 use touchpoints::workflow::model::{History, Published, Revision};
 use touchpoints::workflow::settings::WorkflowSettings;
 use touchpoints::workflow::snapshot::VersionDiff;
-use touchpoints::workflow::state::PartStatus;
 use uuid::Uuid;
 
 use crate::helpers::{token, TestApp};

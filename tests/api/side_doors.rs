@@ -4,8 +4,8 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use touchpoints::domain::state::RevisionStatus;
 use touchpoints::error::{ErrorCode, Problem};
-use touchpoints::workflow::state::RevisionStatus;
 
 use crate::client::{As, PointSpec, ProcessSpec};
 use crate::helpers::TestApp;

@@ -4,10 +4,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use touchpoints::auth::Role;
 
+use touchpoints::domain::state::{PartStatus, RevisionStatus};
 use touchpoints::error::{ErrorCode, Problem};
 use touchpoints::workflow::model::{Revision, RevisionReason};
 use touchpoints::workflow::snapshot::RegisterRow;
-use touchpoints::workflow::state::{PartStatus, RevisionStatus};
 use uuid::Uuid;
 
 use crate::client::{part, Org, PointSpec, ProblemExt, ProcessSpec};

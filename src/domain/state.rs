@@ -4,7 +4,7 @@
 //! moves `open → (approving)* → approved → published` once every part is accepted, through the
 //! agency's ordered chain of agreements (R9).
 
-use crate::domain::enums::text_enum;
+use super::enums::text_enum;
 
 text_enum! {
     pub enum PartStatus {

@@ -1,0 +1,328 @@
+//! A register's content as the official form prints it (the six columns and every structured
+//! field behind them), frozen in each published version; its canonical JSON and SHA-256; the
+//! diff between two versions. Plain values and functions: building the content from the
+//! working copy is `workflow::snapshot::build`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{ClientType, Contact, Mode, ProcessKind};
+
+/// The mandatory columns of the official form (R13: never dropped).
+pub const COLUMNS: [&str; 6] = [
+    "№",
+    "Направление деятельности",
+    "Наименование конкретного процесса (услуги, функции, сервиса)",
+    "Точка взаимодействия",
+    "Осуществляемое взаимодействие с клиентом",
+    "Особенности взаимодействия с клиентом",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AgencyInfo {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub region: String,
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NeedRef {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RowTouchpoint {
+    pub id: Uuid,
+    pub channel: String,
+    pub channel_label: String,
+    pub name: String,
+    pub contacts: Vec<Contact>,
+    pub needs: Vec<NeedRef>,
+    pub interaction: Option<String>,
+    pub features: Option<String>,
+    pub stated_mode: Option<Mode>,
+    pub implied_mode: Mode,
+}
+
+/// One row of the form: a touchpoint of a process (or a process still without touchpoints).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RegisterRow {
+    pub n: i32,
+    pub direction_id: Uuid,
+    pub direction_code: Option<String>,
+    /// Column 2, as the agency words it.
+    pub direction: String,
+    pub process_id: Uuid,
+    /// Column 3.
+    pub process: String,
+    pub registry_code: Option<String>,
+    pub process_kind: ProcessKind,
+    pub client_type: ClientType,
+    pub unit_id: Option<Uuid>,
+    pub unit: Option<String>,
+    /// Columns 4–6; null for a process that has no touchpoint yet (a finding under R4).
+    pub touchpoint: Option<RowTouchpoint>,
+}
+
+impl RegisterRow {
+    /// Identity of the row across versions.
+    pub fn key(&self) -> String {
+        match &self.touchpoint {
+            Some(t) => t.id.to_string(),
+            None => format!("process:{}", self.process_id),
+        }
+    }
+}
+
+/// The whole register as frozen in a version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RegisterContent {
+    pub agency: AgencyInfo,
+    pub columns: Vec<String>,
+    pub rows: Vec<RegisterRow>,
+}
+
+/// JSON with object keys sorted and no whitespace: the same content always hashes the same,
+/// whatever order a serializer or PostgreSQL's jsonb keeps keys in.
+pub fn canonical_json(v: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let b: BTreeMap<&String, Value> = m.iter().map(|(k, v)| (k, sorted(v))).collect();
+                let mut out = serde_json::Map::new();
+                for (k, v) in b {
+                    out.insert(k.clone(), v);
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    // keys are inserted in sorted order, and serde_json keeps insertion order or sorts: either way sorted
+    serde_json::to_string(&sorted(v)).unwrap_or_default()
+}
+
+/// SHA-256 (hex) of the canonical JSON of a version's content.
+pub fn sha256_hex(content: &Value) -> String {
+    hex::encode(Sha256::digest(canonical_json(content).as_bytes()))
+}
+
+/// A field that differs between two versions of a row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FieldChange {
+    pub field: String,
+    #[schema(value_type = Object)]
+    pub before: Value,
+    #[schema(value_type = Object)]
+    pub after: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RowChange {
+    /// The touchpoint id (or `process:<id>` for a row without touchpoint).
+    pub key: String,
+    pub process: String,
+    pub touchpoint: Option<String>,
+    pub fields: Vec<FieldChange>,
+}
+
+/// What changed between two versions, row by row and field by field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VersionDiff {
+    pub from: i32,
+    pub to: i32,
+    pub added: Vec<RegisterRow>,
+    pub removed: Vec<RegisterRow>,
+    pub changed: Vec<RowChange>,
+}
+
+fn fields(r: &RegisterRow) -> Vec<(&'static str, Value)> {
+    let t = r.touchpoint.as_ref();
+    let j = |v: &dyn erased::Ser| v.to_value();
+    vec![
+        ("direction", j(&r.direction)),
+        ("process", j(&r.process)),
+        ("registry_code", j(&r.registry_code)),
+        ("process_kind", j(&r.process_kind)),
+        ("client_type", j(&r.client_type)),
+        ("unit", j(&r.unit)),
+        ("channel", j(&t.map(|t| &t.channel))),
+        ("name", j(&t.map(|t| &t.name))),
+        ("contacts", j(&t.map(|t| &t.contacts))),
+        (
+            "needs",
+            j(&t.map(|t| t.needs.iter().map(|n| &n.code).collect::<Vec<_>>())),
+        ),
+        ("interaction", j(&t.and_then(|t| t.interaction.as_ref()))),
+        ("features", j(&t.and_then(|t| t.features.as_ref()))),
+        ("stated_mode", j(&t.and_then(|t| t.stated_mode))),
+        ("implied_mode", j(&t.map(|t| t.implied_mode))),
+    ]
+}
+
+mod erased {
+    pub trait Ser {
+        fn to_value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn to_value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        }
+    }
+}
+
+pub fn diff(from_n: i32, from: &RegisterContent, to_n: i32, to: &RegisterContent) -> VersionDiff {
+    let old: HashMap<String, &RegisterRow> = from.rows.iter().map(|r| (r.key(), r)).collect();
+    let new: HashMap<String, &RegisterRow> = to.rows.iter().map(|r| (r.key(), r)).collect();
+    let added = to
+        .rows
+        .iter()
+        .filter(|r| !old.contains_key(&r.key()))
+        .cloned()
+        .collect();
+    let removed = from
+        .rows
+        .iter()
+        .filter(|r| !new.contains_key(&r.key()))
+        .cloned()
+        .collect();
+    let mut changed = Vec::new();
+    for r in &to.rows {
+        if let Some(before) = old.get(&r.key()) {
+            let fs: Vec<FieldChange> = fields(before)
+                .into_iter()
+                .zip(fields(r))
+                .filter(|((_, a), (_, b))| a != b)
+                .map(|((name, a), (_, b))| FieldChange {
+                    field: name.to_owned(),
+                    before: a,
+                    after: b,
+                })
+                .collect();
+            if !fs.is_empty() {
+                changed.push(RowChange {
+                    key: r.key(),
+                    process: r.process.clone(),
+                    touchpoint: r.touchpoint.as_ref().map(|t| t.name.clone()),
+                    fields: fs,
+                });
+            }
+        }
+    }
+    VersionDiff {
+        from: from_n,
+        to: to_n,
+        added,
+        removed,
+        changed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_json_ignores_key_order() {
+        let a = json!({"b": 1, "a": {"y": [1, {"d": 2, "c": 3}], "x": null}});
+        let b = json!({"a": {"x": null, "y": [1, {"c": 3, "d": 2}]}, "b": 1});
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        assert_eq!(
+            canonical_json(&a),
+            r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#
+        );
+        assert_eq!(sha256_hex(&a), sha256_hex(&b));
+        assert_eq!(
+            sha256_hex(&json!({})),
+            "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+    }
+
+    fn row(tp: Uuid, name: &str, needs: &[&str]) -> RegisterRow {
+        RegisterRow {
+            n: 1,
+            direction_id: Uuid::nil(),
+            direction_code: Some("appeals".into()),
+            direction: "Рассмотрение обращений и запросов".into(),
+            process_id: Uuid::nil(),
+            process: "Прием обращений".into(),
+            registry_code: None,
+            process_kind: ProcessKind::Function,
+            client_type: ClientType::External,
+            unit_id: None,
+            unit: None,
+            touchpoint: Some(RowTouchpoint {
+                id: tp,
+                channel: "phone".into(),
+                channel_label: "Телефонная связь".into(),
+                name: name.into(),
+                contacts: vec![],
+                needs: needs
+                    .iter()
+                    .map(|n| NeedRef {
+                        code: (*n).into(),
+                        label: String::new(),
+                    })
+                    .collect(),
+                interaction: None,
+                features: None,
+                stated_mode: None,
+                implied_mode: Mode::Digital,
+            }),
+        }
+    }
+
+    #[test]
+    fn diff_lists_added_removed_and_changed_fields() {
+        let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let info = AgencyInfo {
+            id: Uuid::nil(),
+            parent_id: None,
+            name: "x".into(),
+            short_name: None,
+            region: "y".into(),
+            website: None,
+        };
+        let v1 = RegisterContent {
+            agency: info.clone(),
+            columns: vec![],
+            rows: vec![
+                row(a, "Телефон", &["consultation"]),
+                row(b, "Сайт", &["information"]),
+            ],
+        };
+        let v2 = RegisterContent {
+            agency: info,
+            columns: vec![],
+            rows: vec![
+                row(a, "Телефон", &["consultation", "result"]),
+                row(c, "ПОС", &["feedback"]),
+            ],
+        };
+        let d = diff(1, &v1, 2, &v2);
+        assert_eq!(d.added.len(), 1);
+        assert_eq!(d.added[0].touchpoint.as_ref().unwrap().id, c);
+        assert_eq!(d.removed[0].touchpoint.as_ref().unwrap().id, b);
+        assert_eq!(d.changed.len(), 1);
+        assert_eq!(
+            d.changed[0].fields,
+            vec![FieldChange {
+                field: "needs".into(),
+                before: json!(["consultation"]),
+                after: json!(["consultation", "result"])
+            }]
+        );
+        assert!(diff(2, &v2, 2, &v2).changed.is_empty());
+    }
+}

@@ -1,0 +1,115 @@
+//! The route table: every endpoint is registered here once, by its handler. A handler's
+//! `#[utoipa::path]` and route attribute (method and path) are its only declaration; this list
+//! feeds the router, the OpenAPI document's paths and the 405 `Allow` answers alike.
+
+use actix_web::{web, HttpResponse};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::http::routes::AllowedMethods;
+use crate::{
+    agencies, calendar, catalogs, deadlines, directions, health, processes, public, touchpoints,
+    units, workflow,
+};
+
+/// The operations endpoints (`/health`, `/ready`, `/metrics`): documented, token-free, and
+/// without the problem responses of the API.
+pub fn operations(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(crate::metrics::metrics);
+}
+
+/// Every `/api/v1` operation. Each handler's `#[utoipa::path]` + route attribute is its only
+/// declaration: this list feeds the router, the OpenAPI paths and the 405 `Allow` answers.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope("/api/v1")
+            .service(agencies::api::list_agencies)
+            .service(agencies::api::create_agency)
+            .service(agencies::api::get_agency)
+            .service(agencies::api::update_agency)
+            .service(agencies::api::delete_agency)
+            .service(agencies::api::list_organizations)
+            .service(agencies::api::create_organization)
+            .service(units::api::list_units)
+            .service(units::api::create_unit)
+            .service(directions::api::list_directions)
+            .service(directions::api::create_direction)
+            .service(processes::api::list_processes)
+            .service(processes::api::create_process)
+            .service(catalogs::api::list_channel_rules)
+            .service(catalogs::api::set_channel_rule)
+            .service(catalogs::api::clear_channel_rule)
+            .service(agencies::api::get_organization)
+            .service(agencies::api::update_organization)
+            .service(agencies::api::delete_organization)
+            .service(units::api::get_unit)
+            .service(units::api::update_unit)
+            .service(units::api::delete_unit)
+            .service(directions::api::get_direction)
+            .service(directions::api::update_direction)
+            .service(directions::api::delete_direction)
+            .service(processes::api::get_process)
+            .service(processes::api::update_process)
+            .service(processes::api::delete_process)
+            .service(touchpoints::api::list_touchpoints)
+            .service(touchpoints::api::create_touchpoint)
+            .service(touchpoints::api::search_touchpoints)
+            .service(touchpoints::api::get_touchpoint)
+            .service(touchpoints::api::update_touchpoint)
+            .service(touchpoints::api::delete_touchpoint)
+            .service(workflow::api::list_revisions)
+            .service(workflow::api::open_revision)
+            .service(workflow::api::get_revision)
+            .service(workflow::api::submit_part)
+            .service(workflow::api::return_part)
+            .service(workflow::api::accept_part)
+            .service(workflow::api::approve_revision)
+            .service(workflow::api::publish_revision)
+            .service(workflow::api::revision_history)
+            .service(public::api::working_copy)
+            .service(workflow::api::list_versions)
+            .service(workflow::api::diff_versions)
+            .service(workflow::api::get_version)
+            .service(workflow::api::get_settings)
+            .service(workflow::api::put_settings)
+            .service(deadlines::api::agency_deadlines)
+            .service(deadlines::api::overview)
+            .service(calendar::api::get_year)
+            .service(calendar::api::put_day)
+            .service(calendar::api::delete_day)
+            .service(public::api::list_agencies)
+            .service(public::api::current_register)
+            .service(public::api::list_versions)
+            .service(public::api::version_register)
+            .service(crate::rules::api::public_findings)
+            .service(crate::import::api::import)
+            .service(crate::rules::api::revision_findings)
+            .service(public::api::diff)
+            .service(public::api::region_register)
+            .service(public::api::changes)
+            .service(crate::webhooks::api::list)
+            .service(crate::webhooks::api::create)
+            .service(crate::webhooks::api::delete)
+            .service(crate::webhooks::api::deliveries)
+            .service(catalogs::api::list_needs)
+            .service(catalogs::api::list_channel_types)
+            .service(directions::api::list_catalog_directions),
+    );
+}
+
+/// The routes outside the spec: Swagger UI, its redirect, and the problem+json fallback
+/// (405 with `Allow` for a known path, 404 otherwise).
+pub fn undocumented(cfg: &mut web::ServiceConfig, spec: utoipa::openapi::OpenApi) {
+    let allowed = web::Data::new(AllowedMethods::from_openapi(&spec));
+    cfg.app_data(allowed)
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
+        .service(web::resource("/swagger-ui").route(web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header(("Location", "/swagger-ui/"))
+                .finish()
+        })))
+        .default_service(web::to(crate::http::routes::fallback));
+}

@@ -1,0 +1,100 @@
+//! The workflow's use cases that reach beyond the revision itself, one function per thing a
+//! person does, each running in the caller's transaction: the database layer (`db`) moves the
+//! revision; these add what the procedure asks around the move — the rule checker before a
+//! part goes for review, and the announcements of a publication — so `db` never imports the
+//! checker, the public cache or the webhooks.
+
+use diesel::pg::PgConnection;
+use uuid::Uuid;
+
+use super::db::{self as wf_db, Publication};
+use super::model::{RemarkInput, Revision};
+use crate::auth::{Role, User};
+use crate::domain::finding::Severity;
+use crate::domain::state::PartAction;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::IfMatch;
+
+/// Submits, returns or accepts a unit's part (R8–R10), by a submitter of that part or an
+/// approver. A part with error-level findings is not sent for review (422 with the findings).
+pub fn move_part(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    unit: Option<Uuid>,
+    action: PartAction,
+    if_match: &IfMatch,
+    remarks: Vec<RemarkInput>,
+) -> ApiResult<Revision> {
+    let r = wf_db::row(conn, revision_id, false)?;
+    match action {
+        PartAction::Submit => user.require_editor(r.agency_id, unit)?,
+        _ => user.require_role_in(Role::Approver, r.agency_id)?,
+    }
+    wf_db::transition_part(
+        conn,
+        user,
+        revision_id,
+        unit,
+        action,
+        if_match,
+        remarks,
+        |c, r| {
+            if action == PartAction::Submit {
+                no_errors_in_part(c, r.agency_id, unit)
+            } else {
+                Ok(())
+            }
+        },
+    )
+}
+
+/// The rule checker on the part's rows of the working copy: error-level findings refuse.
+fn no_errors_in_part(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    unit: Option<Uuid>,
+) -> ApiResult<()> {
+    let mut content = super::snapshot::build(conn, agency_id)?;
+    content.rows.retain(|row| row.unit_id == unit);
+    let errors: Vec<_> = crate::rules::check(&content)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    match errors.first() {
+        None => Ok(()),
+        Some(first) => Err(ApiError::Findings {
+            detail: format!(
+                "the part has {} error(s) to fix before submission: {}",
+                errors.len(),
+                first.message
+            ),
+            findings: errors,
+        }),
+    }
+}
+
+/// Publishes an approved revision (R11), by a publisher: the next immutable version, then —
+/// in the same transaction — NOTIFY to every instance's cache and one outbox row per webhook,
+/// so the announcements commit with the publication or not at all.
+pub fn publish(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<Publication> {
+    let r = wf_db::row(conn, revision_id, false)?;
+    user.require_role_in(Role::Publisher, r.agency_id)?;
+    let p = wf_db::publish(conn, user, revision_id, if_match)?;
+    crate::public::cache::notify(conn, r.agency_id, p.number)?;
+    crate::webhooks::enqueue_publication(
+        conn,
+        r.agency_id,
+        &p.content.agency.name,
+        &p.content.agency.region,
+        p.number,
+        &p.sha256,
+        chrono::Utc::now(),
+    )?;
+    Ok(p)
+}
