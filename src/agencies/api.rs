@@ -16,7 +16,7 @@ use crate::http::etag::{with_etag, IfMatch};
 use crate::http::path::{AgencyPath, OrganizationPath};
 use crate::http::{created, ApiJson, ListParams};
 use crate::list_envelope;
-use crate::workflow::{audit, edit};
+use crate::workflow::edit::{self, edit_working_copy, Change};
 
 list_envelope!(AgencyList, Agency);
 
@@ -355,28 +355,33 @@ fn update_heading(
     if_match: &IfMatch,
     changes: crate::agencies::model::AgencyChanges,
 ) -> ApiResult<Agency> {
-    let (before, after) = agency_db::update_checked(c, id, if_match, changes)?;
-    let heading = |a: &Agency| {
-        (
-            a.name.clone(),
-            a.short_name.clone(),
-            a.region.clone(),
-            a.website.clone(),
-        )
-    };
-    if heading(&before) != heading(&after) {
-        let parts = edit::parts_of_heading(c, id)?;
-        let revision = edit::enter(c, user, id, &parts)?;
-        edit::record(
-            c,
-            user,
-            id,
-            revision,
-            "agency",
-            id.to_string(),
-            audit::json(&before),
-            audit::json(&after),
-        )?;
+    agency_db::lock(c, id)?;
+    let before = agency_db::get(c, id)?;
+    let differs = |new: Option<&String>, old: &String| new.is_some_and(|n| n != old);
+    let heading_changes = differs(changes.name.as_ref(), &before.name)
+        || differs(changes.region.as_ref(), &before.region)
+        || changes
+            .short_name
+            .as_ref()
+            .is_some_and(|n| *n != before.short_name)
+        || changes
+            .website
+            .as_ref()
+            .is_some_and(|w| *w != before.website);
+    if !heading_changes {
+        // the kind is not printed in the register
+        if_match.check(before.updated_at)?;
+        return agency_db::update(c, id, changes);
     }
-    Ok(after)
+    let change = Change {
+        agency_id: id,
+        parts: edit::parts_of_heading(c, id)?,
+        entity: "agency",
+        entity_id: Some(id.to_string()),
+        action: "update",
+    };
+    let precondition = Some((if_match, before.updated_at));
+    edit_working_copy(c, user, change, precondition, Some(&before), |c| {
+        agency_db::update(c, id, changes)
+    })
 }

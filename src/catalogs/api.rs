@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::path::AgencyPath;
 use crate::http::path::ChannelRulePath;
 use crate::http::ApiJson;
-use crate::workflow::edit;
+use crate::workflow::edit::{self, edit_working_copy, Change};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NeedList {
@@ -135,9 +135,9 @@ pub async fn set_channel_rule(
     let mode = body.0.mode;
     let items = db
         .transaction(move |c| {
-            change_rule(c, &user, agency_id, &channel, |c| {
-                catalog_db::set_rule(c, agency_id, &channel, mode)
-            })
+            let set =
+                |c: &mut diesel::PgConnection| catalog_db::set_rule(c, agency_id, &channel, mode);
+            change_rule(c, &user, agency_id, &channel, |_| mode, set)
         })
         .await?;
     Ok(web::Json(ChannelRuleList {
@@ -167,9 +167,9 @@ pub async fn clear_channel_rule(
     } = path.into_inner();
     let items = db
         .transaction(move |c| {
-            change_rule(c, &user, agency_id, &channel, |c| {
-                catalog_db::clear_rule(c, agency_id, &channel)
-            })
+            let clear =
+                |c: &mut diesel::PgConnection| catalog_db::clear_rule(c, agency_id, &channel);
+            change_rule(c, &user, agency_id, &channel, |r| r.default_mode, clear)
         })
         .await?;
     Ok(web::Json(ChannelRuleList {
@@ -188,37 +188,34 @@ fn change_rule(
     user: &User,
     agency_id: Uuid,
     channel: &str,
+    new_mode: impl FnOnce(&catalog_db::ChannelRule) -> crate::domain::Mode,
     change: impl FnOnce(&mut diesel::PgConnection) -> ApiResult<()>,
 ) -> ApiResult<Vec<catalog_db::ChannelRule>> {
     // serialises the agency's rule changes
     agency_db::lock(c, agency_id)?;
     known_channel(c, channel)?;
-    let in_force = |rules: &[catalog_db::ChannelRule]| {
-        rules
-            .iter()
-            .find(|r| r.channel == channel)
-            .map(|r| (r.mode, r.overridden))
-    };
-    let before = in_force(&catalog_db::channel_rules(c, agency_id)?);
-    change(c)?;
     let rules = catalog_db::channel_rules(c, agency_id)?;
-    let after = in_force(&rules);
-    if before.map(|b| b.0) != after.map(|a| a.0) {
-        let parts = edit::parts_with_channel(c, agency_id, channel)?;
-        let revision = edit::enter(c, user, agency_id, &parts)?;
-        let state = |s: Option<(crate::domain::Mode, bool)>| {
-            s.map(|(mode, overridden)| serde_json::json!({"channel": channel, "mode": mode, "overridden": overridden}))
-        };
-        edit::record(
-            c,
-            user,
-            agency_id,
-            revision,
-            "channel_rule",
-            channel.to_owned(),
-            state(before),
-            state(after),
-        )?;
+    let Some(before) = rules.iter().find(|r| r.channel == channel) else {
+        return Err(ApiError::not_found("channel type", channel));
+    };
+    let mode = new_mode(before);
+    if mode == before.mode {
+        // the mode in force stays: nothing the register prints changes
+        change(c)?;
+        return catalog_db::channel_rules(c, agency_id);
     }
-    Ok(rules)
+    let state = |mode: crate::domain::Mode| serde_json::json!({"channel": channel, "mode": mode});
+    let change_ = Change {
+        agency_id,
+        parts: edit::parts_with_channel(c, agency_id, channel)?,
+        entity: "channel_rule",
+        entity_id: Some(channel.to_owned()),
+        action: "update",
+    };
+    let before_state = state(before.mode);
+    edit_working_copy(c, user, change_, None, Some(&before_state), |c| {
+        change(c)?;
+        Ok(state(mode))
+    })?;
+    catalog_db::channel_rules(c, agency_id)
 }

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::path::{AgencyPath, DirectionPath};
 use crate::http::{created, ApiJson, ListParams};
 use crate::list_envelope;
-use crate::workflow::{audit, edit};
+use crate::workflow::edit::{self, edit_working_copy, Change};
 
 list_envelope!(DirectionList, Direction);
 
@@ -165,44 +165,25 @@ pub async fn update_direction(
     let renamed = db
         .transaction(move |c| {
             let before = direction_db::get(c, id)?;
-            if let Some(agency_id) = before.agency_id {
-                // serialises the agency's direction names (as creation does)
-                agency_db::lock(c, agency_id)?;
+            let Some(agency_id) = before.agency_id else {
+                // a catalog direction: refused as read-only
+                return direction_db::rename(c, id, name);
+            };
+            // serialises the agency's direction names (as creation does)
+            agency_db::lock(c, agency_id)?;
+            if name.as_ref().is_none_or(|n| *n == before.name) {
+                return Ok(before);
             }
-            let after = direction_db::rename(c, id, name)?;
-            if after.name == before.name {
-                return Ok(after);
-            }
-            let (before_json, after_json) = (audit::json(&before), audit::json(&after));
-            let touched = edit::parts_naming_direction(c, id)?;
-            if touched.is_empty() {
-                if let Some(agency_id) = after.agency_id {
-                    edit::record(
-                        c,
-                        &user,
-                        agency_id,
-                        None,
-                        "direction",
-                        id.to_string(),
-                        before_json.clone(),
-                        after_json.clone(),
-                    )?;
-                }
-            }
-            for (agency_id, parts) in touched {
-                let revision = edit::enter(c, &user, agency_id, &parts)?;
-                edit::record(
-                    c,
-                    &user,
-                    agency_id,
-                    revision,
-                    "direction",
-                    id.to_string(),
-                    before_json.clone(),
-                    after_json.clone(),
-                )?;
-            }
-            Ok(after)
+            let change = Change {
+                agency_id,
+                parts: edit::parts_naming_direction(c, agency_id, id)?,
+                entity: "direction",
+                entity_id: Some(id.to_string()),
+                action: "update",
+            };
+            edit_working_copy(c, &user, change, None, Some(&before), |c| {
+                direction_db::rename(c, id, name)
+            })
         })
         .await?;
     Ok(web::Json(renamed))

@@ -15,8 +15,7 @@ use crate::http::etag::{with_etag, IfMatch};
 use crate::http::path::{AgencyPath, ProcessPath};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
-use crate::workflow::audit::{self, Entry};
-use crate::workflow::db as wf_db;
+use crate::workflow::edit::{edit_working_copy, Change};
 
 list_envelope!(ProcessList, Process);
 
@@ -118,23 +117,16 @@ pub async fn create_process(
         .transaction(move |c| {
             // serialises position numbering within the agency
             agency_db::lock(c, agency_id)?;
-            user.require_editor(agency_id, unit)?;
-            let revision = wf_db::begin_edit(c, &user, agency_id, &[unit])?;
-            let p = process_db::insert(c, agency_id, changes)?;
-            audit::record(
-                c,
-                &user,
-                Entry {
-                    agency_id,
-                    revision_id: Some(revision),
-                    entity: "process",
-                    entity_id: p.id.to_string(),
-                    action: "create",
-                    before: None,
-                    after: audit::json(&p),
-                },
-            )?;
-            Ok(p)
+            let change = Change {
+                agency_id,
+                parts: vec![unit],
+                entity: "process",
+                entity_id: None,
+                action: "create",
+            };
+            edit_working_copy(c, &user, change, None, None::<&()>, |c| {
+                process_db::insert(c, agency_id, changes)
+            })
         })
         .await?;
     let mut resp = created(format!("/api/v1/processes/{}", process.id), &process);
@@ -186,31 +178,20 @@ pub async fn update_process(
         .transaction(move |c| {
             process_db::lock(c, id)?;
             let before = process_db::get(c, id)?;
-            // rights before preconditions: no 412 (and no ETag) to someone without access
-            let mut units = vec![before.unit_id];
-            if let Some(new_unit) = changes.unit_id {
-                units.push(new_unit);
-            }
-            for u in &units {
-                user.require_editor(before.agency_id, *u)?;
-            }
-            if_match.check(before.updated_at)?;
-            let revision = wf_db::begin_edit(c, &user, before.agency_id, &units)?;
-            let after = process_db::update(c, id, changes)?;
-            audit::record(
-                c,
-                &user,
-                Entry {
-                    agency_id: before.agency_id,
-                    revision_id: Some(revision),
-                    entity: "process",
-                    entity_id: id.to_string(),
-                    action: "update",
-                    before: audit::json(&before),
-                    after: audit::json(&after),
-                },
-            )?;
-            Ok(after)
+            // moving a process to another unit touches both units' parts
+            let mut parts = vec![before.unit_id];
+            parts.extend(changes.unit_id.filter(|u| *u != before.unit_id));
+            let change = Change {
+                agency_id: before.agency_id,
+                parts,
+                entity: "process",
+                entity_id: Some(id.to_string()),
+                action: "update",
+            };
+            let precondition = Some((&if_match, before.updated_at));
+            edit_working_copy(c, &user, change, precondition, Some(&before), |c| {
+                process_db::update(c, id, changes)
+            })
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), process.updated_at).json(process))
@@ -246,23 +227,17 @@ pub async fn delete_process(
     db.transaction(move |c| {
         process_db::lock(c, id)?;
         let before = process_db::get(c, id)?;
-        user.require_editor(before.agency_id, before.unit_id)?;
-        if_match.check(before.updated_at)?;
-        let revision = wf_db::begin_edit(c, &user, before.agency_id, &[before.unit_id])?;
-        process_db::delete(c, id, cascade)?;
-        audit::record(
-            c,
-            &user,
-            Entry {
-                agency_id: before.agency_id,
-                revision_id: Some(revision),
-                entity: "process",
-                entity_id: id.to_string(),
-                action: "delete",
-                before: audit::json(&before),
-                after: None,
-            },
-        )
+        let change = Change {
+            agency_id: before.agency_id,
+            parts: vec![before.unit_id],
+            entity: "process",
+            entity_id: Some(id.to_string()),
+            action: "delete",
+        };
+        let precondition = Some((&if_match, before.updated_at));
+        edit_working_copy(c, &user, change, precondition, Some(&before), |c| {
+            process_db::delete(c, id, cascade)
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

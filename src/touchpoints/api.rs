@@ -17,8 +17,7 @@ use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
 use crate::processes::api::unit_param;
 use crate::processes::db as process_db;
-use crate::workflow::audit::{self, Entry};
-use crate::workflow::db as wf_db;
+use crate::workflow::edit::{edit_working_copy, Change};
 
 list_envelope!(TouchpointList, Touchpoint);
 
@@ -170,25 +169,19 @@ pub async fn create_touchpoint(
     let changes = body.0.validate()?;
     let point = db
         .transaction(move |c| {
+            // the process's lock serialises every edit inside it (R7 compares siblings)
             process_db::lock(c, process_id)?;
             let process = process_db::get(c, process_id)?;
-            user.require_editor(process.agency_id, process.unit_id)?;
-            let revision = wf_db::begin_edit(c, &user, process.agency_id, &[process.unit_id])?;
-            let t = touchpoint_db::insert(c, process_id, changes)?;
-            audit::record(
-                c,
-                &user,
-                Entry {
-                    agency_id: process.agency_id,
-                    revision_id: Some(revision),
-                    entity: "touchpoint",
-                    entity_id: t.id.to_string(),
-                    action: "create",
-                    before: None,
-                    after: audit::json(&t),
-                },
-            )?;
-            Ok(t)
+            let change = Change {
+                agency_id: process.agency_id,
+                parts: vec![process.unit_id],
+                entity: "touchpoint",
+                entity_id: None,
+                action: "create",
+            };
+            edit_working_copy(c, &user, change, None, None::<&()>, |c| {
+                touchpoint_db::insert(c, process_id, changes)
+            })
         })
         .await?;
     let mut resp = created(format!("/api/v1/points/{}", point.id), &point);
@@ -201,23 +194,29 @@ pub async fn create_touchpoint(
     Ok(resp)
 }
 
-/// Locks the touchpoint's process (which serialises every edit inside it), then reads the
-/// touchpoint, checks the caller's right to edit, then If-Match (no 412 and no ETag to
-/// someone without access), and enters the revision.
-fn begin_touchpoint_edit(
+/// Edits a touchpoint through the working copy's one path, after locking its process (which
+/// serialises every edit inside it) and reading it as it is.
+fn edit_touchpoint<A: serde::Serialize>(
     c: &mut diesel::PgConnection,
     user: &User,
     id: Uuid,
     if_match: &IfMatch,
-) -> ApiResult<(Touchpoint, Uuid)> {
+    action: &str,
+    apply: impl FnOnce(&mut diesel::PgConnection) -> ApiResult<A>,
+) -> ApiResult<A> {
     let process_id = touchpoint_db::get(c, id)?.process_id;
     process_db::lock(c, process_id)?;
     let before = touchpoint_db::get(c, id)?;
     let process = process_db::get(c, process_id)?;
-    user.require_editor(process.agency_id, process.unit_id)?;
-    if_match.check(before.updated_at)?;
-    let revision = wf_db::begin_edit(c, user, process.agency_id, &[process.unit_id])?;
-    Ok((before, revision))
+    let change = Change {
+        agency_id: process.agency_id,
+        parts: vec![process.unit_id],
+        entity: "touchpoint",
+        entity_id: Some(id.to_string()),
+        action,
+    };
+    let precondition = Some((if_match, before.updated_at));
+    edit_working_copy(c, user, change, precondition, Some(&before), apply)
 }
 
 /// Get a touchpoint
@@ -259,22 +258,9 @@ pub async fn update_touchpoint(
     let changes = body.0.validate()?;
     let point = db
         .transaction(move |c| {
-            let (before, revision) = begin_touchpoint_edit(c, &user, id, &if_match)?;
-            let after = touchpoint_db::update(c, id, changes)?;
-            audit::record(
-                c,
-                &user,
-                Entry {
-                    agency_id: before.agency_id,
-                    revision_id: Some(revision),
-                    entity: "touchpoint",
-                    entity_id: id.to_string(),
-                    action: "update",
-                    before: audit::json(&before),
-                    after: audit::json(&after),
-                },
-            )?;
-            Ok(after)
+            edit_touchpoint(c, &user, id, &if_match, "update", |c| {
+                touchpoint_db::update(c, id, changes)
+            })
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), point.updated_at).json(point))
@@ -297,21 +283,9 @@ pub async fn delete_touchpoint(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
     db.transaction(move |c| {
-        let (before, revision) = begin_touchpoint_edit(c, &user, id, &if_match)?;
-        touchpoint_db::delete(c, id)?;
-        audit::record(
-            c,
-            &user,
-            Entry {
-                agency_id: before.agency_id,
-                revision_id: Some(revision),
-                entity: "touchpoint",
-                entity_id: id.to_string(),
-                action: "delete",
-                before: audit::json(&before),
-                after: None,
-            },
-        )
+        edit_touchpoint(c, &user, id, &if_match, "delete", |c| {
+            touchpoint_db::delete(c, id)
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -13,7 +13,7 @@ use crate::http::etag::{with_etag, IfMatch};
 use crate::http::path::{AgencyPath, UnitPath};
 use crate::http::{created, sort_param, ApiJson, ListParams};
 use crate::list_envelope;
-use crate::workflow::{audit, edit};
+use crate::workflow::edit::{self, edit_working_copy, Change};
 
 list_envelope!(UnitList, Unit);
 
@@ -126,24 +126,23 @@ pub async fn update_unit(
     let unit = db
         .transaction(move |c| {
             let before = unit_db::get_for_update(c, id)?;
-            if_match.check(before.updated_at)?;
-            let after = unit_db::update(c, id, changes)?;
-            if after.name != before.name {
-                // the unit's name is printed with its rows: an edit of its part of the register
-                let parts = edit::parts_of_unit(c, id)?;
-                let revision = edit::enter(c, &user, before.agency_id, &parts)?;
-                edit::record(
-                    c,
-                    &user,
-                    before.agency_id,
-                    revision,
-                    "unit",
-                    id.to_string(),
-                    audit::json(&before),
-                    audit::json(&after),
-                )?;
+            if changes.name.as_ref().is_none_or(|n| *n == before.name) {
+                // the responsible persons are not printed in the register
+                if_match.check(before.updated_at)?;
+                return unit_db::update(c, id, changes);
             }
-            Ok(after)
+            // the unit's name is printed with its rows: an edit of its part of the register
+            let change = Change {
+                agency_id: before.agency_id,
+                parts: edit::parts_of_unit(c, id)?,
+                entity: "unit",
+                entity_id: Some(id.to_string()),
+                action: "update",
+            };
+            let precondition = Some((&if_match, before.updated_at));
+            edit_working_copy(c, &user, change, precondition, Some(&before), |c| {
+                unit_db::update(c, id, changes)
+            })
         })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), unit.updated_at).json(unit))

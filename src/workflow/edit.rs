@@ -1,84 +1,101 @@
-//! Changes of what a register shows that are made outside its processes and touchpoints: a
-//! direction's name (column 2), a unit's name, the agency's heading, the agency's channel rule
-//! (what column 6 prints when the agency left it empty). Each is an edit of the working copy
-//! of every part whose rows it changes, exactly like editing a touchpoint: the caller must be
-//! allowed to edit each of those parts, the agency's revision is opened or joined, a returned
-//! part is reopened, the change is refused with 409 `locked` while one of those parts is
-//! submitted or accepted or the revision is being approved, and it is written to the revision's
-//! history with its before and after.
+//! Editing the working copy: the one path every change of what a register shows takes — a
+//! process, a touchpoint, an imported row, and the changes made outside them that the form
+//! prints all the same: a direction's name (column 2), a unit's name, the agency's heading, the
+//! agency's channel rule (column 6 where the agency left it empty). [`edit_working_copy`] checks
+//! the caller may edit every part the change touches, then `If-Match`, then opens or joins the
+//! agency's revision (reopening a returned part; 409 `locked` while a touched part is submitted
+//! or accepted or the revision is being approved), makes the change, and writes it to the
+//! revision's history with its before and after. Nothing can skip a step.
 
+use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::audit::{self, Entry};
 use super::db::begin_edit;
 use crate::auth::User;
 use crate::error::ApiResult;
+use crate::http::etag::IfMatch;
 use crate::schema::processes;
 use crate::schema_views::touchpoint_rows;
 
 /// The parts (units; `None` = the agency's own part) a change touches.
 pub type Parts = Vec<Option<Uuid>>;
 
-/// Enters the working copy of `parts` of the agency's register for a change by `user`: checks
-/// the right to edit each part, then opens or joins the revision (see the module's comment).
-/// Returns the revision, or `None` when the change touches no row (nothing to review).
-pub fn enter(
-    conn: &mut PgConnection,
-    user: &User,
-    agency_id: Uuid,
-    parts: &[Option<Uuid>],
-) -> ApiResult<Option<Uuid>> {
-    if parts.is_empty() {
-        return Ok(None);
-    }
-    for unit in parts {
-        user.require_editor(agency_id, *unit)?;
-    }
-    Ok(Some(begin_edit(conn, user, agency_id, parts)?))
+/// What a change is, for the checks and the history.
+pub struct Change<'a> {
+    pub agency_id: Uuid,
+    /// Every part whose rows the change touches; none: it changes no row (nothing to review,
+    /// recorded without a revision).
+    pub parts: Parts,
+    /// `process`, `touchpoint`, `direction`, `unit`, `agency`, `channel_rule`.
+    pub entity: &'a str,
+    /// The entity's id; `None` for a creation (taken from the created value's `id`).
+    pub entity_id: Option<String>,
+    /// `create`, `update`, `delete`, `import`.
+    pub action: &'a str,
 }
 
-/// Writes the change to the history (of the revision it joined, when it touched rows).
-#[allow(clippy::too_many_arguments)]
-pub fn record(
+/// Makes `change` through the steps above. `precondition` is the client's `If-Match` and the
+/// row's version as loaded (after the caller locked it); `before` is the row as loaded.
+pub fn edit_working_copy<B: Serialize, A: Serialize>(
     conn: &mut PgConnection,
     user: &User,
-    agency_id: Uuid,
-    revision_id: Option<Uuid>,
-    entity: &str,
-    entity_id: String,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> ApiResult<()> {
+    change: Change<'_>,
+    precondition: Option<(&IfMatch, DateTime<Utc>)>,
+    before: Option<&B>,
+    apply: impl FnOnce(&mut PgConnection) -> ApiResult<A>,
+) -> ApiResult<A> {
+    // rights first: no 412 (and no ETag) to someone without access
+    for unit in &change.parts {
+        user.require_editor(change.agency_id, *unit)?;
+    }
+    if let Some((if_match, version)) = precondition {
+        if_match.check(version)?;
+    }
+    let revision_id = if change.parts.is_empty() {
+        None
+    } else {
+        Some(begin_edit(conn, user, change.agency_id, &change.parts)?)
+    };
+    let after = apply(conn)?;
+    let after_json = audit::json(&after).filter(|v| !v.is_null());
+    let entity_id = change
+        .entity_id
+        .or_else(|| after_json.as_ref()?.get("id")?.as_str().map(str::to_owned))
+        .unwrap_or_default();
     audit::record(
         conn,
         user,
         Entry {
-            agency_id,
+            agency_id: change.agency_id,
             revision_id,
-            entity,
+            entity: change.entity,
             entity_id,
-            action: "update",
-            before,
-            after,
+            action: change.action,
+            before: before.and_then(audit::json),
+            after: after_json,
         },
-    )
+    )?;
+    Ok(after)
 }
 
-/// The parts whose column 2 prints this direction's name, per agency (processes that word
-/// their direction themselves keep their wording and are not touched).
+/// The agency's parts whose column 2 prints this direction's name (processes that word their
+/// direction themselves keep their wording and are not touched).
 pub fn parts_naming_direction(
     conn: &mut PgConnection,
+    agency_id: Uuid,
     direction_id: Uuid,
-) -> ApiResult<Vec<(Uuid, Parts)>> {
-    let rows: Vec<(Uuid, Option<Uuid>)> = processes::table
+) -> ApiResult<Parts> {
+    Ok(processes::table
+        .filter(processes::agency_id.eq(agency_id))
         .filter(processes::direction_id.eq(direction_id))
         .filter(processes::direction_label.is_null())
-        .select((processes::agency_id, processes::unit_id))
+        .select(processes::unit_id)
         .distinct()
-        .load(conn)?;
-    Ok(group(rows))
+        .load(conn)?)
 }
 
 /// The parts that have processes of this unit (a unit's name is printed with its rows).
@@ -123,15 +140,4 @@ pub fn parts_of_heading(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<P
     } else {
         Vec::new()
     })
-}
-
-fn group(rows: Vec<(Uuid, Option<Uuid>)>) -> Vec<(Uuid, Parts)> {
-    let mut out: Vec<(Uuid, Parts)> = Vec::new();
-    for (agency, unit) in rows {
-        match out.iter_mut().find(|(a, _)| *a == agency) {
-            Some((_, parts)) => parts.push(unit),
-            None => out.push((agency, vec![unit])),
-        }
-    }
-    out
 }
