@@ -292,7 +292,7 @@ pub async fn import(
             // everything in one transaction, rolled back for a dry run or a rejected row
             let mut outcome: Option<ImportReport> = None;
             let result = c.transaction::<(), ApiError, _>(|t| {
-                let report = apply(t, &user, r.agency_id, revision_id, &cols, &rows)?;
+                let report = apply(t, &user, r.agency_id, &cols, &rows)?;
                 let keep = !dry_run && report.rejected == 0;
                 outcome = Some(report);
                 if keep {

@@ -26,7 +26,7 @@ use crate::processes::model::ProcessChanges;
 use crate::schema::{client_needs, processes};
 use crate::touchpoints::db as touchpoint_db;
 use crate::touchpoints::model::TouchpointChanges;
-use crate::workflow::audit::{self, Entry};
+use crate::workflow::edit::{edit_working_copy, Change};
 use parse::{column_letter, Columns, FormRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -99,7 +99,6 @@ fn direction_code(wording: &str) -> Option<&'static str> {
 struct Context<'a> {
     user: &'a User,
     agency_id: Uuid,
-    revision_id: Uuid,
     labels: HashMap<String, String>,
     processes: HashMap<String, (Uuid, Option<Uuid>)>,
     /// Column-4 text of the touchpoints already in each process, as this service prints it.
@@ -184,34 +183,24 @@ fn process_for(
                 ),
             },
         };
-    ctx.user.require_editor(ctx.agency_id, None)?;
-    crate::workflow::db::begin_edit(conn, ctx.user, ctx.agency_id, &[None])?;
-    let p = process_db::insert(
-        conn,
-        ctx.agency_id,
-        ProcessChanges {
-            direction_id: Some(direction_id),
-            direction_label: Some(label),
-            unit_id: Some(None),
-            name: Some(row.process.clone()),
-            registry_code: None,
-            kind: Some(ProcessKind::Function),
-            client_type: Some(ClientType::External),
-            position: None,
-        },
-    )?;
-    audit::record(
+    let changes = ProcessChanges {
+        direction_id: Some(direction_id),
+        direction_label: Some(label),
+        unit_id: Some(None),
+        name: Some(row.process.clone()),
+        registry_code: None,
+        kind: Some(ProcessKind::Function),
+        client_type: Some(ClientType::External),
+        position: None,
+    };
+    let agency_id = ctx.agency_id;
+    let p = edit_working_copy(
         conn,
         ctx.user,
-        Entry {
-            agency_id: ctx.agency_id,
-            revision_id: Some(ctx.revision_id),
-            entity: "process",
-            entity_id: p.id.to_string(),
-            action: "import",
-            before: None,
-            after: audit::json(&p),
-        },
+        import_change(ctx, None, "process", None, "import"),
+        None,
+        None::<&()>,
+        |c| process_db::insert(c, agency_id, changes),
     )?;
     ctx.processes.insert(key, (p.id, None));
     Ok((p.id, None))
@@ -293,7 +282,11 @@ fn import_row(
         stated_mode: Some(Mode::from_features(&row.features)),
         position: None,
     };
-    match touchpoint_db::insert(conn, process_id, changes) {
+    let change = import_change(ctx, unit, "touchpoint", None, "import");
+    let inserted = edit_working_copy(conn, ctx.user, change, None, None::<&()>, |c| {
+        touchpoint_db::insert(c, process_id, changes)
+    });
+    match inserted {
         Ok(t) => {
             report.touchpoint_id = Some(t.id);
             if let Some(v) = ctx.printed.get_mut(&process_id) {
@@ -302,19 +295,6 @@ fn import_row(
                     t.id,
                 ));
             }
-            audit::record(
-                conn,
-                ctx.user,
-                Entry {
-                    agency_id: ctx.agency_id,
-                    revision_id: Some(ctx.revision_id),
-                    entity: "touchpoint",
-                    entity_id: t.id.to_string(),
-                    action: "import",
-                    before: None,
-                    after: audit::json(&t),
-                },
-            )?;
         }
         Err(ApiError::Client {
             code: ErrorCode::DuplicateTouchpoint,
@@ -356,39 +336,28 @@ fn merge(
     if same_wording || merged == before.needs {
         report.outcome = RowOutcome::Unchanged;
     } else {
-        let after = touchpoint_db::update(
-            conn,
-            before.id,
-            TouchpointChanges {
-                needs: Some(merged),
-                ..Default::default()
-            },
-        )?;
-        audit::record(
-            conn,
-            ctx.user,
-            Entry {
-                agency_id: ctx.agency_id,
-                revision_id: Some(ctx.revision_id),
-                entity: "touchpoint",
-                entity_id: before.id.to_string(),
-                action: "import_merge",
-                before: audit::json(&before),
-                after: audit::json(&after),
-            },
-        )?;
+        let id = before.id;
+        let unit = process_db::get(conn, before.process_id)?.unit_id;
+        let change = import_change(ctx, unit, "touchpoint", Some(id), "import_merge");
+        let changes = TouchpointChanges {
+            needs: Some(merged),
+            ..Default::default()
+        };
+        edit_working_copy(conn, ctx.user, change, None, Some(&before), |c| {
+            touchpoint_db::update(c, id, changes)
+        })?;
         report.outcome = RowOutcome::Merged;
     }
     Ok(report)
 }
 
-/// Imports the rows into the agency's working copy inside the caller's transaction. Returns the
-/// report and whether everything can be kept (no rejected row).
+/// Imports the rows into the agency's working copy inside the caller's transaction (each row
+/// through `workflow::edit`, which joins the agency's revision in progress: the one the caller
+/// checked). Returns the report and whether everything can be kept (no rejected row).
 pub fn apply(
     conn: &mut PgConnection,
     user: &User,
     agency_id: Uuid,
-    revision_id: Uuid,
     cols: &Columns,
     rows: &[FormRow],
 ) -> ApiResult<ImportReport> {
@@ -405,7 +374,6 @@ pub fn apply(
     let mut ctx = Context {
         user,
         agency_id,
-        revision_id,
         labels,
         processes: procs
             .into_iter()
@@ -476,5 +444,22 @@ impl std::error::Error for RowRejected {}
 impl From<RowRejected> for ApiError {
     fn from(r: RowRejected) -> Self {
         ApiError::Internal(anyhow::Error::new(r))
+    }
+}
+
+/// An imported row's change of the working copy (see `workflow::edit`).
+fn import_change<'a>(
+    ctx: &Context<'_>,
+    unit: Option<Uuid>,
+    entity: &'a str,
+    id: Option<Uuid>,
+    action: &'a str,
+) -> Change<'a> {
+    Change {
+        agency_id: ctx.agency_id,
+        parts: vec![unit],
+        entity,
+        entity_id: id.map(|i| i.to_string()),
+        action,
     }
 }
