@@ -88,7 +88,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(crate::import::api::import)
             .service(crate::rules::api::revision_findings)
             .service(public::api::diff)
-            .service(public::api::region_register)
+            .service(public::region::region_register)
             .service(public::api::changes)
             .service(crate::webhooks::api::list)
             .service(crate::webhooks::api::create)

@@ -4,5 +4,6 @@
 
 pub mod api;
 pub mod cache;
+pub mod region;
 pub mod render;
 pub mod xlsx;

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 
 use touchpoints::agencies::model::Agency;
 use touchpoints::error::ErrorCode;
-use touchpoints::public::api::{ChangeFeed, PublicAgencyList, PublishedRegister, RegionRegister};
+use touchpoints::public::api::{ChangeFeed, PublicAgencyList, PublishedRegister};
+use touchpoints::public::region::RegionRegister;
 use touchpoints::rules::api::FindingReport;
 use uuid::Uuid;
 
