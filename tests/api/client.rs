@@ -456,16 +456,9 @@ impl<'a> OrgBuilder<'a> {
         }
         if let Some(chain) = self.chain {
             let settings = WorkflowSettings {
-                review_days: 5,
-                return_days: 1,
-                fix_days: 5,
-                resubmit_days: 1,
-                consolidate_days: 2,
-                publish_days: 10,
-                yearly_month: 2,
-                yearly_day: 1,
                 quarterly_analysis: true,
                 approval_chain: chain,
+                ..WorkflowSettings::default()
             };
             let _: WorkflowSettings = admin
                 .put(
