@@ -584,4 +584,215 @@ mod tests {
         assert!(!q.overdue);
         assert_eq!(q.due, d("2025-06-30"));
     }
+
+    fn open(parts: Vec<PartFacts>) -> Option<RevisionFacts> {
+        Some(RevisionFacts {
+            id: Uuid::nil(),
+            status: RevisionStatus::Open,
+            opened: d("2025-03-03"),
+            all_accepted: Some(d("2025-03-20")),
+            approved: None,
+            parts,
+        })
+    }
+
+    fn kinds(out: &[Deadline]) -> Vec<DeadlineKind> {
+        out.iter().map(|x| x.kind).collect()
+    }
+
+    #[test]
+    fn null_periods_and_a_null_yearly_date_produce_no_deadline() {
+        let cal = WorkCalendar::official();
+        let mut f = facts(open(vec![
+            part(PartStatus::Submitted, Some("2025-03-04"), None),
+            part(PartStatus::Returned, Some("2025-03-04"), Some("2025-03-05")),
+        ]));
+        f.settings.quarterly_analysis = true;
+        let all = kinds(&compute(&f, &cal, d("2025-03-21")));
+        for k in [
+            DeadlineKind::Review,
+            DeadlineKind::Return,
+            DeadlineKind::Fix,
+            DeadlineKind::Consolidate,
+            DeadlineKind::YearlyRevision,
+            DeadlineKind::QuarterlyAnalysis,
+        ] {
+            assert!(all.contains(&k), "{k:?} in {all:?}");
+        }
+        f.settings = WorkflowSettings {
+            submit_days: None,
+            review_days: None,
+            return_days: None,
+            fix_days: None,
+            resubmit_days: None,
+            consolidate_days: None,
+            publish_days: None,
+            yearly_month: None,
+            yearly_day: None,
+            ..WorkflowSettings::default()
+        };
+        assert_eq!(compute(&f, &cal, d("2025-03-21")), vec![]);
+        // one of fix and resubmit is enough for the fix deadline
+        f.settings.resubmit_days = Some(1);
+        let out = compute(&f, &cal, d("2025-03-21"));
+        assert_eq!(kinds(&out), vec![DeadlineKind::Fix]);
+        assert_eq!(out[0].due, d("2025-03-06"));
+        assert!(out[0].overdue);
+    }
+
+    #[test]
+    fn the_approver_returns_or_accepts_after_the_check_and_unset_review_counts_nothing() {
+        let cal = WorkCalendar::official();
+        // submitted Fri 7 Mar 2025; Sat 8 Mar is a holiday anyway
+        let mut f = facts(open(vec![part(
+            PartStatus::Submitted,
+            Some("2025-03-07"),
+            None,
+        )]));
+        let ret = |f: &AgencyFacts, on| {
+            compute(f, &cal, d(on))
+                .into_iter()
+                .find(|x| x.kind == DeadlineKind::Return)
+        };
+        // 5 working days to check (10–14 Mar), then 1 to return: Mon 17 Mar
+        let r = ret(&f, "2025-03-17").unwrap();
+        assert_eq!(r.due, d("2025-03-17"));
+        assert_eq!(r.responsible_role, Role::Approver);
+        assert_eq!(r.unit_id.as_deref(), Some("agency"));
+        assert!(!r.overdue);
+        assert!(ret(&f, "2025-03-18").unwrap().overdue);
+        f.settings.review_days = None;
+        assert_eq!(ret(&f, "2025-03-10").unwrap().due, d("2025-03-10"));
+        assert!(ret(&f, "2025-03-11").unwrap().overdue);
+        f.settings.return_days = None;
+        assert!(ret(&f, "2025-03-11").is_none());
+    }
+
+    #[test]
+    fn a_unit_submits_within_submit_days_of_the_opening_or_of_the_return() {
+        let cal = WorkCalendar::official();
+        let mut f = facts(open(vec![
+            PartFacts {
+                key: "u1".into(),
+                unit_name: Some("Отдел".into()),
+                ..part(PartStatus::Draft, None, None)
+            },
+            part(PartStatus::Draft, Some("2025-03-04"), Some("2025-03-05")),
+        ]));
+        assert!(!kinds(&compute(&f, &cal, d("2025-03-05"))).contains(&DeadlineKind::Submit));
+        f.settings.submit_days = Some(1);
+        let out = compute(&f, &cal, d("2025-03-05"));
+        let submit = out.iter().find(|x| x.kind == DeadlineKind::Submit).unwrap();
+        // opened Mon 3 Mar: due Tue 4 Mar, for the unit's submitter
+        assert_eq!(submit.unit_id.as_deref(), Some("u1"));
+        assert_eq!(submit.unit_name.as_deref(), Some("Отдел"));
+        assert_eq!(submit.responsible_role, Role::Submitter);
+        assert_eq!(
+            (submit.since, submit.due),
+            (Some(d("2025-03-03")), d("2025-03-04"))
+        );
+        assert!(submit.overdue);
+        // the returned (then edited) part follows the fix period while there is one
+        let agency: Vec<_> = out
+            .iter()
+            .filter(|x| x.unit_id.as_deref() == Some("agency"))
+            .collect();
+        assert_eq!(agency.len(), 1);
+        assert_eq!(agency[0].kind, DeadlineKind::Fix);
+        f.settings.fix_days = None;
+        f.settings.resubmit_days = None;
+        let out = compute(&f, &cal, d("2025-03-05"));
+        let again = out
+            .iter()
+            .find(|x| x.kind == DeadlineKind::Submit && x.unit_id.as_deref() == Some("agency"))
+            .unwrap();
+        assert_eq!(
+            (again.since, again.due),
+            (Some(d("2025-03-05")), d("2025-03-06"))
+        );
+        assert!(!again.overdue);
+    }
+
+    #[test]
+    fn reviews_without_changes_meet_the_quarter_and_the_year() {
+        let cal = WorkCalendar::official();
+        let mut f = facts(None);
+        f.settings.quarterly_analysis = true;
+        f.quarterly_analyses.push(d("2025-03-20"));
+        let q = |f: &AgencyFacts| {
+            compute(f, &cal, d("2025-05-15"))
+                .into_iter()
+                .find(|x| x.kind == DeadlineKind::QuarterlyAnalysis)
+                .unwrap()
+        };
+        assert_eq!(q(&f).due, d("2025-06-30"));
+        // this quarter's analysis done: the next quarter is what is due
+        f.quarterly_analyses.push(d("2025-05-14"));
+        assert_eq!(
+            (q(&f).since, q(&f).due),
+            (Some(d("2025-07-01")), d("2025-09-30"))
+        );
+        // the 31 Dec monitoring: a review without changes on 25 Dec 2024 covers it
+        f.settings.yearly_month = Some(12);
+        f.settings.yearly_day = Some(31);
+        f.publications.clear();
+        let y = |f: &AgencyFacts, on| {
+            compute(f, &cal, d(on))
+                .into_iter()
+                .find(|x| x.kind == DeadlineKind::YearlyRevision)
+                .unwrap()
+        };
+        assert!(y(&f, "2025-06-01").overdue);
+        f.yearly_reviews.push(d("2024-12-25"));
+        let year = y(&f, "2025-06-01");
+        assert!(!year.overdue);
+        assert_eq!(year.due, d("2025-12-31"));
+        // and this year's, done early, moves the next one to the year after
+        f.yearly_reviews.push(d("2025-11-20"));
+        assert_eq!(y(&f, "2025-12-01").due, d("2026-12-31"));
+    }
+
+    #[test]
+    fn an_obligation_is_met_by_a_publication_in_its_year_or_later() {
+        let cal = WorkCalendar::official();
+        let mut f = facts(None);
+        f.publications.clear();
+        f.obligations.push(Obligation {
+            date: d("2024-04-01"),
+            what: "Первый перечень".into(),
+        });
+        let ob = |f: &AgencyFacts, on| {
+            compute(f, &cal, d(on))
+                .into_iter()
+                .find(|x| x.kind == DeadlineKind::Obligation)
+        };
+        let before = ob(&f, "2024-03-01").unwrap();
+        assert!(!before.overdue);
+        assert_eq!(before.what.as_deref(), Some("Первый перечень"));
+        assert_eq!(before.responsible_role, Role::Approver);
+        assert!(ob(&f, "2024-04-02").unwrap().overdue);
+        // a publication two years earlier does not count; one in time or later does
+        f.publications.push(d("2022-05-01"));
+        assert!(ob(&f, "2024-04-02").unwrap().overdue);
+        f.publications.push(d("2024-06-10"));
+        assert!(ob(&f, "2024-07-01").is_none());
+    }
+
+    #[test]
+    fn obligations_are_checked_deduplicated_and_sorted() {
+        let o = |date: &str, what: &str| Obligation {
+            date: d(date),
+            what: what.into(),
+        };
+        let list = checked_obligations(vec![
+            o("2025-01-01", "Б"),
+            o("2024-04-01", " А "),
+            o("2024-04-01", "А"),
+        ])
+        .unwrap();
+        assert_eq!(list, vec![o("2024-04-01", "А"), o("2025-01-01", "Б")]);
+        let e = checked_obligations(vec![o("1900-01-01", "x"), o("2024-01-01", "  ")]).unwrap_err();
+        let fields: Vec<_> = e.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["[0].date", "[1].what"]);
+    }
 }
