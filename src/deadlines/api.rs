@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{compute, AgencyFacts, Deadline, Obligation, PartFacts, RevisionFacts};
+use super::{compute, AgencyFacts, Deadline, Obligation, Obligations, PartFacts, RevisionFacts};
 use crate::agencies::db as agency_db;
 use crate::auth::User;
 use crate::calendar::db as calendar_db;
@@ -335,47 +335,48 @@ fn obligations_of(c: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<Obliga
 #[utoipa::path(
     tag = "workflow", operation_id = "getObligations",
     params(AgencyPath),
-    responses((status = 200, description = "The obligations, by date", body = Vec<Obligation>))
+    responses((status = 200, description = "The obligations, by date", body = Obligations))
 )]
 #[get("/agencies/{id}/obligations")]
 pub async fn get_obligations(
     db: web::Data<Db>,
     user: User,
     id: web::Path<AgencyPath>,
-) -> ApiResult<web::Json<Vec<Obligation>>> {
+) -> ApiResult<web::Json<Obligations>> {
     let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
-    Ok(web::Json(
-        db.run(move |c| {
+    let items = db
+        .run(move |c| {
             agency_db::get(c, agency_id)?;
             obligations_of(c, agency_id)
         })
-        .await?,
-    ))
+        .await?;
+    Ok(web::Json(Obligations { items }))
 }
 
 /// Set an agency's one-off dated obligations
 ///
-/// Admin only, like the workflow settings. Replaces the whole list (at most 50; the same date
-/// and wording twice is kept once); an empty list removes them all.
+/// Admin only, like the workflow settings. `{"items": [{"date": "2024-04-01", "what": "…"}]}`
+/// replaces the whole list (at most 50; the same date and wording twice is kept once); an
+/// empty list removes them all.
 #[utoipa::path(
     tag = "workflow", operation_id = "putObligations",
     params(AgencyPath),
-    request_body(content = Vec<Obligation>, example = json!([{"date": "2024-04-01", "what": "Утвердить и разместить первый перечень точек взаимодействия"}])),
-    responses((status = 200, description = "The obligations in force, by date", body = Vec<Obligation>))
+    request_body = Obligations,
+    responses((status = 200, description = "The obligations in force, by date", body = Obligations))
 )]
 #[put("/agencies/{id}/obligations")]
 pub async fn put_obligations(
     db: web::Data<Db>,
     user: User,
     id: web::Path<AgencyPath>,
-    body: ApiJson<Vec<Obligation>>,
-) -> ApiResult<web::Json<Vec<Obligation>>> {
+    body: ApiJson<Obligations>,
+) -> ApiResult<web::Json<Obligations>> {
     let agency_id = id.into_inner().id;
     user.require_admin()?;
-    let list = super::checked_obligations(body.0).map_err(ApiError::validation)?;
-    Ok(web::Json(
-        db.transaction(move |c| {
+    let list = super::checked_obligations(body.0.items).map_err(ApiError::validation)?;
+    let items = db
+        .transaction(move |c| {
             crate::agencies::db::lock(c, agency_id)?;
             diesel::delete(
                 agency_obligations::table.filter(agency_obligations::agency_id.eq(agency_id)),
@@ -398,6 +399,6 @@ pub async fn put_obligations(
             }
             obligations_of(c, agency_id)
         })
-        .await?,
-    ))
+        .await?;
+    Ok(web::Json(Obligations { items }))
 }

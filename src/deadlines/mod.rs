@@ -99,6 +99,17 @@ pub struct Obligation {
     pub what: String,
 }
 
+/// An agency's obligations, as `PUT /agencies/{id}/obligations` takes them and GET answers
+/// (every body of this API is an object; a GET's answer can be PUT back as it is).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": [{"date": "2024-04-01", "what": "Утвердить и разместить первый перечень точек взаимодействия"}]}))]
+pub struct Obligations {
+    /// By date; at most 50.
+    #[schema(max_items = 50)]
+    pub items: Vec<Obligation>,
+}
+
 /// Most obligations one agency may have.
 pub const OBLIGATIONS_MAX: usize = 50;
 /// Longest wording of one obligation.
@@ -113,7 +124,7 @@ pub fn checked_obligations(
     let mut errors = Vec::new();
     if list.len() > OBLIGATIONS_MAX {
         errors.push(FieldError::new(
-            format!("[{OBLIGATIONS_MAX}]"),
+            format!("items[{OBLIGATIONS_MAX}]"),
             "too_many",
             "at most 50 obligations",
         ));
@@ -122,12 +133,16 @@ pub fn checked_obligations(
     for (i, o) in list.into_iter().enumerate() {
         if !(1990..=2100).contains(&o.date.year()) {
             errors.push(FieldError::new(
-                format!("[{i}].date"),
+                format!("items[{i}].date"),
                 "out_of_range",
                 "must be a date from 1990 to 2100",
             ));
         }
-        match crate::domain::text::required(&format!("[{i}].what"), &o.what, OBLIGATION_WHAT_MAX) {
+        match crate::domain::text::required(
+            &format!("items[{i}].what"),
+            &o.what,
+            OBLIGATION_WHAT_MAX,
+        ) {
             Ok(what) => {
                 let o = Obligation { date: o.date, what };
                 if !out.contains(&o) {
@@ -793,6 +808,6 @@ mod tests {
         assert_eq!(list, vec![o("2024-04-01", "А"), o("2025-01-01", "Б")]);
         let e = checked_obligations(vec![o("1900-01-01", "x"), o("2024-01-01", "  ")]).unwrap_err();
         let fields: Vec<_> = e.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, vec!["[0].date", "[1].what"]);
+        assert_eq!(fields, vec!["items[0].date", "items[1].what"]);
     }
 }

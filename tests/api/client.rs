@@ -8,17 +8,21 @@
 
 use std::fmt::Display;
 
+use chrono::NaiveDate;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use touchpoints::agencies::model::Agency;
 use touchpoints::auth::Role;
+use touchpoints::deadlines::api::AgencyDeadlines;
+use touchpoints::deadlines::{Obligation, Obligations};
 use touchpoints::directions::model::Direction;
 use touchpoints::domain::state::PartStatus;
 use touchpoints::error::Problem;
 use touchpoints::processes::model::Process;
 use touchpoints::public::api::PublishedRegister;
+use touchpoints::reviews::{Review, ReviewList};
 use touchpoints::touchpoints::model::Touchpoint;
 use touchpoints::units::model::Unit;
 use touchpoints::workflow::api::{Version, VersionList};
@@ -295,6 +299,57 @@ impl<'a> As<'a> {
             "/api/v1/agencies/{agency}/versions/diff?from={from}&to={to}"
         ))
         .await
+    }
+
+    // ---- reviews and deadlines ----
+
+    /// Records a review: `kind` is `quarterly_analysis` or `yearly_monitoring`, `outcome`
+    /// `no_changes` or `changes_found`.
+    pub async fn record_review(
+        &self,
+        agency: Uuid,
+        kind: &str,
+        outcome: &str,
+        comment: &str,
+    ) -> Reply<Review> {
+        let body = json!({"kind": kind, "outcome": outcome, "comment": comment});
+        self.post(&format!("/api/v1/agencies/{agency}/reviews"), body)
+            .await
+    }
+
+    pub async fn reviews(&self, agency: Uuid) -> Reply<ReviewList> {
+        self.get(&format!("/api/v1/agencies/{agency}/reviews"))
+            .await
+    }
+
+    /// What is due for the agency as of `on`.
+    pub async fn deadlines(&self, agency: Uuid, on: NaiveDate) -> Reply<AgencyDeadlines> {
+        self.get(&format!("/api/v1/agencies/{agency}/deadlines?on={on}"))
+            .await
+    }
+
+    pub async fn put_settings(
+        &self,
+        agency: Uuid,
+        settings: &WorkflowSettings,
+    ) -> Reply<WorkflowSettings> {
+        let body = serde_json::to_value(settings).unwrap();
+        self.put(
+            &format!("/api/v1/agencies/{agency}/workflow-settings"),
+            body,
+        )
+        .await
+    }
+
+    pub async fn put_obligations(
+        &self,
+        agency: Uuid,
+        list: &[Obligation],
+    ) -> Reply<Vec<Obligation>> {
+        let body = json!({ "items": list });
+        self.put::<Obligations>(&format!("/api/v1/agencies/{agency}/obligations"), body)
+            .await
+            .map(|o| o.items)
     }
 
     /// The published register, as portals read it (no token needed; this one is sent anyway).
