@@ -182,8 +182,8 @@ fn load_agency(
     let agency = agency_db::insert(conn, None, changes)?;
     if let Some((m, d)) = a.yearly_revision.as_deref().and_then(|s| s.split_once('-')) {
         let mut settings = crate::workflow::settings::WorkflowSettings::default();
-        settings.yearly_month = m.parse().unwrap_or(settings.yearly_month);
-        settings.yearly_day = d.parse().unwrap_or(settings.yearly_day);
+        settings.yearly_month = m.parse().ok().or(settings.yearly_month);
+        settings.yearly_day = d.parse().ok().or(settings.yearly_day);
         crate::workflow::settings::put(conn, agency.id, &settings.validate()?)?;
     }
     let mut units: HashMap<String, Uuid> = HashMap::new();

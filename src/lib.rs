@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod processes;
 pub mod public;
+pub mod reviews;
 pub mod routes;
 pub mod rules;
 pub mod schema;

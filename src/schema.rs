@@ -25,20 +25,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    agency_obligations (agency_id, due, what) {
+        agency_id -> Uuid,
+        due -> Date,
+        what -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     agency_workflow_settings (agency_id) {
         agency_id -> Uuid,
-        review_days -> Int4,
-        return_days -> Int4,
-        fix_days -> Int4,
-        resubmit_days -> Int4,
-        consolidate_days -> Int4,
-        publish_days -> Int4,
-        yearly_month -> Int4,
-        yearly_day -> Int4,
+        review_days -> Nullable<Int4>,
+        return_days -> Nullable<Int4>,
+        fix_days -> Nullable<Int4>,
+        resubmit_days -> Nullable<Int4>,
+        consolidate_days -> Nullable<Int4>,
+        publish_days -> Nullable<Int4>,
+        yearly_month -> Nullable<Int4>,
+        yearly_day -> Nullable<Int4>,
         quarterly_analysis -> Bool,
         approval_chain -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        submit_days -> Nullable<Int4>,
     }
 }
 
@@ -133,6 +143,20 @@ diesel::table! {
         published_by_name -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        kind -> Text,
+        outcome -> Text,
+        comment -> Nullable<Text>,
+        revision_id -> Nullable<Uuid>,
+        reviewed_by -> Text,
+        reviewed_by_name -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -281,12 +305,15 @@ diesel::table! {
 
 diesel::joinable!(agency_channel_modes -> agencies (agency_id));
 diesel::joinable!(agency_channel_modes -> channel_types (channel_code));
+diesel::joinable!(agency_obligations -> agencies (agency_id));
 diesel::joinable!(agency_workflow_settings -> agencies (agency_id));
 diesel::joinable!(directions -> agencies (agency_id));
 diesel::joinable!(processes -> agencies (agency_id));
 diesel::joinable!(processes -> directions (direction_id));
 diesel::joinable!(register_versions -> agencies (agency_id));
 diesel::joinable!(register_versions -> revisions (revision_id));
+diesel::joinable!(reviews -> agencies (agency_id));
+diesel::joinable!(reviews -> revisions (revision_id));
 diesel::joinable!(revision_approvals -> revisions (revision_id));
 diesel::joinable!(revision_parts -> revisions (revision_id));
 diesel::joinable!(revisions -> agencies (agency_id));
@@ -301,6 +328,7 @@ diesel::joinable!(webhooks -> agencies (agency_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     agency_channel_modes,
+    agency_obligations,
     agency_workflow_settings,
     audit_log,
     calendar_days,
@@ -309,6 +337,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     directions,
     processes,
     register_versions,
+    reviews,
     revision_approvals,
     revision_parts,
     revision_remarks,

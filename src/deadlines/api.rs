@@ -1,21 +1,25 @@
 use std::collections::HashMap;
 
-use actix_web::get;
 use actix_web::web;
+use actix_web::{get, put};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{compute, AgencyFacts, Deadline, PartFacts, RevisionFacts};
+use super::{compute, AgencyFacts, Deadline, Obligation, Obligations, PartFacts, RevisionFacts};
 use crate::agencies::db as agency_db;
 use crate::auth::User;
 use crate::calendar::db as calendar_db;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::http::path::AgencyPath;
-use crate::schema::{register_versions, revision_parts, revisions, units};
+use crate::http::ApiJson;
+use crate::reviews::{ReviewKind, ReviewOutcome};
+use crate::schema::{
+    agency_obligations, register_versions, reviews, revision_parts, revisions, units,
+};
 use crate::workflow::db as wf_db;
 use crate::workflow::settings;
 
@@ -55,7 +59,7 @@ pub fn facts(c: &mut PgConnection, agency_id: Uuid) -> ApiResult<AgencyFacts> {
         .ok_or_else(|| ApiError::not_found("agency", agency_id))
 }
 
-/// The facts of several agencies (id, created), in their order: seven queries however many.
+/// The facts of several agencies (id, created), in their order: nine queries however many.
 pub fn facts_many(
     c: &mut PgConnection,
     agencies: &[(Uuid, DateTime<Utc>)],
@@ -89,6 +93,7 @@ pub fn facts_many(
             key: p.part_key.clone(),
             unit_name: p.unit_id.and_then(|u| names.get(&u).cloned()),
             status: p.status,
+            created: local_date(p.created_at),
             submitted: p.submitted_at.map(local_date),
             returned: p.returned_at.map(local_date),
         });
@@ -99,6 +104,7 @@ pub fn facts_many(
             let facts = RevisionFacts {
                 id: r.id,
                 status: r.status,
+                opened: local_date(r.created_at),
                 all_accepted: r.all_accepted_at.map(local_date),
                 approved: r.approved_at.map(local_date),
                 parts: parts_of.remove(&r.id).unwrap_or_default(),
@@ -126,6 +132,45 @@ pub fn facts_many(
     {
         quarterly_of.entry(agency).or_default().push(local_date(at));
     }
+    let mut yearly_of: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
+    for (agency, kind, outcome, at) in reviews::table
+        .filter(reviews::agency_id.eq_any(&ids))
+        .select((
+            reviews::agency_id,
+            reviews::kind,
+            reviews::outcome,
+            reviews::created_at,
+        ))
+        .load::<(Uuid, ReviewKind, ReviewOutcome, DateTime<Utc>)>(c)?
+    {
+        match (kind, outcome) {
+            // a quarterly analysis is done whatever it found
+            (ReviewKind::QuarterlyAnalysis, _) => {
+                quarterly_of.entry(agency).or_default().push(local_date(at))
+            }
+            // a monitoring that found changes is done by the publication of its revision
+            (ReviewKind::YearlyMonitoring, ReviewOutcome::NoChanges) => {
+                yearly_of.entry(agency).or_default().push(local_date(at))
+            }
+            (ReviewKind::YearlyMonitoring, ReviewOutcome::ChangesFound) => {}
+        }
+    }
+    let mut obligations_of: HashMap<Uuid, Vec<Obligation>> = HashMap::new();
+    for (agency, date, what) in agency_obligations::table
+        .filter(agency_obligations::agency_id.eq_any(&ids))
+        .order((agency_obligations::due, agency_obligations::what))
+        .select((
+            agency_obligations::agency_id,
+            agency_obligations::due,
+            agency_obligations::what,
+        ))
+        .load::<(Uuid, NaiveDate, String)>(c)?
+    {
+        obligations_of
+            .entry(agency)
+            .or_default()
+            .push(Obligation { date, what });
+    }
     Ok(agencies
         .iter()
         .map(|(id, created)| {
@@ -135,6 +180,8 @@ pub fn facts_many(
                 active: active_of.remove(id),
                 publications: publications_of.remove(id).unwrap_or_default(),
                 quarterly_analyses: quarterly_of.remove(id).unwrap_or_default(),
+                yearly_reviews: yearly_of.remove(id).unwrap_or_default(),
+                obligations: obligations_of.remove(id).unwrap_or_default(),
             };
             (*id, facts)
         })
@@ -267,4 +314,91 @@ pub async fn overview(
         total: items.len() as i64,
         items,
     }))
+}
+
+fn obligations_of(c: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<Obligation>> {
+    Ok(agency_obligations::table
+        .filter(agency_obligations::agency_id.eq(agency_id))
+        .order((agency_obligations::due, agency_obligations::what))
+        .select((agency_obligations::due, agency_obligations::what))
+        .load::<(NaiveDate, String)>(c)?
+        .into_iter()
+        .map(|(date, what)| Obligation { date, what })
+        .collect())
+}
+
+/// An agency's one-off dated obligations
+///
+/// Dated duties outside the yearly and quarterly rhythm (000: the first register approved and
+/// published by 1 April 2024). Each shows in the deadlines (kind `obligation`, for the approver)
+/// until a version is published within the year before its date or later.
+#[utoipa::path(
+    tag = "workflow", operation_id = "getObligations",
+    params(AgencyPath),
+    responses((status = 200, description = "The obligations, by date", body = Obligations))
+)]
+#[get("/agencies/{id}/obligations")]
+pub async fn get_obligations(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<AgencyPath>,
+) -> ApiResult<web::Json<Obligations>> {
+    let agency_id = id.into_inner().id;
+    user.require_member(agency_id)?;
+    let items = db
+        .run(move |c| {
+            agency_db::get(c, agency_id)?;
+            obligations_of(c, agency_id)
+        })
+        .await?;
+    Ok(web::Json(Obligations { items }))
+}
+
+/// Set an agency's one-off dated obligations
+///
+/// Admin only, like the workflow settings. `{"items": [{"date": "2024-04-01", "what": "…"}]}`
+/// replaces the whole list (at most 50; the same date and wording twice is kept once); an
+/// empty list removes them all.
+#[utoipa::path(
+    tag = "workflow", operation_id = "putObligations",
+    params(AgencyPath),
+    request_body = Obligations,
+    responses((status = 200, description = "The obligations in force, by date", body = Obligations))
+)]
+#[put("/agencies/{id}/obligations")]
+pub async fn put_obligations(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<AgencyPath>,
+    body: ApiJson<Obligations>,
+) -> ApiResult<web::Json<Obligations>> {
+    let agency_id = id.into_inner().id;
+    user.require_admin()?;
+    let list = super::checked_obligations(body.0.items).map_err(ApiError::validation)?;
+    let items = db
+        .transaction(move |c| {
+            crate::agencies::db::lock(c, agency_id)?;
+            diesel::delete(
+                agency_obligations::table.filter(agency_obligations::agency_id.eq(agency_id)),
+            )
+            .execute(c)?;
+            let rows: Vec<_> = list
+                .iter()
+                .map(|o| {
+                    (
+                        agency_obligations::agency_id.eq(agency_id),
+                        agency_obligations::due.eq(o.date),
+                        agency_obligations::what.eq(&o.what),
+                    )
+                })
+                .collect();
+            if !rows.is_empty() {
+                diesel::insert_into(agency_obligations::table)
+                    .values(rows)
+                    .execute(c)?;
+            }
+            obligations_of(c, agency_id)
+        })
+        .await?;
+    Ok(web::Json(Obligations { items }))
 }

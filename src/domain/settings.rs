@@ -10,44 +10,53 @@ use super::field::FieldError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "review_days": 5, "return_days": 1, "fix_days": 5, "resubmit_days": 1, "consolidate_days": 2,
+    "submit_days": 1, "review_days": 5, "return_days": 1, "fix_days": 5, "resubmit_days": 1, "consolidate_days": 2,
     "publish_days": 10, "yearly_month": 2, "yearly_day": 1, "quarterly_analysis": true,
     "approval_chain": ["Руководитель структурного подразделения", "Курирующий заместитель министра", "Заместитель министра, ответственный за клиентоцентричность", "Министр"]
 }))]
 pub struct WorkflowSettings {
-    /// Working days the authorised unit has to check a submitted part (004 §14).
-    #[serde(deserialize_with = "crate::domain::de::int")]
+    /// Working days a unit has to hand in its part, counted from the revision's opening (or
+    /// the part's creation, when its unit got its first process later) or, for a returned part
+    /// without `fix_days`/`resubmit_days`, from the return (004 §13: 1). Null or absent: none.
+    #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 60)]
-    pub review_days: i32,
-    /// Working days to return a part with remarks once checked (004 §15).
-    #[serde(deserialize_with = "crate::domain::de::int")]
-    #[schema(minimum = 0, maximum = 60)]
-    pub return_days: i32,
+    pub submit_days: Option<i32>,
+    /// Working days the authorised unit has to check a submitted part (004 §14). Null: none
+    /// (so for every deadline below).
+    #[serde(deserialize_with = "crate::domain::de::opt_int")]
+    #[schema(minimum = 0, maximum = 60, required = true)]
+    pub review_days: Option<i32>,
+    /// Working days to return a part with remarks (or accept it) once checked, after
+    /// `review_days` (004 §15: 1): the approver's deadline for a submitted part.
+    #[serde(deserialize_with = "crate::domain::de::opt_int")]
+    #[schema(minimum = 0, maximum = 60, required = true)]
+    pub return_days: Option<i32>,
     /// Working days the unit has to fix remarks (004 §16).
-    #[serde(deserialize_with = "crate::domain::de::int")]
-    #[schema(minimum = 0, maximum = 60)]
-    pub fix_days: i32,
+    #[serde(deserialize_with = "crate::domain::de::opt_int")]
+    #[schema(minimum = 0, maximum = 60, required = true)]
+    pub fix_days: Option<i32>,
     /// Working days to resubmit once fixed (004 §17).
-    #[serde(deserialize_with = "crate::domain::de::int")]
-    #[schema(minimum = 0, maximum = 60)]
-    pub resubmit_days: i32,
+    #[serde(deserialize_with = "crate::domain::de::opt_int")]
+    #[schema(minimum = 0, maximum = 60, required = true)]
+    pub resubmit_days: Option<i32>,
     /// Working days to consolidate once every part is in (004 §18).
-    #[serde(deserialize_with = "crate::domain::de::int")]
-    #[schema(minimum = 0, maximum = 60)]
-    pub consolidate_days: i32,
+    #[serde(deserialize_with = "crate::domain::de::opt_int")]
+    #[schema(minimum = 0, maximum = 60, required = true)]
+    pub consolidate_days: Option<i32>,
     /// Working days to publish once approved (002 §5.5: 10; 003 §3.1: 5).
-    #[serde(deserialize_with = "crate::domain::de::int")]
-    #[schema(minimum = 0, maximum = 60)]
-    pub publish_days: i32,
+    #[serde(deserialize_with = "crate::domain::de::opt_int")]
+    #[schema(minimum = 0, maximum = 60, required = true)]
+    pub publish_days: Option<i32>,
     /// Month and day by which the yearly revision is due (000: 1 Feb; 001: 1 Mar; 002: 31 Dec).
-    #[serde(deserialize_with = "crate::domain::de::int")]
-    #[schema(minimum = 1, maximum = 12)]
-    pub yearly_month: i32,
-    #[serde(deserialize_with = "crate::domain::de::int")]
+    /// Both null: no yearly revision (003, 004); one null without the other is refused.
+    #[serde(deserialize_with = "crate::domain::de::opt_int")]
+    #[schema(minimum = 1, maximum = 12, required = true)]
+    pub yearly_month: Option<i32>,
+    #[serde(deserialize_with = "crate::domain::de::opt_int")]
     /// A day past the end of the month means its last day (31 with month 4: 30 April; 29
     /// February in a common year: 28 February).
-    #[schema(minimum = 1, maximum = 31)]
-    pub yearly_day: i32,
+    #[schema(minimum = 1, maximum = 31, required = true)]
+    pub yearly_day: Option<i32>,
     /// Whether a quarterly analysis is required (004 §20).
     pub quarterly_analysis: bool,
     /// Ordered names of the agreements a revision needs (R9); empty: one approval.
@@ -75,14 +84,15 @@ fn approval_chain_schema() -> utoipa::openapi::schema::Array {
 impl Default for WorkflowSettings {
     fn default() -> Self {
         WorkflowSettings {
-            review_days: 5,
-            return_days: 1,
-            fix_days: 5,
-            resubmit_days: 1,
-            consolidate_days: 2,
-            publish_days: 10,
-            yearly_month: 2,
-            yearly_day: 1,
+            submit_days: None,
+            review_days: Some(5),
+            return_days: Some(1),
+            fix_days: Some(5),
+            resubmit_days: Some(1),
+            consolidate_days: Some(2),
+            publish_days: Some(10),
+            yearly_month: Some(2),
+            yearly_day: Some(1),
             quarterly_analysis: false,
             approval_chain: Vec::new(),
         }
@@ -93,6 +103,7 @@ impl WorkflowSettings {
     pub fn validate(mut self) -> Result<Self, Vec<FieldError>> {
         let mut e = Vec::new();
         for (name, v) in [
+            ("submit_days", self.submit_days),
             ("review_days", self.review_days),
             ("return_days", self.return_days),
             ("fix_days", self.fix_days),
@@ -100,7 +111,7 @@ impl WorkflowSettings {
             ("consolidate_days", self.consolidate_days),
             ("publish_days", self.publish_days),
         ] {
-            if !(0..=60).contains(&v) {
+            if v.is_some_and(|v| !(0..=60).contains(&v)) {
                 e.push(FieldError::new(
                     name,
                     "out_of_range",
@@ -108,7 +119,7 @@ impl WorkflowSettings {
                 ));
             }
         }
-        if !(1..=12).contains(&self.yearly_month) {
+        if self.yearly_month.is_some_and(|m| !(1..=12).contains(&m)) {
             e.push(FieldError::new(
                 "yearly_month",
                 "out_of_range",
@@ -117,11 +128,23 @@ impl WorkflowSettings {
         }
         // 31 with a 30-day month means its last day (deadlines::yearly_due), so any 1..=31 is
         // a due date: the spec can state the rule as a range
-        if !(1..=31).contains(&self.yearly_day) {
+        if self.yearly_day.is_some_and(|d| !(1..=31).contains(&d)) {
             e.push(FieldError::new(
                 "yearly_day",
                 "out_of_range",
                 "must be 1 to 31",
+            ));
+        }
+        if self.yearly_month.is_some() != self.yearly_day.is_some() {
+            let missing = if self.yearly_month.is_none() {
+                "yearly_month"
+            } else {
+                "yearly_day"
+            };
+            e.push(FieldError::new(
+                missing,
+                "required",
+                "give both yearly_month and yearly_day, or neither (no yearly revision)",
             ));
         }
         if self.approval_chain.len() > CHAIN_MAX {

@@ -219,6 +219,8 @@ mod spec_limits {
         ("TextContactInput", "value", CONTACT_TEXT_MAX),
         ("TextContactInput", "label", CONTACT_LABEL_MAX),
         ("NewRevision", "comment", COMMENT_MAX),
+        ("NewReview", "comment", COMMENT_MAX),
+        ("Obligation", "what", crate::deadlines::OBLIGATION_WHAT_MAX),
         ("RemarkInput", "text", REMARK_MAX),
         ("Remarks", "oneOf/0", REMARK_MAX),
         (

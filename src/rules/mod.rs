@@ -67,9 +67,9 @@ pub fn overdue(deadlines: &[crate::deadlines::Deadline]) -> Vec<Finding> {
         .filter(|d| d.overdue)
         .map(|d| {
             let rule = match d.kind {
-                Review | Fix | Consolidate => "R10",
+                Submit | Review | Return | Fix | Consolidate => "R10",
                 Publish => "R11",
-                YearlyRevision | QuarterlyAnalysis => "R12",
+                YearlyRevision | QuarterlyAnalysis | Obligation => "R12",
             };
             Finding {
                 rule: rule.into(),

@@ -11,14 +11,15 @@ use crate::error::ApiResult;
 use crate::schema::agency_workflow_settings as s;
 
 type Row = (
-    i32,
-    i32,
-    i32,
-    i32,
-    i32,
-    i32,
-    i32,
-    i32,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
     bool,
     serde_json::Value,
 );
@@ -40,6 +41,7 @@ pub fn get_many(
         .select((
             s::agency_id,
             (
+                s::submit_days,
                 s::review_days,
                 s::return_days,
                 s::fix_days,
@@ -59,6 +61,7 @@ pub fn get_many(
             |(
                 id,
                 (
+                    submit_days,
                     review_days,
                     return_days,
                     fix_days,
@@ -72,6 +75,7 @@ pub fn get_many(
                 ),
             )| {
                 let settings = WorkflowSettings {
+                    submit_days,
                     review_days,
                     return_days,
                     fix_days,
@@ -92,6 +96,7 @@ pub fn get_many(
 pub fn put(conn: &mut PgConnection, agency_id: Uuid, v: &WorkflowSettings) -> ApiResult<()> {
     let chain = serde_json::to_value(&v.approval_chain).unwrap_or_default();
     let values = (
+        s::submit_days.eq(v.submit_days),
         s::review_days.eq(v.review_days),
         s::return_days.eq(v.return_days),
         s::fix_days.eq(v.fix_days),

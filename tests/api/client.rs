@@ -8,17 +8,21 @@
 
 use std::fmt::Display;
 
+use chrono::NaiveDate;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use touchpoints::agencies::model::Agency;
 use touchpoints::auth::Role;
+use touchpoints::deadlines::api::AgencyDeadlines;
+use touchpoints::deadlines::{Obligation, Obligations};
 use touchpoints::directions::model::Direction;
 use touchpoints::domain::state::PartStatus;
 use touchpoints::error::Problem;
 use touchpoints::processes::model::Process;
 use touchpoints::public::api::PublishedRegister;
+use touchpoints::reviews::{Review, ReviewList};
 use touchpoints::touchpoints::model::Touchpoint;
 use touchpoints::units::model::Unit;
 use touchpoints::workflow::api::{Version, VersionList};
@@ -297,6 +301,57 @@ impl<'a> As<'a> {
         .await
     }
 
+    // ---- reviews and deadlines ----
+
+    /// Records a review: `kind` is `quarterly_analysis` or `yearly_monitoring`, `outcome`
+    /// `no_changes` or `changes_found`.
+    pub async fn record_review(
+        &self,
+        agency: Uuid,
+        kind: &str,
+        outcome: &str,
+        comment: &str,
+    ) -> Reply<Review> {
+        let body = json!({"kind": kind, "outcome": outcome, "comment": comment});
+        self.post(&format!("/api/v1/agencies/{agency}/reviews"), body)
+            .await
+    }
+
+    pub async fn reviews(&self, agency: Uuid) -> Reply<ReviewList> {
+        self.get(&format!("/api/v1/agencies/{agency}/reviews"))
+            .await
+    }
+
+    /// What is due for the agency as of `on`.
+    pub async fn deadlines(&self, agency: Uuid, on: NaiveDate) -> Reply<AgencyDeadlines> {
+        self.get(&format!("/api/v1/agencies/{agency}/deadlines?on={on}"))
+            .await
+    }
+
+    pub async fn put_settings(
+        &self,
+        agency: Uuid,
+        settings: &WorkflowSettings,
+    ) -> Reply<WorkflowSettings> {
+        let body = serde_json::to_value(settings).unwrap();
+        self.put(
+            &format!("/api/v1/agencies/{agency}/workflow-settings"),
+            body,
+        )
+        .await
+    }
+
+    pub async fn put_obligations(
+        &self,
+        agency: Uuid,
+        list: &[Obligation],
+    ) -> Reply<Vec<Obligation>> {
+        let body = json!({ "items": list });
+        self.put::<Obligations>(&format!("/api/v1/agencies/{agency}/obligations"), body)
+            .await
+            .map(|o| o.items)
+    }
+
     /// The published register, as portals read it (no token needed; this one is sent anyway).
     pub async fn public_register(&self, agency: Uuid) -> Reply<PublishedRegister> {
         self.get(&format!("/api/v1/public/agencies/{agency}/register"))
@@ -456,16 +511,9 @@ impl<'a> OrgBuilder<'a> {
         }
         if let Some(chain) = self.chain {
             let settings = WorkflowSettings {
-                review_days: 5,
-                return_days: 1,
-                fix_days: 5,
-                resubmit_days: 1,
-                consolidate_days: 2,
-                publish_days: 10,
-                yearly_month: 2,
-                yearly_day: 1,
                 quarterly_analysis: true,
                 approval_chain: chain,
+                ..WorkflowSettings::default()
             };
             let _: WorkflowSettings = admin
                 .put(

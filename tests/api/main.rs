@@ -14,6 +14,7 @@ mod problem_snapshots;
 mod problems;
 mod processes;
 mod public;
+mod reviews;
 mod security;
 mod side_doors;
 mod touchpoints;
