@@ -18,7 +18,7 @@ use chrono::Utc;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types;
-use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::header::ContentType;
 use lettre::message::{Body, Mailbox};
 use lettre::{Message, SmtpTransport, Transport};
 use uuid::Uuid;
@@ -37,7 +37,11 @@ pub const LEASE: Duration = Duration::from_secs(60);
 pub const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// E-mails of a unit's responsible persons.
-fn unit_emails(conn: &mut PgConnection, agency_id: Uuid, unit: Option<Uuid>) -> ApiResult<Vec<String>> {
+fn unit_emails(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    unit: Option<Uuid>,
+) -> ApiResult<Vec<String>> {
     let mut q = units::table
         .filter(units::agency_id.eq(agency_id))
         .select(units::responsible_persons)
@@ -96,16 +100,25 @@ pub fn compose(event: &Event, agency: &AgencyName) -> (String, String) {
         _ => "часть ведомства",
     };
     let subject = match event.kind {
-        EventType::PartSubmitted => format!("Часть перечня направлена на проверку (пересмотр № {n})"),
-        EventType::PartReturned => format!("Часть перечня возвращена на доработку (пересмотр № {n})"),
+        EventType::PartSubmitted => {
+            format!("Часть перечня направлена на проверку (пересмотр № {n})")
+        }
+        EventType::PartReturned => {
+            format!("Часть перечня возвращена на доработку (пересмотр № {n})")
+        }
         EventType::PartAccepted => format!("Часть перечня принята (пересмотр № {n})"),
-        EventType::RevisionAgreed => format!("Перечень ожидает вашего согласования (пересмотр № {n})"),
+        EventType::RevisionAgreed => {
+            format!("Перечень ожидает вашего согласования (пересмотр № {n})")
+        }
         EventType::RevisionApproved => format!("Перечень утверждён (пересмотр № {n})"),
         EventType::RevisionRefused => format!("В утверждении перечня отказано (пересмотр № {n})"),
         EventType::RevisionCancelled => format!("Пересмотр перечня № {n} отменён"),
         EventType::DeadlineOverdue => format!("Срок по пересмотру перечня № {n} пропущен"),
         EventType::RegisterPublished => match &event.published {
-            Some(p) => format!("Опубликована версия {} перечня точек взаимодействия", p.version),
+            Some(p) => format!(
+                "Опубликована версия {} перечня точек взаимодействия",
+                p.version
+            ),
             None => "Перечень точек взаимодействия опубликован".to_owned(),
         },
     };
@@ -203,13 +216,16 @@ impl Outcome {
 
 /// The SMTP transport of `TOUCHPOINTS_SMTP_URL`.
 pub fn transport(url: &str) -> anyhow::Result<SmtpTransport> {
-    Ok(SmtpTransport::from_url(url)?.timeout(Some(SMTP_TIMEOUT)).build())
+    Ok(SmtpTransport::from_url(url)?
+        .timeout(Some(SMTP_TIMEOUT))
+        .build())
 }
 
 fn message(from: &Mailbox, due: &Due) -> Result<Message, Outcome> {
     let to: Mailbox = due.recipient.parse().map_err(|_| Outcome::Rejected)?;
-    let body = Body::new_with_encoding(due.body.clone(), ContentTransferEncoding::EightBit)
-        .map_err(|_| Outcome::Rejected)?;
+    // lettre chooses quoted-printable or base64 (8bit would need lines under 76 bytes: ~37
+    // Cyrillic letters)
+    let body = Body::new(due.body.clone());
     Message::builder()
         .from(from.clone())
         .to(to)
@@ -258,7 +274,12 @@ fn claim(conn: &mut PgConnection) -> anyhow::Result<Vec<Due>> {
     })
 }
 
-fn record(conn: &mut PgConnection, config: &MailConfig, due: &Due, outcome: Outcome) -> anyhow::Result<()> {
+fn record(
+    conn: &mut PgConnection,
+    config: &MailConfig,
+    due: &Due,
+    outcome: Outcome,
+) -> anyhow::Result<()> {
     let attempts = due.attempts + 1;
     let status = match outcome {
         Outcome::Sent => "sent",
@@ -267,7 +288,10 @@ fn record(conn: &mut PgConnection, config: &MailConfig, due: &Due, outcome: Outc
         _ => "pending",
     };
     let next = Utc::now()
-        + chrono::Duration::milliseconds(crate::webhooks::backoff_ms(config.backoff_ms, attempts - 1) as i64);
+        + chrono::Duration::milliseconds(crate::webhooks::backoff_ms(
+            config.backoff_ms,
+            attempts - 1,
+        ) as i64);
     let sent_at = (outcome == Outcome::Sent).then(Utc::now);
     diesel::update(mo::table.find(due.id))
         .set((
@@ -283,7 +307,11 @@ fn record(conn: &mut PgConnection, config: &MailConfig, due: &Due, outcome: Outc
 
 /// Starts the mail worker: one thread that claims due mails (leased, `SKIP LOCKED`, so
 /// instances never send the same one at once), sends them one by one and records outcomes.
-pub fn start(pool: PgPool, config: MailConfig, background: &crate::background::Background) -> anyhow::Result<()> {
+pub fn start(
+    pool: PgPool,
+    config: MailConfig,
+    background: &crate::background::Background,
+) -> anyhow::Result<()> {
     let mailer = transport(&config.smtp_url)?;
     let from: Mailbox = config
         .from
@@ -334,8 +362,14 @@ mod tests {
                 region: "РД".into(),
             },
         );
-        assert_eq!(subject, "Часть перечня возвращена на доработку (пересмотр № 2)");
-        assert!(body.contains("Замечания:\n1. Укажите часы приёма"), "{body}");
+        assert_eq!(
+            subject,
+            "Часть перечня возвращена на доработку (пересмотр № 2)"
+        );
+        assert!(
+            body.contains("Замечания:\n1. Укажите часы приёма"),
+            "{body}"
+        );
     }
 
     #[test]

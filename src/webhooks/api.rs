@@ -53,7 +53,9 @@ pub struct NewWebhook {
 }
 
 fn default_events() -> Vec<String> {
-    vec![crate::notices::EventType::RegisterPublished.as_str().to_owned()]
+    vec![crate::notices::EventType::RegisterPublished
+        .as_str()
+        .to_owned()]
 }
 
 /// Known event types, each once, at least one.
@@ -277,16 +279,18 @@ pub async fn list(
         .await?;
     let items: Vec<Webhook> = rows
         .into_iter()
-        .map(|(id, url, description, active, events, created_at)| Webhook {
-            id,
-            agency_id,
-            url,
-            description,
-            active,
-            events: events.into_iter().flatten().collect(),
-            created_at,
-            secret: None,
-        })
+        .map(
+            |(id, url, description, active, events, created_at)| Webhook {
+                id,
+                agency_id,
+                url,
+                description,
+                active,
+                events: events.into_iter().flatten().collect(),
+                created_at,
+                secret: None,
+            },
+        )
         .collect();
     Ok(web::Json(WebhookList {
         total: items.len() as i64,

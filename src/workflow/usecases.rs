@@ -11,12 +11,12 @@ use uuid::Uuid;
 use super::db::{self as wf_db, Publication};
 use super::model::{RemarkInput, Revision};
 use crate::auth::{Role, User};
-use crate::domain::state::RevisionStatus;
-use crate::notices::{self, Event, EventType, Published};
 use crate::domain::finding::Severity;
 use crate::domain::state::PartAction;
+use crate::domain::state::RevisionStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::IfMatch;
+use crate::notices::{self, Event, EventType, Published};
 
 /// Submits, returns or accepts a unit's part (R8–R10), by a submitter of that part or an
 /// approver. A part with error-level findings is not sent for review (422 with the findings).
