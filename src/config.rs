@@ -41,6 +41,12 @@ pub struct Settings {
     /// `TOUCHPOINTS_FRAME_ANCESTORS`: the CSP `frame-ancestors` of the printable HTML register
     /// (the origins allowed to embed it).
     pub frame_ancestors: String,
+    /// `TOUCHPOINTS_SMTP_URL`: the SMTP relay of e-mail notices — `smtp://127.0.0.1:2525` (plain,
+    /// a local relay), `smtp://host?tls=required` (STARTTLS), `smtps://user:pass@host` (TLS).
+    /// Unset: no mail is sent (the notices stay `pending` in the mail log).
+    pub smtp_url: Option<DatabaseUrl>,
+    /// `TOUCHPOINTS_MAIL_FROM`: the sender of e-mail notices (`Перечни <noreply@example.ru>`).
+    pub mail_from: Option<String>,
 }
 
 /// Defaults of the settings that have one (README, "Settings").
@@ -48,7 +54,7 @@ pub const DEFAULT_IMPORT_CONCURRENCY: usize = 2;
 pub const DEFAULT_UPLOAD_TIMEOUT_S: u64 = 30;
 pub const DEFAULT_FRAME_ANCESTORS: &str = "'self'";
 
-/// A connection string that never prints its password.
+/// A connection string (of the database, or the SMTP relay) that never prints its password.
 #[derive(Clone)]
 pub struct DatabaseUrl(pub String);
 
@@ -89,6 +95,8 @@ impl fmt::Debug for Settings {
             .field("import_concurrency", &self.import_concurrency)
             .field("upload_timeout_s", &self.upload_timeout_s)
             .field("frame_ancestors", &self.frame_ancestors)
+            .field("smtp_url", &self.smtp_url)
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -111,6 +119,8 @@ impl Settings {
             import_concurrency: DEFAULT_IMPORT_CONCURRENCY,
             upload_timeout_s: DEFAULT_UPLOAD_TIMEOUT_S,
             frame_ancestors: DEFAULT_FRAME_ANCESTORS.to_owned(),
+            smtp_url: None,
+            mail_from: None,
         }
     }
 
@@ -155,6 +165,15 @@ impl Settings {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| DEFAULT_FRAME_ANCESTORS.to_owned()),
+            smtp_url: std::env::var("TOUCHPOINTS_SMTP_URL")
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .map(DatabaseUrl),
+            mail_from: std::env::var("TOUCHPOINTS_MAIL_FROM")
+                .ok()
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty()),
         })
     }
 }

@@ -20,6 +20,7 @@ pub mod health;
 pub mod http;
 pub mod import;
 pub mod metrics;
+pub mod notices;
 pub mod openapi;
 pub mod processes;
 pub mod public;

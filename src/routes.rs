@@ -98,6 +98,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(crate::webhooks::api::create)
             .service(crate::webhooks::api::delete)
             .service(crate::webhooks::api::deliveries)
+            .service(crate::notices::api::list_mail)
             .service(catalogs::api::list_needs)
             .service(catalogs::api::list_channel_types)
             .service(directions::api::list_catalog_directions),

@@ -113,6 +113,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    mail_outbox (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        event_type -> Text,
+        event_id -> Uuid,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        outcome -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     processes (id) {
         id -> Uuid,
         agency_id -> Uuid,
@@ -300,6 +319,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        events -> Array<Nullable<Text>>,
     }
 }
 
@@ -308,6 +328,7 @@ diesel::joinable!(agency_channel_modes -> channel_types (channel_code));
 diesel::joinable!(agency_obligations -> agencies (agency_id));
 diesel::joinable!(agency_workflow_settings -> agencies (agency_id));
 diesel::joinable!(directions -> agencies (agency_id));
+diesel::joinable!(mail_outbox -> agencies (agency_id));
 diesel::joinable!(processes -> agencies (agency_id));
 diesel::joinable!(processes -> directions (direction_id));
 diesel::joinable!(register_versions -> agencies (agency_id));
@@ -335,6 +356,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     channel_types,
     client_needs,
     directions,
+    mail_outbox,
     processes,
     register_versions,
     reviews,

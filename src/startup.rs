@@ -61,6 +61,21 @@ impl Application {
             crate::webhooks::worker::WorkerConfig::new(settings.webhook_backoff_ms, egress.clone()),
             &background,
         );
+        match (&settings.smtp_url, &settings.mail_from) {
+            (Some(url), Some(from)) => crate::notices::mail::start(
+                pool.clone(),
+                crate::notices::mail::MailConfig {
+                    smtp_url: url.expose().to_owned(),
+                    from: from.clone(),
+                    backoff_ms: settings.webhook_backoff_ms,
+                    poll: Duration::from_millis(250),
+                },
+                &background,
+            )?,
+            _ => tracing::info!(
+                "e-mail notices are off: TOUCHPOINTS_SMTP_URL and TOUCHPOINTS_MAIL_FROM are not both set"
+            ),
+        }
         let egress = web::Data::from(egress);
         let db = Db::new(pool);
         let replica = match &settings.replica_url {

@@ -25,6 +25,9 @@ pub struct Webhook {
     pub url: String,
     pub description: Option<String>,
     pub active: bool,
+    /// The event types delivered to it.
+    #[schema(example = json!(["register.published"]))]
+    pub events: Vec<String>,
     pub created_at: DateTime<Utc>,
     /// The HMAC-SHA256 key of `X-Touchpoints-Signature` (`sha256=<hex>` of the body); returned
     /// only when the webhook is created.
@@ -41,6 +44,43 @@ pub struct NewWebhook {
     #[serde(default)]
     #[schema(max_length = 1000)]
     pub description: Option<String>,
+    /// The event types to deliver (default: `["register.published"]`): `part.submitted`,
+    /// `part.returned`, `part.accepted`, `revision.agreed`, `revision.approved`,
+    /// `revision.refused`, `revision.cancelled`, `deadline.overdue`, `register.published`.
+    #[serde(default = "default_events")]
+    #[schema(example = json!(["register.published", "part.returned"]))]
+    pub events: Vec<String>,
+}
+
+fn default_events() -> Vec<String> {
+    vec![crate::notices::EventType::RegisterPublished
+        .as_str()
+        .to_owned()]
+}
+
+/// Known event types, each once, at least one.
+fn check_events(events: &[String]) -> ApiResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for e in events {
+        if crate::notices::EventType::parse(e).is_none() {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "events",
+                "unknown_event",
+                format!("unknown event type {e:?}"),
+            )]));
+        }
+        if !out.contains(e) {
+            out.push(e.clone());
+        }
+    }
+    if out.is_empty() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "events",
+            "empty",
+            "subscribe to at least one event type",
+        )]));
+    }
+    Ok(out)
 }
 
 fn url_schema() -> utoipa::openapi::Object {
@@ -104,8 +144,12 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
 
 /// Register a webhook
 ///
-/// Every publication of the agency's register is then POSTed to the URL as JSON (`register.published`:
-/// agency, version, SHA-256, links), signed in `X-Touchpoints-Signature: sha256=<HMAC-SHA256 of the
+/// Every event of the agency the webhook subscribes to (`events`, by default only
+/// `register.published`) is then POSTed to the URL as JSON — `register.published`: agency,
+/// version, SHA-256, links; the workflow's events (`part.submitted`, `part.returned`,
+/// `part.accepted`, `revision.agreed`, `revision.approved`, …): `type`, `event_id`, `agency`,
+/// `revision` {id, number}, `part` {unit_id, key} for part events, `remarks` [{text}] for a
+/// return, `occurred_at` — signed in `X-Touchpoints-Signature: sha256=<HMAC-SHA256 of the
 /// body, hex>` with the secret returned here once; `X-Touchpoints-Delivery` identifies the delivery
 /// for deduplication. Non-2xx answers (redirects are not followed), timeouts (3 s to connect, 5 s in
 /// all) and connection failures are retried with exponential backoff.
@@ -151,6 +195,7 @@ pub async fn create(
         crate::domain::text::WEBHOOK_DESCRIPTION_MAX,
     )
     .map_err(|e| ApiError::validation(vec![e]))?;
+    let events = check_events(&body.0.events)?;
     // name resolution blocks: on the blocking pool, never on the async worker
     let url =
         web::block(move || super::check_target(&policy, &target).map(|()| target.to_string()))
@@ -173,6 +218,7 @@ pub async fn create(
                         webhooks::url.eq(&url),
                         webhooks::description.eq(&description),
                         webhooks::secret.eq(&secret),
+                        webhooks::events.eq(events.iter().cloned().map(Some).collect::<Vec<_>>()),
                     ))
                     .returning((webhooks::id, webhooks::created_at))
                     .get_result(c)?;
@@ -182,6 +228,7 @@ pub async fn create(
                     url,
                     description,
                     active: true,
+                    events,
                     created_at,
                     secret: Some(secret),
                 })
@@ -205,7 +252,14 @@ pub async fn list(
 ) -> ApiResult<web::Json<WebhookList>> {
     let agency_id = id.into_inner().id;
     user.require_member(agency_id)?;
-    type Row = (Uuid, String, Option<String>, bool, DateTime<Utc>);
+    type Row = (
+        Uuid,
+        String,
+        Option<String>,
+        bool,
+        Vec<Option<String>>,
+        DateTime<Utc>,
+    );
     let rows: Vec<Row> = db
         .run(move |c| {
             agency_db::get(c, agency_id)?;
@@ -217,6 +271,7 @@ pub async fn list(
                     webhooks::url,
                     webhooks::description,
                     webhooks::active,
+                    webhooks::events,
                     webhooks::created_at,
                 ))
                 .load(c)?)
@@ -224,15 +279,18 @@ pub async fn list(
         .await?;
     let items: Vec<Webhook> = rows
         .into_iter()
-        .map(|(id, url, description, active, created_at)| Webhook {
-            id,
-            agency_id,
-            url,
-            description,
-            active,
-            created_at,
-            secret: None,
-        })
+        .map(
+            |(id, url, description, active, events, created_at)| Webhook {
+                id,
+                agency_id,
+                url,
+                description,
+                active,
+                events: events.into_iter().flatten().collect(),
+                created_at,
+                secret: None,
+            },
+        )
         .collect();
     Ok(web::Json(WebhookList {
         total: items.len() as i64,

@@ -10,7 +10,6 @@ pub mod api;
 pub mod egress;
 pub mod worker;
 
-use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
@@ -30,44 +29,33 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Writes one delivery per active webhook of the agency, inside the publishing transaction.
-pub fn enqueue_publication(
+/// Writes one delivery of `payload` per active webhook of the agency subscribed to
+/// `event_type`, inside the caller's transaction (see `crate::notices::emit`).
+pub fn enqueue(
     conn: &mut PgConnection,
     agency_id: Uuid,
-    agency_name: &str,
-    region: &str,
-    version: i32,
-    sha256: &str,
-    published_at: DateTime<Utc>,
+    event_type: &str,
+    payload: &serde_json::Value,
 ) -> ApiResult<usize> {
-    let hooks: Vec<Uuid> = webhooks::table
+    let hooks: Vec<(Uuid, Vec<Option<String>>)> = webhooks::table
         .filter(webhooks::agency_id.eq(agency_id))
         .filter(webhooks::active.eq(true))
-        .select(webhooks::id)
+        .select((webhooks::id, webhooks::events))
         .load(conn)?;
-    if hooks.is_empty() {
-        return Ok(0);
-    }
-    let base = format!("/api/v1/public/agencies/{agency_id}/register");
     let rows: Vec<_> = hooks
         .iter()
-        .map(|h| {
-            let payload = serde_json::json!({
-                "event_id": Uuid::new_v4(),
-                "type": EVENT_PUBLISHED,
-                "agency": {"id": agency_id, "name": agency_name, "region": region},
-                "version": version,
-                "sha256": sha256,
-                "published_at": published_at,
-                "links": {
-                    "version": format!("{base}/versions/{version}"),
-                    "current": base,
-                    "diff": (version > 1).then(|| format!("{base}/diff?from={}&to={version}", version - 1)),
-                },
-            });
-            (wd::webhook_id.eq(*h), wd::event_type.eq(EVENT_PUBLISHED), wd::payload.eq(payload))
+        .filter(|(_, events)| events.iter().flatten().any(|e| e == event_type))
+        .map(|(h, _)| {
+            (
+                wd::webhook_id.eq(*h),
+                wd::event_type.eq(event_type),
+                wd::payload.eq(payload),
+            )
         })
         .collect();
+    if rows.is_empty() {
+        return Ok(0);
+    }
     Ok(diesel::insert_into(wd::table).values(rows).execute(conn)?)
 }
 

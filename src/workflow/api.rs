@@ -274,11 +274,7 @@ pub async fn approve_revision(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
     let revision = db
-        .transaction(move |c| {
-            let r = wf_db::row(c, id, false)?;
-            user.require_role_in(Role::Approver, r.agency_id)?;
-            wf_db::approve(c, &user, id, &if_match)
-        })
+        .transaction(move |c| super::usecases::approve(c, &user, id, &if_match))
         .await?;
     Ok(revision_response(
         actix_web::http::StatusCode::OK,

@@ -2,7 +2,8 @@
 //! person does, each running in the caller's transaction: the database layer (`db`) moves the
 //! revision; these add what the procedure asks around the move — the rule checker before a
 //! part goes for review, and the announcements of a publication — so `db` never imports the
-//! checker, the public cache or the webhooks.
+//! checker, the public cache or the notices. Every transition is announced through
+//! `notices::emit` (webhooks and e-mail outboxes), in the same transaction.
 
 use diesel::pg::PgConnection;
 use uuid::Uuid;
@@ -12,8 +13,10 @@ use super::model::{RemarkInput, Revision};
 use crate::auth::{Role, User};
 use crate::domain::finding::Severity;
 use crate::domain::state::PartAction;
+use crate::domain::state::RevisionStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::IfMatch;
+use crate::notices::{self, Event, EventType, Published};
 
 /// Submits, returns or accepts a unit's part (R8–R10), by a submitter of that part or an
 /// approver. A part with error-level findings is not sent for review (422 with the findings).
@@ -31,7 +34,8 @@ pub fn move_part(
         PartAction::Submit => user.require_editor(r.agency_id, unit)?,
         _ => user.require_role_in(Role::Approver, r.agency_id)?,
     }
-    wf_db::transition_part(
+    let texts: Vec<String> = remarks.iter().map(|r| r.text.clone()).collect();
+    let revision = wf_db::transition_part(
         conn,
         user,
         revision_id,
@@ -46,7 +50,41 @@ pub fn move_part(
                 Ok(())
             }
         },
-    )
+    )?;
+    let kind = match action {
+        PartAction::Submit => EventType::PartSubmitted,
+        PartAction::Return => EventType::PartReturned,
+        PartAction::Accept => EventType::PartAccepted,
+        PartAction::Edit => return Ok(revision),
+    };
+    let mut event = Event::new(kind, revision.agency_id, revision.id, revision.number);
+    event.part = Some(unit);
+    event.remarks = texts;
+    notices::emit(conn, &event)?;
+    Ok(revision)
+}
+
+/// One agreement of the approval chain (R9), by an approver: `revision.agreed` while the chain
+/// goes on, `revision.approved` when it makes the revision approved.
+pub fn approve(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    if_match: &IfMatch,
+) -> ApiResult<Revision> {
+    let r = wf_db::row(conn, revision_id, false)?;
+    user.require_role_in(Role::Approver, r.agency_id)?;
+    let revision = wf_db::approve(conn, user, revision_id, if_match)?;
+    let kind = if revision.status == RevisionStatus::Approved {
+        EventType::RevisionApproved
+    } else {
+        EventType::RevisionAgreed
+    };
+    notices::emit(
+        conn,
+        &Event::new(kind, revision.agency_id, revision.id, revision.number),
+    )?;
+    Ok(revision)
 }
 
 /// The rule checker on the part's rows of the working copy: error-level findings refuse.
@@ -87,14 +125,17 @@ pub fn publish(
     user.require_role_in(Role::Publisher, r.agency_id)?;
     let p = wf_db::publish(conn, user, revision_id, if_match)?;
     crate::public::cache::notify(conn, r.agency_id, p.number)?;
-    crate::webhooks::enqueue_publication(
-        conn,
+    let mut event = Event::new(
+        EventType::RegisterPublished,
         r.agency_id,
-        &p.content.agency.name,
-        &p.content.agency.region,
-        p.number,
-        &p.sha256,
-        chrono::Utc::now(),
-    )?;
+        r.id,
+        p.revision.number,
+    );
+    event.published = Some(Published {
+        version: p.number,
+        sha256: p.sha256.clone(),
+        published_at: event.occurred_at,
+    });
+    notices::emit(conn, &event)?;
     Ok(p)
 }

@@ -3,12 +3,14 @@
 mod client;
 mod helpers;
 mod import;
+mod smtp;
 
 mod agencies;
 mod authz;
 mod catalogs;
 mod demo;
 mod directions;
+mod notices;
 mod openapi;
 mod problem_snapshots;
 mod problems;
