@@ -20,6 +20,7 @@ pub mod health;
 pub mod http;
 pub mod import;
 pub mod metrics;
+pub mod officials;
 pub mod openapi;
 pub mod processes;
 pub mod public;

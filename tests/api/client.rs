@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use touchpoints::agencies::model::Agency;
 use touchpoints::auth::Role;
 use touchpoints::directions::model::Direction;
+use touchpoints::domain::chain::ChainStep;
 use touchpoints::domain::state::PartStatus;
 use touchpoints::error::Problem;
 use touchpoints::processes::model::Process;
@@ -403,7 +404,7 @@ pub struct OrgBuilder<'a> {
     name: String,
     units: Vec<String>,
     directions: Vec<String>,
-    chain: Option<Vec<String>>,
+    chain: Option<Vec<ChainStep>>,
 }
 
 impl<'a> OrgBuilder<'a> {
@@ -416,9 +417,10 @@ impl<'a> OrgBuilder<'a> {
         self.directions.push(name.to_owned());
         self
     }
-    /// The approval chain (R9): one agreement per official, in order.
+    /// The approval chain (R9): one agreement per approver, in order (`any_approver` steps
+    /// named as given).
     pub fn with_chain(mut self, chain: &[&str]) -> Self {
-        self.chain = Some(chain.iter().map(|s| (*s).to_owned()).collect());
+        self.chain = Some(chain.iter().map(|s| ChainStep::any(*s)).collect());
         self
     }
 
