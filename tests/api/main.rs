@@ -9,6 +9,7 @@ mod authz;
 mod catalogs;
 mod demo;
 mod directions;
+mod officials;
 mod openapi;
 mod problem_snapshots;
 mod problems;
