@@ -645,7 +645,8 @@ pub async fn get_settings(
 
 /// Set an agency's workflow settings
 ///
-/// Admin only. A change of the approval chain applies to revisions opened afterwards.
+/// Admin only. A change of the approval chain applies to revisions opened afterwards. An
+/// `official` step names an official of the agency (422 `unknown_reference` otherwise).
 #[utoipa::path(
     tag = "workflow", operation_id = "putWorkflowSettings",
     params(AgencyPath),
@@ -665,6 +666,17 @@ pub async fn put_settings(
     Ok(web::Json(
         db.transaction(move |c| {
             agency_db::get(c, agency_id)?;
+            // a step naming an official names one of this agency
+            for (i, step) in value.approval_chain.iter().enumerate() {
+                if let crate::domain::chain::ChainStep::Official { official_id, .. } = step {
+                    crate::officials::db::check_of_agency(
+                        c,
+                        agency_id,
+                        *official_id,
+                        &format!("approval_chain[{i}].official_id"),
+                    )?;
+                }
+            }
             settings::put(c, agency_id, &value)?;
             settings::get(c, agency_id)
         })

@@ -399,5 +399,14 @@ async fn chains_of_plain_names_keep_working_as_any_approver_steps() -> Result<()
         .await
         .unwrap_err();
     assert_eq!(p.code, ErrorCode::ValidationFailed);
+    let p = org
+        .admin()
+        .set_chain(
+            org.id(),
+            json!([{"kind": "official", "official_id": Uuid::from_u128(7)}]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(p.code, ErrorCode::UnknownReference);
     Ok(())
 }
