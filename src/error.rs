@@ -40,6 +40,9 @@ pub enum ErrorCode {
     ReadOnly,
     /// The transition is not allowed from the current state, which the detail names.
     InvalidTransition,
+    /// The caller is not the official the next open step of the approval chain needs (or, for
+    /// a refusal, no official of the chain); the detail names who is expected.
+    WrongOfficial,
     /// The working copy is read-only now: its part is submitted or accepted, or the revision is being approved.
     Locked,
     /// A revision of this agency's register is already in progress (`existing_id`).
@@ -83,6 +86,7 @@ impl ErrorCode {
             ErrorCode::HasDependents => "has_dependents",
             ErrorCode::ReadOnly => "read_only",
             ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::WrongOfficial => "wrong_official",
             ErrorCode::Locked => "locked",
             ErrorCode::RevisionInProgress => "revision_in_progress",
             ErrorCode::FindingsBlockSubmission => "findings_block_submission",
@@ -106,7 +110,7 @@ impl ErrorCode {
             | ErrorCode::FindingsBlockSubmission
             | ErrorCode::WebhookTargetForbidden => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden | ErrorCode::WrongOfficial => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::DuplicateTouchpoint
             | ErrorCode::AlreadyExists
@@ -140,6 +144,7 @@ impl ErrorCode {
             ErrorCode::HasDependents => "Resource has dependents",
             ErrorCode::ReadOnly => "Read-only resource",
             ErrorCode::InvalidTransition => "Invalid transition",
+            ErrorCode::WrongOfficial => "Wrong official",
             ErrorCode::Locked => "Locked",
             ErrorCode::RevisionInProgress => "Revision in progress",
             ErrorCode::FindingsBlockSubmission => "Findings block the submission",

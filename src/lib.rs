@@ -21,6 +21,7 @@ pub mod http;
 pub mod import;
 pub mod metrics;
 pub mod notices;
+pub mod officials;
 pub mod openapi;
 pub mod processes;
 pub mod public;

@@ -24,6 +24,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "agencies", description = "Public bodies that keep a register, and their digital/offline channel rules (R1, R6)"),
         (name = "organizations", description = "Subordinate organizations, each with a register of its own (R14)"),
         (name = "units", description = "Structural units and their responsible people (R16)"),
+        (name = "officials", description = "Officials an agency keeps (unit heads, curators, deputies) whom approval chains name; direction curators (R9, 003 §3.4)"),
         (name = "directions", description = "Activity directions: the shared catalog plus agency-specific ones (R2)"),
         (name = "processes", description = "The agency's process registry (R3)"),
         (name = "touchpoints", description = "Touchpoints of processes, with contacts, needs and the digital/offline mark (R4–R7)"),

@@ -9,8 +9,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::http::routes::AllowedMethods;
 use crate::{
-    agencies, calendar, catalogs, deadlines, directions, health, processes, public, touchpoints,
-    units, workflow,
+    agencies, calendar, catalogs, deadlines, directions, health, officials, processes, public,
+    touchpoints, units, workflow,
 };
 
 /// The operations endpoints (`/health`, `/ready`, `/metrics`): documented, token-free, and
@@ -48,6 +48,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(units::api::get_unit)
             .service(units::api::update_unit)
             .service(units::api::delete_unit)
+            .service(officials::api::list_officials)
+            .service(officials::api::create_official)
+            .service(officials::api::get_official)
+            .service(officials::api::update_official)
+            .service(officials::api::delete_official)
+            .service(officials::api::set_direction_curator)
             .service(directions::api::get_direction)
             .service(directions::api::update_direction)
             .service(directions::api::delete_direction)
@@ -67,6 +73,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(workflow::api::return_part)
             .service(workflow::api::accept_part)
             .service(workflow::api::approve_revision)
+            .service(workflow::api::refuse_revision)
+            .service(workflow::api::cancel_revision)
             .service(workflow::api::publish_revision)
             .service(workflow::api::revision_history)
             .service(public::api::working_copy)

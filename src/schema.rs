@@ -101,6 +101,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    direction_curators (agency_id, direction_id) {
+        agency_id -> Uuid,
+        direction_id -> Uuid,
+        official_id -> Uuid,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     directions (id) {
         id -> Uuid,
         agency_id -> Nullable<Uuid>,
@@ -126,6 +136,20 @@ diesel::table! {
         next_attempt_at -> Timestamptz,
         outcome -> Nullable<Text>,
         sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    officials (id) {
+        id -> Uuid,
+        agency_id -> Uuid,
+        sub -> Text,
+        name -> Text,
+        position -> Text,
+        email -> Text,
+        unit_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -180,7 +204,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    revision_approvals (revision_id, step) {
+    revision_approvals (revision_id, step, approved_by) {
         revision_id -> Uuid,
         step -> Int4,
         step_name -> Text,
@@ -188,6 +212,7 @@ diesel::table! {
         approved_by_name -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        official_id -> Nullable<Uuid>,
     }
 }
 
@@ -237,6 +262,7 @@ diesel::table! {
         version_number -> Nullable<Int4>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        cancelled_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -289,6 +315,8 @@ diesel::table! {
         responsible_persons -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        head_official_id -> Nullable<Uuid>,
+        curator_official_id -> Nullable<Uuid>,
     }
 }
 
@@ -327,8 +355,12 @@ diesel::joinable!(agency_channel_modes -> agencies (agency_id));
 diesel::joinable!(agency_channel_modes -> channel_types (channel_code));
 diesel::joinable!(agency_obligations -> agencies (agency_id));
 diesel::joinable!(agency_workflow_settings -> agencies (agency_id));
+diesel::joinable!(direction_curators -> agencies (agency_id));
+diesel::joinable!(direction_curators -> directions (direction_id));
+diesel::joinable!(direction_curators -> officials (official_id));
 diesel::joinable!(directions -> agencies (agency_id));
 diesel::joinable!(mail_outbox -> agencies (agency_id));
+diesel::joinable!(officials -> agencies (agency_id));
 diesel::joinable!(processes -> agencies (agency_id));
 diesel::joinable!(processes -> directions (direction_id));
 diesel::joinable!(register_versions -> agencies (agency_id));
@@ -355,8 +387,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_days,
     channel_types,
     client_needs,
+    direction_curators,
     directions,
     mail_outbox,
+    officials,
     processes,
     register_versions,
     reviews,

@@ -4,12 +4,11 @@
 
 use proptest::prelude::*;
 use touchpoints::catalogs::NeedCode;
+use touchpoints::domain::chain::{agree, resolve, Agreement, ChainContext, ChainStep};
 use touchpoints::domain::contact::{
     expand_local_phone, normalize_email, normalize_phone, normalize_url,
 };
-use touchpoints::domain::state::{
-    approve, part_transition, PartAction, PartStatus, RevisionStatus,
-};
+use touchpoints::domain::state::{part_transition, PartAction, PartStatus, RevisionStatus};
 use touchpoints::domain::{Contact, ContactInput, ContactKind, Mode};
 use touchpoints::import::{parse, recognize, xlsx};
 
@@ -194,6 +193,7 @@ proptest! {
         let mut parts = [PartStatus::Draft; 3];
         let mut revision = RevisionStatus::Open;
         let mut agreed: Vec<String> = Vec::new();
+        let steps = resolve(&[ChainStep::any("Начальник"), ChainStep::any("Министр")], &ChainContext::default());
         for (p, a) in actions {
             match a {
                 0..=3 => {
@@ -209,12 +209,17 @@ proptest! {
                 _ => {
                     // the actor index doubles as the official: some try to agree twice (R9)
                     let official = format!("official{p}");
-                    let done: Vec<&str> = agreed.iter().map(String::as_str).collect();
-                    if let Ok(next) = approve(revision, &parts, &done, 2, &official) {
+                    let done: Vec<Agreement> = agreed
+                        .iter()
+                        .enumerate()
+                        .map(|(step, sub)| Agreement { step, sub: sub.clone() })
+                        .collect();
+                    if let Ok(next) = agree(revision, &parts, &steps, &done, &official, true) {
                         prop_assert!(parts.iter().all(|s| *s == PartStatus::Accepted));
                         prop_assert!(!agreed.contains(&official), "an official agreed twice");
+                        prop_assert_eq!(next.step, agreed.len());
                         agreed.push(official);
-                        revision = next;
+                        revision = next.status;
                     }
                 }
             }

@@ -69,6 +69,8 @@ pub fn facts_many(
     let active: Vec<wf_db::RevisionRow> = revisions::table
         .filter(revisions::agency_id.eq_any(&ids))
         .filter(revisions::status.ne(crate::domain::state::RevisionStatus::Published))
+        // a cancelled revision has nothing due any more
+        .filter(revisions::status.ne(crate::domain::state::RevisionStatus::Cancelled))
         .select(wf_db::RevisionRow::as_select())
         .load(c)?;
     let revision_ids: Vec<Uuid> = active.iter().map(|r| r.id).collect();

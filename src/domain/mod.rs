@@ -2,6 +2,7 @@
 //! the database; every rule has its unit tests beside it.
 
 pub mod catalog;
+pub mod chain;
 pub mod contact;
 pub mod de;
 pub mod enums;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::chain::ChainStep;
 use super::field::FieldError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -12,7 +13,7 @@ use super::field::FieldError;
 #[schema(example = json!({
     "submit_days": 1, "review_days": 5, "return_days": 1, "fix_days": 5, "resubmit_days": 1, "consolidate_days": 2,
     "publish_days": 10, "yearly_month": 2, "yearly_day": 1, "quarterly_analysis": true,
-    "approval_chain": ["Руководитель структурного подразделения", "Курирующий заместитель министра", "Заместитель министра, ответственный за клиентоцентричность", "Министр"]
+    "approval_chain": [{"kind": "unit_head"}, {"kind": "direction_curator"}, {"kind": "official", "official_id": "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"}, {"kind": "any_approver", "name": "Министр"}]
 }))]
 pub struct WorkflowSettings {
     /// Working days a unit has to hand in its part, counted from the revision's opening (or
@@ -59,9 +60,10 @@ pub struct WorkflowSettings {
     pub yearly_day: Option<i32>,
     /// Whether a quarterly analysis is required (004 §20).
     pub quarterly_analysis: bool,
-    /// Ordered names of the agreements a revision needs (R9); empty: one approval.
+    /// Ordered steps of the agreements a revision needs (R9); empty: one approval. A plain
+    /// string is an `any_approver` step of that name.
     #[schema(schema_with = approval_chain_schema)]
-    pub approval_chain: Vec<String>,
+    pub approval_chain: Vec<ChainStep>,
 }
 
 /// Longest approval chain, and longest name of one step.
@@ -69,15 +71,21 @@ const CHAIN_MAX: usize = 10;
 use super::text::APPROVAL_STEP_MAX as STEP_MAX;
 
 fn approval_chain_schema() -> utoipa::openapi::schema::Array {
-    let step = utoipa::openapi::ObjectBuilder::new()
+    use utoipa::openapi::schema::OneOfBuilder;
+    let name = utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .pattern(Some(crate::domain::text::NON_BLANK))
         .max_length(Some(STEP_MAX))
-        .description(Some("Who agrees, e.g. «заместитель министра»"));
+        .description(Some(
+            "The name of an `any_approver` step, e.g. «Министр» (the form before officials existed)",
+        ));
+    let step = OneOfBuilder::new()
+        .item(name)
+        .item(<ChainStep as utoipa::PartialSchema>::schema());
     utoipa::openapi::schema::ArrayBuilder::new()
         .items(step)
         .max_items(Some(CHAIN_MAX))
-        .description(Some("Ordered names of the agreements a revision needs (R9); empty: one approval. Each step must be given by a different official."))
+        .description(Some("Ordered steps of the agreements a revision needs (R9); empty: one approval by any approver. `unit_head`: the heads of every unit whose processes the revision changed, each agreeing; `direction_curator`: the curators of every direction whose processes it changed; `official`: the named official; `any_approver`: any approver who agreed no earlier step. One person agrees once."))
         .build()
 }
 
@@ -156,10 +164,18 @@ impl WorkflowSettings {
         }
         let mut chain = Vec::new();
         for (i, step) in self.approval_chain.iter().enumerate() {
-            match crate::domain::text::required(&format!("approval_chain[{i}]"), step, STEP_MAX) {
-                Ok(s) => chain.push(s),
-                Err(err) => e.push(err),
+            let mut step = step.clone();
+            if let Some(name) = step.name_mut().take() {
+                match crate::domain::text::required(
+                    &format!("approval_chain[{i}].name"),
+                    &name,
+                    STEP_MAX,
+                ) {
+                    Ok(s) => *step.name_mut() = Some(s),
+                    Err(err) => e.push(err),
+                }
             }
+            chain.push(step);
         }
         if !e.is_empty() {
             return Err(e);

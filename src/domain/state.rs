@@ -2,7 +2,10 @@
 //!
 //! A part moves `draft → submitted → (returned → [draft] → submitted)* → accepted`; a revision
 //! moves `open → (approving)* → approved → published` once every part is accepted, through the
-//! agency's ordered chain of agreements (R9).
+//! agency's ordered chain of agreements (R9). An official of the chain may refuse it
+//! (`approving`/`approved` → `open`, the named parts back to `returned`); an open, approving or
+//! approved revision may be cancelled (→ `cancelled`, final). Who agrees which step is
+//! [`super::chain`].
 
 use super::enums::text_enum;
 
@@ -29,6 +32,9 @@ text_enum! {
         Approved => "approved",
         /// Published as an immutable version.
         Published => "published",
+        /// Ended without publishing (`POST /revisions/{id}/cancel`); its edits stay in the
+        /// working copy for the next revision.
+        Cancelled => "cancelled",
     }
 }
 
@@ -83,17 +89,8 @@ fn action_past(a: PartAction) -> &'static str {
     }
 }
 
-/// After one more agreement, by `official`: the revision's status. `agreed` lists who agreed
-/// the steps already done, `chain` is the number of steps (an empty chain needs one
-/// approval). R9: each step is agreed by another official; one person agrees once.
-pub fn approve(
-    revision: RevisionStatus,
-    parts: &[PartStatus],
-    agreed: &[&str],
-    chain: usize,
-    official: &str,
-) -> Result<RevisionStatus, Illegal> {
-    let done = agreed.len();
+/// Whether a revision can be agreed now: open or approving, every part accepted (R8).
+pub fn ready_for_agreement(revision: RevisionStatus, parts: &[PartStatus]) -> Result<(), Illegal> {
     match revision {
         RevisionStatus::Open | RevisionStatus::Approving => {}
         other => {
@@ -106,18 +103,42 @@ pub fn approve(
     if waiting > 0 || parts.is_empty() {
         return Err(Illegal { message: format!("{waiting} part(s) are not accepted yet; every part must be accepted before approval") });
     }
-    if agreed.contains(&official) {
-        return Err(Illegal {
-            message:
-                "you have already agreed this revision; the next step needs another official (R9)"
-                    .to_owned(),
-        });
+    Ok(())
+}
+
+/// A refusal by an official of the chain: once every part is accepted (the chain may have
+/// started or even finished, as long as nothing is published), the revision goes back to
+/// `open` and the refused parts to `returned`.
+pub fn refuse(revision: RevisionStatus, parts: &[PartStatus]) -> Result<RevisionStatus, Illegal> {
+    match revision {
+        RevisionStatus::Approving | RevisionStatus::Approved => Ok(RevisionStatus::Open),
+        RevisionStatus::Open => {
+            ready_for_agreement(revision, parts).map_err(|e| Illegal {
+                message: format!(
+                    "only a revision whose parts are all accepted can be refused: {}",
+                    e.message
+                ),
+            })?;
+            Ok(RevisionStatus::Open)
+        }
+        other => Err(Illegal {
+            message: format!(
+                "the revision is {}; it can no longer be refused",
+                other.as_str()
+            ),
+        }),
     }
-    let needed = chain.max(1);
-    if done + 1 >= needed {
-        Ok(RevisionStatus::Approved)
-    } else {
-        Ok(RevisionStatus::Approving)
+}
+
+/// Cancelling ends a revision that is not published yet; a cancelled one stays cancelled.
+pub fn cancel(revision: RevisionStatus) -> Result<RevisionStatus, Illegal> {
+    match revision {
+        RevisionStatus::Open | RevisionStatus::Approving | RevisionStatus::Approved => {
+            Ok(RevisionStatus::Cancelled)
+        }
+        other => Err(Illegal {
+            message: format!("the revision is {}; it cannot be cancelled", other.as_str()),
+        }),
     }
 }
 
@@ -174,47 +195,38 @@ mod tests {
     }
 
     #[test]
-    fn approval_needs_every_part_and_walks_the_chain() {
-        assert!(approve(RevisionStatus::Open, &[Accepted, Submitted], &[], 0, "a").is_err());
-        assert!(approve(RevisionStatus::Open, &[], &[], 0, "a").is_err());
-        assert_eq!(
-            approve(RevisionStatus::Open, &[Accepted], &[], 0, "a").unwrap(),
-            RevisionStatus::Approved
-        );
-        assert_eq!(
-            approve(RevisionStatus::Open, &[Accepted], &[], 3, "a").unwrap(),
-            RevisionStatus::Approving
-        );
-        assert_eq!(
-            approve(RevisionStatus::Approving, &[Accepted], &["a"], 3, "b").unwrap(),
-            RevisionStatus::Approving
-        );
-        assert_eq!(
-            approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "c").unwrap(),
-            RevisionStatus::Approved
-        );
-        assert!(approve(
-            RevisionStatus::Approved,
-            &[Accepted],
-            &["a", "b", "c"],
-            3,
-            "d"
-        )
-        .is_err());
+    fn agreement_needs_every_part_accepted() {
+        use RevisionStatus as R;
+        assert!(ready_for_agreement(R::Open, &[Accepted, Submitted]).is_err());
+        assert!(ready_for_agreement(R::Open, &[]).is_err());
+        assert!(ready_for_agreement(R::Open, &[Accepted]).is_ok());
+        assert!(ready_for_agreement(R::Approving, &[Accepted]).is_ok());
+        for r in [R::Approved, R::Published, R::Cancelled] {
+            assert!(ready_for_agreement(r, &[Accepted]).is_err());
+        }
+        assert!(publish(R::Approving).is_err());
+        assert_eq!(publish(R::Approved).unwrap(), R::Published);
+        assert!(publish(R::Published).is_err());
+        assert!(publish(R::Cancelled).is_err());
     }
 
     #[test]
-    fn r9_one_official_agrees_once() {
-        let e = approve(RevisionStatus::Approving, &[Accepted], &["a"], 3, "a").unwrap_err();
-        assert!(e.message.contains("R9"), "{}", e.message);
-        assert!(approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "b").is_err());
-        assert!(approve(RevisionStatus::Approving, &[Accepted], &["a", "b"], 3, "c").is_ok());
-        assert!(publish(RevisionStatus::Approving).is_err());
-        assert_eq!(
-            publish(RevisionStatus::Approved).unwrap(),
-            RevisionStatus::Published
-        );
-        assert!(publish(RevisionStatus::Published).is_err());
+    fn refusal_reopens_and_cancellation_ends() {
+        use RevisionStatus as R;
+        assert_eq!(refuse(R::Approving, &[Accepted]).unwrap(), R::Open);
+        assert_eq!(refuse(R::Approved, &[Accepted]).unwrap(), R::Open);
+        assert_eq!(refuse(R::Open, &[Accepted, Accepted]).unwrap(), R::Open);
+        assert!(refuse(R::Open, &[Accepted, Submitted]).is_err());
+        assert!(refuse(R::Published, &[Accepted]).is_err());
+        assert!(refuse(R::Cancelled, &[Accepted]).is_err());
+        for r in [R::Open, R::Approving, R::Approved] {
+            assert_eq!(cancel(r).unwrap(), R::Cancelled);
+        }
+        assert!(cancel(R::Published).is_err());
+        assert!(cancel(R::Cancelled).is_err());
+        // a cancelled revision's parts no longer move
+        assert!(part_transition(R::Cancelled, Draft, Edit).is_err());
+        assert!(part_transition(R::Cancelled, Submitted, Accept).is_err());
     }
 
     /// Every sequence of actions (up to length 6) from a fresh part: the machine never leaves

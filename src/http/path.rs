@@ -34,6 +34,8 @@ id_path! {
     RevisionPath => "Revision id";
     /// `{id}` of a webhook subscription.
     WebhookPath => "Webhook id";
+    /// `{id}` of an official of an agency.
+    OfficialPath => "Official id";
 }
 
 /// `{id}/…/{channel}` of an agency's rule for one channel type.
@@ -45,6 +47,16 @@ pub struct ChannelRulePath {
     /// Channel type code
     #[param(value_type = crate::domain::catalog::ChannelCode, example = "phone")]
     pub channel: String,
+}
+
+/// `{id}/directions/{direction_id}` of an agency's view of a direction (catalog or own).
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AgencyDirectionPath {
+    /// Agency id
+    pub id: Uuid,
+    /// Direction id (of the shared catalog or the agency's own)
+    pub direction_id: Uuid,
 }
 
 /// `{id}/parts/{unit_id}` of one part of a revision.

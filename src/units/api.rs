@@ -105,7 +105,8 @@ pub async fn get_unit(
 /// A unit's name is printed with its rows of the register: renaming a unit that has processes
 /// is an edit of its part of the working copy (the revision is opened or joined; 409 `locked`
 /// while the part is submitted or accepted or the revision is being approved) and is recorded
-/// in the revision's history.
+/// in the revision's history. `head_official_id` and `curator_official_id` name officials of
+/// the agency (422 `unknown_reference` otherwise); they are not printed in the register.
 #[utoipa::path(
     tag = "units", operation_id = "updateUnit",
     params(UnitPath, IfMatch),
@@ -126,6 +127,14 @@ pub async fn update_unit(
     let unit = db
         .transaction(move |c| {
             let before = unit_db::get_for_update(c, id)?;
+            for (field, official) in [
+                ("head_official_id", changes.head_official_id),
+                ("curator_official_id", changes.curator_official_id),
+            ] {
+                if let Some(Some(o)) = official {
+                    crate::officials::db::check_of_agency(c, before.agency_id, o, field)?;
+                }
+            }
             if changes.name.as_ref().is_none_or(|n| *n == before.name) {
                 // the responsible persons are not printed in the register
                 if_match.check(before.updated_at)?;

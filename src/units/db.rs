@@ -18,6 +18,8 @@ struct UnitRow {
     responsible_persons: serde_json::Value,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    head_official_id: Option<Uuid>,
+    curator_official_id: Option<Uuid>,
 }
 
 impl From<UnitRow> for Unit {
@@ -31,6 +33,8 @@ impl From<UnitRow> for Unit {
                 r.responsible_persons,
             )
             .unwrap_or_default(),
+            head_official_id: r.head_official_id,
+            curator_official_id: r.curator_official_id,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -138,15 +142,23 @@ pub fn insert(conn: &mut PgConnection, agency_id: Uuid, c: UnitChanges) -> ApiRe
 struct UnitChangeset {
     name: Option<String>,
     responsible_persons: Option<serde_json::Value>,
+    head_official_id: Option<Option<Uuid>>,
+    curator_official_id: Option<Option<Uuid>>,
 }
 
 pub fn update(conn: &mut PgConnection, id: Uuid, c: UnitChanges) -> ApiResult<Unit> {
-    if c.name.is_none() && c.responsible_persons.is_none() {
+    if c.name.is_none()
+        && c.responsible_persons.is_none()
+        && c.head_official_id.is_none()
+        && c.curator_official_id.is_none()
+    {
         return get(conn, id);
     }
     let set = UnitChangeset {
         name: c.name,
         responsible_persons: c.responsible_persons.map(persons_json),
+        head_official_id: c.head_official_id,
+        curator_official_id: c.curator_official_id,
     };
     diesel::update(units::table.find(id))
         .set(set)
@@ -168,6 +180,7 @@ pub fn delete(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
     }
     let active = revisions::table
         .filter(revisions::status.ne(crate::domain::state::RevisionStatus::Published))
+        .filter(revisions::status.ne(crate::domain::state::RevisionStatus::Cancelled))
         .select(revisions::id);
     diesel::delete(
         revision_parts::table

@@ -22,6 +22,12 @@ pub struct Unit {
     pub name: String,
     /// People responsible for the unit's part of the register.
     pub responsible_persons: Vec<ResponsiblePerson>,
+    /// The official heading the unit (agrees `unit_head` steps of the approval chain).
+    #[serde(default)]
+    pub head_official_id: Option<Uuid>,
+    /// The deputy who supervises the unit.
+    #[serde(default)]
+    pub curator_official_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -76,11 +82,21 @@ pub struct UnitPatch {
     /// Replaces the whole list.
     #[serde(default)]
     pub responsible_persons: Option<Vec<ResponsiblePerson>>,
+    /// An official of the agency heading the unit; null clears it.
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub head_official_id: Option<Option<Uuid>>,
+    /// An official of the agency supervising the unit (the curating deputy); null clears it.
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub curator_official_id: Option<Option<Uuid>>,
 }
 
 pub struct UnitChanges {
     pub name: Option<String>,
     pub responsible_persons: Option<Vec<ResponsiblePerson>>,
+    pub head_official_id: Option<Option<Uuid>>,
+    pub curator_official_id: Option<Option<Uuid>>,
 }
 
 fn check_persons(
@@ -142,6 +158,8 @@ impl NewUnit {
         Ok(UnitChanges {
             name,
             responsible_persons: Some(persons),
+            head_official_id: None,
+            curator_official_id: None,
         })
     }
 }
@@ -164,6 +182,8 @@ impl UnitPatch {
         Ok(UnitChanges {
             name,
             responsible_persons: persons,
+            head_official_id: self.head_official_id,
+            curator_official_id: self.curator_official_id,
         })
     }
 }

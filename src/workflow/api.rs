@@ -9,7 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::db::{self as wf_db};
-use super::model::{History, NewRevision, Published, RemarkInput, ReturnBody, Revision};
+use super::model::{
+    CancelBody, History, NewRevision, Published, RefuseBody, RemarkInput, ReturnBody, Revision,
+};
 use super::settings::{self, WorkflowSettings};
 use super::snapshot::{self, RegisterContent, VersionDiff};
 use super::state::PartAction;
@@ -256,9 +258,13 @@ pub async fn accept_part(
 
 /// Approve a revision (one agreement of the chain)
 ///
-/// By an approver, once every part is accepted. With an approval chain configured for the
-/// agency (R9) each call records the next agreement, by a different official each time; the
-/// last one makes the revision `approved`. Without a chain one approval suffices.
+/// Once every part is accepted, records the caller's agreement of the next open step of the
+/// chain the revision opened with (R9): a `unit_head` step needs the head of every unit whose
+/// processes the revision changed, each once; `direction_curator` the curator of every
+/// changed direction; `official` the named official; `any_approver` any approver who agreed
+/// no earlier step. A caller who is not who the step needs gets 403 `wrong_official`, whose
+/// detail names them; one person agrees once (R9, 409 `invalid_transition`). The last
+/// agreement makes the revision `approved`. Without a chain one approval suffices.
 #[utoipa::path(
     tag = "workflow", operation_id = "approveRevision",
     params(RevisionPath,
@@ -275,6 +281,93 @@ pub async fn approve_revision(
     let id = id.into_inner().id;
     let revision = db
         .transaction(move |c| super::usecases::approve(c, &user, id, &if_match))
+        .await?;
+    Ok(revision_response(
+        actix_web::http::StatusCode::OK,
+        &revision,
+    ))
+}
+
+/// Refuse a revision (send it back from the approval chain)
+///
+/// By an official of the revision's approval chain (anyone who may agree one of its steps),
+/// or an approver when the chain has an `any_approver` step; others get 403
+/// `wrong_official`. Once every part is accepted (open, approving or approved — not
+/// published), sends the named parts (`parts`, default every part) back to `returned` with
+/// the remarks, clears every agreement given so far and sets the revision back to `open`;
+/// the history records the refusal, the cleared agreements and the remarks. The units fix
+/// and resubmit as after a return, and the chain starts over.
+#[utoipa::path(
+    tag = "workflow", operation_id = "refuseRevision",
+    params(RevisionPath,
+        ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
+    request_body = RefuseBody,
+    responses((status = 200, description = "The revision, open again", body = Revision))
+)]
+#[post("/revisions/{id}/refuse")]
+pub async fn refuse_revision(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<RevisionPath>,
+    if_match: IfMatch,
+    body: ApiJson<RefuseBody>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().id;
+    let RefuseBody { remarks, parts } = body.0;
+    let remarks = remarks.checked()?;
+    let parts = parts
+        .map(|list| {
+            list.iter()
+                .map(|raw| {
+                    raw.parse::<PartKey>().map(|k| k.unit()).map_err(|e| {
+                        ApiError::field(
+                            ErrorCode::ValidationFailed,
+                            "parts",
+                            "invalid",
+                            e.to_string(),
+                        )
+                    })
+                })
+                .collect::<ApiResult<Vec<_>>>()
+        })
+        .transpose()?;
+    let revision = db
+        .transaction(move |c| super::usecases::refuse(c, &user, id, &if_match, parts, remarks))
+        .await?;
+    Ok(revision_response(
+        actix_web::http::StatusCode::OK,
+        &revision,
+    ))
+}
+
+/// Cancel a revision
+///
+/// By an approver or admin. Ends a revision that is not published (open, approving or
+/// approved) without publishing it: status `cancelled`, final; the reason is kept in its
+/// history. Its edits stay in the working copy — the next revision (opened by hand or by the
+/// next edit) starts from them and publishes them, and its approval chain counts them as
+/// changed; the public register keeps the last published version meanwhile.
+#[utoipa::path(
+    tag = "workflow", operation_id = "cancelRevision",
+    params(RevisionPath,
+        ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
+    request_body = CancelBody,
+    responses((status = 200, description = "The cancelled revision", body = Revision))
+)]
+#[post("/revisions/{id}/cancel")]
+pub async fn cancel_revision(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<RevisionPath>,
+    if_match: IfMatch,
+    body: ApiJson<CancelBody>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().id;
+    let reason =
+        crate::domain::text::required("reason", &body.0.reason, crate::domain::text::COMMENT_MAX)
+            .map_err(|e| ApiError::validation(vec![e]))?;
+    let revision = db
+        .transaction(move |c| super::usecases::cancel(c, &user, id, &if_match, reason))
         .await?;
     Ok(revision_response(
         actix_web::http::StatusCode::OK,
@@ -539,7 +632,8 @@ pub async fn get_settings(
 
 /// Set an agency's workflow settings
 ///
-/// Admin only. A change of the approval chain applies to revisions opened afterwards.
+/// Admin only. A change of the approval chain applies to revisions opened afterwards. An
+/// `official` step names an official of the agency (422 `unknown_reference` otherwise).
 #[utoipa::path(
     tag = "workflow", operation_id = "putWorkflowSettings",
     params(AgencyPath),
@@ -559,6 +653,17 @@ pub async fn put_settings(
     Ok(web::Json(
         db.transaction(move |c| {
             agency_db::get(c, agency_id)?;
+            // a step naming an official names one of this agency
+            for (i, step) in value.approval_chain.iter().enumerate() {
+                if let crate::domain::chain::ChainStep::Official { official_id, .. } = step {
+                    crate::officials::db::check_of_agency(
+                        c,
+                        agency_id,
+                        *official_id,
+                        &format!("approval_chain[{i}].official_id"),
+                    )?;
+                }
+            }
             settings::put(c, agency_id, &value)?;
             settings::get(c, agency_id)
         })

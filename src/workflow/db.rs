@@ -11,16 +11,18 @@ use uuid::Uuid;
 
 use super::audit::{self, Entry};
 use super::model::{
-    ApprovalStep, HistoryEntry, Part, Remark, RemarkInput, Revision, RevisionReason,
+    ApprovalStep, HistoryEntry, Part, Remark, RemarkInput, RequiredOfficial, Revision,
+    RevisionReason, StepAgreement,
 };
 use super::snapshot::{self, RegisterContent};
 use super::state::{self, PartAction, PartStatus, RevisionStatus};
 use crate::auth::User;
+use crate::domain::chain::{self, ChainContext, ChainStep, Needs, Person, ResolvedStep};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::http::etag::etag;
 use crate::schema::{
-    audit_log, processes, register_versions, revision_approvals, revision_parts, revision_remarks,
-    revisions, units,
+    audit_log, direction_curators, directions, officials, processes, register_versions,
+    revision_approvals, revision_parts, revision_remarks, revisions, units,
 };
 use crate::workflow::settings;
 
@@ -36,8 +38,8 @@ type RemarkRow = (
     String,
     DateTime<Utc>,
 );
-/// A done step of the approval chain: step, who, their name, when.
-type ApprovalRow = (i32, String, String, DateTime<Utc>);
+/// An agreement given: step, who, their name, when, the official it was recorded for.
+type ApprovalRow = (i32, String, String, DateTime<Utc>, Option<Uuid>);
 type AuditRow = (
     i64,
     DateTime<Utc>,
@@ -73,11 +75,21 @@ pub struct RevisionRow {
     pub version_number: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
 }
 
 impl RevisionRow {
-    fn chain(&self) -> Vec<String> {
+    /// The chain as it was when the revision opened; plain strings (chains stored before
+    /// officials existed) read as `any_approver` steps.
+    fn chain(&self) -> Vec<ChainStep> {
         serde_json::from_value(self.approval_chain.clone()).unwrap_or_default()
+    }
+
+    fn in_progress(&self) -> bool {
+        !matches!(
+            self.status,
+            RevisionStatus::Published | RevisionStatus::Cancelled
+        )
     }
 }
 
@@ -109,7 +121,7 @@ pub fn row(conn: &mut PgConnection, id: Uuid, lock: bool) -> ApiResult<RevisionR
     r.ok_or_else(|| ApiError::not_found("revision", id))
 }
 
-/// The agency's revision in progress (not yet published), locked when asked.
+/// The agency's revision in progress (neither published nor cancelled), locked when asked.
 pub fn active(
     conn: &mut PgConnection,
     agency_id: Uuid,
@@ -118,6 +130,7 @@ pub fn active(
     let q = revisions::table
         .filter(revisions::agency_id.eq(agency_id))
         .filter(revisions::status.ne(RevisionStatus::Published))
+        .filter(revisions::status.ne(RevisionStatus::Cancelled))
         .select(RevisionRow::as_select());
     Ok(if lock {
         q.for_update().first(conn).optional()?
@@ -195,15 +208,18 @@ pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<V
         .load::<(Uuid, String)>(conn)?
         .into_iter()
         .collect();
-    let approval_rows: Vec<(Uuid, i32, String, String, DateTime<Utc>)> = revision_approvals::table
+    let approval_rows: Vec<(Uuid, ApprovalRow)> = revision_approvals::table
         .filter(revision_approvals::revision_id.eq_any(&ids))
-        .order(revision_approvals::step)
+        .order((revision_approvals::step, revision_approvals::created_at))
         .select((
             revision_approvals::revision_id,
-            revision_approvals::step,
-            revision_approvals::approved_by,
-            revision_approvals::approved_by_name,
-            revision_approvals::created_at,
+            (
+                revision_approvals::step,
+                revision_approvals::approved_by,
+                revision_approvals::approved_by_name,
+                revision_approvals::created_at,
+                revision_approvals::official_id,
+            ),
         ))
         .load(conn)?;
     let remark_rows: Vec<(Uuid, RemarkRow)> = revision_remarks::table
@@ -228,11 +244,14 @@ pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<V
         parts_of.entry(p.revision_id).or_default().push(p);
     }
     let mut approvals_of: HashMap<Uuid, Vec<ApprovalRow>> = HashMap::new();
-    for (rid, step, by, by_name, at) in approval_rows {
-        approvals_of
-            .entry(rid)
-            .or_default()
-            .push((step, by, by_name, at));
+    for (rid, a) in approval_rows {
+        approvals_of.entry(rid).or_default().push(a);
+    }
+    // who must sign: resolved for revisions in progress (at most one per agency)
+    let mut steps_of: HashMap<Uuid, Vec<ResolvedStep>> = HashMap::new();
+    for r in rows.iter().filter(|r| r.in_progress()) {
+        let ctx = chain_context(conn, r)?;
+        steps_of.insert(r.id, chain::resolve(&r.chain(), &ctx));
     }
     let mut remarks_of: HashMap<Uuid, Vec<RemarkRow>> = HashMap::new();
     for (rid, remark) in remark_rows {
@@ -244,7 +263,8 @@ pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<V
             let parts = parts_of.remove(&r.id).unwrap_or_default();
             let approvals = approvals_of.remove(&r.id).unwrap_or_default();
             let remarks = remarks_of.remove(&r.id).unwrap_or_default();
-            assemble(r, parts, &names, &approvals, remarks)
+            let steps = steps_of.remove(&r.id);
+            assemble(r, parts, &names, &approvals, steps, remarks)
         })
         .collect())
 }
@@ -253,26 +273,74 @@ fn assemble(
     r: RevisionRow,
     part_rows: Vec<PartRow>,
     names: &HashMap<Uuid, String>,
-    approvals: &[(i32, String, String, DateTime<Utc>)],
+    approvals: &[ApprovalRow],
+    resolved: Option<Vec<ResolvedStep>>,
     remarks: Vec<RemarkRow>,
 ) -> Revision {
-    let chain = r.chain();
-    let steps = if chain.is_empty() {
-        vec!["Утверждение".to_owned()]
-    } else {
-        chain
-    };
-    let approvals = steps
+    // a finished revision shows its chain as configured and the agreements it got
+    let resolved = resolved
+        .unwrap_or_else(|| chain::resolve(&r.chain(), &ChainContext::default()))
+        .into_iter()
+        .map(|mut s| {
+            if !r.in_progress() {
+                s.needs = Needs::Officials(Vec::new());
+                s.problem = None;
+            }
+            s
+        })
+        .collect::<Vec<_>>();
+    let agreements: Vec<chain::Agreement> = approvals
         .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let done = approvals.iter().find(|a| a.0 == i as i32);
+        .map(|a| chain::Agreement {
+            step: a.0 as usize,
+            sub: a.1.clone(),
+        })
+        .collect();
+    let approvals = resolved
+        .iter()
+        .map(|s| {
+            let given: Vec<StepAgreement> = approvals
+                .iter()
+                .filter(|a| a.0 == s.step as i32)
+                .map(|a| StepAgreement {
+                    by: a.1.clone(),
+                    by_name: a.2.clone(),
+                    official_id: a.4,
+                    at: a.3,
+                })
+                .collect();
+            let required = match &s.needs {
+                Needs::AnyApprover => Vec::new(),
+                Needs::Officials(people) => people
+                    .iter()
+                    .map(|p| RequiredOfficial {
+                        official_id: p.official_id,
+                        sub: p.sub.clone(),
+                        name: p.name.clone(),
+                        position: p.position.clone(),
+                        agreed: agreements
+                            .iter()
+                            .any(|a| a.sub == p.sub && a.step <= s.step),
+                    })
+                    .collect(),
+            };
+            let done = if r.in_progress() {
+                chain::step_done(s, &agreements)
+            } else {
+                !given.is_empty() || r.status == RevisionStatus::Published
+            };
+            let last = given.last().cloned();
             ApprovalStep {
-                step: i as i32,
-                name: name.clone(),
-                approved_by: done.map(|a| a.1.clone()),
-                approved_by_name: done.map(|a| a.2.clone()),
-                approved_at: done.map(|a| a.3),
+                step: s.step as i32,
+                kind: s.kind.to_owned(),
+                name: s.name.clone(),
+                required,
+                done,
+                problem: s.problem.clone(),
+                approved_by: last.as_ref().map(|a| a.by.clone()),
+                approved_by_name: last.as_ref().map(|a| a.by_name.clone()),
+                approved_at: last.as_ref().map(|a| a.at),
+                agreements: given,
             }
         })
         .collect();
@@ -319,6 +387,7 @@ fn assemble(
         all_accepted_at: r.all_accepted_at,
         approved_at: r.approved_at,
         published_at: r.published_at,
+        cancelled_at: r.cancelled_at,
         version: r.version_number,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -549,15 +618,39 @@ pub fn transition_part(
         },
     )?;
     // checked and normalised by Remarks::checked before anything was locked
+    add_remarks(conn, user, &r, &key, &remarks)?;
+    if next == PartStatus::Accepted {
+        // the last acceptance starts the consolidation deadline (R10: 2 working days)
+        let statuses: Vec<PartStatus> = revision_parts::table
+            .filter(revision_parts::revision_id.eq(r.id))
+            .select(revision_parts::status)
+            .load(conn)?;
+        if statuses.iter().all(|s| *s == PartStatus::Accepted) {
+            diesel::update(revisions::table.find(r.id))
+                .set(revisions::all_accepted_at.eq(diesel::dsl::now))
+                .execute(conn)?;
+        }
+    }
+    get(conn, revision_id)
+}
+
+/// Records remarks on a part, each with its history entry.
+fn add_remarks(
+    conn: &mut PgConnection,
+    user: &User,
+    r: &RevisionRow,
+    key: &str,
+    remarks: &[RemarkInput],
+) -> ApiResult<()> {
     for remark in remarks {
         let text = &remark.text;
         let id: Uuid = diesel::insert_into(revision_remarks::table)
             .values((
                 revision_remarks::revision_id.eq(r.id),
-                revision_remarks::part_key.eq(&key),
+                revision_remarks::part_key.eq(key),
                 revision_remarks::process_id.eq(remark.process_id),
                 revision_remarks::touchpoint_id.eq(remark.touchpoint_id),
-                revision_remarks::text.eq(&text),
+                revision_remarks::text.eq(text),
                 revision_remarks::author.eq(&user.sub),
                 revision_remarks::author_name.eq(user.display()),
             ))
@@ -579,22 +672,163 @@ pub fn transition_part(
             },
         )?;
     }
-    if next == PartStatus::Accepted {
-        // the last acceptance starts the consolidation deadline (R10: 2 working days)
-        let statuses: Vec<PartStatus> = revision_parts::table
-            .filter(revision_parts::revision_id.eq(r.id))
-            .select(revision_parts::status)
-            .load(conn)?;
-        if statuses.iter().all(|s| *s == PartStatus::Accepted) {
-            diesel::update(revisions::table.find(r.id))
-                .set(revisions::all_accepted_at.eq(diesel::dsl::now))
-                .execute(conn)?;
-        }
-    }
-    get(conn, revision_id)
+    Ok(())
 }
 
-/// One agreement of the chain; the last one approves the revision. One person agrees once.
+/// What the chain of a revision needs to know: which units and directions it changed, who
+/// heads and curates them, and the agency's officials.
+///
+/// "Changed" is read from the history (the audit log), not from the parts: every entry of the
+/// revision on a `process` (the unit and direction it had before and after the change, so a
+/// process moved between units counts for both), a `touchpoint` (its process's unit and
+/// direction), a `unit` (renamed: that unit) or a `direction` (renamed: that direction). A
+/// part that is merely reviewed, or a unit whose part was opened and never edited, changed
+/// nothing. The history of revisions cancelled since the last publication counts too: their
+/// edits stayed in the working copy and are published with this one.
+pub fn chain_context(conn: &mut PgConnection, r: &RevisionRow) -> ApiResult<ChainContext> {
+    let last_published: Option<i32> = revisions::table
+        .filter(revisions::agency_id.eq(r.agency_id))
+        .filter(revisions::status.eq(RevisionStatus::Published))
+        .select(diesel::dsl::max(revisions::number))
+        .first(conn)?;
+    let mut revision_ids: Vec<Uuid> = revisions::table
+        .filter(revisions::agency_id.eq(r.agency_id))
+        .filter(revisions::status.eq(RevisionStatus::Cancelled))
+        .filter(revisions::number.gt(last_published.unwrap_or(0)))
+        .filter(revisions::number.lt(r.number))
+        .select(revisions::id)
+        .load(conn)?;
+    revision_ids.push(r.id);
+    type Touched = (
+        String,
+        String,
+        Option<serde_json::Value>,
+        Option<serde_json::Value>,
+    );
+    let entries: Vec<Touched> = audit_log::table
+        .filter(audit_log::revision_id.eq_any(&revision_ids))
+        .filter(audit_log::entity.eq_any(["process", "touchpoint", "unit", "direction"]))
+        .select((
+            audit_log::entity,
+            audit_log::entity_id,
+            audit_log::before,
+            audit_log::after,
+        ))
+        .load(conn)?;
+    let mut ctx = ChainContext::default();
+    let mut touched_processes: Vec<Uuid> = Vec::new();
+    let id_of = |v: &serde_json::Value, field: &str| {
+        v.get(field)
+            .and_then(|x| x.as_str())
+            .and_then(|x| x.parse::<Uuid>().ok())
+    };
+    for (entity, entity_id, before, after) in &entries {
+        let values = [before, after].into_iter().flatten();
+        match entity.as_str() {
+            "process" => {
+                for v in values {
+                    ctx.changed_units.extend(id_of(v, "unit_id"));
+                    ctx.changed_directions.extend(id_of(v, "direction_id"));
+                }
+            }
+            "touchpoint" => {
+                for v in values {
+                    touched_processes.extend(id_of(v, "process_id"));
+                }
+            }
+            "unit" => ctx.changed_units.extend(entity_id.parse::<Uuid>().ok()),
+            _ => ctx
+                .changed_directions
+                .extend(entity_id.parse::<Uuid>().ok()),
+        }
+    }
+    let owners: Vec<(Option<Uuid>, Uuid)> = processes::table
+        .filter(processes::id.eq_any(&touched_processes))
+        .select((processes::unit_id, processes::direction_id))
+        .load(conn)?;
+    for (unit, direction) in owners {
+        ctx.changed_units.extend(unit);
+        ctx.changed_directions.insert(direction);
+    }
+    let changed_units: Vec<Uuid> = ctx.changed_units.iter().copied().collect();
+    let changed_directions: Vec<Uuid> = ctx.changed_directions.iter().copied().collect();
+    // units of another agency (or deleted since) have no part here
+    let unit_rows: Vec<(Uuid, String, Option<Uuid>)> = units::table
+        .filter(units::id.eq_any(&changed_units))
+        .filter(units::agency_id.eq(r.agency_id))
+        .select((units::id, units::name, units::head_official_id))
+        .load(conn)?;
+    ctx.changed_units = unit_rows.iter().map(|u| u.0).collect();
+    for (id, name, head) in unit_rows {
+        ctx.unit_names.insert(id, name);
+        if let Some(h) = head {
+            ctx.unit_heads.insert(id, h);
+        }
+    }
+    ctx.direction_names = directions::table
+        .filter(directions::id.eq_any(&changed_directions))
+        .select((directions::id, directions::name))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .collect();
+    ctx.direction_curators = direction_curators::table
+        .filter(direction_curators::agency_id.eq(r.agency_id))
+        .filter(direction_curators::direction_id.eq_any(&changed_directions))
+        .select((
+            direction_curators::direction_id,
+            direction_curators::official_id,
+        ))
+        .load::<(Uuid, Uuid)>(conn)?
+        .into_iter()
+        .collect();
+    ctx.officials = officials::table
+        .filter(officials::agency_id.eq(r.agency_id))
+        .select((
+            officials::id,
+            officials::sub,
+            officials::name,
+            officials::position,
+        ))
+        .load::<(Uuid, String, String, String)>(conn)?
+        .into_iter()
+        .map(|(official_id, sub, name, position)| {
+            (
+                official_id,
+                Person {
+                    official_id,
+                    sub,
+                    name,
+                    position,
+                },
+            )
+        })
+        .collect();
+    Ok(ctx)
+}
+
+fn refused(e: chain::Refusal) -> ApiError {
+    match e {
+        chain::Refusal::Illegal(e) => illegal(e),
+        chain::Refusal::WrongOfficial(m) => ApiError::client(ErrorCode::WrongOfficial, m),
+    }
+}
+
+fn is_approver(user: &User) -> bool {
+    user.is_admin() || user.has(crate::auth::Role::Approver)
+}
+
+/// The agreements given so far, as the chain functions read them.
+fn agreements(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<(i32, String)>> {
+    Ok(revision_approvals::table
+        .filter(revision_approvals::revision_id.eq(revision_id))
+        .order((revision_approvals::step, revision_approvals::created_at))
+        .select((revision_approvals::step, revision_approvals::approved_by))
+        .load(conn)?)
+}
+
+/// One agreement of the chain, by the caller, who must be who the next open step needs (403
+/// `wrong_official` otherwise, naming them); the last one approves the revision. One person
+/// agrees once (R9).
 pub fn approve(
     conn: &mut PgConnection,
     user: &User,
@@ -602,21 +836,36 @@ pub fn approve(
     if_match: &crate::http::etag::IfMatch,
 ) -> ApiResult<Revision> {
     let r = row(conn, revision_id, true)?;
+    let ctx = chain_context(conn, &r)?;
+    // rights first: only approvers and the agency's officials agree anything
+    if !is_approver(user) && !ctx.officials.values().any(|p| p.sub == user.sub) {
+        return Err(ApiError::client(
+            ErrorCode::Forbidden,
+            "only an approver or an official of the agency agrees a revision",
+        ));
+    }
     if_match.check(r.updated_at)?;
     let statuses: Vec<PartStatus> = parts(conn, r.id)?.iter().map(|p| p.status).collect();
-    let done: Vec<(i32, String)> = revision_approvals::table
-        .filter(revision_approvals::revision_id.eq(r.id))
-        .select((revision_approvals::step, revision_approvals::approved_by))
-        .load(conn)?;
-    let chain = r.chain();
-    let agreed: Vec<&str> = done.iter().map(|(_, by)| by.as_str()).collect();
-    let next =
-        state::approve(r.status, &statuses, &agreed, chain.len(), &user.sub).map_err(illegal)?;
-    let step = done.len() as i32;
-    let step_name = chain
-        .get(done.len())
-        .cloned()
-        .unwrap_or_else(|| "Утверждение".to_owned());
+    let done: Vec<chain::Agreement> = agreements(conn, r.id)?
+        .into_iter()
+        .map(|(step, sub)| chain::Agreement {
+            step: step as usize,
+            sub,
+        })
+        .collect();
+    let steps = chain::resolve(&r.chain(), &ctx);
+    let agreed = chain::agree(
+        r.status,
+        &statuses,
+        &steps,
+        &done,
+        &user.sub,
+        is_approver(user),
+    )
+    .map_err(refused)?;
+    let next = agreed.status;
+    let step = agreed.step as i32;
+    let step_name = steps[agreed.step].name.clone();
     diesel::insert_into(revision_approvals::table)
         .values((
             revision_approvals::revision_id.eq(r.id),
@@ -624,6 +873,7 @@ pub fn approve(
             revision_approvals::step_name.eq(&step_name),
             revision_approvals::approved_by.eq(&user.sub),
             revision_approvals::approved_by_name.eq(user.display()),
+            revision_approvals::official_id.eq(agreed.official_id),
         ))
         .execute(conn)?;
     let q = diesel::update(revisions::table.find(r.id));
@@ -650,8 +900,151 @@ pub fn approve(
             action: "approve",
             before: Some(serde_json::json!({"status": r.status})),
             after: Some(
-                serde_json::json!({"status": next.as_str(), "step": step, "step_name": step_name}),
+                serde_json::json!({"status": next.as_str(), "step": step, "step_name": step_name, "official_id": agreed.official_id}),
             ),
+        },
+    )?;
+    get(conn, revision_id)
+}
+
+/// A refusal by an official of the chain (or an approver, when the chain has an
+/// `any_approver` step): the named parts (`None`: all) go back to `returned` with the
+/// remarks, every agreement given so far is cleared (the history keeps them), and the
+/// revision is `open` again; the consolidation and approval clocks restart.
+pub fn refuse(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    if_match: &crate::http::etag::IfMatch,
+    named: Option<Vec<Option<Uuid>>>,
+    remarks: Vec<RemarkInput>,
+) -> ApiResult<Revision> {
+    let r = row(conn, revision_id, true)?;
+    let all = parts(conn, r.id)?;
+    let ctx = chain_context(conn, &r)?;
+    let steps = chain::resolve(&r.chain(), &ctx);
+    if !chain::may_refuse(&steps, &user.sub, is_approver(user)) {
+        let names: Vec<String> = steps
+            .iter()
+            .flat_map(|s| match &s.needs {
+                Needs::AnyApprover => vec!["an approver of the agency".to_owned()],
+                Needs::Officials(p) => p
+                    .iter()
+                    .map(|p| format!("{} ({}, sub {})", p.name, p.position, p.sub))
+                    .collect(),
+            })
+            .collect();
+        return Err(ApiError::client(
+            ErrorCode::WrongOfficial,
+            format!(
+                "only an official of this revision's approval chain may refuse it: {}",
+                names.join(", ")
+            ),
+        ));
+    }
+    if_match.check(r.updated_at)?;
+    let statuses: Vec<PartStatus> = all.iter().map(|p| p.status).collect();
+    let next = state::refuse(r.status, &statuses).map_err(illegal)?;
+    let mut keys: Vec<String> = match named {
+        None => all.iter().map(|p| p.part_key.clone()).collect(),
+        Some(list) => list.into_iter().map(part_key).collect(),
+    };
+    keys.dedup();
+    for key in &keys {
+        let part = part_row(conn, r.id, key, true)?.ok_or_else(|| {
+            ApiError::not_found("part", format!("{key} of revision {revision_id}"))
+        })?;
+        let updated = set_part_status(conn, &part, PartStatus::Returned)?;
+        audit::record(
+            conn,
+            user,
+            Entry {
+                agency_id: r.agency_id,
+                revision_id: Some(r.id),
+                entity: "part",
+                entity_id: key.clone(),
+                action: "refuse",
+                before: Some(serde_json::json!({"status": part.status})),
+                after: Some(serde_json::json!({"status": updated.status})),
+            },
+        )?;
+        add_remarks(conn, user, &r, key, &remarks)?;
+    }
+    let cleared: Vec<serde_json::Value> = agreements(conn, r.id)?
+        .into_iter()
+        .map(|(step, by)| serde_json::json!({"step": step, "by": by}))
+        .collect();
+    diesel::delete(revision_approvals::table.filter(revision_approvals::revision_id.eq(r.id)))
+        .execute(conn)?;
+    diesel::update(revisions::table.find(r.id))
+        .set((
+            revisions::status.eq(next),
+            revisions::approved_at.eq(None::<DateTime<Utc>>),
+            revisions::all_accepted_at.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)?;
+    crate::metrics::TRANSITIONS
+        .with_label_values(&["refuse"])
+        .inc();
+    let texts: Vec<&str> = remarks.iter().map(|m| m.text.as_str()).collect();
+    audit::record(
+        conn,
+        user,
+        Entry {
+            agency_id: r.agency_id,
+            revision_id: Some(r.id),
+            entity: "revision",
+            entity_id: r.id.to_string(),
+            action: "refuse",
+            before: Some(serde_json::json!({"status": r.status, "agreements": cleared})),
+            after: Some(
+                serde_json::json!({"status": next.as_str(), "parts": keys, "remarks": texts}),
+            ),
+        },
+    )?;
+    get(conn, revision_id)
+}
+
+/// Ends a revision without publishing it.
+///
+/// Its edits **stay in the working copy**: the register's rows are edited in place (there
+/// is no per-revision copy to throw away), so restoring the published content would mean
+/// rewriting every process and touchpoint from the last version's snapshot — and losing work
+/// the agency usually still wants (a revision is cancelled because it was opened for the
+/// wrong reason or by mistake far more often than because its content is wrong). The next
+/// revision starts from that working copy, its chain counts the cancelled revision's edits as
+/// changed ([`chain_context`]), and nothing reaches the public register until a revision is
+/// published. Whoever wants the published content back edits it back, under the next revision.
+pub fn cancel(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    if_match: &crate::http::etag::IfMatch,
+    reason: String,
+) -> ApiResult<Revision> {
+    let r = row(conn, revision_id, true)?;
+    if_match.check(r.updated_at)?;
+    let next = state::cancel(r.status).map_err(illegal)?;
+    diesel::update(revisions::table.find(r.id))
+        .set((
+            revisions::status.eq(next),
+            revisions::cancelled_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    crate::metrics::TRANSITIONS
+        .with_label_values(&["cancel"])
+        .inc();
+    audit::record(
+        conn,
+        user,
+        Entry {
+            agency_id: r.agency_id,
+            revision_id: Some(r.id),
+            entity: "revision",
+            entity_id: r.id.to_string(),
+            action: "cancel",
+            before: Some(serde_json::json!({"status": r.status})),
+            after: Some(serde_json::json!({"status": next.as_str(), "reason": reason})),
         },
     )?;
     get(conn, revision_id)

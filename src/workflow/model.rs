@@ -53,14 +53,50 @@ pub struct Part {
     pub updated_at: DateTime<Utc>,
 }
 
-/// One agreement of the approval chain (R9).
+/// One step of the approval chain (R9): who must agree it, who did.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ApprovalStep {
     pub step: i32,
+    /// `unit_head`, `direction_curator`, `official` or `any_approver`.
+    #[schema(example = "unit_head")]
+    pub kind: String,
     pub name: String,
+    /// The officials who must agree it, each once (empty for an `any_approver` step, and for a
+    /// step naming nobody because the revision changed nothing of theirs). Shown while the
+    /// revision is in progress; for a published or cancelled one, `agreements` is the record.
+    pub required: Vec<RequiredOfficial>,
+    /// The agreements given, in order.
+    pub agreements: Vec<StepAgreement>,
+    /// Whether the step is agreed.
+    pub done: bool,
+    /// Why the step cannot be agreed as configured (a changed unit without a head, a direction
+    /// without a curator, an official who no longer exists): approval stops here.
+    pub problem: Option<String>,
+    /// The last agreement of the step (kept for clients of the one-signature steps).
     pub approved_by: Option<String>,
     pub approved_by_name: Option<String>,
     pub approved_at: Option<DateTime<Utc>>,
+}
+
+/// An official a step needs.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RequiredOfficial {
+    pub official_id: Uuid,
+    pub sub: String,
+    pub name: String,
+    pub position: String,
+    /// Whether they have agreed (at this step or, R9, an earlier one).
+    pub agreed: bool,
+}
+
+/// One agreement given.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StepAgreement {
+    pub by: String,
+    pub by_name: String,
+    /// The official it was recorded for (none for an `any_approver` step).
+    pub official_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
 }
 
 /// A remark on a part, optionally pointing at one process or touchpoint.
@@ -94,6 +130,8 @@ pub struct Revision {
     pub all_accepted_at: Option<DateTime<Utc>>,
     pub approved_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
+    /// When it was cancelled (status `cancelled`).
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// The version number it was published as.
     pub version: Option<i32>,
     pub created_at: DateTime<Utc>,
@@ -216,6 +254,29 @@ impl utoipa::ToSchema for Remarks {
 #[schema(example = json!({"remarks": [{"text": "Не указаны потребности клиента для точки «Телефон»", "touchpoint_id": "7b0e3a52-6f0d-4a38-9a53-1d1c2d7c9e11"}]}))]
 pub struct ReturnBody {
     pub remarks: Remarks,
+}
+
+/// Body of `POST /revisions/{id}/refuse`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"remarks": [{"text": "Не отражена точка «Личный приём» отдела надзорной деятельности"}], "parts": ["agency"]}))]
+pub struct RefuseBody {
+    /// Why, as for a part's return; recorded on every refused part.
+    pub remarks: Remarks,
+    /// The parts sent back (unit ids, or `agency`); absent: every part.
+    #[serde(default)]
+    #[schema(inline, value_type = Option<Vec<crate::domain::part::PartKey>>)]
+    pub parts: Option<Vec<String>>,
+}
+
+/// Body of `POST /revisions/{id}/cancel`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Открыта ошибочно: актуализация перенесена на I квартал"}))]
+pub struct CancelBody {
+    /// Why the revision ends without publishing (kept in its history).
+    #[schema(pattern = "\\S", max_length = 4000)]
+    pub reason: String,
 }
 
 /// One line of the history: who did what, when, with the values before and after.

@@ -73,7 +73,8 @@ pub fn approve(
     if_match: &IfMatch,
 ) -> ApiResult<Revision> {
     let r = wf_db::row(conn, revision_id, false)?;
-    user.require_role_in(Role::Approver, r.agency_id)?;
+    // officials are recognised by their `sub`; `any_approver` steps check the role themselves
+    user.require_member(r.agency_id)?;
     let revision = wf_db::approve(conn, user, revision_id, if_match)?;
     let kind = if revision.status == RevisionStatus::Approved {
         EventType::RevisionApproved
@@ -138,4 +139,53 @@ pub fn publish(
     });
     notices::emit(conn, &event)?;
     Ok(p)
+}
+
+/// Refuses the revision (an official of the chain): the named parts go back, the agreements
+/// are cleared; the people concerned hear of it (`revision.refused`).
+pub fn refuse(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    if_match: &IfMatch,
+    parts: Option<Vec<Option<Uuid>>>,
+    remarks: Vec<RemarkInput>,
+) -> ApiResult<Revision> {
+    let r = wf_db::row(conn, revision_id, false)?;
+    // officials are recognised by their `sub`: the db layer decides who may refuse
+    user.require_member(r.agency_id)?;
+    let revision = wf_db::refuse(conn, user, revision_id, if_match, parts, remarks)?;
+    notices::emit(
+        conn,
+        &Event::new(
+            EventType::RevisionRefused,
+            revision.agency_id,
+            revision.id,
+            revision.number,
+        ),
+    )?;
+    Ok(revision)
+}
+
+/// Cancels the revision (an approver or admin); `revision.cancelled` is announced.
+pub fn cancel(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    if_match: &IfMatch,
+    reason: String,
+) -> ApiResult<Revision> {
+    let r = wf_db::row(conn, revision_id, false)?;
+    user.require_role_in(Role::Approver, r.agency_id)?;
+    let revision = wf_db::cancel(conn, user, revision_id, if_match, reason)?;
+    notices::emit(
+        conn,
+        &Event::new(
+            EventType::RevisionCancelled,
+            revision.agency_id,
+            revision.id,
+            revision.number,
+        ),
+    )?;
+    Ok(revision)
 }

@@ -18,8 +18,10 @@ use touchpoints::auth::Role;
 use touchpoints::deadlines::api::AgencyDeadlines;
 use touchpoints::deadlines::{Obligation, Obligations};
 use touchpoints::directions::model::Direction;
+use touchpoints::domain::chain::ChainStep;
 use touchpoints::domain::state::PartStatus;
 use touchpoints::error::Problem;
+use touchpoints::officials::model::{DirectionCurator, Official};
 use touchpoints::processes::model::Process;
 use touchpoints::public::api::PublishedRegister;
 use touchpoints::reviews::{Review, ReviewList};
@@ -255,6 +257,86 @@ impl<'a> As<'a> {
         .await
     }
 
+    /// An official of the chain (or an approver) refuses the revision: `parts` back to
+    /// `returned` (`None`: every part), agreements cleared.
+    pub async fn refuse(
+        &self,
+        rev: &Revision,
+        remarks: Value,
+        parts: Option<&[String]>,
+    ) -> Reply<Revision> {
+        let mut body = json!({ "remarks": remarks });
+        if let Some(p) = parts {
+            body["parts"] = json!(p);
+        }
+        self.post(&format!("/api/v1/revisions/{}/refuse", rev.id), body)
+            .await
+    }
+
+    pub async fn cancel(&self, rev: &Revision, reason: &str) -> Reply<Revision> {
+        self.post(
+            &format!("/api/v1/revisions/{}/cancel", rev.id),
+            json!({ "reason": reason }),
+        )
+        .await
+    }
+
+    // ---- officials ----
+
+    pub async fn create_official(
+        &self,
+        agency: Uuid,
+        sub: &str,
+        name: &str,
+        position: &str,
+        unit: Option<Uuid>,
+    ) -> Reply<Official> {
+        let body = json!({"sub": sub, "name": name, "position": position,
+                          "email": format!("{sub}@mchsrd.ru"), "unit_id": unit});
+        self.post(&format!("/api/v1/agencies/{agency}/officials"), body)
+            .await
+    }
+
+    pub async fn officials(&self, agency: Uuid) -> Reply<Page<Official>> {
+        self.get(&format!("/api/v1/agencies/{agency}/officials"))
+            .await
+    }
+
+    /// Sets a unit's head and curating deputy.
+    pub async fn set_unit_officials(
+        &self,
+        unit: Uuid,
+        head: Option<Uuid>,
+        curator: Option<Uuid>,
+    ) -> Reply<Unit> {
+        self.patch(
+            &format!("/api/v1/units/{unit}"),
+            json!({"head_official_id": head, "curator_official_id": curator}),
+        )
+        .await
+    }
+
+    pub async fn set_direction_curator(
+        &self,
+        agency: Uuid,
+        direction: Uuid,
+        official: Option<Uuid>,
+    ) -> Reply<DirectionCurator> {
+        self.put(
+            &format!("/api/v1/agencies/{agency}/directions/{direction}/curator"),
+            json!({ "official_id": official }),
+        )
+        .await
+    }
+
+    /// Replaces the agency's approval chain (steps as JSON), other settings as they are.
+    pub async fn set_chain(&self, agency: Uuid, chain: Value) -> Reply<WorkflowSettings> {
+        let path = format!("/api/v1/agencies/{agency}/workflow-settings");
+        let mut settings: Value = self.get(&path).await?;
+        settings["approval_chain"] = chain;
+        self.put(&path, settings).await
+    }
+
     pub async fn publish(&self, rev: &Revision) -> Reply<Published> {
         self.call(
             Method::POST,
@@ -458,7 +540,7 @@ pub struct OrgBuilder<'a> {
     name: String,
     units: Vec<String>,
     directions: Vec<String>,
-    chain: Option<Vec<String>>,
+    chain: Option<Vec<ChainStep>>,
 }
 
 impl<'a> OrgBuilder<'a> {
@@ -471,9 +553,10 @@ impl<'a> OrgBuilder<'a> {
         self.directions.push(name.to_owned());
         self
     }
-    /// The approval chain (R9): one agreement per official, in order.
+    /// The approval chain (R9): one agreement per approver, in order (`any_approver` steps
+    /// named as given).
     pub fn with_chain(mut self, chain: &[&str]) -> Self {
-        self.chain = Some(chain.iter().map(|s| (*s).to_owned()).collect());
+        self.chain = Some(chain.iter().map(|s| ChainStep::any(*s)).collect());
         self
     }
 
@@ -564,6 +647,11 @@ impl<'a> Org<'a> {
     }
     pub fn submitter_named(&self, sub: &str, unit: Option<Uuid>) -> As<'a> {
         self.person(sub, Role::Submitter, unit)
+    }
+    /// Someone of the agency with these roles (an official is recognised by `sub`).
+    pub fn person_as(&self, sub: &str, roles: &[Role]) -> As<'a> {
+        let agency = self.agency.id.to_string();
+        self.app.with_token(token(sub, roles, Some(&agency), None))
     }
     /// An approver, one official of the chain.
     pub fn approver(&self, sub: &str) -> As<'a> {

@@ -11,6 +11,7 @@ mod catalogs;
 mod demo;
 mod directions;
 mod notices;
+mod officials;
 mod openapi;
 mod problem_snapshots;
 mod problems;
