@@ -79,9 +79,18 @@ fn approval_chain_schema() -> utoipa::openapi::schema::Array {
         .description(Some(
             "The name of an `any_approver` step, e.g. «Министр» (the form before officials existed)",
         ));
-    let step = OneOfBuilder::new()
-        .item(name)
-        .item(<ChainStep as utoipa::PartialSchema>::schema());
+    // the server reads a step strictly (no field its kind does not take): the schema says so
+    let mut steps = <ChainStep as utoipa::PartialSchema>::schema();
+    if let utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::OneOf(one)) = &mut steps {
+        for item in &mut one.items {
+            if let utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(o)) = item {
+                o.additional_properties = Some(Box::new(
+                    utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                ));
+            }
+        }
+    }
+    let step = OneOfBuilder::new().item(name).item(steps);
     utoipa::openapi::schema::ArrayBuilder::new()
         .items(step)
         .max_items(Some(CHAIN_MAX))

@@ -45,7 +45,7 @@ pub struct NewOfficial {
     pub name: String,
     #[schema(pattern = "\\S", max_length = 300)]
     pub position: String,
-    #[schema(max_length = 254)]
+    #[schema(schema_with = email_schema)]
     pub email: String,
     #[serde(default)]
     pub unit_id: Option<Uuid>,
@@ -66,7 +66,7 @@ pub struct OfficialPatch {
     #[schema(value_type = Option<String>, pattern = "\\S", max_length = 300)]
     pub position: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 254)]
+    #[schema(schema_with = nullable_email_schema)]
     pub email: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>)]
@@ -156,4 +156,20 @@ pub struct DirectionCurator {
     pub agency_id: Uuid,
     pub direction_id: Uuid,
     pub official_id: Option<Uuid>,
+}
+
+fn email_schema() -> utoipa::openapi::Object {
+    crate::domain::contact::string_schema(
+        crate::domain::contact::pattern::EMAIL,
+        Some(crate::domain::contact::pattern::EMAIL_MAX),
+        "The official's e-mail address (notices go there); stored lower-cased.",
+    )
+}
+
+fn nullable_email_schema() -> utoipa::openapi::Object {
+    crate::domain::contact::nullable_string_schema(
+        crate::domain::contact::pattern::EMAIL,
+        Some(crate::domain::contact::pattern::EMAIL_MAX),
+        "The official's e-mail address; null or absent: unchanged.",
+    )
 }
