@@ -78,11 +78,17 @@ enum RawStep {
 
 impl<'de> Deserialize<'de> for ChainStep {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        let raw = RawStep::deserialize(de).map_err(|_| {
-            serde::de::Error::custom(
-                "a step is a name (an any_approver step) or {\"kind\": \"unit_head\" | \"direction_curator\" | \"official\" (with official_id) | \"any_approver\"}",
-            )
-        })?;
+        const SHAPE: &str = "a step is a name (an any_approver step) or {\"kind\": \"unit_head\" | \"direction_curator\" | \"official\" (with official_id) | \"any_approver\"}";
+        let value = serde_json::Value::deserialize(de)?;
+        // serde would take a variant's index (`"kind": 0`) for its name: only names are words
+        if value
+            .as_object()
+            .is_some_and(|o| !o.get("kind").is_some_and(|k| k.is_string()))
+        {
+            return Err(serde::de::Error::custom(SHAPE));
+        }
+        let raw: RawStep =
+            serde_json::from_value(value).map_err(|_| serde::de::Error::custom(SHAPE))?;
         Ok(match raw {
             RawStep::Name(name) => ChainStep::AnyApprover { name: Some(name) },
             RawStep::Step(TaggedStep::UnitHead { name }) => ChainStep::UnitHead { name },
@@ -401,6 +407,20 @@ pub fn may_refuse(steps: &[ResolvedStep], sub: &str, is_approver: bool) -> bool 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kind_is_a_word_not_a_variant_index() {
+        for bad in [
+            r#"{"kind": 0}"#,
+            r#"{"kind": 3, "name": null}"#,
+            r#"{"name": "x"}"#,
+            "7",
+        ] {
+            assert!(serde_json::from_str::<ChainStep>(bad).is_err(), "{bad}");
+        }
+        let ok: ChainStep = serde_json::from_str(r#"{"kind": "unit_head"}"#).unwrap();
+        assert_eq!(ok, ChainStep::UnitHead { name: None });
+    }
     use PartStatus::*;
 
     fn person(n: u128, sub: &str) -> Person {
