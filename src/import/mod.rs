@@ -243,14 +243,8 @@ fn import_row(
         let before = touchpoint_db::get(conn, existing)?;
         report.channel = Some(before.channel.clone());
         report.touchpoint_id = Some(existing);
-        return merge(
-            conn,
-            ctx,
-            report,
-            before,
-            needs_of(ctx, &row.interaction),
-            &row.interaction,
-        );
+        let needs = needs_of(ctx, &row.interaction);
+        return merge(conn, ctx, unit, report, before, needs, &row.interaction);
     }
     let (name, inputs) = recognize::contacts(&row.touchpoint);
     let channel = recognize::channel(&row.touchpoint, &inputs);
@@ -303,7 +297,7 @@ fn import_row(
         }) => {
             report.touchpoint_id = Some(existing);
             let before = touchpoint_db::get(conn, existing)?;
-            return merge(conn, ctx, report, before, needs, &row.interaction);
+            return merge(conn, ctx, unit, report, before, needs, &row.interaction);
         }
         Err(ApiError::Client { detail, errors, .. }) => {
             report.outcome = RowOutcome::Rejected;
@@ -320,10 +314,11 @@ fn import_row(
 }
 
 /// A row that repeats an existing touchpoint (R7): its needs join the touchpoint's, unless the
-/// row words column 5 exactly as the touchpoint already does.
+/// row words column 5 exactly as the touchpoint already does. `unit` owns the row's process.
 fn merge(
     conn: &mut PgConnection,
     ctx: &Context<'_>,
+    unit: Option<Uuid>,
     mut report: RowReport,
     before: crate::touchpoints::model::Touchpoint,
     needs: Vec<String>,
@@ -337,7 +332,6 @@ fn merge(
         report.outcome = RowOutcome::Unchanged;
     } else {
         let id = before.id;
-        let unit = process_db::get(conn, before.process_id)?.unit_id;
         let change = import_change(ctx, unit, "touchpoint", Some(id), "import_merge");
         let changes = TouchpointChanges {
             needs: Some(merged),
