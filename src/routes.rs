@@ -83,6 +83,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(workflow::api::get_version)
             .service(workflow::api::get_settings)
             .service(workflow::api::put_settings)
+            .service(workflow::api::delete_settings)
             .service(deadlines::api::agency_deadlines)
             .service(deadlines::api::overview)
             .service(deadlines::api::get_obligations)

@@ -49,6 +49,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         submit_days -> Nullable<Int4>,
+        approves_subordinates -> Bool,
+        part_agreement -> Nullable<Text>,
     }
 }
 

@@ -26,6 +26,17 @@ diesel::table! {
     }
 }
 
+// A view (see the subordinates migration): the channel rule in force for an agency, its own
+// or the nearest ancestor's.
+diesel::table! {
+    agency_channel_rules (agency_id, channel_code) {
+        agency_id -> Uuid,
+        channel_code -> Text,
+        mode -> Text,
+        source_agency_id -> Uuid,
+    }
+}
+
 /// `allow_tables_to_appear_in_same_query!` for a view and each table, one pair at a time (the
 /// macro given a longer list would also pair the tables among themselves, which
 /// src/schema.rs already does).

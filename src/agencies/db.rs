@@ -235,3 +235,44 @@ pub fn update_checked(
     if_match.check(before.updated_at)?;
     Ok((before, update(conn, id, c)?))
 }
+
+/// Each agency's line up the tree: itself, its parent, the parent's parent… (one query per
+/// level, however many agencies). An unknown id is absent.
+pub fn ancestors_many(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> ApiResult<std::collections::HashMap<Uuid, Vec<Uuid>>> {
+    use std::collections::HashMap;
+    let mut parent: HashMap<Uuid, Option<Uuid>> = HashMap::new();
+    let mut frontier: Vec<Uuid> = ids.to_vec();
+    // parents are set when an organization is created and never change, so the tree has no
+    // cycle; the bound only guards the loop
+    for _ in 0..32 {
+        frontier.retain(|id| !parent.contains_key(id));
+        frontier.sort();
+        frontier.dedup();
+        if frontier.is_empty() {
+            break;
+        }
+        let rows: Vec<(Uuid, Option<Uuid>)> = agencies::table
+            .filter(agencies::id.eq_any(&frontier))
+            .select((agencies::id, agencies::parent_id))
+            .load(conn)?;
+        frontier = rows.iter().filter_map(|(_, p)| *p).collect();
+        parent.extend(rows);
+    }
+    Ok(ids
+        .iter()
+        .filter(|id| parent.contains_key(id))
+        .map(|&id| {
+            let mut line = vec![id];
+            while let Some(Some(p)) = parent.get(line.last().expect("non-empty")) {
+                if line.contains(p) || line.len() > 32 {
+                    break;
+                }
+                line.push(*p);
+            }
+            (id, line)
+        })
+        .collect())
+}

@@ -70,7 +70,11 @@ pub async fn list_channel_types(db: web::Data<Db>) -> ApiResult<web::Json<Channe
 /// An agency's channel classification
 ///
 /// How the agency classifies each channel type as digital or offline (R6): its own rule
-/// where it set one, the catalog default elsewhere. Touchpoints' `implied_mode` follows it.
+/// where it set one, else the rule of its nearest ancestor that set one (a subordinate
+/// organization follows its ministry: 002 §4.1 makes the phone offline), else the catalog
+/// default; `source` and `source_agency_id` say which. Touchpoints' `implied_mode` follows it.
+/// A parent's rule applies to its organizations' working copies at once; their published
+/// versions keep what they printed.
 #[utoipa::path(
     tag = "agencies", operation_id = "listChannelRules",
     params(AgencyPath),
@@ -83,7 +87,7 @@ pub async fn list_channel_rules(
     id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<ChannelRuleList>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let items = db
         .run(move |c| {
             agency_db::get(c, agency_id)?;
@@ -169,7 +173,7 @@ pub async fn clear_channel_rule(
         .transaction(move |c| {
             let clear =
                 |c: &mut diesel::PgConnection| catalog_db::clear_rule(c, agency_id, &channel);
-            change_rule(c, &user, agency_id, &channel, |r| r.default_mode, clear)
+            change_rule(c, &user, agency_id, &channel, |r| r.inherited_mode, clear)
         })
         .await?;
     Ok(web::Json(ChannelRuleList {

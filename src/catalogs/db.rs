@@ -78,7 +78,7 @@ pub fn unknown_needs(conn: &mut PgConnection, codes: &[String]) -> ApiResult<Vec
 
 /// How one agency classifies one channel type.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"channel": "phone", "label": "Телефонная связь", "mode": "offline", "default_mode": "digital", "overridden": true}))]
+#[schema(example = json!({"channel": "phone", "label": "Телефонная связь", "mode": "offline", "default_mode": "digital", "overridden": false, "source": "inherited", "source_agency_id": "0b6f3c52-8f0e-4d8e-9a51-3c1f2d4e5a60", "inherited_mode": "offline"}))]
 pub struct ChannelRule {
     pub channel: String,
     pub label: String,
@@ -87,29 +87,66 @@ pub struct ChannelRule {
     pub default_mode: Mode,
     /// True when the agency set its own rule for the channel.
     pub overridden: bool,
+    /// Where `mode` comes from: `own` (the agency's rule), `inherited` (the nearest ancestor
+    /// agency that set one: a subordinate organization follows its ministry, 002 §4.1) or
+    /// `catalog` (the channel type's default).
+    pub source: RuleSource,
+    /// The agency whose rule is in force (null for `catalog`).
+    pub source_agency_id: Option<Uuid>,
+    /// The classification without this agency's own rule: what clearing it would leave.
+    pub inherited_mode: Mode,
 }
 
-pub fn overrides(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<HashMap<String, Mode>> {
-    let rows: Vec<(String, Mode)> = agency_channel_modes::table
-        .filter(agency_channel_modes::agency_id.eq(agency_id))
-        .select((
-            agency_channel_modes::channel_code,
-            agency_channel_modes::mode,
-        ))
+/// Where an agency's classification of a channel type comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleSource {
+    Own,
+    Inherited,
+    Catalog,
+}
+
+/// The rules in force for the agency from itself or its nearest ancestor, with where from.
+fn rules_in_force(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+) -> ApiResult<HashMap<String, (Mode, Uuid)>> {
+    use crate::schema_views::agency_channel_rules as r;
+    let rows: Vec<(String, Mode, Uuid)> = r::table
+        .filter(r::agency_id.eq(agency_id))
+        .select((r::channel_code, r::mode, r::source_agency_id))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|(c, m, s)| (c, (m, s))).collect())
 }
 
 pub fn channel_rules(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<ChannelRule>> {
-    let own = overrides(conn, agency_id)?;
+    let in_force = rules_in_force(conn, agency_id)?;
+    let parent: Option<Uuid> = crate::schema::agencies::table
+        .find(agency_id)
+        .select(crate::schema::agencies::parent_id)
+        .first::<Option<Uuid>>(conn)
+        .optional()?
+        .flatten();
+    let from_parent = match parent {
+        Some(p) => rules_in_force(conn, p)?,
+        None => HashMap::new(),
+    };
     Ok(channel_types(conn)?
         .into_iter()
         .map(|t| {
-            let mode = own.get(&t.code).copied();
+            let rule = in_force.get(&t.code).copied();
+            let (source, source_agency_id) = match rule {
+                Some((_, a)) if a == agency_id => (RuleSource::Own, Some(a)),
+                Some((_, a)) => (RuleSource::Inherited, Some(a)),
+                None => (RuleSource::Catalog, None),
+            };
             ChannelRule {
-                overridden: mode.is_some(),
-                mode: mode.unwrap_or(t.default_mode),
+                overridden: source == RuleSource::Own,
+                mode: rule.map_or(t.default_mode, |(m, _)| m),
                 default_mode: t.default_mode,
+                inherited_mode: from_parent.get(&t.code).map_or(t.default_mode, |(m, _)| *m),
+                source,
+                source_agency_id,
                 label: t.label,
                 channel: t.code,
             }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{compute, AgencyFacts, Deadline, Obligation, Obligations, PartFacts, RevisionFacts};
 use crate::agencies::db as agency_db;
-use crate::auth::User;
+use crate::auth::{Role, User};
 use crate::calendar::db as calendar_db;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -208,7 +208,7 @@ pub async fn agency_deadlines(
     q: web::Query<DeadlineQuery>,
 ) -> ApiResult<web::Json<AgencyDeadlines>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let on = checked_on(q.on)?;
     let (f, cal) = db
         .run(move |c| Ok((facts(c, agency_id)?, calendar_db::calendar(c)?)))
@@ -276,8 +276,18 @@ pub async fn overview(
             let cal = calendar_db::calendar(c)?;
             let agencies: Vec<(Uuid, String, DateTime<Utc>)> = match scope {
                 Some(a) => {
-                    let agency = agency_db::get(c, a)?;
-                    vec![(a, agency.name, agency.created_at)]
+                    // the caller's agency, and the organizations whose revisions it governs
+                    // (their deadlines are its approvers' and publishers' too)
+                    let mut ids = vec![a];
+                    if user.has(Role::Approver) || user.has(Role::Publisher) {
+                        ids.extend(crate::workflow::governance::governed_by(c, a)?);
+                    }
+                    let mut rows = Vec::new();
+                    for id in ids {
+                        let agency = agency_db::get(c, id)?;
+                        rows.push((id, agency.name, agency.created_at));
+                    }
+                    rows
                 }
                 None => crate::schema::agencies::table
                     .order(crate::schema::agencies::name)
@@ -346,7 +356,7 @@ pub async fn get_obligations(
     id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<Obligations>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let items = db
         .run(move |c| {
             agency_db::get(c, agency_id)?;

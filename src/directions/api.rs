@@ -44,7 +44,7 @@ pub async fn list_directions(
     query: web::Query<DirectionQuery>,
 ) -> ApiResult<web::Json<DirectionList>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let paging = page.paging()?;
     let query = query.into_inner();
     let scope = query.scope.unwrap_or(DirectionScope::All);
@@ -106,7 +106,7 @@ pub async fn get_direction(
     let id = id.into_inner().id;
     let d = db.run(move |c| direction_db::get(c, id)).await?;
     if let Some(a) = d.agency_id {
-        user.require_member(a)?;
+        crate::workflow::governance::may_read(&db, &user, a).await?;
     }
     Ok(web::Json(d))
 }

@@ -143,6 +143,30 @@ text_enum! {
 }
 
 text_enum! {
+    /// What a unit's part needs before it can be submitted, besides having no errors.
+    pub enum PartAgreement {
+        /// The agreement of the official who curates the unit (the unit's
+        /// `curator_official_id`): 000 §III.1, «согласованных с курирующим заместителем
+        /// Министра».
+        UnitCurator => "unit_curator",
+    }
+}
+
+text_enum! {
+    /// Where an agency's workflow settings come from.
+    #[derive(Default)]
+    pub enum SettingsSource {
+        /// The agency set its own.
+        Own => "own",
+        /// Inherited from the parent agency (or a further ancestor): `source_agency_id`.
+        Inherited => "inherited",
+        /// Neither the agency nor an ancestor set any: the service's defaults.
+        #[default]
+        Default => "default",
+    }
+}
+
+text_enum! {
     /// Digital (online) or offline touchpoint.
     pub enum Mode {
         /// цифровая / онлайн-точка

@@ -5,7 +5,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use uuid::Uuid;
+
 use super::chain::ChainStep;
+use super::enums::{PartAgreement, SettingsSource};
 use super::field::FieldError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -13,7 +16,9 @@ use super::field::FieldError;
 #[schema(example = json!({
     "submit_days": 1, "review_days": 5, "return_days": 1, "fix_days": 5, "resubmit_days": 1, "consolidate_days": 2,
     "publish_days": 10, "yearly_month": 2, "yearly_day": 1, "quarterly_analysis": true,
-    "approval_chain": [{"kind": "unit_head"}, {"kind": "direction_curator"}, {"kind": "official", "official_id": "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"}, {"kind": "any_approver", "name": "Министр"}]
+    "approval_chain": [{"kind": "unit_head"}, {"kind": "direction_curator"}, {"kind": "official", "official_id": "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"}, {"kind": "any_approver", "name": "Министр"}],
+    "part_agreement": "unit_curator", "approves_subordinates": true,
+    "source": "own", "source_agency_id": "0b6f3c52-8f0e-4d8e-9a51-3c1f2d4e5a60"
 }))]
 pub struct WorkflowSettings {
     /// Working days a unit has to hand in its part, counted from the revision's opening (or
@@ -64,6 +69,26 @@ pub struct WorkflowSettings {
     /// string is an `any_approver` step of that name.
     #[schema(schema_with = approval_chain_schema)]
     pub approval_chain: Vec<ChainStep>,
+    /// `unit_curator`: a unit's part needs the agreement of the official curating the unit
+    /// (`POST /revisions/{id}/parts/{unit_id}/agree`) before it can be submitted (000 §III.1).
+    /// Null or absent: none.
+    #[serde(default)]
+    pub part_agreement: Option<PartAgreement>,
+    /// The agency's approvers, officials and publishers take its subordinate organizations'
+    /// revisions through review, agreement and publication (002 §1.1, §5.1: the ministry's
+    /// Порядок covers its organizations, the minister approves); the organizations' own
+    /// submitters still submit. Absent: false.
+    #[serde(default)]
+    pub approves_subordinates: bool,
+    /// Read-only (ignored on PUT): `own` when the agency set these settings, `inherited` when
+    /// they are an ancestor's (`source_agency_id`), `default` when nobody set any.
+    #[serde(default)]
+    #[schema(read_only, value_type = SettingsSource)]
+    pub source: SettingsSource,
+    /// Read-only (ignored on PUT): the agency whose settings these are (null: defaults).
+    #[serde(default)]
+    #[schema(read_only)]
+    pub source_agency_id: Option<Uuid>,
 }
 
 /// Longest approval chain, and longest name of one step.
@@ -112,6 +137,10 @@ impl Default for WorkflowSettings {
             yearly_day: Some(1),
             quarterly_analysis: false,
             approval_chain: Vec::new(),
+            part_agreement: None,
+            approves_subordinates: false,
+            source: SettingsSource::Default,
+            source_agency_id: None,
         }
     }
 }

@@ -143,7 +143,7 @@ mod tests {
             ),
             (
                 format!("/api/v1/agencies/{id}/workflow-settings"),
-                "GET, PUT",
+                "GET, PUT, DELETE",
             ),
             (
                 format!("/api/v1/revisions/{id}/parts/agency/submit"),

@@ -36,7 +36,7 @@ pub async fn list_officials(
     id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<OfficialList>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let items = db
         .run(move |c| {
             agency_db::get(c, agency_id)?;
@@ -97,7 +97,7 @@ pub async fn get_official(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
     let official = db.run(move |c| official_db::get(c, id, false)).await?;
-    user.require_member(official.agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, official.agency_id).await?;
     Ok(with_etag(HttpResponse::Ok(), official.updated_at).json(official))
 }
 

@@ -64,9 +64,19 @@ pub fn check_of_agency(
     official_id: Uuid,
     field: &str,
 ) -> ApiResult<()> {
+    check_of_agencies(conn, &[agency_id], official_id, field)
+}
+
+/// 422 `unknown_reference` on `field` unless the official belongs to one of the agencies.
+pub fn check_of_agencies(
+    conn: &mut PgConnection,
+    agency_ids: &[Uuid],
+    official_id: Uuid,
+    field: &str,
+) -> ApiResult<()> {
     let found: Option<Uuid> = officials::table
         .filter(officials::id.eq(official_id))
-        .filter(officials::agency_id.eq(agency_id))
+        .filter(officials::agency_id.eq_any(agency_ids))
         .select(officials::id)
         .first(conn)
         .optional()?;

@@ -72,7 +72,7 @@ pub async fn list_processes(
     query: web::Query<ProcessQuery>,
 ) -> ApiResult<web::Json<ProcessList>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "position", PROCESS_SORTS)?;
     let query = query.into_inner();
@@ -153,7 +153,7 @@ pub async fn get_process(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
     let p = db.run(move |c| process_db::get(c, id)).await?;
-    user.require_member(p.agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, p.agency_id).await?;
     Ok(with_etag(HttpResponse::Ok(), p.updated_at).json(p))
 }
 

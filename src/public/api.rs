@@ -336,7 +336,7 @@ pub async fn working_copy(
     q: web::Query<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let mut content = db.run(move |c| snapshot::build(c, agency_id)).await?;
     content.rows.retain(|row| q.keep(row));
     let mut b = HttpResponse::Ok();

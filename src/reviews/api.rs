@@ -42,7 +42,7 @@ pub async fn record_review(
     let review = db
         .transaction(move |c| {
             agency_db::get(c, agency_id)?;
-            user.require_role_in(Role::Approver, agency_id)?;
+            crate::workflow::governance::require_role(c, &user, Role::Approver, agency_id)?;
             db::record(c, &user, agency_id, body)
         })
         .await?;
@@ -64,7 +64,7 @@ pub async fn list_reviews(
     id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<ReviewList>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let items = db
         .run(move |c| {
             agency_db::get(c, agency_id)?;

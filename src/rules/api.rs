@@ -55,7 +55,7 @@ pub async fn revision_findings(
     let items = db
         .run(move |c| {
             let r = wf_db::row(c, id, false)?;
-            user.require_member(r.agency_id)?;
+            crate::workflow::governance::require_reader(c, &user, r.agency_id)?;
             let mut items = check(&snapshot::build(c, r.agency_id)?);
             let today = crate::calendar::local_date(chrono::Utc::now());
             let deadlines = crate::deadlines::compute(

@@ -94,7 +94,7 @@ pub async fn search_touchpoints(
     if !user.is_admin() {
         // a non-admin searches only their own agency's working copy
         match (f.agency_id, user.agency_id) {
-            (Some(wanted), _) => user.require_member(wanted)?,
+            (Some(wanted), _) => crate::workflow::governance::may_read(&db, &user, wanted).await?,
             (None, mine) => f.agency_id = mine,
         }
         if f.agency_id.is_none() {
@@ -137,7 +137,8 @@ pub async fn list_touchpoints(
     let f = filter(scope, query.into_inner())?;
     let (items, total) = db
         .run(move |c| {
-            user.require_member(process_db::get(c, process_id)?.agency_id)?;
+            let agency_id = process_db::get(c, process_id)?.agency_id;
+            crate::workflow::governance::require_reader(c, &user, agency_id)?;
             touchpoint_db::list(c, &f, sort, paging)
         })
         .await?;
@@ -233,7 +234,7 @@ pub async fn get_touchpoint(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
     let t = db.run(move |c| touchpoint_db::get(c, id)).await?;
-    user.require_member(t.agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, t.agency_id).await?;
     Ok(with_etag(HttpResponse::Ok(), t.updated_at).json(t))
 }
 

@@ -42,7 +42,7 @@ pub async fn list_units(
     query: web::Query<UnitQuery>,
 ) -> ApiResult<web::Json<UnitList>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "name", UNIT_SORTS)?;
     let q = query.into_inner().q;
@@ -96,7 +96,7 @@ pub async fn get_unit(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
     let unit = db.run(move |c| unit_db::get(c, id)).await?;
-    user.require_member(unit.agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, unit.agency_id).await?;
     Ok(with_etag(HttpResponse::Ok(), unit.updated_at).json(unit))
 }
 

@@ -1,7 +1,7 @@
 //! HTTP handlers of the workflow: revisions, part transitions, approval, publication,
 //! history, versions and their diff, and each agency's workflow settings.
 
-use actix_web::{get, post, put};
+use actix_web::{delete, get, post, put};
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -60,7 +60,7 @@ pub async fn open_revision(
     let revision = db
         .transaction(move |c| {
             agency_db::get(c, agency_id)?;
-            user.require_role_in(Role::Approver, agency_id)?;
+            super::governance::require_role(c, &user, Role::Approver, agency_id)?;
             let r = wf_db::open(c, &user, agency_id, body.reason, comment)?;
             wf_db::load(c, r)
         })
@@ -98,7 +98,7 @@ pub async fn list_revisions(
     id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<RevisionList>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let items = db
         .run(move |c| {
             agency_db::get(c, agency_id)?;
@@ -114,7 +114,7 @@ pub async fn list_revisions(
 async fn member_revision(db: &Db, user: User, id: Uuid) -> ApiResult<Revision> {
     db.run(move |c| {
         let r = wf_db::get(c, id)?;
-        user.require_member(r.agency_id)?;
+        crate::workflow::governance::require_reader(c, &user, r.agency_id)?;
         Ok(r)
     })
     .await
@@ -434,7 +434,7 @@ pub async fn revision_history(
     let items = db
         .run(move |c| {
             let r = wf_db::row(c, id, false)?;
-            user.require_member(r.agency_id)?;
+            crate::workflow::governance::require_reader(c, &user, r.agency_id)?;
             wf_db::history(c, id)
         })
         .await?;
@@ -510,7 +510,7 @@ pub async fn list_versions(
     id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<VersionList>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let rows = db
         .run(move |c| {
             agency_db::get(c, agency_id)?;
@@ -544,7 +544,7 @@ pub async fn get_version(
         id: agency_id,
         number,
     } = path.into_inner();
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let (row, latest) = db
         .run(move |c| {
             let v = wf_db::version(c, agency_id, number)?;
@@ -586,7 +586,7 @@ pub async fn diff_versions(
     q: web::Query<DiffQuery>,
 ) -> ApiResult<web::Json<VersionDiff>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    crate::workflow::governance::may_read(&db, &user, agency_id).await?;
     let DiffQuery { from, to } = q.into_inner();
     let (a, b) = db
         .run(move |c| {
@@ -606,8 +606,11 @@ pub async fn diff_versions(
 
 /// An agency's workflow settings
 ///
-/// Review periods, publication period, yearly revision date, quarterly analysis and the
-/// approval chain; defaults where the agency set none.
+/// Review periods, publication period, yearly revision date, quarterly analysis, the approval
+/// chain, part agreement and whether the agency approves its subordinates' revisions: the
+/// agency's own, else those of its nearest ancestor that set any (a subordinate organization
+/// follows its ministry's Порядок, 002 §1.1), else the defaults. `source` and
+/// `source_agency_id` say which.
 #[utoipa::path(
     tag = "workflow", operation_id = "getWorkflowSettings",
     params(AgencyPath),
@@ -620,7 +623,7 @@ pub async fn get_settings(
     id: web::Path<AgencyPath>,
 ) -> ApiResult<web::Json<WorkflowSettings>> {
     let agency_id = id.into_inner().id;
-    user.require_member(agency_id)?;
+    super::governance::may_read(&db, &user, agency_id).await?;
     Ok(web::Json(
         db.run(move |c| {
             agency_db::get(c, agency_id)?;
@@ -632,8 +635,11 @@ pub async fn get_settings(
 
 /// Set an agency's workflow settings
 ///
-/// Admin only. A change of the approval chain applies to revisions opened afterwards. An
-/// `official` step names an official of the agency (422 `unknown_reference` otherwise).
+/// Admin only. The agency stops inheriting its parent's settings (`source` becomes `own`). A
+/// change of the approval chain applies to revisions opened afterwards. An `official` step
+/// names an official of the agency or of an ancestor agency (422 `unknown_reference`
+/// otherwise). `source` and `source_agency_id` are read-only: sent back unchanged or not at
+/// all, they are ignored.
 #[utoipa::path(
     tag = "workflow", operation_id = "putWorkflowSettings",
     params(AgencyPath),
@@ -653,18 +659,55 @@ pub async fn put_settings(
     Ok(web::Json(
         db.transaction(move |c| {
             agency_db::get(c, agency_id)?;
-            // a step naming an official names one of this agency
+            // a step naming an official names one of this agency or an ancestor (a chain its
+            // organizations inherit names the ministry's officials)
+            let line = agency_db::ancestors_many(c, &[agency_id])?
+                .remove(&agency_id)
+                .unwrap_or_else(|| vec![agency_id]);
             for (i, step) in value.approval_chain.iter().enumerate() {
                 if let crate::domain::chain::ChainStep::Official { official_id, .. } = step {
-                    crate::officials::db::check_of_agency(
+                    crate::officials::db::check_of_agencies(
                         c,
-                        agency_id,
+                        &line,
                         *official_id,
                         &format!("approval_chain[{i}].official_id"),
                     )?;
                 }
             }
             settings::put(c, agency_id, &value)?;
+            settings::get(c, agency_id)
+        })
+        .await?,
+    ))
+}
+
+/// Drop an agency's own workflow settings
+///
+/// Admin only. The agency inherits its parent's settings again (or the defaults, for an agency
+/// without a parent that set any); revisions already open keep their approval chain. 404 when
+/// the agency has no settings of its own.
+#[utoipa::path(
+    tag = "workflow", operation_id = "deleteWorkflowSettings",
+    params(AgencyPath),
+    responses((status = 200, description = "The settings in force afterwards", body = WorkflowSettings))
+)]
+#[delete("/agencies/{id}/workflow-settings")]
+pub async fn delete_settings(
+    db: web::Data<Db>,
+    user: User,
+    id: web::Path<AgencyPath>,
+) -> ApiResult<web::Json<WorkflowSettings>> {
+    let agency_id = id.into_inner().id;
+    user.require_admin()?;
+    Ok(web::Json(
+        db.transaction(move |c| {
+            agency_db::get(c, agency_id)?;
+            if !settings::delete(c, agency_id)? {
+                return Err(ApiError::not_found(
+                    "workflow settings of agency",
+                    agency_id,
+                ));
+            }
             settings::get(c, agency_id)
         })
         .await?,

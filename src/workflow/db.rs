@@ -781,8 +781,13 @@ pub fn chain_context(conn: &mut PgConnection, r: &RevisionRow) -> ApiResult<Chai
         .load::<(Uuid, Uuid)>(conn)?
         .into_iter()
         .collect();
+    // a chain inherited from the parent names the parent's officials; a governing parent's
+    // officials agree the organization's revisions
+    let line = crate::agencies::db::ancestors_many(conn, &[r.agency_id])?
+        .remove(&r.agency_id)
+        .unwrap_or_else(|| vec![r.agency_id]);
     ctx.officials = officials::table
-        .filter(officials::agency_id.eq(r.agency_id))
+        .filter(officials::agency_id.eq_any(&line))
         .select((
             officials::id,
             officials::sub,
@@ -813,8 +818,14 @@ fn refused(e: chain::Refusal) -> ApiError {
     }
 }
 
-fn is_approver(user: &User) -> bool {
-    user.is_admin() || user.has(crate::auth::Role::Approver)
+/// Whether the caller acts as an approver of this revision: an admin, or an approver of the
+/// agency that governs the revision's agency (itself, or the parent approving subordinates).
+fn is_approver(conn: &mut PgConnection, user: &User, r: &RevisionRow) -> ApiResult<bool> {
+    if user.is_admin() {
+        return Ok(true);
+    }
+    let governing = super::governance::governing(conn, r.agency_id)?;
+    Ok(super::governance::is_approver_for(user, governing))
 }
 
 /// The agreements given so far, as the chain functions read them.
@@ -837,8 +848,9 @@ pub fn approve(
 ) -> ApiResult<Revision> {
     let r = row(conn, revision_id, true)?;
     let ctx = chain_context(conn, &r)?;
+    let approver = is_approver(conn, user, &r)?;
     // rights first: only approvers and the agency's officials agree anything
-    if !is_approver(user) && !ctx.officials.values().any(|p| p.sub == user.sub) {
+    if !approver && !ctx.officials.values().any(|p| p.sub == user.sub) {
         return Err(ApiError::client(
             ErrorCode::Forbidden,
             "only an approver or an official of the agency agrees a revision",
@@ -854,15 +866,8 @@ pub fn approve(
         })
         .collect();
     let steps = chain::resolve(&r.chain(), &ctx);
-    let agreed = chain::agree(
-        r.status,
-        &statuses,
-        &steps,
-        &done,
-        &user.sub,
-        is_approver(user),
-    )
-    .map_err(refused)?;
+    let agreed =
+        chain::agree(r.status, &statuses, &steps, &done, &user.sub, approver).map_err(refused)?;
     let next = agreed.status;
     let step = agreed.step as i32;
     let step_name = steps[agreed.step].name.clone();
@@ -923,7 +928,7 @@ pub fn refuse(
     let all = parts(conn, r.id)?;
     let ctx = chain_context(conn, &r)?;
     let steps = chain::resolve(&r.chain(), &ctx);
-    if !chain::may_refuse(&steps, &user.sub, is_approver(user)) {
+    if !chain::may_refuse(&steps, &user.sub, is_approver(conn, user, &r)?) {
         let names: Vec<String> = steps
             .iter()
             .flat_map(|s| match &s.needs {
@@ -949,7 +954,9 @@ pub fn refuse(
         None => all.iter().map(|p| p.part_key.clone()).collect(),
         Some(list) => list.into_iter().map(part_key).collect(),
     };
-    keys.dedup();
+    // each part once, in the order named ([u2, u1, u2] refuses u2 once)
+    let mut seen = std::collections::HashSet::new();
+    keys.retain(|k| seen.insert(k.clone()));
     for key in &keys {
         let part = part_row(conn, r.id, key, true)?.ok_or_else(|| {
             ApiError::not_found("part", format!("{key} of revision {revision_id}"))

@@ -6,6 +6,7 @@ pub mod api;
 pub mod audit;
 pub mod db;
 pub mod edit;
+pub mod governance;
 pub mod model;
 pub mod settings;
 pub mod snapshot;

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 pub use crate::domain::settings::*;
 
+use crate::domain::enums::{PartAgreement, SettingsSource};
 use crate::error::ApiResult;
 use crate::schema::agency_workflow_settings as s;
 
@@ -22,17 +23,51 @@ type Row = (
     Option<i32>,
     bool,
     serde_json::Value,
+    Option<PartAgreement>,
+    bool,
 );
 
+/// The settings in force for an agency: its own, else the nearest ancestor's (a subordinate
+/// organization follows its ministry's Порядок, 002 §1.1), else the defaults; `source` and
+/// `source_agency_id` say which.
 pub fn get(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<WorkflowSettings> {
     Ok(get_many(conn, &[agency_id])?
         .remove(&agency_id)
         .unwrap_or_default())
 }
 
-/// The settings of several agencies in one query; an agency without a row has the defaults
-/// (absent from the map).
+/// The settings in force for several agencies (see [`get`]), in three queries however many;
+/// an agency that neither it nor an ancestor set is absent (the defaults).
 pub fn get_many(
+    conn: &mut PgConnection,
+    agency_ids: &[Uuid],
+) -> ApiResult<std::collections::HashMap<Uuid, WorkflowSettings>> {
+    let lines = crate::agencies::db::ancestors_many(conn, agency_ids)?;
+    let all: Vec<Uuid> = lines.values().flatten().copied().collect();
+    let own = own_many(conn, &all)?;
+    Ok(lines
+        .into_iter()
+        .filter_map(|(id, line)| {
+            let (depth, source) = line.iter().enumerate().find(|(_, a)| own.contains_key(a))?;
+            let mut s = own[source].clone();
+            s.source = if depth == 0 {
+                SettingsSource::Own
+            } else {
+                SettingsSource::Inherited
+            };
+            s.source_agency_id = Some(*source);
+            Some((id, s))
+        })
+        .collect())
+}
+
+/// The agency's own settings, if it set any.
+pub fn own(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Option<WorkflowSettings>> {
+    Ok(own_many(conn, &[agency_id])?.remove(&agency_id))
+}
+
+/// The settings rows of several agencies in one query (no inheritance).
+fn own_many(
     conn: &mut PgConnection,
     agency_ids: &[Uuid],
 ) -> ApiResult<std::collections::HashMap<Uuid, WorkflowSettings>> {
@@ -52,6 +87,8 @@ pub fn get_many(
                 s::yearly_day,
                 s::quarterly_analysis,
                 s::approval_chain,
+                s::part_agreement,
+                s::approves_subordinates,
             ),
         ))
         .load(conn)?;
@@ -72,6 +109,8 @@ pub fn get_many(
                     yearly_day,
                     quarterly_analysis,
                     chain,
+                    part_agreement,
+                    approves_subordinates,
                 ),
             )| {
                 let settings = WorkflowSettings {
@@ -86,6 +125,10 @@ pub fn get_many(
                     yearly_day,
                     quarterly_analysis,
                     approval_chain: serde_json::from_value(chain).unwrap_or_default(),
+                    part_agreement,
+                    approves_subordinates,
+                    source: SettingsSource::Own,
+                    source_agency_id: Some(id),
                 };
                 (id, settings)
             },
@@ -107,6 +150,8 @@ pub fn put(conn: &mut PgConnection, agency_id: Uuid, v: &WorkflowSettings) -> Ap
         s::yearly_day.eq(v.yearly_day),
         s::quarterly_analysis.eq(v.quarterly_analysis),
         s::approval_chain.eq(chain),
+        s::part_agreement.eq(v.part_agreement),
+        s::approves_subordinates.eq(v.approves_subordinates),
     );
     diesel::insert_into(s::table)
         .values((s::agency_id.eq(agency_id), values.clone()))
@@ -115,4 +160,9 @@ pub fn put(conn: &mut PgConnection, agency_id: Uuid, v: &WorkflowSettings) -> Ap
         .set(values)
         .execute(conn)?;
     Ok(())
+}
+
+/// Drops the agency's own settings: it inherits its parent's again (or the defaults).
+pub fn delete(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<bool> {
+    Ok(diesel::delete(s::table.filter(s::agency_id.eq(agency_id))).execute(conn)? > 0)
 }

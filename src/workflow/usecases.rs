@@ -9,6 +9,7 @@ use diesel::pg::PgConnection;
 use uuid::Uuid;
 
 use super::db::{self as wf_db, Publication};
+use super::governance;
 use super::model::{RemarkInput, Revision};
 use crate::auth::{Role, User};
 use crate::domain::finding::Severity;
@@ -32,7 +33,7 @@ pub fn move_part(
     let r = wf_db::row(conn, revision_id, false)?;
     match action {
         PartAction::Submit => user.require_editor(r.agency_id, unit)?,
-        _ => user.require_role_in(Role::Approver, r.agency_id)?,
+        _ => governance::require_role(conn, user, Role::Approver, r.agency_id)?,
     }
     let texts: Vec<String> = remarks.iter().map(|r| r.text.clone()).collect();
     let revision = wf_db::transition_part(
@@ -74,7 +75,7 @@ pub fn approve(
 ) -> ApiResult<Revision> {
     let r = wf_db::row(conn, revision_id, false)?;
     // officials are recognised by their `sub`; `any_approver` steps check the role themselves
-    user.require_member(r.agency_id)?;
+    governance::require_reader(conn, user, r.agency_id)?;
     let revision = wf_db::approve(conn, user, revision_id, if_match)?;
     let kind = if revision.status == RevisionStatus::Approved {
         EventType::RevisionApproved
@@ -123,7 +124,7 @@ pub fn publish(
     if_match: &IfMatch,
 ) -> ApiResult<Publication> {
     let r = wf_db::row(conn, revision_id, false)?;
-    user.require_role_in(Role::Publisher, r.agency_id)?;
+    governance::require_role(conn, user, Role::Publisher, r.agency_id)?;
     let p = wf_db::publish(conn, user, revision_id, if_match)?;
     crate::public::cache::notify(conn, r.agency_id, p.number)?;
     let mut event = Event::new(
@@ -153,7 +154,7 @@ pub fn refuse(
 ) -> ApiResult<Revision> {
     let r = wf_db::row(conn, revision_id, false)?;
     // officials are recognised by their `sub`: the db layer decides who may refuse
-    user.require_member(r.agency_id)?;
+    governance::require_reader(conn, user, r.agency_id)?;
     let revision = wf_db::refuse(conn, user, revision_id, if_match, parts, remarks)?;
     notices::emit(
         conn,
@@ -176,7 +177,7 @@ pub fn cancel(
     reason: String,
 ) -> ApiResult<Revision> {
     let r = wf_db::row(conn, revision_id, false)?;
-    user.require_role_in(Role::Approver, r.agency_id)?;
+    governance::require_role(conn, user, Role::Approver, r.agency_id)?;
     let revision = wf_db::cancel(conn, user, revision_id, if_match, reason)?;
     notices::emit(
         conn,

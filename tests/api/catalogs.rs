@@ -79,7 +79,8 @@ async fn each_agency_sets_its_own_digital_offline_rule() {
         .clone();
     assert_eq!(
         phone,
-        json!({"channel": "phone", "label": "Телефонная связь", "mode": "offline", "default_mode": "digital", "overridden": true})
+        json!({"channel": "phone", "label": "Телефонная связь", "mode": "offline", "default_mode": "digital", "overridden": true,
+            "source": "own", "source_agency_id": aid, "inherited_mode": "digital"})
     );
 
     let (s, body) = app

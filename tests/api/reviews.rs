@@ -168,6 +168,12 @@ async fn settings_without_a_yearly_date_have_no_yearly_deadline() -> Result<(), 
         ..WorkflowSettings::default()
     };
     let stored = admin.put_settings(a, &none).await?;
+    // what the agency set, now its own (source is read-only)
+    let none = WorkflowSettings {
+        source: touchpoints::domain::enums::SettingsSource::Own,
+        source_agency_id: Some(a),
+        ..none
+    };
     assert_eq!(stored, none);
     assert_eq!(
         org.submitter()
