@@ -180,6 +180,7 @@ async fn procedure_004_refusal_after_every_part_was_accepted_then_resubmission_a
         .await?;
     assert_eq!(part(&r, u2).status, PartStatus::Returned);
     assert_eq!(part(&r, u1).status, PartStatus::Submitted);
+    let first_return = part(&r, u2).returned_at.expect("returned_at");
     let d = s2.deadlines(a, on).await?;
     let fix = of(&d, DeadlineKind::Fix);
     assert_eq!(fix.len(), 1, "{:?}", d.items);
@@ -230,6 +231,9 @@ async fn procedure_004_refusal_after_every_part_was_accepted_then_resubmission_a
     assert_eq!(part(&r, u1).status, PartStatus::Accepted);
     assert!(r.approvals[0].agreements.is_empty() && !r.approvals[0].done);
     assert_eq!(r.approved_at, None);
+    assert_eq!(r.all_accepted_at, None);
+    // the refusal is the part's new return: its fix period starts from it
+    assert!(part(&r, u2).returned_at.expect("returned_at") > first_return);
     let r = checker.revision(&rev).await?;
     let refused: Vec<&str> = r
         .remarks
