@@ -15,6 +15,7 @@ mod officials;
 mod openapi;
 mod problem_snapshots;
 mod problems;
+mod procedures;
 mod processes;
 mod public;
 mod reviews;
