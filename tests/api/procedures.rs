@@ -56,6 +56,7 @@ fn settings_004(minister: Uuid) -> WorkflowSettings {
         yearly_day: None,
         quarterly_analysis: true,
         approval_chain: serde_json::from_value(chain).unwrap(),
+        ..WorkflowSettings::default()
     }
 }
 
