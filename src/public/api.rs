@@ -79,6 +79,39 @@ pub(crate) async fn rendered(
     Ok(r)
 }
 
+/// The versions `keys` names, in that order: on a cold cache every version not rendered yet
+/// is read in one query, not one per agency; anything the batch did not find (a replica
+/// behind) is read one by one, with fallback.
+pub(crate) async fn rendered_many(
+    db: &ReadDb,
+    cache: &PublicCache,
+    keys: &[(Uuid, i32)],
+) -> ApiResult<Vec<Arc<Rendered>>> {
+    let missing: Vec<(Uuid, i32)> = keys
+        .iter()
+        .copied()
+        .filter(|(a, n)| cache.version(*a, *n).is_none())
+        .collect();
+    if !missing.is_empty() {
+        let loaded = db
+            .run(move |c| {
+                wf_db::versions_by_key(c, &missing)?
+                    .into_iter()
+                    .map(render)
+                    .collect::<ApiResult<Vec<_>>>()
+            })
+            .await?;
+        for r in loaded {
+            cache.put(Arc::new(r));
+        }
+    }
+    let mut out = Vec::with_capacity(keys.len());
+    for &(agency_id, n) in keys {
+        out.push(rendered(db, cache, agency_id, n).await?);
+    }
+    Ok(out)
+}
+
 pub(crate) async fn current_number(
     db: &ReadDb,
     cache: &PublicCache,
@@ -143,7 +176,7 @@ pub struct RegisterQuery {
 }
 
 impl RegisterQuery {
-    fn filtered(&self) -> bool {
+    pub(crate) fn filtered(&self) -> bool {
         self.direction_id.is_some()
             || self.process_id.is_some()
             || self.client_type.is_some()
@@ -152,7 +185,7 @@ impl RegisterQuery {
             || self.need.is_some()
     }
 
-    fn keep(&self, r: &RegisterRow) -> bool {
+    pub(crate) fn keep(&self, r: &RegisterRow) -> bool {
         let t = r.touchpoint.as_ref();
         self.direction_id.is_none_or(|d| r.direction_id == d)
             && self.process_id.is_none_or(|p| r.process_id == p)
@@ -224,24 +257,7 @@ fn respond(
     } else {
         "public, max-age=60"
     };
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(str::trim)
-                .any(|t| t == etag || t == "*" || t.strip_prefix("W/") == Some(etag.as_str()))
-        });
-    let mut b = if matches {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    b.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header(("X-Content-SHA256", r.sha256.clone()))
-        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    let (mut b, matches) = conditional(req, etag, cache_control, &r.sha256);
     if matches {
         return Ok(b.finish());
     }
@@ -286,6 +302,35 @@ fn respond(
         &meta,
         &format!("perechen-{}-v{}", r.agency_id, r.number),
     )
+}
+
+/// The headers of a cacheable public answer (`ETag`, `Cache-Control`, `X-Content-SHA256`,
+/// `Vary`) on a 200, or on a 304 when `If-None-Match` names the ETag (then `true`: send no body).
+pub(crate) fn conditional(
+    req: &HttpRequest,
+    etag: String,
+    cache_control: &'static str,
+    sha256: &str,
+) -> (actix_web::HttpResponseBuilder, bool) {
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|t| t == etag || t == "*" || t.strip_prefix("W/") == Some(etag.as_str()))
+        });
+    let mut b = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    b.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header(("X-Content-SHA256", sha256.to_owned()))
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    (b, matches)
 }
 
 /// The form as CSV, HTML or XLSX.
@@ -350,17 +395,58 @@ pub async fn working_copy(
     )
 }
 
+/// What else a register answer includes.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IncludeQuery {
+    /// `subordinates`: after the agency's own register, the current published registers of
+    /// its subordinate organizations (all descendants, depth-first, siblings by name), one
+    /// section each, filtered like the agency's rows. JSON adds `sections` and
+    /// `without_register`; CSV continues the numbering and prefixes column 2 with the body's
+    /// (short) name; HTML adds a heading, «Версия N» and the SHA-256 per section; XLSX adds a
+    /// sheet per section. Any other value is a 400 `invalid_parameter`.
+    #[param(pattern = "^subordinates$", example = "subordinates")]
+    pub include: Option<String>,
+}
+
+/// What `include=` may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Include {
+    Subordinates,
+}
+
+impl IncludeQuery {
+    pub const VALUES: &'static [&'static str] = &["subordinates"];
+
+    pub fn parse(&self) -> ApiResult<Option<Include>> {
+        match self.include.as_deref() {
+            None => Ok(None),
+            Some("subordinates") => Ok(Some(Include::Subordinates)),
+            Some(_) => Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "include",
+                "unknown_value",
+                format!("must be one of {}", Self::VALUES.join(", ")),
+            )),
+        }
+    }
+}
+
 /// The current published register of an agency
 ///
 /// Served from memory; `Cache-Control: max-age=60`, `ETag` from the SHA-256, 304 on a matching
 /// `If-None-Match`. Filters select rows; `format`/`Accept` select JSON, CSV, XLSX or HTML.
+///
+/// `include=subordinates` appends the current registers of the agency's subordinate
+/// organizations as sections (JSON: `RegisterWithSections`); its `ETag` changes whenever any
+/// section's version does, and `X-Content-SHA256` stays the agency's own.
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "getPublicRegister",
-    params(AgencyPath, RegisterQuery),
+    params(AgencyPath, RegisterQuery, IncludeQuery),
     responses(
-        (status = 200, description = "The register", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content")),
-            content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 200, description = "The register (with `include=subordinates`: followed by its subordinate organizations' registers)", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content (the agency's own, also with sections)")),
+            content((super::sections::RegisterWithSections = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match")
     )
 )]
@@ -371,11 +457,19 @@ pub async fn current_register(
     cache: web::Data<Arc<PublicCache>>,
     id: web::Path<AgencyPath>,
     q: web::Query<RegisterQuery>,
+    include: web::Query<IncludeQuery>,
 ) -> ApiResult<HttpResponse> {
+    let include = include.parse()?;
     let agency_id = id.into_inner().id;
     let n = current_number(&db, &cache, agency_id).await?;
     let r = rendered(&db, &cache, agency_id, n).await?;
-    respond(&req, &r, &q, false)
+    match include {
+        None => respond(&req, &r, &q, false),
+        Some(Include::Subordinates) => {
+            let assembled = super::sections::assemble(&db, &cache, r).await?;
+            super::sections::respond(&req, &assembled, &q)
+        }
+    }
 }
 
 /// A published version of an agency's register

@@ -6,4 +6,5 @@ pub mod api;
 pub mod cache;
 pub mod region;
 pub mod render;
+pub mod sections;
 pub mod xlsx;

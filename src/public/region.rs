@@ -20,7 +20,6 @@ use crate::db::ReadDb;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::path::RegionPath;
 use crate::schema::register_versions;
-use crate::workflow::db as wf_db;
 use crate::workflow::snapshot::RegisterRow;
 
 /// One row of the consolidated register, with the agency it comes from.
@@ -94,33 +93,8 @@ async fn build_region(
             .await?
         }
     };
-    // a cold cache: every version not rendered yet is read in one query, not one per agency
-    let missing: Vec<(Uuid, i32)> = current
-        .iter()
-        .copied()
-        .filter(|(a, n)| cache.version(*a, *n).is_none())
-        .collect();
-    if !missing.is_empty() {
-        let loaded = db
-            .run(move |c| {
-                wf_db::versions_by_key(c, &missing)?
-                    .into_iter()
-                    .map(super::api::render)
-                    .collect::<ApiResult<Vec<_>>>()
-            })
-            .await?;
-        for r in loaded {
-            cache.put(Arc::new(r));
-        }
-    }
-    // anything the batch did not find (a replica behind) is read one by one, with fallback
-    let mut out = Vec::new();
-    for (agency_id, n) in current {
-        let r = rendered(db, cache, agency_id, n).await?;
-        if r.content.agency.region == region {
-            out.push(r);
-        }
-    }
+    let mut out = rendered_many(db, cache, &current).await?;
+    out.retain(|r| r.content.agency.region == region);
     out.sort_by(|a, b| {
         a.content
             .agency
@@ -214,16 +188,12 @@ pub async fn region_register(
                 .collect::<Vec<_>>()
                 .into_iter()
                 .map(|v| {
-                    let mut out = format!(
-                        "<h2>{}</h2><div class=\"meta\">Версия {}. SHA-256: <code>{}</code></div>",
-                        render::escape(&v.content.agency.name),
+                    Ok::<_, actix_web::Error>(Bytes::from(render::html_section(
+                        &v.content.agency.name,
                         v.number,
-                        v.sha256
-                    );
-                    out.push_str(&render::html_table_open());
-                    out.push_str(&render::html_rows(&v.content.rows));
-                    out.push_str("</tbody></table>\n");
-                    Ok::<_, actix_web::Error>(Bytes::from(out))
+                        &v.sha256,
+                        &v.content.rows,
+                    )))
                 });
             use futures_util::StreamExt;
             let stream =

@@ -239,7 +239,8 @@ pub fn html_table_open() -> String {
     out
 }
 
-pub fn html(content: &RegisterContent, meta: &Meta<'_>) -> String {
+/// The page up to and including the agency's own table (no closing tags).
+fn html_page(content: &RegisterContent, meta: &Meta<'_>) -> String {
     let a = &content.agency;
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Перечень точек взаимодействия — {name}</title><style>{HTML_STYLE}</style></head><body>\n\
@@ -250,7 +251,43 @@ pub fn html(content: &RegisterContent, meta: &Meta<'_>) -> String {
     );
     out.push_str(&html_table_open());
     out.push_str(&html_rows(&content.rows));
-    out.push_str("</tbody></table></body></html>\n");
+    out.push_str("</tbody></table>");
+    out
+}
+
+pub fn html(content: &RegisterContent, meta: &Meta<'_>) -> String {
+    let mut out = html_page(content, meta);
+    out.push_str("</body></html>\n");
+    out
+}
+
+/// Another body's register as a section of a page: a heading naming it, «Версия N», its
+/// SHA-256, then its table (the consolidated region view, a parent's subordinates).
+pub fn html_section(name: &str, version: i32, sha256: &str, rows: &[RegisterRow]) -> String {
+    let mut out = format!(
+        "<h2>{}</h2><div class=\"meta\">Версия {}. SHA-256: <code>{}</code></div>",
+        escape(name),
+        version,
+        sha256
+    );
+    out.push_str(&html_table_open());
+    out.push_str(&html_rows(rows));
+    out.push_str("</tbody></table>\n");
+    out
+}
+
+/// The agency's page followed by sections (already rendered by [`html_section`]).
+pub fn html_with_sections(
+    content: &RegisterContent,
+    meta: &Meta<'_>,
+    sections: impl IntoIterator<Item = String>,
+) -> String {
+    let mut out = html_page(content, meta);
+    out.push('\n');
+    for s in sections {
+        out.push_str(&s);
+    }
+    out.push_str("</body></html>\n");
     out
 }
 

@@ -6,16 +6,24 @@
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use super::render::{features_cell, interaction_cell, spans, touchpoint_cell, Meta};
-use crate::domain::register::{RegisterContent, COLUMNS};
+use crate::domain::register::{AgencyInfo, RegisterContent, COLUMNS};
 use crate::error::{ApiError, ApiResult};
 
 /// Row of the column headers (0-based); the header block sits above it.
 pub const HEADER_ROW: u32 = 4;
 
-fn build(content: &RegisterContent, meta: &Meta<'_>) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
+/// Name of the agency's own sheet.
+pub const SHEET: &str = "Перечень";
+
+/// One sheet of the form: the header block, the column headers, the rows.
+fn write_sheet(
+    wb: &mut Workbook,
+    name: &str,
+    content: &RegisterContent,
+    meta: &Meta<'_>,
+) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
-    ws.set_name("Перечень")?;
+    ws.set_name(name)?;
     ws.set_landscape();
     ws.set_paper_size(9); // A4
     ws.set_print_fit_to_pages(1, 0);
@@ -93,9 +101,83 @@ fn build(content: &RegisterContent, meta: &Meta<'_>) -> Result<Vec<u8>, XlsxErro
         }
         merge(ws, i, dir_span, 1, &rows[i].direction)?;
     }
+    Ok(())
+}
+
+fn build(
+    content: &RegisterContent,
+    meta: &Meta<'_>,
+    sections: &[(&RegisterContent, Meta<'_>)],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    write_sheet(&mut wb, SHEET, content, meta)?;
+    for (i, (section, meta)) in sections.iter().enumerate() {
+        write_sheet(
+            &mut wb,
+            &section_sheet_name(i + 1, &section.agency),
+            section,
+            meta,
+        )?;
+    }
     wb.save_to_buffer()
 }
 
 pub fn workbook(content: &RegisterContent, meta: &Meta<'_>) -> ApiResult<Vec<u8>> {
-    build(content, meta).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))
+    build(content, meta, &[]).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))
+}
+
+/// The agency's sheet followed by one sheet per section (another body's register, each in
+/// the official form with its own header block: name, version, approval date, SHA-256).
+pub fn workbook_with_sections(
+    content: &RegisterContent,
+    meta: &Meta<'_>,
+    sections: &[(&RegisterContent, Meta<'_>)],
+) -> ApiResult<Vec<u8>> {
+    build(content, meta, sections).map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))
+}
+
+/// A section's sheet: `N. <short name or name>`, within Excel's 31 characters and without
+/// the characters a sheet name may not hold; the number keeps names unique.
+pub fn section_sheet_name(n: usize, agency: &AgencyInfo) -> String {
+    let name = agency.short_name.as_deref().unwrap_or(&agency.name);
+    let clean: String = format!("{n}. {name}")
+        .chars()
+        .map(|c| {
+            if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .take(31)
+        .collect();
+    clean.trim_end_matches([' ', '\'']).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_sheet_names_are_valid_and_numbered() {
+        let agency = AgencyInfo {
+            id: uuid::Uuid::nil(),
+            parent_id: None,
+            name:
+                "ГБУ РД «Центр [информационных]: технологий» / филиал и ещё очень длинное название'"
+                    .into(),
+            short_name: None,
+            region: "Республика Дагестан".into(),
+            website: None,
+        };
+        let name = section_sheet_name(12, &agency);
+        assert!(name.starts_with("12. ГБУ РД"), "{name}");
+        assert!(name.chars().count() <= 31, "{name}");
+        assert!(!name.contains(['[', ']', ':', '/']), "{name}");
+        let short = AgencyInfo {
+            short_name: Some("УКС".into()),
+            ..agency
+        };
+        assert_eq!(section_sheet_name(1, &short), "1. УКС");
+    }
 }
