@@ -853,7 +853,7 @@ pub fn approve(
     if !approver && !ctx.officials.values().any(|p| p.sub == user.sub) {
         return Err(ApiError::client(
             ErrorCode::Forbidden,
-            "only an approver or an official of the agency agrees a revision",
+            "only an approver of the agency that reviews this register (its own, or its parent when the parent approves its subordinates) or an official of its chain agrees a revision",
         ));
     }
     if_match.check(r.updated_at)?;

@@ -21,6 +21,7 @@ mod public;
 mod reviews;
 mod security;
 mod side_doors;
+mod subordinates;
 mod subordinates_public;
 mod touchpoints;
 mod units;

@@ -104,7 +104,12 @@ async fn ministry_004(app: &TestApp) -> (Org<'_>, Uuid) {
         .put_settings(org.id(), &settings)
         .await
         .expect("settings");
-    assert_eq!(stored, settings);
+    let own = WorkflowSettings {
+        source: touchpoints::domain::enums::SettingsSource::Own,
+        source_agency_id: Some(org.id()),
+        ..settings
+    };
+    assert_eq!(stored, own);
     (org, minister)
 }
 
