@@ -29,6 +29,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "processes", description = "The agency's process registry (R3)"),
         (name = "touchpoints", description = "Touchpoints of processes, with contacts, needs and the digital/offline mark (R4–R7)"),
         (name = "workflow", description = "Revisions, parts, remarks, approval, publication, versions, history and deadlines (R8–R12)"),
+        (name = "files", description = "Files attached to a part of a revision (the unit's XLSX/CSV) with their detached CAdES signatures: signer certificate and signed digest parsed and compared, the signature value not verified"),
         (name = "calendar", description = "The working-day calendar (Russian production calendar, editable by admins)"),
         (name = "public", description = "Published registers for portals: no token, HTTP-cacheable, JSON/CSV/XLSX/HTML (R17)"),
         (name = "webhooks", description = "Signed publication events for integrators, from a transactional outbox"),

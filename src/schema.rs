@@ -51,6 +51,7 @@ diesel::table! {
         submit_days -> Nullable<Int4>,
         approves_subordinates -> Bool,
         part_agreement -> Nullable<Text>,
+        require_signed_file -> Bool,
     }
 }
 
@@ -154,6 +155,29 @@ diesel::table! {
         unit_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    part_files (id) {
+        id -> Uuid,
+        revision_id -> Uuid,
+        part_key -> Text,
+        agency_id -> Uuid,
+        file_name -> Text,
+        content_type -> Text,
+        size -> Int8,
+        sha256 -> Text,
+        content -> Bytea,
+        signature -> Nullable<Bytea>,
+        signature_name -> Nullable<Text>,
+        signature_size -> Nullable<Int8>,
+        signature_sha256 -> Nullable<Text>,
+        signature_info -> Nullable<Jsonb>,
+        signature_digest_matches -> Nullable<Bool>,
+        uploaded_by -> Text,
+        uploaded_by_name -> Text,
+        uploaded_at -> Timestamptz,
     }
 }
 
@@ -363,6 +387,7 @@ diesel::joinable!(direction_curators -> officials (official_id));
 diesel::joinable!(directions -> agencies (agency_id));
 diesel::joinable!(mail_outbox -> agencies (agency_id));
 diesel::joinable!(officials -> agencies (agency_id));
+diesel::joinable!(part_files -> agencies (agency_id));
 diesel::joinable!(processes -> agencies (agency_id));
 diesel::joinable!(processes -> directions (direction_id));
 diesel::joinable!(register_versions -> agencies (agency_id));
@@ -393,6 +418,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     directions,
     mail_outbox,
     officials,
+    part_files,
     processes,
     register_versions,
     reviews,

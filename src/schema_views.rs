@@ -55,6 +55,7 @@ view_appears_with!(touchpoint_rows:
     channel_types,
     client_needs,
     directions,
+    part_files,
     processes,
     register_versions,
     revision_approvals,

@@ -17,7 +17,7 @@ use super::field::FieldError;
     "submit_days": 1, "review_days": 5, "return_days": 1, "fix_days": 5, "resubmit_days": 1, "consolidate_days": 2,
     "publish_days": 10, "yearly_month": 2, "yearly_day": 1, "quarterly_analysis": true,
     "approval_chain": [{"kind": "unit_head"}, {"kind": "direction_curator"}, {"kind": "official", "official_id": "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"}, {"kind": "any_approver", "name": "Министр"}],
-    "part_agreement": "unit_curator", "approves_subordinates": true,
+    "part_agreement": "unit_curator", "approves_subordinates": true, "require_signed_file": false,
     "source": "own", "source_agency_id": "0b6f3c52-8f0e-4d8e-9a51-3c1f2d4e5a60"
 }))]
 pub struct WorkflowSettings {
@@ -80,6 +80,11 @@ pub struct WorkflowSettings {
     /// submitters still submit. Absent: false.
     #[serde(default)]
     pub approves_subordinates: bool,
+    /// A unit's part can be submitted only once a file with a detached signature has been
+    /// uploaded to it (`POST /revisions/{id}/parts/{unit_id}/files`) since the part was opened
+    /// or last returned, the signature's digest not contradicting the file. Absent: false.
+    #[serde(default)]
+    pub require_signed_file: bool,
     /// Read-only (ignored on PUT): `own` when the agency set these settings, `inherited` when
     /// they are an ancestor's (`source_agency_id`), `default` when nobody set any.
     #[serde(default)]
@@ -139,6 +144,7 @@ impl Default for WorkflowSettings {
             approval_chain: Vec::new(),
             part_agreement: None,
             approves_subordinates: false,
+            require_signed_file: false,
             source: SettingsSource::Default,
             source_agency_id: None,
         }

@@ -36,6 +36,8 @@ id_path! {
     WebhookPath => "Webhook id";
     /// `{id}` of an official of an agency.
     OfficialPath => "Official id";
+    /// `{id}` of a file attached to a part of a revision.
+    FilePath => "File id";
 }
 
 /// `{id}/…/{channel}` of an agency's rule for one channel type.

@@ -93,6 +93,11 @@ impl ImportLimits {
             .ok()?;
         Some(ImportPermit(Arc::clone(self)))
     }
+
+    /// The time a client has to send a file (imports and part files alike).
+    pub fn upload_timeout(&self) -> Duration {
+        self.upload_timeout
+    }
 }
 
 /// A running import; the slot is given back when it is dropped.

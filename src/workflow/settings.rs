@@ -25,6 +25,7 @@ type Row = (
     serde_json::Value,
     Option<PartAgreement>,
     bool,
+    bool,
 );
 
 /// The settings in force for an agency: its own, else the nearest ancestor's (a subordinate
@@ -89,6 +90,7 @@ fn own_many(
                 s::approval_chain,
                 s::part_agreement,
                 s::approves_subordinates,
+                s::require_signed_file,
             ),
         ))
         .load(conn)?;
@@ -111,6 +113,7 @@ fn own_many(
                     chain,
                     part_agreement,
                     approves_subordinates,
+                    require_signed_file,
                 ),
             )| {
                 let settings = WorkflowSettings {
@@ -127,6 +130,7 @@ fn own_many(
                     approval_chain: serde_json::from_value(chain).unwrap_or_default(),
                     part_agreement,
                     approves_subordinates,
+                    require_signed_file,
                     source: SettingsSource::Own,
                     source_agency_id: Some(id),
                 };
@@ -152,6 +156,7 @@ pub fn put(conn: &mut PgConnection, agency_id: Uuid, v: &WorkflowSettings) -> Ap
         s::approval_chain.eq(chain),
         s::part_agreement.eq(v.part_agreement),
         s::approves_subordinates.eq(v.approves_subordinates),
+        s::require_signed_file.eq(v.require_signed_file),
     );
     diesel::insert_into(s::table)
         .values((s::agency_id.eq(agency_id), values.clone()))

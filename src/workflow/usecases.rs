@@ -46,7 +46,8 @@ pub fn move_part(
         remarks,
         |c, r| {
             if action == PartAction::Submit {
-                no_errors_in_part(c, r.agency_id, unit)
+                no_errors_in_part(c, r.agency_id, unit)?;
+                crate::files::require_signed_file(c, r.id, r.agency_id, unit)
             } else {
                 Ok(())
             }

@@ -21,6 +21,7 @@ use touchpoints::directions::model::Direction;
 use touchpoints::domain::chain::ChainStep;
 use touchpoints::domain::state::PartStatus;
 use touchpoints::error::Problem;
+use touchpoints::files::db::PartFile;
 use touchpoints::officials::model::{DirectionCurator, Official};
 use touchpoints::processes::model::Process;
 use touchpoints::public::api::PublishedRegister;
@@ -408,6 +409,57 @@ impl<'a> As<'a> {
     pub async fn deadlines(&self, agency: Uuid, on: NaiveDate) -> Reply<AgencyDeadlines> {
         self.get(&format!("/api/v1/agencies/{agency}/deadlines?on={on}"))
             .await
+    }
+
+    /// Attaches a file (and a signature) to a part: `multipart/form-data` with the fields
+    /// `file` and, when given, `signature`, each as `(file name, content type, bytes)`.
+    pub async fn upload_part_file(
+        &self,
+        rev: &Revision,
+        unit: impl Display,
+        file: (&str, &str, &[u8]),
+        signature: Option<(&str, &[u8])>,
+    ) -> Reply<PartFile> {
+        let boundary = "touchpoints-test-boundary-7f3a";
+        let mut body = Vec::new();
+        let mut field = |name: &str, (file_name, content_type, bytes): (&str, &str, &[u8])| {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        };
+        field("file", file);
+        if let Some((name, bytes)) = signature {
+            field("signature", (name, "application/pkcs7-signature", bytes));
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut req = self
+            .app
+            .client
+            .post(
+                self.app
+                    .url(&format!("/api/v1/revisions/{}/parts/{unit}/files", rev.id)),
+            )
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        if let Some(t) = self.bearer() {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("upload sent");
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            Ok(serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{status} {e}: {v}")))
+        } else {
+            Err(problem_of(status, v))
+        }
     }
 
     pub async fn put_settings(

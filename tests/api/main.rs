@@ -10,6 +10,7 @@ mod authz;
 mod catalogs;
 mod demo;
 mod directions;
+mod files;
 mod notices;
 mod officials;
 mod openapi;
