@@ -286,7 +286,7 @@ pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub actor: String,
     pub actor_name: String,
-    /// `revision`, `part`, `remark`, `process` or `touchpoint`.
+    /// `revision`, `part`, `remark`, `process`, `touchpoint` or `part_file` (an upload).
     pub entity: String,
     pub entity_id: String,
     /// e.g. `open`, `submit`, `return`, `accept`, `approve`, `publish`, `create`, `update`, `delete`.
