@@ -158,6 +158,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    overdue_announcements (agency_id, deadline_key, due) {
+        agency_id -> Uuid,
+        deadline_key -> Text,
+        due -> Date,
+        kind -> Text,
+        event_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    part_agreements (revision_id, part_key) {
+        revision_id -> Uuid,
+        part_key -> Text,
+        official_id -> Uuid,
+        agreed_by -> Text,
+        agreed_by_name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     processes (id) {
         id -> Uuid,
         agency_id -> Uuid,
@@ -363,6 +385,8 @@ diesel::joinable!(direction_curators -> officials (official_id));
 diesel::joinable!(directions -> agencies (agency_id));
 diesel::joinable!(mail_outbox -> agencies (agency_id));
 diesel::joinable!(officials -> agencies (agency_id));
+diesel::joinable!(overdue_announcements -> agencies (agency_id));
+diesel::joinable!(part_agreements -> officials (official_id));
 diesel::joinable!(processes -> agencies (agency_id));
 diesel::joinable!(processes -> directions (direction_id));
 diesel::joinable!(register_versions -> agencies (agency_id));
@@ -393,6 +417,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     directions,
     mail_outbox,
     officials,
+    overdue_announcements,
+    part_agreements,
     processes,
     register_versions,
     reviews,
