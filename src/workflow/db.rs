@@ -680,6 +680,8 @@ pub struct Curator {
     pub unit_name: String,
     /// `None`: the unit has no curator (an admin sets `curator_official_id`).
     pub official: Option<Person>,
+    /// The agency the curator is an official of.
+    pub official_agency: Option<Uuid>,
 }
 
 impl Curator {
@@ -711,23 +713,34 @@ pub fn unit_curator(conn: &mut PgConnection, unit: Uuid) -> ApiResult<Curator> {
                 format!("unit {unit} no longer exists: its part has nobody to agree it"),
             )
         })?;
-    let official = match curator {
+    let found = match curator {
         None => None,
         Some(id) => officials::table
             .find(id)
-            .select((officials::sub, officials::name, officials::position))
-            .first::<(String, String, String)>(conn)
+            .select((
+                officials::sub,
+                officials::name,
+                officials::position,
+                officials::agency_id,
+            ))
+            .first::<(String, String, String, Uuid)>(conn)
             .optional()?
-            .map(|(sub, name, position)| Person {
-                official_id: id,
-                sub,
-                name,
-                position,
+            .map(|(sub, name, position, agency)| {
+                (
+                    Person {
+                        official_id: id,
+                        sub,
+                        name,
+                        position,
+                    },
+                    agency,
+                )
             }),
     };
     Ok(Curator {
         unit_name,
-        official,
+        official_agency: found.as_ref().map(|f| f.1),
+        official: found.map(|f| f.0),
     })
 }
 
@@ -757,9 +770,12 @@ pub fn agree_part(
     let Some(official) = curator.official.clone() else {
         return Err(curator.missing(unit_id));
     };
-    if official.sub != user.sub {
-        // outsiders learn nothing of the agency's officials
+    // the curator's token is of the curator's agency; anyone else must read the revision (and
+    // outsiders learn nothing of the agency's officials)
+    if user.agency_id.is_none() || user.agency_id != curator.official_agency {
         super::governance::require_reader(conn, user, r.agency_id)?;
+    }
+    if official.sub != user.sub {
         return Err(ApiError::client(
             ErrorCode::WrongOfficial,
             format!(
