@@ -71,7 +71,7 @@ fn chain_of(
     conn: &mut PgConnection,
     event: &Event,
 ) -> ApiResult<Option<(wf_db::RevisionRow, Vec<ResolvedStep>)>> {
-    if event.revision_id.is_nil() {
+    if event.without_revision() || event.revision_id.is_nil() {
         return Ok(None);
     }
     let r = wf_db::row(conn, event.revision_id, false)?;
@@ -252,7 +252,7 @@ pub fn compose(event: &Event, agency: &AgencyName) -> (String, String) {
         "Здравствуйте!\n\n{}.\n\nВедомство: {} ({}).\n",
         subject, agency.name, agency.region
     );
-    if !event.revision_id.is_nil() {
+    if !event.without_revision() {
         body.push_str(&format!(
             "Пересмотр перечня точек взаимодействия с клиентом № {n}{part}.\n"
         ));

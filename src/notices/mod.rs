@@ -140,6 +140,14 @@ pub struct Event {
 }
 
 impl Event {
+    /// Whether the event concerns no revision (a deadline of the agency: yearly revision,
+    /// quarterly analysis, obligation).
+    pub fn without_revision(&self) -> bool {
+        self.deadline
+            .as_ref()
+            .is_some_and(|d| d.revision_id.is_none())
+    }
+
     pub fn new(kind: EventType, agency_id: Uuid, revision_id: Uuid, revision_number: i32) -> Self {
         Event {
             kind,
@@ -182,7 +190,7 @@ pub fn payload(event: &Event, event_id: Uuid, agency: &AgencyName) -> serde_json
             },
         });
     }
-    let revision = if event.revision_id.is_nil() {
+    let revision = if event.without_revision() {
         serde_json::Value::Null
     } else {
         serde_json::json!({"id": event.revision_id, "number": event.revision_number})
