@@ -149,3 +149,56 @@ pub fn start(pool: PgPool, interval: Duration, background: &crate::background::B
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+    use crate::deadlines::DeadlineKind;
+
+    fn deadline(kind: DeadlineKind, unit: Option<&str>, what: Option<&str>) -> Deadline {
+        Deadline {
+            kind,
+            unit_id: unit.map(str::to_owned),
+            unit_name: None,
+            responsible_role: Role::Submitter,
+            revision_id: Some(Uuid::nil()),
+            what: what.map(str::to_owned),
+            since: None,
+            due: NaiveDate::from_ymd_opt(2026, 2, 2).unwrap(),
+            overdue: true,
+            working_days_left: -1,
+        }
+    }
+
+    #[test]
+    fn a_deadline_is_itself_by_kind_revision_part_and_wording() {
+        let a = deadline(DeadlineKind::Submit, Some("agency"), None);
+        assert_eq!(
+            identity(&a),
+            "submit|00000000-0000-0000-0000-000000000000|agency|"
+        );
+        // the due date is not part of the identity: a new due date is a new announcement
+        let later = Deadline {
+            due: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            ..a.clone()
+        };
+        assert_eq!(identity(&a), identity(&later));
+        assert_ne!(
+            identity(&a),
+            identity(&deadline(DeadlineKind::Fix, Some("agency"), None))
+        );
+        assert_ne!(
+            identity(&deadline(
+                DeadlineKind::Obligation,
+                None,
+                Some("Первый перечень")
+            )),
+            identity(&deadline(
+                DeadlineKind::Obligation,
+                None,
+                Some("Второй перечень")
+            ))
+        );
+    }
+}

@@ -546,6 +546,51 @@ mod tests {
     }
 
     #[test]
+    fn an_overdue_mail_says_which_deadline_in_russian() {
+        let mut e = Event::new(EventType::DeadlineOverdue, Uuid::nil(), Uuid::nil(), 0);
+        e.deadline = Some(super::super::OverdueDeadline {
+            kind: "yearly_revision".into(),
+            due: chrono::NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+            since: None,
+            unit_id: None,
+            unit_name: None,
+            responsible_role: "approver".into(),
+            responsible_official: None,
+            what: None,
+            revision_id: None,
+        });
+        let (subject, body) = compose(
+            &e,
+            &AgencyName {
+                name: "МЧС Дагестана".into(),
+                region: "РД".into(),
+            },
+        );
+        assert_eq!(
+            subject,
+            "Пропущен срок: ежегодная актуализация перечня (до 01.02.2026)"
+        );
+        assert!(!body.contains("Пересмотр"), "no revision: {body}");
+        assert!(body.contains("Последний день срока: 01.02.2026"), "{body}");
+    }
+
+    #[test]
+    fn a_refusal_mail_carries_its_remarks() {
+        let mut e = Event::new(EventType::RevisionRefused, Uuid::nil(), Uuid::nil(), 4);
+        e.remarks = vec!["Не отражён личный приём".into()];
+        let (subject, body) = compose(
+            &e,
+            &AgencyName {
+                name: "Минтруд".into(),
+                region: "РД".into(),
+            },
+        );
+        assert_eq!(subject, "В утверждении перечня отказано (пересмотр № 4)");
+        assert!(body.contains("1. Не отражён личный приём"), "{body}");
+        assert!(body.contains("№ 4.\n"), "no part named: {body}");
+    }
+
+    #[test]
     fn transports_follow_the_url() {
         assert!(transport("smtp://127.0.0.1:2525").is_ok());
         assert!(transport("smtps://user:pass@mail.example.ru").is_ok());
