@@ -87,7 +87,7 @@ impl RevisionRow {
         serde_json::from_value(self.approval_chain.clone()).unwrap_or_default()
     }
 
-    pub fn in_progress(&self) -> bool {
+    fn in_progress(&self) -> bool {
         !matches!(
             self.status,
             RevisionStatus::Published | RevisionStatus::Cancelled
@@ -192,7 +192,8 @@ pub fn load(conn: &mut PgConnection, r: RevisionRow) -> ApiResult<Revision> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a loaded revision vanished")))
 }
 
-/// Loads revisions with their parts, approvals and remarks: four queries however many.
+/// Loads revisions with their parts (and their curators' agreements), approvals and remarks:
+/// five queries however many.
 pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<Vec<Revision>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let part_rows: Vec<PartRow> = revision_parts::table
@@ -519,8 +520,9 @@ pub fn open(
 }
 
 /// Called before every edit of the working copy: finds (or opens) the revision in progress,
-/// makes sure the edited units' parts exist and are editable, and reopens a returned part as
-/// a draft. Returns the revision id for the audit log.
+/// makes sure the edited units' parts exist and are editable, clears their curators'
+/// agreements (000 §III.1: what was agreed changed) and reopens a returned part as a draft.
+/// Returns the revision id for the audit log.
 pub fn begin_edit(
     conn: &mut PgConnection,
     user: &User,
