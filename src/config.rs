@@ -47,12 +47,17 @@ pub struct Settings {
     pub smtp_url: Option<DatabaseUrl>,
     /// `TOUCHPOINTS_MAIL_FROM`: the sender of e-mail notices (`Перечни <noreply@example.ru>`).
     pub mail_from: Option<String>,
+    /// `TOUCHPOINTS_OVERDUE_SWEEP_S`: seconds between two sweeps of every agency's deadlines
+    /// that announce the newly overdue ones (`deadline.overdue`, once per deadline and due
+    /// date, whatever the number of instances); 0 turns the sweep off.
+    pub overdue_sweep_s: u64,
 }
 
 /// Defaults of the settings that have one (README, "Settings").
 pub const DEFAULT_IMPORT_CONCURRENCY: usize = 2;
 pub const DEFAULT_UPLOAD_TIMEOUT_S: u64 = 30;
 pub const DEFAULT_FRAME_ANCESTORS: &str = "'self'";
+pub const DEFAULT_OVERDUE_SWEEP_S: u64 = 600;
 
 /// A connection string (of the database, or the SMTP relay) that never prints its password.
 #[derive(Clone)]
@@ -97,6 +102,7 @@ impl fmt::Debug for Settings {
             .field("frame_ancestors", &self.frame_ancestors)
             .field("smtp_url", &self.smtp_url)
             .field("mail_from", &self.mail_from)
+            .field("overdue_sweep_s", &self.overdue_sweep_s)
             .finish()
     }
 }
@@ -121,6 +127,7 @@ impl Settings {
             frame_ancestors: DEFAULT_FRAME_ANCESTORS.to_owned(),
             smtp_url: None,
             mail_from: None,
+            overdue_sweep_s: DEFAULT_OVERDUE_SWEEP_S,
         }
     }
 
@@ -174,6 +181,7 @@ impl Settings {
                 .ok()
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty()),
+            overdue_sweep_s: parse_env("TOUCHPOINTS_OVERDUE_SWEEP_S", DEFAULT_OVERDUE_SWEEP_S)?,
         })
     }
 }

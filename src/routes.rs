@@ -69,6 +69,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(workflow::api::list_revisions)
             .service(workflow::api::open_revision)
             .service(workflow::api::get_revision)
+            .service(workflow::api::agree_part)
             .service(workflow::api::submit_part)
             .service(workflow::api::return_part)
             .service(workflow::api::accept_part)

@@ -159,6 +159,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    overdue_announcements (agency_id, deadline_key, due) {
+        agency_id -> Uuid,
+        deadline_key -> Text,
+        due -> Date,
+        kind -> Text,
+        event_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    part_agreements (revision_id, part_key) {
+        revision_id -> Uuid,
+        part_key -> Text,
+        official_id -> Uuid,
+        agreed_by -> Text,
+        agreed_by_name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     part_files (id) {
         id -> Uuid,
         revision_id -> Uuid,
@@ -387,6 +409,8 @@ diesel::joinable!(direction_curators -> officials (official_id));
 diesel::joinable!(directions -> agencies (agency_id));
 diesel::joinable!(mail_outbox -> agencies (agency_id));
 diesel::joinable!(officials -> agencies (agency_id));
+diesel::joinable!(overdue_announcements -> agencies (agency_id));
+diesel::joinable!(part_agreements -> officials (official_id));
 diesel::joinable!(part_files -> agencies (agency_id));
 diesel::joinable!(processes -> agencies (agency_id));
 diesel::joinable!(processes -> directions (direction_id));
@@ -418,6 +442,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     directions,
     mail_outbox,
     officials,
+    overdue_announcements,
+    part_agreements,
     part_files,
     processes,
     register_versions,

@@ -55,6 +55,8 @@ view_appears_with!(touchpoint_rows:
     channel_types,
     client_needs,
     directions,
+    overdue_announcements,
+    part_agreements,
     part_files,
     processes,
     register_versions,

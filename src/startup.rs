@@ -76,6 +76,11 @@ impl Application {
                 "e-mail notices are off: TOUCHPOINTS_SMTP_URL and TOUCHPOINTS_MAIL_FROM are not both set"
             ),
         }
+        crate::deadlines::overdue::start(
+            pool.clone(),
+            Duration::from_secs(settings.overdue_sweep_s),
+            &background,
+        );
         let egress = web::Data::from(egress);
         let db = Db::new(pool);
         let replica = match &settings.replica_url {

@@ -2,6 +2,7 @@
 //! unit. [`compute`] is a plain function of the facts and the calendar; `api` gathers them.
 
 pub mod api;
+pub mod overdue;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};

@@ -89,6 +89,23 @@ fn action_past(a: PartAction) -> &'static str {
     }
 }
 
+/// Whether a part can be agreed by its unit's curator (000 §III.1): only while it could be
+/// submitted (a draft or returned part of an open revision), since the agreement is what its
+/// submission waits for.
+pub fn agree_part(revision: RevisionStatus, part: PartStatus) -> Result<(), Illegal> {
+    part_transition(revision, part, PartAction::Submit)
+        .map(|_| ())
+        .map_err(|e| Illegal {
+            message: match revision {
+                RevisionStatus::Open => format!(
+                    "a {} part cannot be agreed: only a draft or returned part, before its submission",
+                    part.as_str()
+                ),
+                _ => e.message,
+            },
+        })
+}
+
 /// Whether a revision can be agreed now: open or approving, every part accepted (R8).
 pub fn ready_for_agreement(revision: RevisionStatus, parts: &[PartStatus]) -> Result<(), Illegal> {
     match revision {
@@ -192,6 +209,20 @@ mod tests {
         assert!(part_transition(RevisionStatus::Open, Draft, Accept).is_err());
         assert!(part_transition(RevisionStatus::Open, Accepted, Return).is_err());
         assert!(part_transition(RevisionStatus::Approving, Draft, Edit).is_err());
+    }
+
+    #[test]
+    fn a_part_is_agreed_before_its_submission() {
+        let open = RevisionStatus::Open;
+        assert!(agree_part(open, Draft).is_ok());
+        assert!(agree_part(open, Returned).is_ok());
+        for s in [Submitted, Accepted] {
+            assert!(agree_part(open, s)
+                .unwrap_err()
+                .message
+                .contains("cannot be agreed"));
+        }
+        assert!(agree_part(RevisionStatus::Approving, Draft).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 pub mod api;
 pub mod mail;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -26,18 +26,22 @@ pub enum EventType {
     PartReturned,
     #[serde(rename = "part.accepted")]
     PartAccepted,
+    /// The official curating the part's unit agreed it before its submission (000 §III.1).
+    #[serde(rename = "part.agreed")]
+    PartAgreed,
     /// One agreement of the approval chain that did not yet approve the revision.
     #[serde(rename = "revision.agreed")]
     RevisionAgreed,
     #[serde(rename = "revision.approved")]
     RevisionApproved,
-    /// Declared for the refusal transition (not on this branch yet).
+    /// An official of the chain refused the revision: parts back to `returned`, with remarks.
     #[serde(rename = "revision.refused")]
     RevisionRefused,
-    /// Declared for the cancellation transition (not on this branch yet).
+    /// The revision was cancelled without publishing.
     #[serde(rename = "revision.cancelled")]
     RevisionCancelled,
-    /// Declared for the deadlines' overdue notices (not on this branch yet).
+    /// A deadline passed (announced once per agency, deadline and due date by the sweep,
+    /// `deadlines::overdue::sweep`).
     #[serde(rename = "deadline.overdue")]
     DeadlineOverdue,
     #[serde(rename = "register.published")]
@@ -45,10 +49,11 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         EventType::PartSubmitted,
         EventType::PartReturned,
         EventType::PartAccepted,
+        EventType::PartAgreed,
         EventType::RevisionAgreed,
         EventType::RevisionApproved,
         EventType::RevisionRefused,
@@ -62,6 +67,7 @@ impl EventType {
             EventType::PartSubmitted => "part.submitted",
             EventType::PartReturned => "part.returned",
             EventType::PartAccepted => "part.accepted",
+            EventType::PartAgreed => "part.agreed",
             EventType::RevisionAgreed => "revision.agreed",
             EventType::RevisionApproved => "revision.approved",
             EventType::RevisionRefused => "revision.refused",
@@ -84,6 +90,37 @@ pub struct Published {
     pub published_at: DateTime<Utc>,
 }
 
+/// The deadline a `deadline.overdue` event announces (as `GET /agencies/{id}/deadlines` shows
+/// it).
+#[derive(Debug, Clone, Serialize)]
+pub struct OverdueDeadline {
+    /// `submit`, `review`, `return`, `fix`, `consolidate`, `publish`, `yearly_revision`,
+    /// `quarterly_analysis`, `obligation`.
+    pub kind: String,
+    /// The last day to act (a Moscow date).
+    pub due: NaiveDate,
+    pub since: Option<NaiveDate>,
+    /// The part concerned (a unit id or `agency`); null for the revision or the agency.
+    pub unit_id: Option<String>,
+    pub unit_name: Option<String>,
+    /// Who has to act: `submitter` (the unit), `approver`, `publisher`.
+    pub responsible_role: String,
+    /// The official responsible, when there is one: the head of the unit whose part is due.
+    pub responsible_official: Option<ResponsibleOfficial>,
+    /// An obligation's wording.
+    pub what: Option<String>,
+    /// The revision concerned, if any.
+    pub revision_id: Option<Uuid>,
+}
+
+/// An official named by an event.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponsibleOfficial {
+    pub id: Uuid,
+    pub name: String,
+    pub position: String,
+}
+
 /// One event of the workflow.
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -97,10 +134,20 @@ pub struct Event {
     pub remarks: Vec<String>,
     /// Set for `register.published`.
     pub published: Option<Published>,
+    /// Set for `deadline.overdue` (whose `revision_id` is nil when no revision is concerned).
+    pub deadline: Option<OverdueDeadline>,
     pub occurred_at: DateTime<Utc>,
 }
 
 impl Event {
+    /// Whether the event concerns no revision (a deadline of the agency: yearly revision,
+    /// quarterly analysis, obligation).
+    pub fn without_revision(&self) -> bool {
+        self.deadline
+            .as_ref()
+            .is_some_and(|d| d.revision_id.is_none())
+    }
+
     pub fn new(kind: EventType, agency_id: Uuid, revision_id: Uuid, revision_number: i32) -> Self {
         Event {
             kind,
@@ -110,6 +157,7 @@ impl Event {
             part: None,
             remarks: Vec::new(),
             published: None,
+            deadline: None,
             occurred_at: Utc::now(),
         }
     }
@@ -142,20 +190,31 @@ pub fn payload(event: &Event, event_id: Uuid, agency: &AgencyName) -> serde_json
             },
         });
     }
+    let revision = if event.without_revision() {
+        serde_json::Value::Null
+    } else {
+        serde_json::json!({"id": event.revision_id, "number": event.revision_number})
+    };
     let mut v = serde_json::json!({
         "type": event.kind.as_str(),
         "event_id": event_id,
         "agency": agency_json,
-        "revision": {"id": event.revision_id, "number": event.revision_number},
+        "revision": revision,
         "occurred_at": event.occurred_at,
     });
+    if let Some(d) = &event.deadline {
+        v["deadline"] = serde_json::to_value(d).unwrap_or_default();
+    }
     if let Some(part) = event.part {
         v["part"] = serde_json::json!({
             "unit_id": part,
             "key": crate::domain::PartKey::of(part).to_string(),
         });
     }
-    if event.kind == EventType::PartReturned {
+    if matches!(
+        event.kind,
+        EventType::PartReturned | EventType::RevisionRefused
+    ) {
         v["remarks"] = serde_json::json!(event
             .remarks
             .iter()
@@ -169,6 +228,12 @@ pub fn payload(event: &Event, event_id: Uuid, agency: &AgencyName) -> serde_json
 /// webhooks, and e-mails to the people concerned. Returns the event's id.
 pub fn emit(conn: &mut PgConnection, event: &Event) -> ApiResult<Uuid> {
     let event_id = Uuid::new_v4();
+    emit_as(conn, event, event_id)?;
+    Ok(event_id)
+}
+
+/// [`emit`] with an id chosen by the caller (who records it beside the event).
+pub fn emit_as(conn: &mut PgConnection, event: &Event, event_id: Uuid) -> ApiResult<()> {
     let (name, region): (String, String) = agencies::table
         .find(event.agency_id)
         .select((agencies::name, agencies::region))
@@ -177,7 +242,7 @@ pub fn emit(conn: &mut PgConnection, event: &Event) -> ApiResult<Uuid> {
     let body = payload(event, event_id, &agency);
     crate::webhooks::enqueue(conn, event.agency_id, event.kind.as_str(), &body)?;
     mail::enqueue(conn, event, event_id, &agency)?;
-    Ok(event_id)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub struct NewWebhook {
     #[schema(max_length = 1000)]
     pub description: Option<String>,
     /// The event types to deliver (default: `["register.published"]`): `part.submitted`,
-    /// `part.returned`, `part.accepted`, `revision.agreed`, `revision.approved`,
+    /// `part.returned`, `part.accepted`, `part.agreed`, `revision.agreed`, `revision.approved`,
     /// `revision.refused`, `revision.cancelled`, `deadline.overdue`, `register.published`.
     #[serde(default = "default_events")]
     #[schema(example = json!(["register.published", "part.returned"]))]
@@ -147,9 +147,12 @@ fn require_manager(user: &User, agency_id: Uuid) -> ApiResult<()> {
 /// Every event of the agency the webhook subscribes to (`events`, by default only
 /// `register.published`) is then POSTed to the URL as JSON — `register.published`: agency,
 /// version, SHA-256, links; the workflow's events (`part.submitted`, `part.returned`,
-/// `part.accepted`, `revision.agreed`, `revision.approved`, …): `type`, `event_id`, `agency`,
-/// `revision` {id, number}, `part` {unit_id, key} for part events, `remarks` [{text}] for a
-/// return, `occurred_at` — signed in `X-Touchpoints-Signature: sha256=<HMAC-SHA256 of the
+/// `part.accepted`, `part.agreed`, `revision.agreed`, `revision.approved`, …): `type`,
+/// `event_id`, `agency`, `revision` {id, number}, `part` {unit_id, key} for part events,
+/// `remarks` [{text}] for a return or a refusal, `occurred_at`; `deadline.overdue` (once per
+/// deadline and due date): `deadline` {kind, due, since, unit_id, unit_name,
+/// responsible_role, responsible_official, what, revision_id} and `revision` (null for a
+/// deadline of the agency) — signed in `X-Touchpoints-Signature: sha256=<HMAC-SHA256 of the
 /// body, hex>` with the secret returned here once; `X-Touchpoints-Delivery` identifies the delivery
 /// for deduplication. Non-2xx answers (redirects are not followed), timeouts (3 s to connect, 5 s in
 /// all) and connection failures are retried with exponential backoff.

@@ -166,11 +166,56 @@ async fn part_action(
     ))
 }
 
+/// Agree a unit's part (its curating official)
+///
+/// 000 §III.1: each unit's list goes in «согласованных с курирующим заместителем Министра».
+/// Only the official the unit names as its curator (`curator_official_id`, `PATCH
+/// /units/{id}`), recognised by the `sub` of their token, agrees it — anyone else, an admin
+/// too, gets 403 `wrong_official` naming the curator; a unit without a curator is 409
+/// `invalid_transition` (an admin sets the curator first). Only a `draft` or `returned` part
+/// of an open revision (409 `invalid_transition` otherwise); the agency-level part (`agency`)
+/// has no curator and needs no agreement (409). The part shows `agreed_by`,
+/// `agreed_by_name`, `agreed_official_id`, `agreed_at`; the history records it and
+/// `part.agreed` is announced. An edit of the part's rows, a return or a refusal clears the
+/// agreement. With the agency's `part_agreement: unit_curator` the part is submitted only once
+/// agreed; without it the agreement is recorded but not required.
+#[utoipa::path(
+    tag = "workflow", operation_id = "agreePart",
+    params(PartPath,
+        ("If-Match" = Option<String>, Header, description = "The part's `etag`; a stale one is refused with 412")),
+    responses((status = 200, description = "The revision, the part agreed", body = Revision))
+)]
+#[post("/revisions/{id}/parts/{unit_id}/agree")]
+pub async fn agree_part(
+    db: web::Data<Db>,
+    user: User,
+    path: web::Path<PartPath>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let PartPath {
+        id: revision_id,
+        unit_id: raw_unit,
+    } = path.into_inner();
+    let unit = raw_unit
+        .parse::<PartKey>()
+        .map_err(|e| ApiError::client(ErrorCode::InvalidParameter, e.to_string()))?
+        .unit();
+    let revision = db
+        .transaction(move |c| super::usecases::agree_part(c, &user, revision_id, unit, &if_match))
+        .await?;
+    Ok(revision_response(
+        actix_web::http::StatusCode::OK,
+        &revision,
+    ))
+}
+
 /// Submit a unit's part
 ///
 /// By a submitter of the agency (a submitter with a unit: only that unit's part). From `draft`
 /// or `returned` to `submitted`; the unit's processes and touchpoints become read-only. The
-/// check is due within the agency's `review_days` working days.
+/// check is due within the agency's `review_days` working days. With the agency's
+/// `part_agreement: unit_curator` a unit's part must first be agreed by the unit's curator
+/// (`POST …/agree`; 409 `invalid_transition` naming them otherwise).
 #[utoipa::path(
     tag = "workflow", operation_id = "submitPart",
     params(PartPath,

@@ -21,8 +21,8 @@ use crate::domain::chain::{self, ChainContext, ChainStep, Needs, Person, Resolve
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::http::etag::etag;
 use crate::schema::{
-    audit_log, direction_curators, directions, officials, processes, register_versions,
-    revision_approvals, revision_parts, revision_remarks, revisions, units,
+    audit_log, direction_curators, directions, officials, part_agreements, processes,
+    register_versions, revision_approvals, revision_parts, revision_remarks, revisions, units,
 };
 use crate::workflow::settings;
 
@@ -40,6 +40,8 @@ type RemarkRow = (
 );
 /// An agreement given: step, who, their name, when, the official it was recorded for.
 type ApprovalRow = (i32, String, String, DateTime<Utc>, Option<Uuid>);
+/// A part's agreement by its unit's curator: the official, who (`sub`), their name, when.
+type PartAgreementRow = (Uuid, String, String, DateTime<Utc>);
 type AuditRow = (
     i64,
     DateTime<Utc>,
@@ -81,7 +83,7 @@ pub struct RevisionRow {
 impl RevisionRow {
     /// The chain as it was when the revision opened; plain strings (chains stored before
     /// officials existed) read as `any_approver` steps.
-    fn chain(&self) -> Vec<ChainStep> {
+    pub fn chain(&self) -> Vec<ChainStep> {
         serde_json::from_value(self.approval_chain.clone()).unwrap_or_default()
     }
 
@@ -190,7 +192,8 @@ pub fn load(conn: &mut PgConnection, r: RevisionRow) -> ApiResult<Revision> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a loaded revision vanished")))
 }
 
-/// Loads revisions with their parts, approvals and remarks: four queries however many.
+/// Loads revisions with their parts (and their curators' agreements), approvals and remarks:
+/// five queries however many.
 pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<Vec<Revision>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let part_rows: Vec<PartRow> = revision_parts::table
@@ -239,6 +242,23 @@ pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<V
             ),
         ))
         .load(conn)?;
+    let part_agreement_rows: Vec<(Uuid, String, PartAgreementRow)> = part_agreements::table
+        .filter(part_agreements::revision_id.eq_any(&ids))
+        .select((
+            part_agreements::revision_id,
+            part_agreements::part_key,
+            (
+                part_agreements::official_id,
+                part_agreements::agreed_by,
+                part_agreements::agreed_by_name,
+                part_agreements::created_at,
+            ),
+        ))
+        .load(conn)?;
+    let part_agreements_of: HashMap<(Uuid, String), PartAgreementRow> = part_agreement_rows
+        .into_iter()
+        .map(|(rid, key, a)| ((rid, key), a))
+        .collect();
     let mut parts_of: HashMap<Uuid, Vec<PartRow>> = HashMap::new();
     for p in part_rows {
         parts_of.entry(p.revision_id).or_default().push(p);
@@ -264,7 +284,15 @@ pub fn load_many(conn: &mut PgConnection, rows: Vec<RevisionRow>) -> ApiResult<V
             let approvals = approvals_of.remove(&r.id).unwrap_or_default();
             let remarks = remarks_of.remove(&r.id).unwrap_or_default();
             let steps = steps_of.remove(&r.id);
-            assemble(r, parts, &names, &approvals, steps, remarks)
+            assemble(
+                r,
+                parts,
+                &names,
+                &part_agreements_of,
+                &approvals,
+                steps,
+                remarks,
+            )
         })
         .collect())
 }
@@ -273,6 +301,7 @@ fn assemble(
     r: RevisionRow,
     part_rows: Vec<PartRow>,
     names: &HashMap<Uuid, String>,
+    part_agreements: &HashMap<(Uuid, String), PartAgreementRow>,
     approvals: &[ApprovalRow],
     resolved: Option<Vec<ResolvedStep>>,
     remarks: Vec<RemarkRow>,
@@ -353,15 +382,22 @@ fn assemble(
         status: r.status,
         parts: part_rows
             .into_iter()
-            .map(|p| Part {
-                unit_name: p.unit_id.and_then(|u| names.get(&u).cloned()),
-                status: p.status,
-                unit_id: p.part_key,
-                submitted_at: p.submitted_at,
-                returned_at: p.returned_at,
-                accepted_at: p.accepted_at,
-                etag: etag(p.updated_at),
-                updated_at: p.updated_at,
+            .map(|p| {
+                let agreed = part_agreements.get(&(p.revision_id, p.part_key.clone()));
+                Part {
+                    unit_name: p.unit_id.and_then(|u| names.get(&u).cloned()),
+                    status: p.status,
+                    submitted_at: p.submitted_at,
+                    returned_at: p.returned_at,
+                    accepted_at: p.accepted_at,
+                    agreed_by: agreed.map(|a| a.1.clone()),
+                    agreed_by_name: agreed.map(|a| a.2.clone()),
+                    agreed_official_id: agreed.map(|a| a.0),
+                    agreed_at: agreed.map(|a| a.3),
+                    unit_id: p.part_key,
+                    etag: etag(p.updated_at),
+                    updated_at: p.updated_at,
+                }
             })
             .collect(),
         approvals,
@@ -484,8 +520,9 @@ pub fn open(
 }
 
 /// Called before every edit of the working copy: finds (or opens) the revision in progress,
-/// makes sure the edited units' parts exist and are editable, and reopens a returned part as
-/// a draft. Returns the revision id for the audit log.
+/// makes sure the edited units' parts exist and are editable, clears their curators'
+/// agreements (000 §III.1: what was agreed changed) and reopens a returned part as a draft.
+/// Returns the revision id for the audit log.
 pub fn begin_edit(
     conn: &mut PgConnection,
     user: &User,
@@ -502,6 +539,9 @@ pub fn begin_edit(
             Some("Открыта автоматически при первом изменении".to_owned()),
         )?,
     };
+    // an edit of a part's rows needs its curator's agreement again (000 §III.1)
+    let keys: Vec<String> = units.iter().map(|u| part_key(*u)).collect();
+    clear_part_agreements(conn, user, &r, &keys, "edit")?;
     for unit in units {
         let part = ensure_part(conn, r.id, *unit)?;
         let next =
@@ -595,6 +635,9 @@ pub fn transition_part(
     // the use case's own condition, once the transition is known to be legal
     guard(conn, &r)?;
     let updated = set_part_status(conn, &part, next)?;
+    if action == PartAction::Return {
+        clear_part_agreements(conn, user, &r, std::slice::from_ref(&key), "return")?;
+    }
     let action_name = match action {
         PartAction::Submit => "submit",
         PartAction::Return => "return",
@@ -632,6 +675,247 @@ pub fn transition_part(
         }
     }
     get(conn, revision_id)
+}
+
+/// The official curating a unit (000 §III.1), as a part's agreement needs them.
+pub struct Curator {
+    pub unit_name: String,
+    /// `None`: the unit has no curator (an admin sets `curator_official_id`).
+    pub official: Option<Person>,
+    /// The agency the curator is an official of.
+    pub official_agency: Option<Uuid>,
+}
+
+impl Curator {
+    fn describe(p: &Person) -> String {
+        format!("{} ({}, sub {})", p.name, p.position, p.sub)
+    }
+
+    fn missing(&self, unit: Uuid) -> ApiError {
+        ApiError::client(
+            ErrorCode::InvalidTransition,
+            format!(
+                "unit «{}» has no curating official: an admin must set the unit's curator first (PATCH /api/v1/units/{unit} with curator_official_id)",
+                self.unit_name
+            ),
+        )
+    }
+}
+
+/// The curator of `unit`; 409 `invalid_transition` when the unit no longer exists.
+pub fn unit_curator(conn: &mut PgConnection, unit: Uuid) -> ApiResult<Curator> {
+    let (unit_name, curator): (String, Option<Uuid>) = units::table
+        .find(unit)
+        .select((units::name, units::curator_official_id))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            ApiError::client(
+                ErrorCode::InvalidTransition,
+                format!("unit {unit} no longer exists: its part has nobody to agree it"),
+            )
+        })?;
+    let found = match curator {
+        None => None,
+        Some(id) => officials::table
+            .find(id)
+            .select((
+                officials::sub,
+                officials::name,
+                officials::position,
+                officials::agency_id,
+            ))
+            .first::<(String, String, String, Uuid)>(conn)
+            .optional()?
+            .map(|(sub, name, position, agency)| {
+                (
+                    Person {
+                        official_id: id,
+                        sub,
+                        name,
+                        position,
+                    },
+                    agency,
+                )
+            }),
+    };
+    Ok(Curator {
+        unit_name,
+        official_agency: found.as_ref().map(|f| f.1),
+        official: found.map(|f| f.0),
+    })
+}
+
+/// The curator of the part's unit agrees the part before its submission (000 §III.1): only
+/// that official, by the `sub` of their token (403 `wrong_official` naming them; an admin does
+/// not stand in), only while the part could be submitted (409 `invalid_transition`). The
+/// agency-level part has no curator and needs no agreement (409). Recorded on the part and in
+/// the history; an edit of the part, a return or a refusal clears it.
+pub fn agree_part(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    unit: Option<Uuid>,
+    if_match: &crate::http::etag::IfMatch,
+) -> ApiResult<Revision> {
+    let r = row(conn, revision_id, false)?;
+    let key = part_key(unit);
+    let part = part_row(conn, revision_id, &key, true)?
+        .ok_or_else(|| ApiError::not_found("part", format!("{key} of revision {revision_id}")))?;
+    let Some(unit_id) = unit else {
+        return Err(ApiError::client(
+            ErrorCode::InvalidTransition,
+            "the agency-level part (`agency`) belongs to no unit and has no curating official: it needs no agreement",
+        ));
+    };
+    let curator = unit_curator(conn, unit_id)?;
+    let Some(official) = curator.official.clone() else {
+        return Err(curator.missing(unit_id));
+    };
+    // the curator's token is of the curator's agency; anyone else must read the revision (and
+    // outsiders learn nothing of the agency's officials)
+    if user.agency_id.is_none() || user.agency_id != curator.official_agency {
+        super::governance::require_reader(conn, user, r.agency_id)?;
+    }
+    if official.sub != user.sub {
+        return Err(ApiError::client(
+            ErrorCode::WrongOfficial,
+            format!(
+                "the part of unit «{}» is agreed by the official curating the unit: {}",
+                curator.unit_name,
+                Curator::describe(&official)
+            ),
+        ));
+    }
+    if_match.check(part.updated_at)?;
+    state::agree_part(r.status, part.status).map_err(illegal)?;
+    let existing: Option<(String, DateTime<Utc>)> = part_agreements::table
+        .find((r.id, &key))
+        .select((part_agreements::agreed_by_name, part_agreements::created_at))
+        .first(conn)
+        .optional()?;
+    if let Some((by, at)) = existing {
+        return Err(ApiError::client(
+            ErrorCode::InvalidTransition,
+            format!("the part is already agreed (by {by}, {at}); an edit, a return or a refusal clears the agreement"),
+        ));
+    }
+    diesel::insert_into(part_agreements::table)
+        .values((
+            part_agreements::revision_id.eq(r.id),
+            part_agreements::part_key.eq(&key),
+            part_agreements::official_id.eq(official.official_id),
+            part_agreements::agreed_by.eq(&user.sub),
+            part_agreements::agreed_by_name.eq(user.display()),
+        ))
+        .execute(conn)?;
+    // the part's etag moves: a submission sent with the old one is stale
+    diesel::update(revision_parts::table.find((r.id, &key)))
+        .set(revision_parts::updated_at.eq(diesel::dsl::now))
+        .execute(conn)?;
+    crate::metrics::TRANSITIONS
+        .with_label_values(&["agree_part"])
+        .inc();
+    audit::record(
+        conn,
+        user,
+        Entry {
+            agency_id: r.agency_id,
+            revision_id: Some(r.id),
+            entity: "part",
+            entity_id: key.clone(),
+            action: "agree",
+            before: Some(serde_json::json!({"status": part.status})),
+            after: Some(serde_json::json!({
+                "status": part.status,
+                "agreed_by": user.sub,
+                "official_id": official.official_id,
+                "official_name": official.name,
+                "official_position": official.position,
+            })),
+        },
+    )?;
+    get(conn, revision_id)
+}
+
+/// Clears the curator's agreement of these parts (an edit, a return, a refusal: `why`), each
+/// with its history entry; the parts' etags move.
+pub fn clear_part_agreements(
+    conn: &mut PgConnection,
+    user: &User,
+    r: &RevisionRow,
+    keys: &[String],
+    why: &str,
+) -> ApiResult<()> {
+    let cleared: Vec<(String, Uuid, String, DateTime<Utc>)> = diesel::delete(
+        part_agreements::table
+            .filter(part_agreements::revision_id.eq(r.id))
+            .filter(part_agreements::part_key.eq_any(keys)),
+    )
+    .returning((
+        part_agreements::part_key,
+        part_agreements::official_id,
+        part_agreements::agreed_by,
+        part_agreements::created_at,
+    ))
+    .get_results(conn)?;
+    for (key, official_id, by, at) in cleared {
+        diesel::update(revision_parts::table.find((r.id, &key)))
+            .set(revision_parts::updated_at.eq(diesel::dsl::now))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            user,
+            Entry {
+                agency_id: r.agency_id,
+                revision_id: Some(r.id),
+                entity: "part",
+                entity_id: key,
+                action: "agreement_cleared",
+                before: Some(
+                    serde_json::json!({"agreed_by": by, "official_id": official_id, "agreed_at": at}),
+                ),
+                after: Some(serde_json::json!({ "by": why })),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// With `part_agreement: unit_curator`, a unit's part goes for review only agreed by the
+/// unit's current curator (409 `invalid_transition` naming them otherwise). The agency-level
+/// part has no curator and needs none.
+pub fn require_part_agreement(
+    conn: &mut PgConnection,
+    r: &RevisionRow,
+    unit: Option<Uuid>,
+) -> ApiResult<()> {
+    let needed = settings::get(conn, r.agency_id)?.part_agreement;
+    let (Some(crate::domain::enums::PartAgreement::UnitCurator), Some(unit_id)) = (needed, unit)
+    else {
+        return Ok(());
+    };
+    let curator = unit_curator(conn, unit_id)?;
+    let Some(official) = curator.official.clone() else {
+        return Err(curator.missing(unit_id));
+    };
+    let agreed: Option<Uuid> = part_agreements::table
+        .find((r.id, part_key(unit)))
+        .select(part_agreements::official_id)
+        .first(conn)
+        .optional()?;
+    if agreed == Some(official.official_id) {
+        return Ok(());
+    }
+    Err(ApiError::client(
+        ErrorCode::InvalidTransition,
+        format!(
+            "the part of unit «{}» is submitted once agreed by the official curating the unit, {} (POST /api/v1/revisions/{}/parts/{unit_id}/agree); an edit, a return or a refusal clears an agreement",
+            curator.unit_name,
+            Curator::describe(&official),
+            r.id
+        ),
+    ))
 }
 
 /// Records remarks on a part, each with its history entry.
@@ -829,7 +1113,7 @@ fn is_approver(conn: &mut PgConnection, user: &User, r: &RevisionRow) -> ApiResu
 }
 
 /// The agreements given so far, as the chain functions read them.
-fn agreements(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<(i32, String)>> {
+pub fn agreements(conn: &mut PgConnection, revision_id: Uuid) -> ApiResult<Vec<(i32, String)>> {
     Ok(revision_approvals::table
         .filter(revision_approvals::revision_id.eq(revision_id))
         .order((revision_approvals::step, revision_approvals::created_at))
@@ -962,6 +1246,7 @@ pub fn refuse(
             ApiError::not_found("part", format!("{key} of revision {revision_id}"))
         })?;
         let updated = set_part_status(conn, &part, PartStatus::Returned)?;
+        clear_part_agreements(conn, user, &r, std::slice::from_ref(key), "refuse")?;
         audit::record(
             conn,
             user,

@@ -3,9 +3,10 @@
 //! prints all the same: a direction's name (column 2), a unit's name, the agency's heading, the
 //! agency's channel rule (column 6 where the agency left it empty). [`edit_working_copy`] checks
 //! the caller may edit every part the change touches, then `If-Match`, then opens or joins the
-//! agency's revision (reopening a returned part; 409 `locked` while a touched part is submitted
-//! or accepted or the revision is being approved), makes the change, and writes it to the
-//! revision's history with its before and after. Nothing can skip a step.
+//! agency's revision (reopening a returned part and clearing the curator's agreement of every
+//! touched part; 409 `locked` while a touched part is submitted or accepted or the revision is
+//! being approved), makes the change, and writes it to the revision's history with its before
+//! and after. Nothing can skip a step.
 
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;

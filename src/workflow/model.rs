@@ -48,6 +48,22 @@ pub struct Part {
     pub submitted_at: Option<DateTime<Utc>>,
     pub returned_at: Option<DateTime<Utc>>,
     pub accepted_at: Option<DateTime<Utc>>,
+    /// Who agreed the part before its submission (000 §III.1: the official curating the unit,
+    /// `POST /revisions/{id}/parts/{unit_id}/agree`): the `sub` of their token. Null: not
+    /// agreed, or the agreement was cleared by an edit of the part, a return or a refusal.
+    #[serde(default)]
+    #[schema(example = "deputy-1")]
+    pub agreed_by: Option<String>,
+    #[serde(default)]
+    #[schema(example = "Магомедов М.М.")]
+    pub agreed_by_name: Option<String>,
+    /// The official (the unit's curator) the agreement was given as.
+    #[serde(default)]
+    #[schema(example = "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b")]
+    pub agreed_official_id: Option<Uuid>,
+    #[serde(default)]
+    #[schema(example = "2026-01-20T09:30:00Z")]
+    pub agreed_at: Option<DateTime<Utc>>,
     /// Send it as `If-Match` with a transition of this part to refuse a stale one (412).
     pub etag: String,
     pub updated_at: DateTime<Utc>,

@@ -46,6 +46,8 @@ pub fn move_part(
         remarks,
         |c, r| {
             if action == PartAction::Submit {
+                // 000 §III.1: agreed by the unit's curator first, when the agency asks it
+                wf_db::require_part_agreement(c, r, unit)?;
                 no_errors_in_part(c, r.agency_id, unit)?;
                 crate::files::require_signed_file(c, r.id, r.agency_id, unit)
             } else {
@@ -62,6 +64,27 @@ pub fn move_part(
     let mut event = Event::new(kind, revision.agency_id, revision.id, revision.number);
     event.part = Some(unit);
     event.remarks = texts;
+    notices::emit(conn, &event)?;
+    Ok(revision)
+}
+
+/// The curator of the part's unit agrees it before its submission (000 §III.1): only that
+/// official (the db layer checks who and when); `part.agreed` is announced.
+pub fn agree_part(
+    conn: &mut PgConnection,
+    user: &User,
+    revision_id: Uuid,
+    unit: Option<Uuid>,
+    if_match: &IfMatch,
+) -> ApiResult<Revision> {
+    let revision = wf_db::agree_part(conn, user, revision_id, unit, if_match)?;
+    let mut event = Event::new(
+        EventType::PartAgreed,
+        revision.agency_id,
+        revision.id,
+        revision.number,
+    );
+    event.part = Some(unit);
     notices::emit(conn, &event)?;
     Ok(revision)
 }
@@ -156,16 +179,16 @@ pub fn refuse(
     let r = wf_db::row(conn, revision_id, false)?;
     // officials are recognised by their `sub`: the db layer decides who may refuse
     governance::require_reader(conn, user, r.agency_id)?;
+    let texts: Vec<String> = remarks.iter().map(|m| m.text.clone()).collect();
     let revision = wf_db::refuse(conn, user, revision_id, if_match, parts, remarks)?;
-    notices::emit(
-        conn,
-        &Event::new(
-            EventType::RevisionRefused,
-            revision.agency_id,
-            revision.id,
-            revision.number,
-        ),
-    )?;
+    let mut event = Event::new(
+        EventType::RevisionRefused,
+        revision.agency_id,
+        revision.id,
+        revision.number,
+    );
+    event.remarks = texts;
+    notices::emit(conn, &event)?;
     Ok(revision)
 }
 

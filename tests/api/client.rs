@@ -234,6 +234,11 @@ impl<'a> As<'a> {
         self.part_action(rev, unit, "submit", None).await
     }
 
+    /// The unit's curator agrees its part before its submission (000 §III.1).
+    pub async fn agree(&self, rev: &Revision, unit: impl Display) -> Reply<Revision> {
+        self.part_action(rev, unit, "agree", None).await
+    }
+
     pub async fn accept(&self, rev: &Revision, unit: impl Display) -> Reply<Revision> {
         self.part_action(rev, unit, "accept", None).await
     }

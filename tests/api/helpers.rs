@@ -138,6 +138,8 @@ fn test_settings(db_name: &str) -> Settings {
         workers: Some(1),
         auth: AuthConfig::hs256(TEST_SECRET),
         webhook_backoff_ms: 50,
+        // tests run the sweep themselves (`deadlines::overdue::sweep`)
+        overdue_sweep_s: 0,
         ..Settings::defaults(&url_for(db_name))
     }
 }

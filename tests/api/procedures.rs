@@ -8,6 +8,7 @@ use touchpoints::auth::Role;
 use touchpoints::calendar::WorkCalendar;
 use touchpoints::deadlines::api::AgencyDeadlines;
 use touchpoints::deadlines::{Deadline, DeadlineKind};
+use touchpoints::domain::enums::{PartAgreement, SettingsSource};
 use touchpoints::domain::state::{PartStatus, RevisionStatus};
 use touchpoints::error::{ErrorCode, Problem};
 use touchpoints::reviews::ReviewOutcome;
@@ -104,12 +105,14 @@ async fn ministry_004(app: &TestApp) -> (Org<'_>, Uuid) {
         .put_settings(org.id(), &settings)
         .await
         .expect("settings");
-    let own = WorkflowSettings {
-        source: touchpoints::domain::enums::SettingsSource::Own,
-        source_agency_id: Some(org.id()),
-        ..settings
-    };
-    assert_eq!(stored, own);
+    assert_eq!(
+        stored,
+        WorkflowSettings {
+            source: SettingsSource::Own,
+            source_agency_id: Some(org.id()),
+            ..settings
+        }
+    );
     (org, minister)
 }
 
@@ -326,5 +329,223 @@ async fn procedure_004_refusal_after_every_part_was_accepted_then_resubmission_a
     assert_eq!(checker.versions(a).await?.total, 1);
     let register = app.portal().public_register(a).await?;
     assert_eq!(register.version, 1);
+    Ok(())
+}
+
+/// 000's settings: calendar dates only (the yearly proposals by 1 February), each unit's
+/// part agreed by its curating deputy, the minister approves.
+fn settings_000(minister: Uuid) -> WorkflowSettings {
+    let chain = json!([{"kind": "official", "official_id": minister}]);
+    WorkflowSettings {
+        submit_days: None,
+        review_days: None,
+        return_days: None,
+        fix_days: None,
+        resubmit_days: None,
+        consolidate_days: None,
+        publish_days: None,
+        yearly_month: Some(2),
+        yearly_day: Some(1),
+        quarterly_analysis: false,
+        approval_chain: serde_json::from_value(chain).unwrap(),
+        part_agreement: Some(PartAgreement::UnitCurator),
+        ..WorkflowSettings::default()
+    }
+}
+
+#[actix_web::test]
+async fn procedure_000_a_unit_s_list_is_agreed_by_its_curating_deputy_before_submission(
+) -> Result<(), Problem> {
+    let app = TestApp::spawn().await;
+    let admin = app.as_admin();
+    let agency: Agency = admin
+        .post(
+            "/api/v1/agencies",
+            json!({"name": "Главное управление МЧС России по Республике Дагестан",
+                   "short_name": "МЧС Дагестана", "region": "Республика Дагестан",
+                   "kind": "other", "website": "https://05.mchs.gov.ru"}),
+        )
+        .await
+        .expect("agency");
+    let mut units = Vec::new();
+    for name in [
+        "Управление надзорной деятельности и профилактической работы",
+        "Управление гражданской обороны и защиты населения",
+    ] {
+        let unit: Unit = admin
+            .post(
+                &format!("/api/v1/agencies/{}/units", agency.id),
+                json!({ "name": name }),
+            )
+            .await
+            .expect("unit");
+        units.push(unit);
+    }
+    let org = Org {
+        app: &app,
+        agency,
+        units,
+        directions: Vec::new(),
+    };
+    let (a, u1, u2) = (org.id(), org.unit(0), org.unit(1));
+    let minister_id = admin
+        .create_official(
+            a,
+            "minister",
+            "Казиахмедов Н.К.",
+            "Начальник Главного управления",
+            None,
+        )
+        .await?
+        .id;
+    let d1 = admin
+        .create_official(
+            a,
+            "deputy1",
+            "Магомедов М.М.",
+            "Заместитель начальника (по надзорной деятельности)",
+            None,
+        )
+        .await?
+        .id;
+    let d2 = admin
+        .create_official(
+            a,
+            "deputy2",
+            "Алиев А.А.",
+            "Заместитель начальника (по гражданской обороне)",
+            None,
+        )
+        .await?
+        .id;
+    admin.put_settings(a, &settings_000(minister_id)).await?;
+    let (s1, s2) = (org.submitter_of(0), org.submitter_of(1));
+    let checker = org.approver("a1");
+    let deputy1 = org.person_as("deputy1", &[Role::Approver]);
+    let deputy2 = org.person_as("deputy2", &[Role::Approver]);
+    let minister = org.person_as("minister", &[Role::Approver]);
+
+    // §III.1 step 1: the units collect their information (the first edit opens the revision)
+    let p1 = s1
+        .create_process(
+            a,
+            ProcessSpec::function("Федеральный государственный пожарный надзор").of(u1),
+        )
+        .await?;
+    let t1 = s1
+        .add_point(
+            p1.id,
+            PointSpec::new("phone", "Телефон отдела надзорной деятельности")
+                .phone("+7 (8722) 67-32-01")
+                .needs(&["consultation"]),
+        )
+        .await?;
+    let p2 = s2
+        .create_process(
+            a,
+            ProcessSpec::function("Обучение населения в области гражданской обороны").of(u2),
+        )
+        .await?;
+    s2.add_point(
+        p2.id,
+        PointSpec::new("phone", "Телефон доверия")
+            .phone("+7 (8722) 39-99-99")
+            .needs(&["consultation"]),
+    )
+    .await?;
+    let rev = checker.current_revision(a).await?;
+    assert_eq!(rev.parts.len(), 2, "{:?}", rev.parts);
+
+    // a unit without a curator: nobody can agree its part, and it cannot be submitted
+    let p = deputy1.agree(&rev, u1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidTransition, "{}", p.detail);
+    assert!(p.detail.contains("an admin must set"), "{}", p.detail);
+    let p = s1.submit(&rev, u1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidTransition, "{}", p.detail);
+    admin.set_unit_officials(u1, None, Some(d1)).await?;
+    admin.set_unit_officials(u2, None, Some(d2)).await?;
+
+    // before the curator's agreement the part is not submitted
+    let p = s1.submit(&rev, u1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidTransition, "{}", p.detail);
+    assert_eq!(p.status, 409);
+    assert!(
+        p.detail.contains("deputy1"),
+        "names the curator: {}",
+        p.detail
+    );
+    // only that curator agrees: not the other unit's, not the minister, not an admin
+    for (who, person) in [
+        ("deputy2", &deputy2),
+        ("minister", &minister),
+        ("admin", &admin),
+    ] {
+        let p = person.agree(&rev, u1).await.unwrap_err();
+        assert_eq!(p.code, ErrorCode::WrongOfficial, "{who}: {}", p.detail);
+        assert_eq!(p.status, 403);
+        assert!(p.detail.contains("deputy1"), "{who}: {}", p.detail);
+    }
+    // the agency-level part has no curator
+    let p = deputy1.agree(&rev, "agency").await.unwrap_err();
+    assert!(
+        matches!(p.code, ErrorCode::InvalidTransition | ErrorCode::NotFound),
+        "{p:?}"
+    );
+
+    // the curator agrees: the part shows it
+    let r = deputy1.agree(&rev, u1).await?;
+    let agreed = part(&r, u1);
+    assert_eq!(agreed.status, PartStatus::Draft);
+    assert_eq!(agreed.agreed_by.as_deref(), Some("deputy1"));
+    assert_eq!(agreed.agreed_official_id, Some(d1));
+    assert!(agreed.agreed_at.is_some());
+    assert_eq!(part(&r, u2).agreed_by, None);
+    let p = deputy1.agree(&rev, u1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidTransition, "once: {}", p.detail);
+    // an edit of the part afterwards clears the agreement: submitted only once agreed again
+    s1.patch_point(t1.id, json!({"features": "Пн–Пт 9:00–18:00"}))
+        .await?;
+    let r = checker.revision(&rev).await?;
+    assert_eq!(part(&r, u1).agreed_by, None);
+    let p = s1.submit(&rev, u1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidTransition, "{}", p.detail);
+    deputy1.agree(&rev, u1).await?;
+    let r = s1.submit(&rev, u1).await?;
+    assert_eq!(part(&r, u1).status, PartStatus::Submitted);
+    assert_eq!(part(&r, u1).agreed_by.as_deref(), Some("deputy1"));
+    // a submitted part is not agreed again
+    let p = deputy1.agree(&rev, u1).await.unwrap_err();
+    assert_eq!(p.code, ErrorCode::InvalidTransition, "{}", p.detail);
+    deputy2.agree(&rev, u2).await?;
+    s2.submit(&rev, u2).await?;
+
+    // step 2: entered into the register; step 3: approved by the minister; step 4: published
+    checker.accept(&rev, u1).await?;
+    let r = checker.accept(&rev, u2).await?;
+    assert!(r.parts.iter().all(|p| p.status == PartStatus::Accepted));
+    let r = minister.approve(&rev).await?;
+    assert_eq!(r.status, RevisionStatus::Approved);
+    let published = org.publisher().publish(&rev).await?;
+    assert_eq!(published.version, 1);
+    assert_eq!(app.portal().public_register(a).await?.version, 1);
+
+    // the history keeps every agreement and the one the edit cleared
+    let history = checker.history(&rev).await?;
+    let agreements: Vec<(&str, &str)> = history
+        .items
+        .iter()
+        .filter(|e| e.entity == "part" && e.action.starts_with("agree"))
+        .map(|e| (e.entity_id.as_str(), e.action.as_str()))
+        .collect();
+    let (k1, k2) = (u1.to_string(), u2.to_string());
+    assert_eq!(
+        agreements,
+        [
+            (k1.as_str(), "agree"),
+            (k1.as_str(), "agreement_cleared"),
+            (k1.as_str(), "agree"),
+            (k2.as_str(), "agree")
+        ]
+    );
     Ok(())
 }

@@ -1,0 +1,2 @@
+DROP TABLE overdue_announcements;
+DROP TABLE part_agreements;
