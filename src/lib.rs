@@ -16,6 +16,7 @@ pub mod demo;
 pub mod directions;
 pub mod domain;
 pub mod error;
+pub mod forms;
 pub mod health;
 pub mod http;
 pub mod import;

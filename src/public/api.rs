@@ -277,6 +277,8 @@ fn respond(
                 .filter(|row| q.keep(row))
                 .cloned()
                 .collect(),
+            profile: r.content.profile.clone(),
+            approval: r.content.approval.clone(),
         };
         &filtered
     } else {

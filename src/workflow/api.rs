@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::db::{self as wf_db};
 use super::model::{
-    CancelBody, History, NewRevision, Published, RefuseBody, RemarkInput, ReturnBody, Revision,
+    ApprovalActBody, CancelBody, History, NewRevision, Published, RefuseBody, RemarkInput, ReturnBody, Revision,
 };
 use super::settings::{self, WorkflowSettings};
 use super::snapshot::{self, RegisterContent, VersionDiff};
@@ -269,6 +269,7 @@ pub async fn accept_part(
     tag = "workflow", operation_id = "approveRevision",
     params(RevisionPath,
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
+    request_body(content = Option<ApprovalActBody>, description = "Optional: the approving act (order number and date), usually with the last agreement"),
     responses((status = 200, description = "The revision after the agreement", body = Revision))
 )]
 #[post("/revisions/{id}/approve")]
@@ -277,10 +278,12 @@ pub async fn approve_revision(
     user: User,
     id: web::Path<RevisionPath>,
     if_match: IfMatch,
+    body: crate::http::extract::OptionalJson<ApprovalActBody>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
+    let act = body.0.unwrap_or_default().checked()?;
     let revision = db
-        .transaction(move |c| super::usecases::approve(c, &user, id, &if_match))
+        .transaction(move |c| super::usecases::approve(c, &user, id, &if_match, &act))
         .await?;
     Ok(revision_response(
         actix_web::http::StatusCode::OK,
@@ -385,6 +388,7 @@ pub async fn cancel_revision(
     tag = "workflow", operation_id = "publishRevision",
     params(RevisionPath,
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
+    request_body(content = Option<ApprovalActBody>, description = "Optional: the approving act (order number and date); completes what the approval recorded"),
     responses((status = 200, description = "The new version number", body = Published))
 )]
 #[post("/revisions/{id}/publish")]
@@ -394,15 +398,17 @@ pub async fn publish_revision(
     user: User,
     id: web::Path<RevisionPath>,
     if_match: IfMatch,
+    body: crate::http::extract::OptionalJson<ApprovalActBody>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
+    let act = body.0.unwrap_or_default().checked()?;
     let super::db::Publication {
         revision,
         number: version,
         sha256,
-        ..
+        content,
     } = db
-        .transaction(move |c| super::usecases::publish(c, &user, id, &if_match))
+        .transaction(move |c| super::usecases::publish(c, &user, id, &if_match, &act))
         .await?;
     // committed: this instance serves it at once; the others hear of it through NOTIFY
     cache.note(revision.agency_id, version);
@@ -410,6 +416,7 @@ pub async fn publish_revision(
         with_etag(HttpResponse::Ok(), revision.updated_at).json(Published {
             version,
             sha256,
+            approval: content.approval.unwrap_or_default(),
             revision,
         }),
     )
