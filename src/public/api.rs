@@ -384,7 +384,16 @@ pub async fn working_copy(
 ) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner().id;
     crate::workflow::governance::may_read(&db, &user, agency_id).await?;
-    let mut content = db.run(move |c| snapshot::build(c, agency_id)).await?;
+    // printed in the form profile in force now (a publication freezes it)
+    let mut content = db
+        .run(move |c| {
+            let mut content = snapshot::build(c, agency_id)?;
+            let profile = crate::forms::db::get(c, agency_id)?.profile;
+            content.columns = profile.columns.clone();
+            content.profile = Some(profile);
+            Ok(content)
+        })
+        .await?;
     content.rows.retain(|row| q.keep(row));
     let mut b = HttpResponse::Ok();
     b.insert_header((header::CACHE_CONTROL, "private, no-cache"));

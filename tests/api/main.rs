@@ -10,6 +10,7 @@ mod authz;
 mod catalogs;
 mod demo;
 mod directions;
+mod form_profiles;
 mod notices;
 mod officials;
 mod openapi;
