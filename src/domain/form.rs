@@ -487,13 +487,19 @@ mod tests {
         };
         assert_eq!(
             a.lines(&p),
-            vec!["УТВЕРЖДЕН", "приказом МЧС Дагестана от «28» 03 2024 г. № 53"]
+            vec![
+                "УТВЕРЖДЕН",
+                "приказом МЧС Дагестана от «28» 03 2024 г. № 53"
+            ]
         );
         let b = Approval {
             order_date_text: None,
             ..a.clone()
         };
-        assert_eq!(b.lines(&p)[1], "приказом МЧС Дагестана от «28» марта 2024 г. № 53");
+        assert_eq!(
+            b.lines(&p)[1],
+            "приказом МЧС Дагестана от «28» марта 2024 г. № 53"
+        );
         assert!(Approval::default().lines(&p).is_empty());
         let head = Approval {
             style: ApprovalStyle::Head,

@@ -106,7 +106,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
                     )
                 }
             })?;
-            if body.iter().all(u8::is_ascii_whitespace) {
+            // no body, or JSON `null`: nothing said
+            if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
                 return Ok(OptionalJson(None));
             }
             if json_type != Some(true) {

@@ -27,8 +27,9 @@ use crate::workflow::snapshot::{self, RegisterContent, RegisterRow, VersionDiff}
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PublishedRegister {
     pub version: i32,
-    /// SHA-256 of the canonical JSON of the version's content (agency, columns, rows; object
-    /// keys sorted, no whitespace): what a portal shows can be proven to be what was approved.
+    /// SHA-256 of the canonical JSON of the version's content (agency, columns, rows and —
+    /// in versions published with a form profile — `profile` and `approval`; object keys
+    /// sorted, no whitespace): what a portal shows can be proven to be what was approved.
     pub sha256: String,
     pub approved_at: DateTime<Utc>,
     pub published_at: DateTime<Utc>,

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::db::{self as wf_db};
 use super::model::{
-    ApprovalActBody, CancelBody, History, NewRevision, Published, RefuseBody, RemarkInput, ReturnBody, Revision,
+    ApprovalActBody, CancelBody, History, NewRevision, Published, RefuseBody, RemarkInput,
+    ReturnBody, Revision,
 };
 use super::settings::{self, WorkflowSettings};
 use super::snapshot::{self, RegisterContent, VersionDiff};

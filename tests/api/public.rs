@@ -52,9 +52,11 @@ async fn a_portal_reads_verifies_and_caches_the_current_register() {
     assert_eq!(body["sha256"], sha.as_str());
     assert_eq!(body["rows"].as_array().unwrap().len(), 58);
     assert_eq!(body["columns"][1], "Направление деятельности");
-    // the SHA-256 is that of the canonical content: a portal can recompute it
+    // the SHA-256 is that of the canonical content: a portal can recompute it (the form
+    // profile and the approval act are part of the approved document)
     let content = json!({
-        "agency": body["agency"], "columns": body["columns"], "rows": body["rows"]
+        "agency": body["agency"], "columns": body["columns"], "rows": body["rows"],
+        "profile": body["profile"], "approval": body["approval"]
     });
     assert_eq!(touchpoints::workflow::snapshot::sha256_hex(&content), sha);
 

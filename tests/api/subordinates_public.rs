@@ -333,7 +333,9 @@ async fn sections_in_csv_html_and_xlsx() {
         .text()
         .await
         .unwrap();
-    assert!(plain_html.ends_with("</tbody></table></body></html>\n"));
+    // the tables, then the version line with the SHA-256 as the page's footer
+    assert!(plain_html.contains("</tbody></table>\n<div class=\"meta\">"));
+    assert!(plain_html.ends_with("</div></body></html>\n"));
     assert!(!plain_html.contains("<h2>"));
     let mut at = 0;
     for (name, sha) in ["Учреждение «Альфа»", "Филиал «Омега»", "Учреждение «Бета»"]
