@@ -282,7 +282,7 @@ async fn workflow_publish_with_an_order_fills_the_version_approval() {
     let a = app.agency("Агентство с приказом").await;
     let a = a["id"].as_str().unwrap().to_owned();
     let p = app.process(&a, "Прием обращений").await;
-    app.point(p["id"].as_str().unwrap(), json!({"channel": "phone", "name": "Телефон", "contacts": [{"kind": "phone", "value": "+78722516122"}]})).await;
+    app.point(p["id"].as_str().unwrap(), json!({"channel": "phone", "name": "Телефон", "contacts": [{"kind": "phone", "value": "+78722516122"}], "needs": ["consultation"]})).await;
     let admin = app.as_admin();
     let id = Uuid::parse_str(&a).unwrap();
     // without a body, as before
@@ -297,7 +297,7 @@ async fn workflow_publish_with_an_order_fills_the_version_approval() {
     assert_eq!(v1["content"]["approval"]["order_number"], Value::Null);
     assert_eq!(v1["content"]["approval"]["style"], "order");
 
-    app.point(p["id"].as_str().unwrap(), json!({"channel": "email", "name": "Электронная почта", "contacts": [{"kind": "email", "value": "info@example.ru"}]})).await;
+    app.point(p["id"].as_str().unwrap(), json!({"channel": "email", "name": "Электронная почта", "contacts": [{"kind": "email", "value": "info@example.ru"}], "needs": ["information"]})).await;
     let rev = admin.current_revision(id).await.unwrap();
     for part in &rev.parts {
         admin.submit(&rev, &part.unit_id).await.expect("submit");
