@@ -44,6 +44,12 @@ pub struct DemoAgency {
     pub website: Option<String>,
     /// The yearly revision's due day, `MM-DD` (000 §3: by 1 February; 001 §3: by 1 March).
     pub yearly_revision: Option<String>,
+    /// The form the register prints in (R13), as the seed prints it.
+    #[serde(default)]
+    pub form_profile: Option<crate::forms::db::FormProfile>,
+    /// The order that approved the register (000: «28» 03 2024 г. № 53).
+    #[serde(default)]
+    pub approval_act: Option<crate::workflow::model::ApprovalActBody>,
     pub units: Vec<DemoUnit>,
     pub registers: Vec<DemoRegister>,
 }
@@ -119,7 +125,15 @@ pub fn load(conn: &mut PgConnection) -> anyhow::Result<LoadReport> {
         }
         conn.transaction(|c| {
             let id = load_agency(c, agency, &mut report)?;
-            publish_baseline(c, id)
+            if let Some(p) = &agency.form_profile {
+                let p = p.clone().validate().map_err(ApiError::validation)?;
+                crate::forms::db::put(c, id, &p, "demo-loader")?;
+            }
+            let act = match &agency.approval_act {
+                Some(a) => a.clone().checked()?,
+                None => Default::default(),
+            };
+            publish_baseline(c, id, &act)
         })
         .map_err(|e| anyhow::anyhow!("loading {} ({}): {e}", agency.key, agency.source))?;
         report.agencies_created += 1;
@@ -129,7 +143,11 @@ pub fn load(conn: &mut PgConnection) -> anyhow::Result<LoadReport> {
 
 /// Walks the loaded register through the workflow once, so the demo has a published version 1
 /// with its history: opened, every part submitted and accepted, approved, published.
-fn publish_baseline(conn: &mut PgConnection, agency_id: Uuid) -> Result<(), ApiError> {
+fn publish_baseline(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    act: &crate::forms::db::ActInput,
+) -> Result<(), ApiError> {
     use crate::domain::state::PartAction;
     use crate::workflow::db as wf;
     use crate::workflow::model::RevisionReason;
@@ -162,7 +180,7 @@ fn publish_baseline(conn: &mut PgConnection, agency_id: Uuid) -> Result<(), ApiE
         }
     }
     wf::approve(conn, &loader, r.id, &none)?;
-    crate::workflow::usecases::publish(conn, &loader, r.id, &none)?;
+    crate::workflow::usecases::publish(conn, &loader, r.id, &none, act)?;
     Ok(())
 }
 

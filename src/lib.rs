@@ -17,6 +17,7 @@ pub mod directions;
 pub mod domain;
 pub mod error;
 pub mod files;
+pub mod forms;
 pub mod health;
 pub mod http;
 pub mod import;

@@ -25,6 +25,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    agency_form_profiles (agency_id) {
+        agency_id -> Uuid,
+        profile -> Jsonb,
+        updated_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     agency_obligations (agency_id, due, what) {
         agency_id -> Uuid,
         due -> Date,
@@ -252,6 +262,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    revision_approval_acts (revision_id) {
+        revision_id -> Uuid,
+        order_number -> Nullable<Text>,
+        order_date -> Nullable<Date>,
+        order_date_text -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     revision_approvals (revision_id, step, approved_by) {
         revision_id -> Uuid,
         step -> Int4,
@@ -401,6 +422,7 @@ diesel::table! {
 
 diesel::joinable!(agency_channel_modes -> agencies (agency_id));
 diesel::joinable!(agency_channel_modes -> channel_types (channel_code));
+diesel::joinable!(agency_form_profiles -> agencies (agency_id));
 diesel::joinable!(agency_obligations -> agencies (agency_id));
 diesel::joinable!(agency_workflow_settings -> agencies (agency_id));
 diesel::joinable!(direction_curators -> agencies (agency_id));
@@ -418,6 +440,7 @@ diesel::joinable!(register_versions -> agencies (agency_id));
 diesel::joinable!(register_versions -> revisions (revision_id));
 diesel::joinable!(reviews -> agencies (agency_id));
 diesel::joinable!(reviews -> revisions (revision_id));
+diesel::joinable!(revision_approval_acts -> revisions (revision_id));
 diesel::joinable!(revision_approvals -> revisions (revision_id));
 diesel::joinable!(revision_parts -> revisions (revision_id));
 diesel::joinable!(revisions -> agencies (agency_id));
@@ -432,6 +455,7 @@ diesel::joinable!(webhooks -> agencies (agency_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     agency_channel_modes,
+    agency_form_profiles,
     agency_obligations,
     agency_workflow_settings,
     audit_log,
@@ -448,6 +472,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     processes,
     register_versions,
     reviews,
+    revision_approval_acts,
     revision_approvals,
     revision_parts,
     revision_remarks,

@@ -49,6 +49,7 @@ macro_rules! view_appears_with {
 view_appears_with!(touchpoint_rows:
     agencies,
     agency_channel_modes,
+    agency_form_profiles,
     agency_workflow_settings,
     audit_log,
     calendar_days,
@@ -60,6 +61,7 @@ view_appears_with!(touchpoint_rows:
     part_files,
     processes,
     register_versions,
+    revision_approval_acts,
     revision_approvals,
     revision_parts,
     revision_remarks,

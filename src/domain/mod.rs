@@ -8,6 +8,7 @@ pub mod de;
 pub mod enums;
 pub mod field;
 pub mod finding;
+pub mod form;
 pub mod part;
 pub mod register;
 pub mod settings;

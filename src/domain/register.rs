@@ -89,6 +89,16 @@ pub struct RegisterContent {
     pub agency: AgencyInfo,
     pub columns: Vec<String>,
     pub rows: Vec<RegisterRow>,
+    /// The form the register prints in (R13), frozen at publication with the rows, so a portal
+    /// prints the same document. Absent from the working copy's content as the rule checker
+    /// sees it, and from versions published before form profiles existed (their SHA-256 stays
+    /// what it was: an absent field is not hashed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<super::form::FormProfile>,
+    /// The act that approved the version (order number and date, the approving official),
+    /// part of the approved document and so of the hashed content; absent as `profile` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<super::form::Approval>,
 }
 
 /// JSON with object keys sorted and no whitespace: the same content always hashes the same,
@@ -301,6 +311,8 @@ mod tests {
                 row(a, "Телефон", &["consultation"]),
                 row(b, "Сайт", &["information"]),
             ],
+            profile: None,
+            approval: None,
         };
         let v2 = RegisterContent {
             agency: info,
@@ -309,6 +321,8 @@ mod tests {
                 row(a, "Телефон", &["consultation", "result"]),
                 row(c, "ПОС", &["feedback"]),
             ],
+            profile: None,
+            approval: None,
         };
         let d = diff(1, &v1, 2, &v2);
         assert_eq!(d.added.len(), 1);

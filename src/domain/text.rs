@@ -50,6 +50,9 @@ pub const CONTACT_TEXT_MAX: usize = 1000;
 pub const CONTACT_LABEL_MAX: usize = 300;
 
 /// The `pattern` of a required text: at least one character that is not whitespace.
+/// An approval act's number, or its date as printed.
+pub const ACT_TEXT_MAX: usize = 100;
+
 pub const NON_BLANK: &str = "\\S";
 
 /// Whitespace as ECMA-262 defines it (`WhiteSpace` and `LineTerminator`): what `\s` matches in
@@ -229,6 +232,24 @@ mod spec_limits {
             APPROVAL_STEP_MAX,
         ),
         ("CancelBody", "reason", COMMENT_MAX),
+        ("ApprovalActBody", "order_number", ACT_TEXT_MAX),
+        ("ApprovalActBody", "order_date_text", ACT_TEXT_MAX),
+        ("ExtraColumn", "name", crate::domain::form::HEADER_MAX),
+        (
+            "FormProfile",
+            "approval_heading",
+            crate::domain::form::APPROVAL_HEADING_MAX,
+        ),
+        (
+            "FormProfile",
+            "approver_body_genitive",
+            crate::domain::form::BODY_GENITIVE_MAX,
+        ),
+        ("Marks", "digital", crate::domain::form::MARK_MAX),
+        ("Marks", "offline", crate::domain::form::MARK_MAX),
+        ("Titles", "combined", crate::domain::form::TITLE_MAX),
+        ("Titles", "internal", crate::domain::form::TITLE_MAX),
+        ("Titles", "external", crate::domain::form::TITLE_MAX),
         ("NewOfficial", "sub", PERSON_MAX),
         ("NewOfficial", "name", PERSON_MAX),
         ("NewOfficial", "position", PERSON_MAX),

@@ -67,6 +67,60 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
+/// An optional JSON body: an empty body (a call that sends none) is `None`; anything else is
+/// read as [`ApiJson`] reads it.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|ct| {
+                let essence = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                essence == "application/json" || essence.ends_with("+json")
+            });
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = bytes.await.map_err(|e| {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
+                    ApiError::client(
+                        ErrorCode::PayloadTooLarge,
+                        "the body is larger than the server accepts",
+                    )
+                } else {
+                    ApiError::client(
+                        ErrorCode::MalformedJson,
+                        format!("could not read the body: {e}"),
+                    )
+                }
+            })?;
+            // no body, or JSON `null`: nothing said
+            if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
+                return Ok(OptionalJson(None));
+            }
+            if json_type != Some(true) {
+                return Err(ApiError::client(
+                    ErrorCode::UnsupportedMediaType,
+                    "send the body as application/json",
+                ));
+            }
+            parse_json(&body).map(|v| OptionalJson(Some(v)))
+        })
+    }
+}
+
 /// Parses a JSON document into `T`, classifying errors as the API documents them.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if json_depth_exceeds(body, MAX_JSON_DEPTH) {

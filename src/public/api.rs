@@ -27,8 +27,9 @@ use crate::workflow::snapshot::{self, RegisterContent, RegisterRow, VersionDiff}
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PublishedRegister {
     pub version: i32,
-    /// SHA-256 of the canonical JSON of the version's content (agency, columns, rows; object
-    /// keys sorted, no whitespace): what a portal shows can be proven to be what was approved.
+    /// SHA-256 of the canonical JSON of the version's content (agency, columns, rows and —
+    /// in versions published with a form profile — `profile` and `approval`; object keys
+    /// sorted, no whitespace): what a portal shows can be proven to be what was approved.
     pub sha256: String,
     pub approved_at: DateTime<Utc>,
     pub published_at: DateTime<Utc>,
@@ -277,6 +278,8 @@ fn respond(
                 .filter(|row| q.keep(row))
                 .cloned()
                 .collect(),
+            profile: r.content.profile.clone(),
+            approval: r.content.approval.clone(),
         };
         &filtered
     } else {
@@ -382,7 +385,16 @@ pub async fn working_copy(
 ) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner().id;
     crate::workflow::governance::may_read(&db, &user, agency_id).await?;
-    let mut content = db.run(move |c| snapshot::build(c, agency_id)).await?;
+    // printed in the form profile in force now (a publication freezes it)
+    let mut content = db
+        .run(move |c| {
+            let mut content = snapshot::build(c, agency_id)?;
+            let profile = crate::forms::db::get(c, agency_id)?.profile;
+            content.columns = profile.columns.clone();
+            content.profile = Some(profile);
+            Ok(content)
+        })
+        .await?;
     content.rows.retain(|row| q.keep(row));
     let mut b = HttpResponse::Ok();
     b.insert_header((header::CACHE_CONTROL, "private, no-cache"));

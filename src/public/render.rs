@@ -2,8 +2,9 @@
 //! and a printable HTML page an agency can link from its official site («Документы», R17).
 //! Plain functions of the content.
 
+use crate::domain::form::{mark_text, FormProfile, Marks, Table, TablesLayout};
 use crate::domain::register::{RegisterContent, RegisterRow, COLUMNS};
-use crate::domain::Mode;
+use crate::domain::{ClientType, Mode};
 
 /// Metadata printed in the header block: a published version, or the working copy.
 pub struct Meta<'a> {
@@ -75,6 +76,101 @@ pub fn features_cell(r: &RegisterRow) -> String {
     }
 }
 
+/// Column 6 in the form profile's words: the agency's text as written (through
+/// [`features_cell`]), else the profile's mark for a *stated* mode, else nothing — no mark is
+/// invented for a touchpoint whose mode nobody stated.
+pub fn features_text(r: &RegisterRow, marks: &Marks) -> String {
+    match &r.touchpoint {
+        None => String::new(),
+        Some(t) => match (&t.features, t.stated_mode) {
+            (Some(_), _) => features_cell(r),
+            (None, Some(m)) => mark_text(m, marks).to_owned(),
+            (None, None) => String::new(),
+        },
+    }
+}
+
+/// A register laid out as its form profile prints it: the approval block, then one table
+/// (`combined`) or two (`by_client_type`: internal, then external — a process serving both
+/// kinds of client is in the external one — each numbered from 1), the header in the
+/// agency's wording, the «1 2 3 4 5 6» row, the footnotes.
+pub struct Document {
+    pub profile: FormProfile,
+    /// Printed right-aligned above the title(s); empty when the act is not known.
+    pub approval: Vec<String>,
+    /// Each table's title (line by line) and rows.
+    pub tables: Vec<(Vec<String>, Vec<RegisterRow>)>,
+}
+
+impl Document {
+    pub fn of(content: &RegisterContent) -> Document {
+        let profile = content.profile.clone().unwrap_or_default();
+        let approval = content
+            .approval
+            .as_ref()
+            .map(|a| a.lines(&profile))
+            .unwrap_or_default();
+        let name = content.agency.name.as_str();
+        let tables = match profile.tables {
+            TablesLayout::Combined => {
+                vec![(profile.title(Table::Combined, name), content.rows.clone())]
+            }
+            TablesLayout::ByClientType => {
+                let numbered = |keep: &dyn Fn(ClientType) -> bool| -> Vec<RegisterRow> {
+                    let mut rows: Vec<RegisterRow> = content
+                        .rows
+                        .iter()
+                        .filter(|r| keep(r.client_type))
+                        .cloned()
+                        .collect();
+                    for (i, r) in rows.iter_mut().enumerate() {
+                        r.n = i as i32 + 1;
+                    }
+                    rows
+                };
+                vec![
+                    (
+                        profile.title(Table::Internal, name),
+                        numbered(&|c| c == ClientType::Internal),
+                    ),
+                    (
+                        profile.title(Table::External, name),
+                        numbered(&|c| c != ClientType::Internal),
+                    ),
+                ]
+            }
+        };
+        Document {
+            profile,
+            approval,
+            tables,
+        }
+    }
+
+    pub fn header(&self) -> Vec<String> {
+        self.profile.header()
+    }
+
+    /// «1 2 3 4 5 6» (and on, over the extra columns).
+    pub fn number_row(&self) -> Vec<String> {
+        (1..=self.header().len()).map(|i| i.to_string()).collect()
+    }
+
+    /// A row's cells: the six columns, then the (empty) extra ones.
+    pub fn cells(&self, r: &RegisterRow) -> Vec<String> {
+        let mut out = vec![
+            r.n.to_string(),
+            r.direction.clone(),
+            r.process.clone(),
+            touchpoint_cell(r),
+            interaction_cell(r),
+            features_text(r, &self.profile.marks),
+        ];
+        out.extend(self.profile.extra_columns.iter().map(|_| String::new()));
+        out
+    }
+}
+
 /// One CSV cell: quoted when it holds `;`, `"` or a line break, and never a formula — a cell
 /// that a spreadsheet would read as one (`=`, `+`, `-`, `@`, a tab or CR first, after leading
 /// spaces) gets a leading `'`, which Excel and LibreOffice show as text (OWASP «CSV
@@ -143,9 +239,46 @@ pub fn csv_rows(rows: &[RegisterRow], number_from: usize, prefix: Option<&str>) 
     out
 }
 
+fn csv_line(out: &mut String, cells: &[String]) {
+    out.push_str(
+        &cells
+            .iter()
+            .map(|c| csv_field(c))
+            .collect::<Vec<_>>()
+            .join(";"),
+    );
+    out.push_str("\r\n");
+}
+
+/// The register in CSV, as its form profile prints it, one line per printed line: the
+/// approval block and each title line in the first cell of a line of its own; the header
+/// once (a spreadsheet repeats it, and an importer finds the one header row); under each
+/// table's title the «1 2 3 4 5 6» row, then its rows numbered from 1 (`by_client_type`: the
+/// second table's title line separates the two); the footnotes after the last row. The
+/// SHA-256 is the `X-Content-SHA256` header.
 pub fn csv(content: &RegisterContent) -> String {
-    let mut out = csv_header();
-    out.push_str(&csv_rows(&content.rows, 1, None));
+    let doc = Document::of(content);
+    let mut out = String::from(CSV_BOM);
+    for line in &doc.approval {
+        csv_line(&mut out, std::slice::from_ref(line));
+    }
+    for (i, (title, rows)) in doc.tables.iter().enumerate() {
+        for line in title {
+            csv_line(&mut out, std::slice::from_ref(line));
+        }
+        if i == 0 {
+            csv_line(&mut out, &doc.header());
+        }
+        if doc.profile.number_row {
+            csv_line(&mut out, &doc.number_row());
+        }
+        for r in rows {
+            csv_line(&mut out, &doc.cells(r));
+        }
+    }
+    for f in &doc.profile.footnotes {
+        csv_line(&mut out, std::slice::from_ref(f));
+    }
     out
 }
 
@@ -167,7 +300,8 @@ pub fn escape(s: &str) -> String {
 pub const HTML_STYLE: &str = "@page{size:A4 landscape;margin:12mm}body{font-family:'PT Serif','Times New Roman',serif;font-size:11pt;margin:0 auto;max-width:277mm}\
 h1{font-size:14pt;text-align:center;margin:0 0 4mm}.meta{font-size:9pt;margin-bottom:4mm}.meta code{font-size:8pt;word-break:break-all}\
 table{border-collapse:collapse;width:100%;table-layout:fixed}th,td{border:1px solid #000;padding:2px 4px;vertical-align:top;overflow-wrap:anywhere}\
-th{background:#eee}col.n{width:5%}col.d{width:17%}col.p{width:22%}col.t{width:22%}col.i{width:20%}col.f{width:14%}tr{page-break-inside:avoid}";
+th{background:#eee}.approval{text-align:right;margin:0 0 4mm 55%}.approval p{margin:0}tr.numbers td{text-align:center;font-size:9pt}.footnotes{font-size:9pt;margin-top:3mm}.footnotes p{margin:0 0 1mm}\
+col.n{width:5%}col.d{width:17%}col.p{width:22%}col.t{width:22%}col.i{width:20%}col.f{width:14%}tr{page-break-inside:avoid}";
 
 /// A direction's run of rows: its first row, how many rows, and its processes' `(first, count)`.
 pub type DirectionSpan = (usize, usize, Vec<(usize, usize)>);
@@ -239,19 +373,90 @@ pub fn html_table_open() -> String {
     out
 }
 
-/// The page up to and including the agency's own table (no closing tags).
+/// The rows of a table with the profile's column 6 and extra columns.
+fn html_doc_rows(doc: &Document, rows: &[RegisterRow]) -> String {
+    let mut out = String::new();
+    let extra = doc.profile.extra_columns.len();
+    for (i, dir_span, processes) in spans(rows) {
+        for (j, proc_span) in processes {
+            for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
+                out.push_str(&format!("<tr><td>{}</td>", r.n));
+                if k == i {
+                    out.push_str(&format!(
+                        "<td rowspan=\"{dir_span}\">{}</td>",
+                        escape(&r.direction)
+                    ));
+                }
+                if k == j {
+                    out.push_str(&format!(
+                        "<td rowspan=\"{proc_span}\">{}</td>",
+                        escape(&r.process)
+                    ));
+                }
+                out.push_str(&format!(
+                    "<td>{}</td><td>{}</td><td>{}</td>",
+                    escape(&touchpoint_cell(r)),
+                    escape(&interaction_cell(r)),
+                    escape(&features_text(r, &doc.profile.marks))
+                ));
+                out.push_str(&"<td></td>".repeat(extra));
+                out.push_str("</tr>\n");
+            }
+        }
+    }
+    out
+}
+
+/// The page up to and including the agency's own table(s) (no closing tags): the approval
+/// block, each table with its title, header and «1 2 3 4 5 6» row, the footnotes, then the
+/// version and its SHA-256.
 fn html_page(content: &RegisterContent, meta: &Meta<'_>) -> String {
+    let doc = Document::of(content);
     let a = &content.agency;
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Перечень точек взаимодействия — {name}</title><style>{HTML_STYLE}</style></head><body>\n\
-         <h1>Перечень точек взаимодействия с клиентом<br>{name}</h1>\n\
-         <div class=\"meta\">{line}</div>\n",
+        "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Перечень точек взаимодействия — {name}</title><style>{HTML_STYLE}</style></head><body>\n",
         name = escape(&a.name),
-        line = escape(&meta.line()),
     );
-    out.push_str(&html_table_open());
-    out.push_str(&html_rows(&content.rows));
-    out.push_str("</tbody></table>");
+    if !doc.approval.is_empty() {
+        out.push_str("<div class=\"approval\">");
+        for l in &doc.approval {
+            out.push_str(&format!("<p>{}</p>", escape(l)));
+        }
+        out.push_str("</div>\n");
+    }
+    let header = doc.header();
+    for (title, rows) in &doc.tables {
+        let lines: Vec<String> = title.iter().map(|l| escape(l)).collect();
+        out.push_str(&format!("<h1>{}</h1>\n", lines.join("<br>")));
+        out.push_str("<table><colgroup><col class=\"n\"><col class=\"d\"><col class=\"p\"><col class=\"t\"><col class=\"i\"><col class=\"f\">");
+        out.push_str(&"<col>".repeat(header.len() - 6));
+        out.push_str("</colgroup><thead><tr>");
+        for c in &header {
+            out.push_str(&format!("<th>{}</th>", escape(c)));
+        }
+        out.push_str("</tr>");
+        if doc.profile.number_row {
+            out.push_str("<tr class=\"numbers\">");
+            for n in doc.number_row() {
+                out.push_str(&format!("<td>{n}</td>"));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</thead><tbody>\n");
+        out.push_str(&html_doc_rows(&doc, rows));
+        out.push_str("</tbody></table>\n");
+    }
+    if !doc.profile.footnotes.is_empty() {
+        out.push_str("<div class=\"footnotes\">");
+        for f in &doc.profile.footnotes {
+            out.push_str(&format!("<p>{}</p>", escape(f)));
+        }
+        out.push_str("</div>\n");
+    }
+    out.push_str(&format!(
+        "<div class=\"meta\">{}</div>",
+        escape(&meta.line())
+    ));
     out
 }
 

@@ -225,6 +225,8 @@ fn content_of(r: &Rendered, q: &RegisterQuery) -> RegisterContent {
         agency: r.content.agency.clone(),
         columns: r.content.columns.clone(),
         rows: rows_of(r, q),
+        profile: r.content.profile.clone(),
+        approval: r.content.approval.clone(),
     }
 }
 

@@ -5,29 +5,40 @@
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
-use super::render::{features_cell, interaction_cell, spans, touchpoint_cell, Meta};
-use crate::domain::register::{AgencyInfo, RegisterContent, COLUMNS};
+use super::render::{interaction_cell, spans, touchpoint_cell, Document, Meta};
+use crate::domain::register::{AgencyInfo, RegisterContent};
 use crate::error::{ApiError, ApiResult};
-
-/// Row of the column headers (0-based); the header block sits above it.
-pub const HEADER_ROW: u32 = 4;
 
 /// Name of the agency's own sheet.
 pub const SHEET: &str = "Перечень";
 
-/// One sheet of the form: the header block, the column headers, the rows.
+/// Row of the column headers (0-based): under the approval block (and a blank row) and the
+/// first table's title.
+pub fn header_row(content: &RegisterContent) -> u32 {
+    let doc = Document::of(content);
+    let approval = doc.approval.len() + usize::from(!doc.approval.is_empty());
+    (approval + doc.tables.first().map(|t| t.0.len()).unwrap_or(0)) as u32
+}
+
+/// One sheet of the form as the profile prints it: the approval block right-aligned, each
+/// table's title, the header (once, repeated on every printed page: an importer finds the one
+/// header row), under each title the «1 2 3 4 5 6» row and the table's rows numbered from 1,
+/// directions and processes merged over the rows they span; then the footnotes and the
+/// version line with the SHA-256.
 fn write_sheet(
     wb: &mut Workbook,
     name: &str,
     content: &RegisterContent,
     meta: &Meta<'_>,
 ) -> Result<(), XlsxError> {
+    let doc = Document::of(content);
+    let header = doc.header();
+    let last = (header.len() - 1) as u16;
     let ws = wb.add_worksheet();
     ws.set_name(name)?;
     ws.set_landscape();
     ws.set_paper_size(9); // A4
     ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
     for (col, width) in [
         (0u16, 5.0),
         (1, 28.0),
@@ -38,12 +49,16 @@ fn write_sheet(
     ] {
         ws.set_column_width(col, width)?;
     }
+    for col in 6..=last {
+        ws.set_column_width(col, 20.0)?;
+    }
     let title = Format::new()
         .set_bold()
         .set_font_size(13)
         .set_align(FormatAlign::Center)
         .set_text_wrap();
-    let small = Format::new().set_font_size(9);
+    let right = Format::new().set_align(FormatAlign::Right).set_text_wrap();
+    let small = Format::new().set_font_size(9).set_text_wrap();
     let head = Format::new()
         .set_bold()
         .set_text_wrap()
@@ -51,56 +66,92 @@ fn write_sheet(
         .set_align(FormatAlign::Center)
         .set_align(FormatAlign::VerticalCenter)
         .set_background_color(0xEEEEEE);
+    let numbers = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center);
     let cell = Format::new()
         .set_text_wrap()
         .set_border(FormatBorder::Thin)
         .set_align(FormatAlign::Top);
 
-    ws.merge_range(
-        0,
-        0,
-        0,
-        5,
-        "Перечень точек взаимодействия с клиентом",
-        &title,
-    )?;
-    ws.merge_range(1, 0, 1, 5, &content.agency.name, &title)?;
-    ws.set_row_height(1, 32)?;
-    ws.merge_range(2, 0, 2, 5, &meta.line(), &small)?;
-    for (i, c) in COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(HEADER_ROW, i as u16, *c, &head)?;
+    let mut row: u32 = 0;
+    for line in &doc.approval {
+        ws.merge_range(row, 0, row, last, line, &right)?;
+        row += 1;
     }
-    ws.set_row_height(HEADER_ROW, 45)?;
-
-    let rows = &content.rows;
-    let first = HEADER_ROW + 1;
-    let merge = |ws: &mut rust_xlsxwriter::Worksheet,
-                 start: usize,
-                 span: usize,
-                 col: u16,
-                 text: &str|
-     -> Result<(), XlsxError> {
-        let (top, bottom) = (first + start as u32, first + (start + span) as u32 - 1);
-        if span > 1 {
-            ws.merge_range(top, col, bottom, col, text, &cell)?;
-        } else {
-            ws.write_string_with_format(top, col, text, &cell)?;
+    if !doc.approval.is_empty() {
+        row += 1;
+    }
+    let count = doc.tables.len();
+    for (t, (lines, rows)) in doc.tables.iter().enumerate() {
+        for line in lines {
+            ws.merge_range(row, 0, row, last, line, &title)?;
+            row += 1;
         }
-        Ok(())
-    };
-    for (i, dir_span, processes) in spans(rows) {
-        for (j, proc_span) in processes {
-            for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
-                let row = first + k as u32;
-                ws.write_number_with_format(row, 0, f64::from(r.n), &cell)?;
-                ws.write_string_with_format(row, 3, touchpoint_cell(r), &cell)?;
-                ws.write_string_with_format(row, 4, interaction_cell(r), &cell)?;
-                ws.write_string_with_format(row, 5, features_cell(r), &cell)?;
+        if t == 0 {
+            for (i, c) in header.iter().enumerate() {
+                ws.write_string_with_format(row, i as u16, c, &head)?;
             }
-            merge(ws, j, proc_span, 2, &rows[j].process)?;
+            ws.set_row_height(row, 45)?;
+            ws.set_repeat_rows(row, row)?;
+            row += 1;
         }
-        merge(ws, i, dir_span, 1, &rows[i].direction)?;
+        if doc.profile.number_row {
+            for (i, n) in (1..=header.len()).enumerate() {
+                ws.write_number_with_format(row, i as u16, n as f64, &numbers)?;
+            }
+            row += 1;
+        }
+        let first = row;
+        let merge = |ws: &mut rust_xlsxwriter::Worksheet,
+                     start: usize,
+                     span: usize,
+                     col: u16,
+                     text: &str|
+         -> Result<(), XlsxError> {
+            let (top, bottom) = (first + start as u32, first + (start + span) as u32 - 1);
+            if span > 1 {
+                ws.merge_range(top, col, bottom, col, text, &cell)?;
+            } else {
+                ws.write_string_with_format(top, col, text, &cell)?;
+            }
+            Ok(())
+        };
+        for (i, dir_span, processes) in spans(rows) {
+            for (j, proc_span) in processes {
+                for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
+                    let at = first + k as u32;
+                    ws.write_number_with_format(at, 0, f64::from(r.n), &cell)?;
+                    ws.write_string_with_format(at, 3, touchpoint_cell(r), &cell)?;
+                    ws.write_string_with_format(at, 4, interaction_cell(r), &cell)?;
+                    ws.write_string_with_format(
+                        at,
+                        5,
+                        super::render::features_text(r, &doc.profile.marks),
+                        &cell,
+                    )?;
+                    for col in 6..=last {
+                        ws.write_blank(at, col, &cell)?;
+                    }
+                }
+                merge(ws, j, proc_span, 2, &rows[j].process)?;
+            }
+            merge(ws, i, dir_span, 1, &rows[i].direction)?;
+        }
+        row += rows.len() as u32;
+        if t + 1 < count {
+            row += 1;
+        }
     }
+    if !doc.profile.footnotes.is_empty() {
+        row += 1;
+        for f in &doc.profile.footnotes {
+            ws.merge_range(row, 0, row, last, f, &small)?;
+            row += 1;
+        }
+    }
+    row += 1;
+    ws.merge_range(row, 0, row, last, &meta.line(), &small)?;
     Ok(())
 }
 

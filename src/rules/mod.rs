@@ -315,6 +315,8 @@ mod tests {
                 ),
                 empty,
             ],
+            profile: None,
+            approval: None,
         };
         let findings = check(&content);
         let found: Vec<(i32, &str)> = findings

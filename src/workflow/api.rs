@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::db::{self as wf_db};
 use super::model::{
-    CancelBody, History, NewRevision, Published, RefuseBody, RemarkInput, ReturnBody, Revision,
+    ApprovalActBody, CancelBody, History, NewRevision, Published, RefuseBody, RemarkInput,
+    ReturnBody, Revision,
 };
 use super::settings::{self, WorkflowSettings};
 use super::snapshot::{self, RegisterContent, VersionDiff};
@@ -314,6 +315,7 @@ pub async fn accept_part(
     tag = "workflow", operation_id = "approveRevision",
     params(RevisionPath,
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
+    request_body(content = Option<ApprovalActBody>, description = "Optional: the approving act (order number and date), usually with the last agreement"),
     responses((status = 200, description = "The revision after the agreement", body = Revision))
 )]
 #[post("/revisions/{id}/approve")]
@@ -322,10 +324,12 @@ pub async fn approve_revision(
     user: User,
     id: web::Path<RevisionPath>,
     if_match: IfMatch,
+    body: crate::http::extract::OptionalJson<ApprovalActBody>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
+    let act = body.0.unwrap_or_default().checked()?;
     let revision = db
-        .transaction(move |c| super::usecases::approve(c, &user, id, &if_match))
+        .transaction(move |c| super::usecases::approve(c, &user, id, &if_match, &act))
         .await?;
     Ok(revision_response(
         actix_web::http::StatusCode::OK,
@@ -430,6 +434,7 @@ pub async fn cancel_revision(
     tag = "workflow", operation_id = "publishRevision",
     params(RevisionPath,
         ("If-Match" = Option<String>, Header, description = "The revision's ETag; a stale one is refused with 412")),
+    request_body(content = Option<ApprovalActBody>, description = "Optional: the approving act (order number and date); completes what the approval recorded"),
     responses((status = 200, description = "The new version number", body = Published))
 )]
 #[post("/revisions/{id}/publish")]
@@ -439,15 +444,17 @@ pub async fn publish_revision(
     user: User,
     id: web::Path<RevisionPath>,
     if_match: IfMatch,
+    body: crate::http::extract::OptionalJson<ApprovalActBody>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
+    let act = body.0.unwrap_or_default().checked()?;
     let super::db::Publication {
         revision,
         number: version,
         sha256,
-        ..
+        content,
     } = db
-        .transaction(move |c| super::usecases::publish(c, &user, id, &if_match))
+        .transaction(move |c| super::usecases::publish(c, &user, id, &if_match, &act))
         .await?;
     // committed: this instance serves it at once; the others hear of it through NOTIFY
     cache.note(revision.agency_id, version);
@@ -455,6 +462,7 @@ pub async fn publish_revision(
         with_etag(HttpResponse::Ok(), revision.updated_at).json(Published {
             version,
             sha256,
+            approval: content.approval.unwrap_or_default(),
             revision,
         }),
     )

@@ -1352,18 +1352,31 @@ pub struct Publication {
     pub content: RegisterContent,
 }
 
+/// The working copy as the version freezes it: the rows, the form profile in force (R13,
+/// whose six headers become `columns`) and the approval act (`act` completes what the
+/// revision's agreements recorded).
 pub fn publish(
     conn: &mut PgConnection,
     user: &User,
     revision_id: Uuid,
     if_match: &crate::http::etag::IfMatch,
+    act: &crate::forms::db::ActInput,
 ) -> ApiResult<Publication> {
     let r = row(conn, revision_id, true)?;
     if_match.check(r.updated_at)?;
     let next = state::publish(r.status).map_err(illegal)?;
     // publications commit one at a time, so the change feed's seq order is commit order
     diesel::sql_query(format!("SELECT pg_advisory_xact_lock({PUBLISH_LOCK_KEY})")).execute(conn)?;
-    let content = snapshot::build(conn, r.agency_id)?;
+    crate::forms::db::save_act(conn, r.id, act)?;
+    let mut content = snapshot::build(conn, r.agency_id)?;
+    let profile = crate::forms::db::get(conn, r.agency_id)?.profile;
+    content.approval = Some(crate::forms::db::approval(
+        conn,
+        r.id,
+        profile.approval_style,
+    )?);
+    content.columns = profile.columns.clone();
+    content.profile = Some(profile);
     let value = serde_json::to_value(&content).map_err(|e| ApiError::Internal(e.into()))?;
     let sha = snapshot::sha256_hex(&value);
     let last: Option<i32> = register_versions::table

@@ -325,7 +325,69 @@ pub struct Published {
     /// The new version number.
     pub version: i32,
     pub sha256: String,
+    /// The approval act frozen into the version (and hashed with it).
+    pub approval: crate::domain::form::Approval,
     pub revision: Revision,
+}
+
+/// The act that approves the revision: the optional body of `approve` (the agreement that
+/// makes the revision approved, or an earlier one) and of `publish`. Each field given is
+/// kept with the revision (a later call completes or corrects it) and frozen into the
+/// published version as `approval`. No body, or `{}`: nothing changes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"order_number": "53", "order_date": "2024-03-28", "order_date_text": "«28» 03 2024 г."}))]
+pub struct ApprovalActBody {
+    /// The order's number as printed after «№».
+    #[serde(default)]
+    #[schema(max_length = 100, example = "53")]
+    pub order_number: Option<String>,
+    /// The order's date, YYYY-MM-DD.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date, example = "2024-03-28")]
+    pub order_date: Option<chrono::NaiveDate>,
+    /// The date as the act prints it («28» 03 2024 г.); without it the date prints
+    /// «28» марта 2024 г.
+    #[serde(default)]
+    #[schema(max_length = 100, example = "«28» 03 2024 г.")]
+    pub order_date_text: Option<String>,
+}
+
+impl ApprovalActBody {
+    /// Trimmed; empty texts are absent; 422 for one too long or with control characters.
+    pub fn checked(self) -> crate::error::ApiResult<crate::forms::db::ActInput> {
+        let mut errors = Vec::new();
+        let mut text = |field: &str, v: Option<String>| -> Option<String> {
+            let t = v?.trim().to_owned();
+            if t.is_empty() {
+                return None;
+            }
+            if t.chars().count() > crate::domain::text::ACT_TEXT_MAX {
+                errors.push(crate::domain::field::FieldError::new(
+                    field,
+                    "too_long",
+                    format!("at most {} characters", crate::domain::text::ACT_TEXT_MAX),
+                ));
+            } else if t.chars().any(char::is_control) {
+                errors.push(crate::domain::field::FieldError::new(
+                    field,
+                    "invalid",
+                    "must not contain control characters",
+                ));
+            }
+            Some(t)
+        };
+        let order_number = text("order_number", self.order_number);
+        let order_date_text = text("order_date_text", self.order_date_text);
+        if !errors.is_empty() {
+            return Err(crate::error::ApiError::validation(errors));
+        }
+        Ok(crate::forms::db::ActInput {
+            order_number,
+            order_date: self.order_date,
+            order_date_text,
+        })
+    }
 }
 
 #[cfg(test)]

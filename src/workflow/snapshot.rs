@@ -138,5 +138,7 @@ pub fn build(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<RegisterCont
         },
         columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
         rows,
+        profile: None,
+        approval: None,
     })
 }

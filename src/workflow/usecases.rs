@@ -96,11 +96,14 @@ pub fn approve(
     user: &User,
     revision_id: Uuid,
     if_match: &IfMatch,
+    act: &crate::forms::db::ActInput,
 ) -> ApiResult<Revision> {
     let r = wf_db::row(conn, revision_id, false)?;
     // officials are recognised by their `sub`; `any_approver` steps check the role themselves
     governance::require_reader(conn, user, r.agency_id)?;
     let revision = wf_db::approve(conn, user, revision_id, if_match)?;
+    // the act is recorded once the agreement is (whoever may agree may name the act)
+    crate::forms::db::save_act(conn, revision_id, act)?;
     let kind = if revision.status == RevisionStatus::Approved {
         EventType::RevisionApproved
     } else {
@@ -146,10 +149,11 @@ pub fn publish(
     user: &User,
     revision_id: Uuid,
     if_match: &IfMatch,
+    act: &crate::forms::db::ActInput,
 ) -> ApiResult<Publication> {
     let r = wf_db::row(conn, revision_id, false)?;
     governance::require_role(conn, user, Role::Publisher, r.agency_id)?;
-    let p = wf_db::publish(conn, user, revision_id, if_match)?;
+    let p = wf_db::publish(conn, user, revision_id, if_match, act)?;
     crate::public::cache::notify(conn, r.agency_id, p.number)?;
     let mut event = Event::new(
         EventType::RegisterPublished,

@@ -52,9 +52,11 @@ async fn a_portal_reads_verifies_and_caches_the_current_register() {
     assert_eq!(body["sha256"], sha.as_str());
     assert_eq!(body["rows"].as_array().unwrap().len(), 58);
     assert_eq!(body["columns"][1], "Направление деятельности");
-    // the SHA-256 is that of the canonical content: a portal can recompute it
+    // the SHA-256 is that of the canonical content: a portal can recompute it (the form
+    // profile and the approval act are part of the approved document)
     let content = json!({
-        "agency": body["agency"], "columns": body["columns"], "rows": body["rows"]
+        "agency": body["agency"], "columns": body["columns"], "rows": body["rows"],
+        "profile": body["profile"], "approval": body["approval"]
     });
     assert_eq!(touchpoints::workflow::snapshot::sha256_hex(&content), sha);
 
@@ -143,8 +145,10 @@ async fn the_official_form_as_csv_html_and_xlsx() {
         .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
-    assert!(text.starts_with("\u{feff}№;Направление деятельности;"));
-    assert_eq!(text.lines().count(), 59);
+    // the approval block, two titled tables (one header, two «1 2 3 4 5 6» rows): 58 rows
+    assert!(text.starts_with("\u{feff}УТВЕРЖДЕН\r\n"));
+    assert!(text.contains("\r\n№;Направление деятельности;"));
+    assert_eq!(text.lines().count(), 2 + 2 + 1 + 1 + 2 + 1 + 58);
     assert!(
         text.contains(";\"Почта России: 367015 РД, г. Махачкала, ул. Ярагского, д.124\"\"а\"\"\";"),
         "contacts in column 4, quoted as Excel needs"
@@ -186,7 +190,9 @@ async fn the_official_form_as_csv_html_and_xlsx() {
         .unwrap();
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
     let sheet = book.worksheet_range("Перечень").unwrap();
-    let header_row = touchpoints::public::xlsx::HEADER_ROW as usize;
+    let header_row = (0..20u32)
+        .find(|r| sheet.get_value((*r, 0)).map(|v| v.to_string()) == Some("№".into()))
+        .unwrap() as usize;
     let headers: Vec<String> = (0..6)
         .map(|c| sheet.get_value((header_row as u32, c)).unwrap().to_string())
         .collect();
@@ -196,17 +202,14 @@ async fn the_official_form_as_csv_html_and_xlsx() {
             .map(String::from)
             .to_vec()
     );
-    assert_eq!(
-        sheet.get_value((1, 0)).unwrap().to_string(),
-        "Министерство по делам гражданской обороны, чрезвычайным ситуациям и ликвидации \
-         последствий стихийных бедствий Республики Дагестан"
-    );
+    assert_eq!(sheet.get_value((0, 0)).unwrap().to_string(), "УТВЕРЖДЕН");
     assert_eq!(
         sheet
-            .get_value((header_row as u32 + 58, 0))
+            .get_value((header_row as u32 + 2, 0))
             .unwrap()
             .to_string(),
-        "58"
+        "1",
+        "under the «1 2 3 4 5 6» row"
     );
     let merged = book.merge_cells_by_sheet_name("Перечень").unwrap();
     assert!(

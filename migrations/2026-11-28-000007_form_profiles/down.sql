@@ -1,0 +1,2 @@
+DROP TABLE revision_approval_acts;
+DROP TABLE agency_form_profiles;
