@@ -69,6 +69,8 @@ pub struct DemoRow {
     pub process: String,
     pub process_client_type: ClientType,
     pub unit: Option<String>,
+    /// Column 4 exactly as the seed writes it (typos included); kept as the touchpoint's
+    /// `as_written` and printed by the exports.
     pub touchpoint: String,
     pub channel: String,
     pub name: String,
@@ -264,7 +266,8 @@ fn load_agency(
                                 value: full,
                                 label: c.label.clone(),
                             },
-                        ),
+                        )
+                        .map(|p| p.written_as(&c.value)),
                         _ => Err(e),
                     }
                 });
@@ -285,6 +288,8 @@ fn load_agency(
             let changes = TouchpointChanges {
                 channel: Some(row.channel.clone()),
                 name: Some(text::normalize_spaces(&row.name)),
+                // column 4 exactly as the seed writes it: the exports print this
+                as_written: Some(Some(row.touchpoint.clone())),
                 contacts: Some(contacts),
                 needs: Some(row.needs.clone()),
                 interaction: Some(

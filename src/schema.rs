@@ -281,6 +281,7 @@ diesel::table! {
         position -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        as_written -> Nullable<Text>,
     }
 }
 
@@ -306,6 +307,7 @@ diesel::table! {
         position -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        as_written -> Nullable<Text>,
     }
 }
 
