@@ -113,7 +113,8 @@ pub struct TouchpointPatch {
     #[schema(value_type = Option<String>, pattern = "\\S", max_length = 1000)]
     pub name: Option<String>,
     /// Column 4 as the agency wrote it; `null` drops it (the exports then compose the cell).
-    /// Changing `name` or `contacts` does not change it.
+    /// Changing `name` or `contacts` without giving it drops it too, so the printed cell never
+    /// says what the structured fields no longer do.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, pattern = "\\S", max_length = 4000)]
     pub as_written: Option<Option<String>>,
@@ -339,10 +340,12 @@ impl TouchpointPatch {
             .name
             .as_deref()
             .and_then(|n| keep(&mut e, text::required("name", n, text::NAME_MAX)));
-        let as_written = self
-            .as_written
-            .as_ref()
-            .map(|w| check_written(&mut e, w.as_deref()));
+        let as_written = match &self.as_written {
+            Some(w) => Some(check_written(&mut e, w.as_deref())),
+            // the agency's wording of the old name or contacts is no longer theirs
+            None if self.name.is_some() || self.contacts.is_some() => Some(None),
+            None => None,
+        };
         let contacts = self.contacts.as_deref().map(|c| check_contacts(&mut e, c));
         let needs = self.needs.as_deref().map(|n| check_needs(&mut e, n));
         let interaction = self.interaction.as_ref().map(|t| {

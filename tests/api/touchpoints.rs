@@ -409,6 +409,21 @@ async fn touchpoints_keep_column_4_as_written_while_r7_compares_normalised_conta
     assert!(patched.get("as_written").is_none(), "{patched}");
     let csv = export(&app).await;
     assert!(csv.contains(";Телефон: +78722516122;"), "{csv}");
+    // new contacts without new wording: the old wording is dropped, not printed stale
+    let (_, rewritten) = app
+        .patch(
+            &format!("/api/v1/points/{id}"),
+            json!({"as_written": "Телефон: 51-61-22"}),
+        )
+        .await;
+    assert_eq!(rewritten["as_written"], "Телефон: 51-61-22");
+    let (_, renumbered) = app
+        .patch(
+            &format!("/api/v1/points/{id}"),
+            json!({"contacts": [{"kind": "phone", "value": "+7 (8722) 51-61-23"}]}),
+        )
+        .await;
+    assert!(renumbered.get("as_written").is_none(), "{renumbered}");
     let (s, blank) = app
         .patch(&format!("/api/v1/points/{id}"), json!({"as_written": "  "}))
         .await;
