@@ -381,6 +381,17 @@ mod tests {
                         a.key,
                         row.n
                     );
+                    // each contact is spelled as in the cell, which is kept verbatim
+                    for c in &row.contacts {
+                        assert!(
+                            row.touchpoint.contains(&c.value),
+                            "{} row {}: «{}» is not in «{}»",
+                            a.key,
+                            row.n,
+                            c.value,
+                            row.touchpoint
+                        );
+                    }
                     if let Some(u) = &row.unit {
                         assert!(
                             units.contains(&u.as_str()),
