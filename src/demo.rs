@@ -75,6 +75,8 @@ pub struct DemoRow {
     pub process: String,
     pub process_client_type: ClientType,
     pub unit: Option<String>,
+    /// Column 4 exactly as the seed writes it (typos included); kept as the touchpoint's
+    /// `as_written` and printed by the exports.
     pub touchpoint: String,
     pub channel: String,
     pub name: String,
@@ -282,7 +284,8 @@ fn load_agency(
                                 value: full,
                                 label: c.label.clone(),
                             },
-                        ),
+                        )
+                        .map(|p| p.written_as(&c.value)),
                         _ => Err(e),
                     }
                 });
@@ -303,6 +306,8 @@ fn load_agency(
             let changes = TouchpointChanges {
                 channel: Some(row.channel.clone()),
                 name: Some(text::normalize_spaces(&row.name)),
+                // column 4 exactly as the seed writes it: the exports print this
+                as_written: Some(Some(row.touchpoint.clone())),
                 contacts: Some(contacts),
                 needs: Some(row.needs.clone()),
                 interaction: Some(
@@ -394,6 +399,17 @@ mod tests {
                         a.key,
                         row.n
                     );
+                    // each contact is spelled as in the cell, which is kept verbatim
+                    for c in &row.contacts {
+                        assert!(
+                            row.touchpoint.contains(&c.value),
+                            "{} row {}: «{}» is not in «{}»",
+                            a.key,
+                            row.n,
+                            c.value,
+                            row.touchpoint
+                        );
+                    }
                     if let Some(u) = &row.unit {
                         assert!(
                             units.contains(&u.as_str()),

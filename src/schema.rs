@@ -348,6 +348,7 @@ diesel::table! {
         position -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        as_written -> Nullable<Text>,
     }
 }
 
@@ -373,6 +374,7 @@ diesel::table! {
         position -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        as_written -> Nullable<Text>,
     }
 }
 

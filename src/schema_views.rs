@@ -23,6 +23,7 @@ diesel::table! {
         process_position -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        as_written -> Nullable<Text>,
     }
 }
 

@@ -162,6 +162,10 @@ pub struct Contact {
     pub value: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The contact as the agency wrote it (`www.mchsrd.ru`, `8 (8722) 51-61-22`), when that
+    /// differs from `value`; absent otherwise. Printing only: comparisons use `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_written: Option<String>,
     /// Comparison key (R7): case-folded, scheme-less for URLs.
     #[serde(skip)]
     pub normalized: String,
@@ -191,10 +195,13 @@ impl Contact {
             }
         };
         let label = text::optional(&format!("{field}.label"), input.label.as_deref(), LABEL_MAX)?;
+        let written = text::normalize_spaces(&input.value);
+        let as_written = (written != value && !written.is_empty()).then_some(written);
         Ok(Contact {
             kind: input.kind,
             value,
             label,
+            as_written,
             normalized,
         })
     }
@@ -217,6 +224,15 @@ impl Contact {
                 ..input.clone()
             },
         )
+        .map(|c| c.written_as(&input.value))
+    }
+
+    /// The same contact, remembering `written` as the agency's spelling of it (whitespace
+    /// normalised) when that differs from the normalised value.
+    pub fn written_as(mut self, written: &str) -> Contact {
+        let written = text::normalize_spaces(written);
+        self.as_written = (written != self.value && !written.is_empty()).then_some(written);
+        self
     }
 }
 

@@ -45,6 +45,10 @@ pub struct RowTouchpoint {
     pub channel: String,
     pub channel_label: String,
     pub name: String,
+    /// Column 4 as the agency wrote it, printed instead of `name` and `contacts`; absent when
+    /// the cell is composed from them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_written: Option<String>,
     pub contacts: Vec<Contact>,
     pub needs: Vec<NeedRef>,
     pub interaction: Option<String>,
@@ -168,6 +172,7 @@ fn fields(r: &RegisterRow) -> Vec<(&'static str, Value)> {
         ("unit", j(&r.unit)),
         ("channel", j(&t.map(|t| &t.channel))),
         ("name", j(&t.map(|t| &t.name))),
+        ("as_written", j(&t.and_then(|t| t.as_written.as_ref()))),
         ("contacts", j(&t.map(|t| &t.contacts))),
         (
             "needs",
@@ -277,6 +282,7 @@ mod tests {
                 channel: "phone".into(),
                 channel_label: "Телефонная связь".into(),
                 name: name.into(),
+                as_written: None,
                 contacts: vec![],
                 needs: needs
                     .iter()

@@ -208,6 +208,13 @@ fn check_revision(
 /// `rejected` with the reason and the cell. Nothing is written when a row is rejected (422 with the
 /// report) or with `dry_run=true`.
 ///
+/// Nothing is invented: column 4 is kept verbatim as the touchpoint's `as_written` (what the
+/// exports print); an empty column 5 gives no needs (R5 reports the row), an empty column 6 no
+/// mark. A new process takes its client type from the heading of the table the row stands in
+/// («…с внутренним клиентом», «…с внешним клиентом»), else `external` by default, and the
+/// submitter's unit when the token has one. Each row's `inferred` lists every value that was
+/// inferred rather than written, and from where.
+///
 /// The revision and the caller's rights are checked before the body is read. A workbook may use
 /// at most 64 columns and 20000 rows (a cell with a value outside them is refused: `out_of_bounds`
 /// on `body`). A few imports run at once (503 with `Retry-After` past that), and the file must

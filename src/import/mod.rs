@@ -44,6 +44,36 @@ pub enum RowOutcome {
     Rejected,
 }
 
+/// A value the importer inferred rather than read as written, and from where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"field": "needs", "value": "consultation", "from": "column 5 text «Получение консультации клиентом»"}))]
+pub struct Inferred {
+    /// The field given the value: `channel`, `name`, `contacts`, `needs`, `stated_mode` of the
+    /// touchpoint; `direction`, `client_type`, `kind`, `unit_id` of a new process.
+    pub field: String,
+    /// The value (a code, a contact's normalised value, a unit id).
+    pub value: String,
+    /// Where it came from: `column 5 text «…»`, `heading «…»`, `default: …`, `token`.
+    pub from: String,
+}
+
+impl Inferred {
+    fn new(field: &str, value: impl Into<String>, from: impl Into<String>) -> Self {
+        Inferred {
+            field: field.to_owned(),
+            value: value.into(),
+            from: from.into(),
+        }
+    }
+}
+
+/// `column N text «…»`, the cell shortened to 200 characters.
+fn from_column(n: u8, cell: &str) -> String {
+    let short: String = cell.chars().take(200).collect();
+    let more = if short.len() < cell.len() { "…" } else { "" };
+    format!("column {n} text «{short}{more}»")
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RowReport {
     /// Row number in the file.
@@ -55,6 +85,12 @@ pub struct RowReport {
     pub channel: Option<String>,
     pub touchpoint_id: Option<Uuid>,
     pub reason: Option<String>,
+    /// Every value of the row that was inferred rather than written (channel, contacts and
+    /// needs recognised from the text, the client type of a new process from its table's
+    /// heading or a default…), each with where it came from. Column 4 itself is kept as
+    /// written in the touchpoint's `as_written`.
+    #[serde(default)]
+    pub inferred: Vec<Inferred>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -96,11 +132,15 @@ fn direction_code(wording: &str) -> Option<&'static str> {
     })
 }
 
+/// A process of the agency as the importer finds it: id, unit, client type.
+type KnownProcess = (Uuid, Option<Uuid>, ClientType);
+
 struct Context<'a> {
     user: &'a User,
     agency_id: Uuid,
     labels: HashMap<String, String>,
-    processes: HashMap<String, (Uuid, Option<Uuid>)>,
+    /// The agency's processes by folded name.
+    processes: HashMap<String, Vec<KnownProcess>>,
     /// Column-4 text of the touchpoints already in each process, as this service prints it.
     printed: HashMap<Uuid, Vec<(String, Uuid)>>,
 }
@@ -130,12 +170,7 @@ fn printed_match(
         slot.insert(
             points
                 .iter()
-                .map(|t| {
-                    (
-                        text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)),
-                        t.id,
-                    )
-                })
+                .map(|t| (text::fold(&printed(t)), t.id))
                 .collect(),
         );
     }
@@ -146,64 +181,126 @@ fn printed_match(
         .and_then(|v| v.iter().find(|(p, _)| *p == wanted).map(|(_, id)| *id)))
 }
 
-/// Needs from column 5: the catalog labels this service writes, else the wording's meaning.
-fn needs_of(ctx: &Context<'_>, cell: &str) -> Vec<String> {
+/// Column 4 of a touchpoint as this service prints it (the agency's wording when kept).
+fn printed(t: &crate::touchpoints::model::Touchpoint) -> String {
+    crate::public::render::column4(t.as_written.as_deref(), &t.name, &t.contacts)
+}
+
+/// Needs from column 5: the catalog labels this service writes, else the wording's meaning;
+/// none for an empty cell. Each is reported as inferred, with the cell it was read from.
+fn needs_of(ctx: &Context<'_>, cell: &str, inferred: &mut Vec<Inferred>) -> Vec<String> {
     let parts: Vec<String> = cell
         .split(';')
         .map(text::fold)
         .filter(|p| !p.is_empty())
         .collect();
-    if !parts.is_empty() && parts.iter().all(|p| ctx.labels.contains_key(p)) {
-        return parts.iter().map(|p| ctx.labels[p].clone()).collect();
+    let needs = if !parts.is_empty() && parts.iter().all(|p| ctx.labels.contains_key(p)) {
+        parts.iter().map(|p| ctx.labels[p].clone()).collect()
+    } else {
+        recognize::needs(cell)
+    };
+    for n in &needs {
+        inferred.push(Inferred::new("needs", n.clone(), from_column(5, cell)));
     }
-    recognize::needs(cell)
+    needs
 }
 
+/// The row's process: the agency's process of that name (of the client type the row's table
+/// names, when it names one), else a new one, in the submitter's unit when their token has one.
+/// What a new process was given and why goes to `inferred`.
 fn process_for(
     conn: &mut PgConnection,
     ctx: &mut Context<'_>,
     row: &FormRow,
+    inferred: &mut Vec<Inferred>,
 ) -> ApiResult<(Uuid, Option<Uuid>)> {
     let key = text::fold(&row.process);
-    if let Some(p) = ctx.processes.get(&key) {
-        return Ok(*p);
+    let stated = row.table.as_ref().map(|(ct, _)| *ct);
+    if let Some(p) = ctx.processes.get(&key).and_then(|known| {
+        known
+            .iter()
+            .find(|(_, _, ct)| stated.is_none_or(|s| s == *ct))
+    }) {
+        return Ok((p.0, p.1));
     }
     let (direction_id, label) =
         match direction_db::find_by_name(conn, ctx.agency_id, &row.direction)? {
             Some(d) => (d.id, None),
             None => match direction_code(&row.direction)
-                .map(|c| direction_db::by_code(conn, c))
+                .map(|c| direction_db::by_code(conn, c).map(|d| d.map(|d| (c, d))))
                 .transpose()?
                 .flatten()
             {
-                Some(d) => (d.id, Some(row.direction.clone())),
+                Some((code, d)) => {
+                    inferred.push(Inferred::new(
+                        "direction",
+                        code,
+                        from_column(2, &row.direction),
+                    ));
+                    (d.id, Some(row.direction.clone()))
+                }
                 None => (
                     direction_db::insert(conn, ctx.agency_id, row.direction.clone())?.id,
                     None,
                 ),
             },
         };
+    let client_type = match &row.table {
+        Some((ct, heading)) => {
+            inferred.push(Inferred::new(
+                "client_type",
+                ct.as_str(),
+                format!("heading «{heading}»"),
+            ));
+            *ct
+        }
+        None => {
+            inferred.push(Inferred::new(
+                "client_type",
+                ClientType::External.as_str(),
+                "default: the file names no client type (no heading «…с внутренним/внешним клиентом»)",
+            ));
+            ClientType::External
+        }
+    };
+    inferred.push(Inferred::new(
+        "kind",
+        ProcessKind::Function.as_str(),
+        "default: the form does not say service, function or digital service",
+    ));
+    // a unit's submitter fills in their unit's part: the processes they add are the unit's
+    let unit = ctx.user.unit_id.filter(|_| !ctx.user.is_admin());
+    if let Some(u) = unit {
+        inferred.push(Inferred::new(
+            "unit_id",
+            u.to_string(),
+            "token: the submitter's unit",
+        ));
+    }
     let changes = ProcessChanges {
         direction_id: Some(direction_id),
         direction_label: Some(label),
-        unit_id: Some(None),
+        unit_id: Some(unit),
         name: Some(row.process.clone()),
         registry_code: None,
         kind: Some(ProcessKind::Function),
-        client_type: Some(ClientType::External),
+        client_type: Some(client_type),
         position: None,
     };
     let agency_id = ctx.agency_id;
     let p = edit_working_copy(
         conn,
         ctx.user,
-        import_change(ctx, None, "process", None, "import"),
+        import_change(ctx, unit, "process", None, "import"),
         None,
         None::<&()>,
         |c| process_db::insert(c, agency_id, changes),
     )?;
-    ctx.processes.insert(key, (p.id, None));
-    Ok((p.id, None))
+    ctx.processes
+        .entry(key)
+        .or_default()
+        .push((p.id, unit, client_type));
+    Ok((p.id, unit))
 }
 
 fn import_row(
@@ -221,6 +318,7 @@ fn import_row(
         channel: None,
         touchpoint_id: None,
         reason: None,
+        inferred: Vec::new(),
     };
     if row.process.is_empty() || row.direction.is_empty() {
         report.outcome = RowOutcome::Rejected;
@@ -232,7 +330,7 @@ fn import_row(
         report.reason = Some("no direction or process above this row".into());
         return Ok(report);
     }
-    let (process_id, unit) = process_for(conn, ctx, row)?;
+    let (process_id, unit) = process_for(conn, ctx, row, &mut report.inferred)?;
     if row.touchpoint.is_empty() {
         report.outcome = RowOutcome::ProcessOnly;
         return Ok(report);
@@ -243,16 +341,28 @@ fn import_row(
         let before = touchpoint_db::get(conn, existing)?;
         report.channel = Some(before.channel.clone());
         report.touchpoint_id = Some(existing);
-        let needs = needs_of(ctx, &row.interaction);
+        let needs = needs_of(ctx, &row.interaction, &mut report.inferred);
         return merge(conn, ctx, unit, report, before, needs, &row.interaction);
     }
-    let (name, inputs) = recognize::contacts(&row.touchpoint);
+    let (name, written) = recognize::contacts_as_written(&row.touchpoint);
+    let inputs: Vec<_> = written.iter().map(|(c, _)| c.clone()).collect();
     let channel = recognize::channel(&row.touchpoint, &inputs);
     report.channel = Some(channel.to_owned());
+    let column4 = from_column(4, &row.touchpoint);
+    report
+        .inferred
+        .push(Inferred::new("channel", channel, column4.clone()));
     let mut contacts = Vec::new();
-    for (i, c) in inputs.iter().enumerate() {
+    for (i, (c, spelled)) in written.iter().enumerate() {
         match Contact::parse(&format!("contacts[{i}]"), c) {
-            Ok(c) => contacts.push(c),
+            Ok(c) => {
+                report.inferred.push(Inferred::new(
+                    "contacts",
+                    format!("{} {}", c.kind.as_str(), c.value),
+                    column4.clone(),
+                ));
+                contacts.push(c.written_as(spelled));
+            }
             Err(e) => {
                 report.outcome = RowOutcome::Rejected;
                 report.reason = Some(format!("{}: {}", c.value, e.message));
@@ -265,15 +375,27 @@ fn import_row(
     } else {
         name
     };
-    let needs = needs_of(ctx, &row.interaction);
+    report
+        .inferred
+        .push(Inferred::new("name", name.clone(), column4.clone()));
+    let needs = needs_of(ctx, &row.interaction, &mut report.inferred);
+    let stated_mode = Mode::from_features(&row.features);
+    if let Some(m) = stated_mode {
+        report.inferred.push(Inferred::new(
+            "stated_mode",
+            m.as_str(),
+            from_column(6, &row.features),
+        ));
+    }
     let changes = TouchpointChanges {
         channel: Some(channel.to_owned()),
         name: Some(name),
+        as_written: Some(Some(row.touchpoint.clone())),
         contacts: Some(contacts),
         needs: Some(needs.clone()),
         interaction: Some(Some(row.interaction.clone()).filter(|s| !s.is_empty())),
         features: Some(Some(row.features.clone()).filter(|s| !s.is_empty())),
-        stated_mode: Some(Mode::from_features(&row.features)),
+        stated_mode: Some(stated_mode),
         position: None,
     };
     let change = import_change(ctx, unit, "touchpoint", None, "import");
@@ -284,10 +406,7 @@ fn import_row(
         Ok(t) => {
             report.touchpoint_id = Some(t.id);
             if let Some(v) = ctx.printed.get_mut(&process_id) {
-                v.push((
-                    text::fold(&crate::public::render::cell_text(&t.name, &t.contacts)),
-                    t.id,
-                ));
+                v.push((text::fold(&printed(&t)), t.id));
             }
         }
         Err(ApiError::Client {
@@ -361,18 +480,28 @@ pub fn apply(
         .into_iter()
         .map(|(l, c)| (text::fold(&l), c))
         .collect();
-    let procs: Vec<(Uuid, String, Option<Uuid>)> = processes::table
+    let procs: Vec<(Uuid, String, Option<Uuid>, ClientType)> = processes::table
         .filter(processes::agency_id.eq(agency_id))
-        .select((processes::id, processes::name, processes::unit_id))
+        .order((processes::position, processes::id))
+        .select((
+            processes::id,
+            processes::name,
+            processes::unit_id,
+            processes::client_type,
+        ))
         .load(conn)?;
+    let mut known: HashMap<String, Vec<KnownProcess>> = HashMap::new();
+    for (id, name, unit, ct) in procs {
+        known
+            .entry(text::fold(&name))
+            .or_default()
+            .push((id, unit, ct));
+    }
     let mut ctx = Context {
         user,
         agency_id,
         labels,
-        processes: procs
-            .into_iter()
-            .map(|(id, name, unit)| (text::fold(&name), (id, unit)))
-            .collect(),
+        processes: known,
         printed: HashMap::new(),
     };
     let mut out = Vec::with_capacity(rows.len());
@@ -405,6 +534,7 @@ pub fn apply(
                         channel: None,
                         touchpoint_id: None,
                         reason: Some(e.to_string()),
+                        inferred: Vec::new(),
                     }),
                     e => return Err(e),
                 }

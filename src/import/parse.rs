@@ -3,7 +3,7 @@
 //! the one above"). Bad files are refused before any parsing that could be abused.
 
 use super::xlsx;
-use crate::domain::text;
+use crate::domain::{text, ClientType};
 
 pub use super::file::{column_letter, FileError};
 
@@ -20,6 +20,55 @@ pub struct FormRow {
     pub touchpoint: String,
     pub interaction: String,
     pub features: String,
+    /// The table the row stands in, by its heading («…С ВНУТРЕННИМ КЛИЕНТОМ»): the client
+    /// type and the heading as written; None when the file names no client type.
+    pub table: Option<(ClientType, String)>,
+}
+
+/// The client type a heading of the form names: «…с внутренним клиентом» internal, «…с
+/// внешним клиентом» external, «…с внешним и внутренним клиентами» both.
+pub fn heading_client_type(cell: &str) -> Option<ClientType> {
+    let f = f(cell);
+    if !f.contains("клиент") {
+        return None;
+    }
+    match (f.contains("внутренним"), f.contains("внешним")) {
+        (true, true) => Some(ClientType::Both),
+        (true, false) => Some(ClientType::Internal),
+        (false, true) => Some(ClientType::External),
+        (false, false) => None,
+    }
+}
+
+/// A row that is a table's heading: one text naming a client type, and nothing in columns 4–6.
+fn heading_of(cells: &[String], cols: Option<&Columns>) -> Option<(ClientType, String)> {
+    if let Some(c) = cols {
+        let filled = |i: usize| cells.get(i).is_some_and(|v| !v.is_empty());
+        if filled(c.touchpoint) || filled(c.interaction) || filled(c.features) {
+            return None;
+        }
+    }
+    let text: Vec<&str> = cells
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let text = text.join(" ");
+    // «Перечень точек взаимодействия … с внешним клиентом», not a process «… внешним клиентам»
+    let folded = f(&text);
+    if !(folded.contains("перечен") || folded.contains("точек взаимодейств"))
+    {
+        return None;
+    }
+    heading_client_type(&text).map(|ct| (ct, text))
+}
+
+/// The header row of the form again (a second table repeats it).
+fn is_header(cells: &[String], cols: &Columns) -> bool {
+    cells.get(cols.touchpoint).is_some_and(|c| {
+        let c = f(c);
+        c.contains("точка взаимодействия") || c.contains("точки взаимодействия")
+    })
 }
 
 /// Column letters of the form's columns, for cell references in the report.
@@ -124,10 +173,24 @@ pub fn rows(grid: &[Vec<String>]) -> Result<(Columns, Vec<FormRow>), FileError> 
         text::normalize_spaces(row.get(i).map(String::as_str).unwrap_or(""))
     };
     let (mut direction, mut process) = (String::new(), String::new());
+    // the last heading above the header row names the first table's clients
+    let mut table = grid[..header].iter().rev().find_map(|row| {
+        let cells: Vec<String> = row.iter().map(|c| text::normalize_spaces(c)).collect();
+        heading_of(&cells, None)
+    });
     let mut out = Vec::new();
     for (i, row) in grid.iter().enumerate().skip(header + 1) {
         let cells: Vec<String> = row.iter().map(|c| text::normalize_spaces(c)).collect();
         if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        if let Some(h) = heading_of(&cells, Some(&cols)) {
+            // a new table: its rows continue nothing of the one above
+            table = Some(h);
+            (direction, process) = (String::new(), String::new());
+            continue;
+        }
+        if is_header(&cells, &cols) {
             continue;
         }
         let numbering = cells
@@ -152,6 +215,7 @@ pub fn rows(grid: &[Vec<String>]) -> Result<(Columns, Vec<FormRow>), FileError> 
             touchpoint: cell(row, cols.touchpoint),
             interaction: cell(row, cols.interaction),
             features: cell(row, cols.features),
+            table: table.clone(),
         });
     }
     Ok((cols, out))
@@ -180,6 +244,30 @@ mod tests {
             (rows[2].direction.as_str(), rows[2].process.as_str()),
             ("Рассмотрение обращений", "Информирование")
         );
+    }
+
+    #[test]
+    fn headings_name_the_clients_of_their_table() {
+        let csv = "ПЕРЕЧЕНЬ ТОЧЕК ВЗАИМОДЕЙСТВИЯ МИНИСТЕРСТВА В РАМКАХ ВЗАИМОДЕЙСТВИЯ С ВНУТРЕННИМ КЛИЕНТОМ\n№;Направление деятельности;Наименование конкретного процесса;Точка взаимодействия;Осуществляемое взаимодействие с клиентом;Особенности взаимодействия с клиентом\n1;Кадры;Конкурс;Телефон: +7(8722) 55-05-28;Получение информации;Офлайн-точка\nПЕРЕЧЕНЬ ТОЧЕК ВЗАИМОДЕЙСТВИЯ С ВНЕШНИМ КЛИЕНТОМ;;;;;\n№;Направление деятельности;Наименование конкретного процесса;Точка взаимодействия;Осуществляемое взаимодействие с клиентом;Особенности взаимодействия с клиентом\n1;Обращения;Приём;Телефон: +7(8722) 51-61-22;Получение консультации;Офлайн-точка\n2;;;ЕПГУ;;\n";
+        let (_, read) = rows(&grid_from_csv(csv.as_bytes()).unwrap()).unwrap();
+        let types: Vec<_> = read
+            .iter()
+            .map(|r| (r.process.as_str(), r.table.as_ref().map(|t| t.0)))
+            .collect();
+        assert_eq!(
+            types,
+            vec![
+                ("Конкурс", Some(ClientType::Internal)),
+                ("Приём", Some(ClientType::External)),
+                ("Приём", Some(ClientType::External)),
+            ]
+        );
+        assert_eq!(
+            heading_client_type("Перечень точек взаимодействия агентства в рамках взаимодействия с внешним и внутренним клиентами"),
+            Some(ClientType::Both)
+        );
+        let (_, plain) = rows(&grid_from_csv("№;Направление деятельности;Наименование конкретного процесса;Точка взаимодействия;Осуществляемое взаимодействие с клиентом;Особенности взаимодействия с клиентом\n1;А;Б;ЕПГУ;;\n".as_bytes()).unwrap()).unwrap();
+        assert_eq!(plain[0].table, None);
     }
 
     #[test]

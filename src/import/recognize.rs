@@ -111,8 +111,14 @@ static POSTCODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{6}\b").exp
 
 /// The contacts written in a column-4 cell, in order, and the name left when they are taken out.
 pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
+    let (name, found) = contacts_as_written(cell);
+    (name, found.into_iter().map(|(c, _)| c).collect())
+}
+
+/// [`contacts`], each with its spelling in the cell (`51-61-24` for `+78722516124`).
+pub fn contacts_as_written(cell: &str) -> (String, Vec<(ContactInput, String)>) {
     let mut rest = cell.to_owned();
-    let mut found: Vec<(usize, ContactInput)> = Vec::new();
+    let mut found: Vec<(usize, ContactInput, String)> = Vec::new();
     let lower = folded(cell);
     if lower.contains("почта россии") {
         if let Some(m) = POSTCODE.find(cell) {
@@ -122,13 +128,14 @@ pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
                 m.start(),
                 ContactInput {
                     kind: ContactKind::Address,
-                    value: address,
+                    value: address.clone(),
                     label: None,
                 },
+                address,
             ));
             return (
                 clean_name(&rest),
-                found.into_iter().map(|(_, c)| c).collect(),
+                found.into_iter().map(|(_, c, w)| (c, w)).collect(),
             );
         }
     }
@@ -141,6 +148,7 @@ pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
                     value: m.as_str().to_owned(),
                     label: None,
                 },
+                m.as_str().to_owned(),
             ));
         }
     }
@@ -159,6 +167,7 @@ pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
                     value: value.to_owned(),
                     label: None,
                 },
+                value.to_owned(),
             ));
         }
     }
@@ -180,11 +189,12 @@ pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
                     value: v,
                     label: None,
                 },
+                raw.to_owned(),
             ));
         }
     }
-    found.sort_by_key(|(pos, _)| *pos);
-    for (_, c) in &found {
+    found.sort_by_key(|(pos, _, _)| *pos);
+    for (_, c, _) in &found {
         rest = rest.replace(&c.value, " ");
     }
     for m in PHONE.find_iter(cell) {
@@ -193,8 +203,8 @@ pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
     let mut seen = Vec::new();
     let contacts = found
         .into_iter()
-        .map(|(_, c)| c)
-        .filter(|c| {
+        .map(|(_, c, w)| (c, w))
+        .filter(|(c, _)| {
             let key = (c.kind, folded(&c.value));
             if seen.contains(&key) {
                 false
@@ -219,7 +229,8 @@ fn clean_name(rest: &str) -> String {
     .to_owned()
 }
 
-/// The catalog needs a column-5 cell expresses; `other` when nothing matches.
+/// The catalog needs a column-5 cell expresses: `other` for a phrase that matches none, and
+/// nothing at all for an empty cell (R5 then reports the row rather than a need being invented).
 pub fn needs(cell: &str) -> Vec<String> {
     let mut out: Vec<&str> = Vec::new();
     for phrase in folded(cell).split([',', ';', '\n']) {
@@ -269,9 +280,6 @@ pub fn needs(cell: &str) -> Vec<String> {
             push("other");
         }
     }
-    if out.is_empty() {
-        out.push("other");
-    }
     out.into_iter().map(String::from).collect()
 }
 
@@ -281,6 +289,9 @@ mod tests {
 
     #[test]
     fn cells_of_the_seeds() {
+        let (_, written) = contacts_as_written("Телефон: +7(8722) 55-05-28, 51-61-24");
+        let spelled: Vec<&str> = written.iter().map(|(_, w)| w.as_str()).collect();
+        assert_eq!(spelled, vec!["+7(8722) 55-05-28", "51-61-24"]);
         let (name, c) = contacts("Телефон: +7(8722) 55-05-28, 51-61-24");
         assert_eq!(name, "Телефон");
         let values: Vec<&str> = c.iter().map(|c| c.value.as_str()).collect();
@@ -359,6 +370,8 @@ mod tests {
             needs("Подача письменного обращения клиентом в формате электронного документа"),
             vec!["submission"]
         );
-        assert_eq!(needs(""), vec!["other"]);
+        assert!(needs("").is_empty());
+        assert!(needs(" ; ").is_empty());
+        assert_eq!(needs("Переадресация"), vec!["other"]);
     }
 }

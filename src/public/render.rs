@@ -25,15 +25,30 @@ impl Meta<'_> {
     }
 }
 
-/// Column 4: the touchpoint's name with its contacts.
+/// Column 4: the agency's own wording of the cell when it has one, else the touchpoint's name
+/// with its contacts.
 pub fn touchpoint_cell(r: &RegisterRow) -> String {
     match &r.touchpoint {
         None => String::new(),
-        Some(t) => cell_text(&t.name, &t.contacts),
+        Some(t) => column4(t.as_written.as_deref(), &t.name, &t.contacts),
     }
 }
 
-/// `name: contact, contact (label)`, as column 4 prints a touchpoint.
+/// Column 4 of a touchpoint: `as_written` (the cell as the agency wrote it) when present and
+/// not blank, else [`cell_text`] of its name and contacts.
+pub fn column4(
+    as_written: Option<&str>,
+    name: &str,
+    contacts: &[crate::domain::Contact],
+) -> String {
+    match as_written.filter(|w| !w.trim().is_empty()) {
+        Some(w) => w.to_owned(),
+        None => cell_text(name, contacts),
+    }
+}
+
+/// `name: contact, contact (label)`, as column 4 prints a touchpoint the agency's wording of
+/// which is not known (one made through the API): the contacts' normalised values.
 pub fn cell_text(name: &str, contacts: &[crate::domain::Contact]) -> String {
     if contacts.is_empty() {
         return name.to_owned();
@@ -62,17 +77,25 @@ pub fn interaction_cell(r: &RegisterRow) -> String {
     }
 }
 
-/// Column 6: the agency's wording, or the mark.
+/// Column 6: the agency's wording, else the mark it stated (`stated_mode`), else nothing: the
+/// mark the channel rule implies is never printed as if someone had written it (the checker
+/// reports the empty cell, `features_not_stated`).
 pub fn features_cell(r: &RegisterRow) -> String {
     match &r.touchpoint {
         None => String::new(),
-        Some(t) => t.features.clone().unwrap_or_else(|| {
-            match t.stated_mode.unwrap_or(t.implied_mode) {
-                Mode::Digital => "Цифровая точка",
-                Mode::Offline => "Офлайн-точка",
-            }
-            .to_owned()
-        }),
+        Some(t) => t
+            .features
+            .clone()
+            .or_else(|| {
+                t.stated_mode.map(|m| {
+                    match m {
+                        Mode::Digital => "Цифровая точка",
+                        Mode::Offline => "Офлайн-точка",
+                    }
+                    .to_owned()
+                })
+            })
+            .unwrap_or_default(),
     }
 }
 

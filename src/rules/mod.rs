@@ -139,6 +139,21 @@ pub fn check(content: &RegisterContent) -> Vec<Finding> {
                 ),
             ));
         }
+        // column 6 empty: no wording and no stated mark; the exports print it empty rather
+        // than the mark the channel rule implies
+        if t.stated_mode.is_none() && t.features.as_deref().is_none_or(|f| f.trim().is_empty()) {
+            out.push(finding(
+                "R6",
+                "features_not_stated",
+                Severity::Warning,
+                r,
+                format!(
+                    "column 6 of «{}» is empty: no digital/offline mark was written (the agency's rule implies {})",
+                    t.name,
+                    t.implied_mode.as_str()
+                ),
+            ));
+        }
         if let Some(kinds) = expected_kinds(&t.channel) {
             for c in t.contacts.iter().filter(|c| !kinds.contains(&c.kind)) {
                 out.push(finding(
@@ -233,6 +248,7 @@ mod tests {
                 channel: channel.into(),
                 channel_label: channel.into(),
                 name: "Точка".into(),
+                as_written: None,
                 contacts,
                 needs: needs
                     .iter()
@@ -327,8 +343,10 @@ mod tests {
             found,
             vec![
                 (1, "mode_contradicts_rule"),
+                (2, "features_not_stated"),
                 (2, "duplicate_touchpoint"),
                 (3, "touchpoint_without_needs"),
+                (3, "features_not_stated"),
                 (3, "contact_shape"),
                 (4, "mode_contradicts_rule"),
                 (5, "process_without_touchpoint"),

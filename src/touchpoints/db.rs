@@ -31,6 +31,7 @@ struct Row {
     position: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    as_written: Option<String>,
 }
 
 /// Filters of a touchpoint list.
@@ -142,7 +143,15 @@ fn filtered(f: &TouchpointFilter) -> tr::BoxedQuery<'static, Pg> {
 /// Contacts and needs of a set of touchpoints: two queries, whatever the number of rows.
 fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let contact_rows: Vec<(Uuid, ContactKind, String, String, Option<String>)> = tc::table
+    type ContactRow = (
+        Uuid,
+        ContactKind,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let contact_rows: Vec<ContactRow> = tc::table
         .filter(tc::touchpoint_id.eq_any(&ids))
         .order((tc::touchpoint_id, tc::position))
         .select((
@@ -151,14 +160,16 @@ fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>
             tc::value,
             tc::normalized,
             tc::label,
+            tc::as_written,
         ))
         .load(conn)?;
     let mut contacts: HashMap<Uuid, Vec<Contact>> = HashMap::new();
-    for (id, kind, value, normalized, label) in contact_rows {
+    for (id, kind, value, normalized, label, as_written) in contact_rows {
         contacts.entry(id).or_default().push(Contact {
             kind,
             value,
             label,
+            as_written,
             normalized,
         });
     }
@@ -185,6 +196,7 @@ fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>
                 agency_id: r.agency_id,
                 channel: r.channel_code,
                 name: r.name,
+                as_written: r.as_written,
                 interaction: r.interaction,
                 features: r.features,
                 stated_mode: stated,
@@ -344,6 +356,7 @@ fn write_contacts(
                 tc::value.eq(c.value.clone()),
                 tc::normalized.eq(c.normalized.clone()),
                 tc::label.eq(c.label.clone()),
+                tc::as_written.eq(c.as_written.clone()),
                 tc::position.eq(i as i32),
             )
         })
@@ -398,6 +411,7 @@ pub fn insert(
             tp::process_id.eq(process_id),
             tp::channel_code.eq(&channel),
             tp::name.eq(&name),
+            tp::as_written.eq(c.as_written.clone().flatten()),
             tp::interaction.eq(c.interaction.clone().flatten()),
             tp::features.eq(c.features.clone().flatten()),
             tp::stated_mode.eq(c.stated_mode.flatten()),
@@ -416,6 +430,7 @@ pub fn insert(
 struct TouchpointChangeset {
     channel_code: Option<String>,
     name: Option<String>,
+    as_written: Option<Option<String>>,
     interaction: Option<Option<String>>,
     features: Option<Option<String>>,
     stated_mode: Option<Option<Mode>>,
@@ -447,6 +462,7 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiRes
     let set = TouchpointChangeset {
         channel_code: c.channel.clone(),
         name: c.name.clone(),
+        as_written: c.as_written.clone(),
         interaction: c.interaction.clone(),
         features: c.features.clone(),
         stated_mode: c.stated_mode,
@@ -455,6 +471,7 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiRes
     };
     let empty = set.channel_code.is_none()
         && set.name.is_none()
+        && set.as_written.is_none()
         && set.interaction.is_none()
         && set.features.is_none()
         && set.stated_mode.is_none()

@@ -15,7 +15,8 @@ use crate::http::patch::nullable;
     "agency_id": "0b9a4c1e-3a52-4f7e-9f1e-6d2b8c3a5e10",
     "channel": "phone",
     "name": "Телефон",
-    "contacts": [{"kind": "phone", "value": "+78722516122"}],
+    "as_written": "Телефон: +7(8722) 51-61-22",
+    "contacts": [{"kind": "phone", "value": "+78722516122", "as_written": "+7(8722) 51-61-22"}],
     "needs": ["consultation", "submission", "progress"],
     "interaction": "Получение консультации клиентом, подача устного обращения клиентом, получение информации клиентом о ходе рассмотрения обращения",
     "features": "Взаимодействие в офлайн-точке",
@@ -33,6 +34,10 @@ pub struct Touchpoint {
     /// Channel type code (see `/api/v1/catalogs/channel-types`).
     pub channel: String,
     pub name: String,
+    /// Column 4 exactly as the agency wrote it (an import keeps the cell, the demo the seed's
+    /// text); exports print it. Absent: exports compose column 4 from `name` and `contacts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_written: Option<String>,
     pub contacts: Vec<Contact>,
     /// Codes of the client needs served (see `/api/v1/catalogs/needs`).
     pub needs: Vec<String>,
@@ -68,6 +73,12 @@ pub struct NewTouchpoint {
     pub channel: String,
     #[schema(pattern = "\\S", max_length = 1000)]
     pub name: String,
+    /// Column 4 as the agency wrote it («Телефон: +7(8722) 55-05-28, 51-61-24»), printed by the
+    /// exports instead of `name` and `contacts`, which stay the structured, normalised values
+    /// that search and R7 use. Omitted: the exports compose column 4 from them.
+    #[serde(default)]
+    #[schema(pattern = "\\S", max_length = 4000)]
+    pub as_written: Option<String>,
     /// At most 50; the same contact given twice (in any spelling) is kept once.
     #[serde(default)]
     #[schema(max_items = 50)]
@@ -101,6 +112,12 @@ pub struct TouchpointPatch {
     #[serde(default)]
     #[schema(value_type = Option<String>, pattern = "\\S", max_length = 1000)]
     pub name: Option<String>,
+    /// Column 4 as the agency wrote it; `null` drops it (the exports then compose the cell).
+    /// Changing `name` or `contacts` without giving it drops it too, so the printed cell never
+    /// says what the structured fields no longer do.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, pattern = "\\S", max_length = 4000)]
+    pub as_written: Option<Option<String>>,
     /// Replaces the whole list of contacts (at most 50; the same contact given twice is kept once).
     #[serde(default)]
     #[schema(max_items = 50)]
@@ -128,6 +145,7 @@ pub struct TouchpointPatch {
 pub struct TouchpointChanges {
     pub channel: Option<String>,
     pub name: Option<String>,
+    pub as_written: Option<Option<String>>,
     pub contacts: Option<Vec<Contact>>,
     pub needs: Option<Vec<String>>,
     pub interaction: Option<Option<String>>,
@@ -169,6 +187,17 @@ fn check_contacts(e: &mut Vec<FieldError>, inputs: &[ContactInput]) -> Vec<Conta
         }
     }
     out
+}
+
+/// Column 4 as written: whitespace runs collapsed (as every cell of the form), at most
+/// [`text::DETAILS_MAX`] characters; blank is refused.
+fn check_written(e: &mut Vec<FieldError>, w: Option<&str>) -> Option<String> {
+    let w = w?;
+    if text::is_blank(w) {
+        e.push(FieldError::new("as_written", "blank", "must not be blank"));
+        return None;
+    }
+    keep(e, text::optional("as_written", Some(w), text::DETAILS_MAX)).flatten()
 }
 
 fn check_needs(e: &mut Vec<FieldError>, needs: &[String]) -> Vec<String> {
@@ -261,6 +290,7 @@ impl NewTouchpoint {
         let mut e = Vec::new();
         let channel = check_channel(&mut e, &self.channel);
         let name = keep(&mut e, text::required("name", &self.name, text::NAME_MAX));
+        let as_written = check_written(&mut e, self.as_written.as_deref());
         let contacts = check_contacts(&mut e, &self.contacts);
         let needs = check_needs(&mut e, &self.needs);
         let interaction = keep(
@@ -288,6 +318,7 @@ impl NewTouchpoint {
         Ok(TouchpointChanges {
             channel,
             name,
+            as_written: Some(as_written),
             contacts: Some(contacts),
             needs: Some(needs),
             interaction: Some(interaction),
@@ -309,6 +340,12 @@ impl TouchpointPatch {
             .name
             .as_deref()
             .and_then(|n| keep(&mut e, text::required("name", n, text::NAME_MAX)));
+        let as_written = match &self.as_written {
+            Some(w) => Some(check_written(&mut e, w.as_deref())),
+            // the agency's wording of the old name or contacts is no longer theirs
+            None if self.name.is_some() || self.contacts.is_some() => Some(None),
+            None => None,
+        };
         let contacts = self.contacts.as_deref().map(|c| check_contacts(&mut e, c));
         let needs = self.needs.as_deref().map(|n| check_needs(&mut e, n));
         let interaction = self.interaction.as_ref().map(|t| {
@@ -333,6 +370,7 @@ impl TouchpointPatch {
         Ok(TouchpointChanges {
             channel,
             name,
+            as_written,
             contacts,
             needs,
             interaction,

@@ -105,6 +105,7 @@ pub fn build(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<RegisterCont
                         channel_label: channel_labels.get(&t.channel).cloned().unwrap_or_default(),
                         channel: t.channel,
                         name: t.name,
+                        as_written: t.as_written,
                         contacts: t.contacts,
                         needs: t
                             .needs

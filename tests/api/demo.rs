@@ -124,3 +124,61 @@ async fn demo_loads_the_real_registers_once() {
         .unwrap()
         .starts_with("Региональный государственный надзор"));
 }
+
+/// The published register prints column 4 as the seed writes it, not the normalised contacts
+/// (which stay in the JSON); column 6 as written.
+#[actix_web::test]
+async fn the_mchs_telephone_cell_is_printed_as_the_seed_writes_it() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.pool.get().unwrap();
+    touchpoints::demo::load(&mut conn).unwrap();
+    let mchs = agency_id(&app, "МЧС Дагестана").await;
+    let fetch = |format: &'static str| {
+        let url = app.url(&format!(
+            "/api/v1/public/agencies/{mchs}/register?format={format}"
+        ));
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let (csv, html) = (fetch("csv").await, fetch("html").await);
+    for (what, body) in [("csv", &csv), ("html", &html)] {
+        assert!(
+            body.contains("Телефон: +7(8722) 55-05-28, 51-61-24"),
+            "{what}: {body}"
+        );
+        assert!(!body.contains("+78722550528"), "{what}");
+        assert!(
+            body.contains("Официальный сайт Министерства: www.mchsrd.ru"),
+            "{what}"
+        );
+        assert!(!body.contains("https://www.mchsrd.ru"), "{what}");
+        assert!(
+            body.contains("Почта России 367015 РД, г. Махачкала"),
+            "{what}"
+        );
+    }
+    assert!(csv.contains(";Телефон: +7(8722) 55-05-28, 51-61-24;Получение информации клиентом, получение консультации клиентом;Взаимодействие в офлайн-точке\r\n"), "{csv}");
+    // the JSON keeps the normalised contacts beside the wording
+    let (_, json) = app
+        .request_as(
+            None,
+            reqwest::Method::GET,
+            &format!("/api/v1/public/agencies/{mchs}/register"),
+            None,
+        )
+        .await;
+    let t = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["touchpoint"])
+        .find(|t| t["as_written"] == "Телефон: +7(8722) 55-05-28, 51-61-24")
+        .unwrap();
+    let values: Vec<&str> = t["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["+78722550528", "+78722516124"]);
+}

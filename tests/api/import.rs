@@ -185,8 +185,10 @@ async fn a_unit_csv_in_the_seeds_wording_is_read_row_by_row() {
     let (_, t) = app.get(&format!("/api/v1/points/{phone}")).await;
     assert_eq!(
         t["contacts"],
-        json!([{"kind": "phone", "value": "+78722550528"}, {"kind": "phone", "value": "+78722516124"}])
+        json!([{"kind": "phone", "value": "+78722550528", "as_written": "+7(8722) 55-05-28"},
+               {"kind": "phone", "value": "+78722516124", "as_written": "51-61-24"}])
     );
+    assert_eq!(t["as_written"], "Телефон: +7(8722) 55-05-28, 51-61-24");
     assert_eq!(t["needs"], json!(["consultation", "progress", "result"]));
     assert_eq!(t["stated_mode"], "offline");
     let (_, all) = app
@@ -725,4 +727,218 @@ async fn a_body_that_never_ends_times_out() {
     // and the slot it held is free
     let (s, report) = upload(&app, &rid, "text/csv", FORM.as_bytes().to_vec(), true).await;
     assert_eq!(s, StatusCode::OK, "{report}");
+}
+
+/// Uploads as the holder of `token`.
+async fn upload_as(
+    app: &TestApp,
+    token: &str,
+    revision: &str,
+    body: &str,
+    dry_run: bool,
+) -> (StatusCode, Value) {
+    let resp = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/revisions/{revision}/import?dry_run={dry_run}"
+        )))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(body.as_bytes().to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+const HEADER: &str = "№;Направление деятельности;Наименование конкретного процесса;Точка взаимодействия;Осуществляемое взаимодействие с клиентом;Особенности взаимодействия с клиентом\r\n";
+
+/// Column 5 empty: no need is invented (R5 reports the row); column 6 empty: no mark is
+/// printed (the checker warns); column 4 is kept and printed as written; the report says what
+/// was inferred and from where.
+#[actix_web::test]
+async fn an_import_with_empty_columns_5_and_6_invents_nothing_and_says_what_it_inferred() {
+    let app = TestApp::spawn().await;
+    let a = app.agency("МЧС Республики Дагестан").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, rev) = app
+        .post(
+            &format!("/api/v1/agencies/{a}/revisions"),
+            json!({"reason": "regulation_change"}),
+        )
+        .await;
+    let rid = rev["id"].as_str().unwrap();
+    let csv = format!(
+        "\u{feff}{HEADER}1;Рассмотрение обращений и запросов;Прием и рассмотрение обращений;Телефон: +7(8722) 55-05-28, 51-61-24;;\r\n\
+         2;;;Официальный сайт Министерства: www.mchsrd.ru;Получение консультации клиентом;Взаимодействие в цифровой точке\r\n"
+    );
+    let (s, report) = upload_as(&app, &app.admin, rid, &csv, false).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    let row = &report["rows"][0];
+    assert_eq!(row["outcome"], "created", "{report}");
+    let inferred = row["inferred"].as_array().unwrap();
+    let fields: Vec<&str> = inferred
+        .iter()
+        .map(|i| i["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        !fields.contains(&"needs"),
+        "no need from an empty cell: {row}"
+    );
+    assert!(!fields.contains(&"stated_mode"), "{row}");
+    assert!(
+        inferred.contains(&json!({"field": "channel", "value": "phone",
+        "from": "column 4 text «Телефон: +7(8722) 55-05-28, 51-61-24»"}))
+    );
+    assert!(
+        inferred.contains(&json!({"field": "contacts", "value": "phone +78722516124",
+        "from": "column 4 text «Телефон: +7(8722) 55-05-28, 51-61-24»"}))
+    );
+    let client_type = inferred
+        .iter()
+        .find(|i| i["field"] == "client_type")
+        .unwrap();
+    assert_eq!(client_type["value"], "external");
+    assert!(
+        client_type["from"]
+            .as_str()
+            .unwrap()
+            .starts_with("default:"),
+        "{client_type}"
+    );
+    assert!(report["rows"][1]["inferred"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"field": "needs", "value": "consultation",
+            "from": "column 5 text «Получение консультации клиентом»"})));
+
+    let phone = row["touchpoint_id"].as_str().unwrap();
+    let (_, t) = app.get(&format!("/api/v1/points/{phone}")).await;
+    assert_eq!(t["needs"], json!([]));
+    assert_eq!(
+        (&t["features"], &t["stated_mode"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(t["as_written"], "Телефон: +7(8722) 55-05-28, 51-61-24");
+    // the machine fields stay normalised; each contact keeps its own spelling beside
+    assert_eq!(
+        t["contacts"],
+        json!([{"kind": "phone", "value": "+78722550528", "as_written": "+7(8722) 55-05-28"},
+               {"kind": "phone", "value": "+78722516124", "as_written": "51-61-24"}])
+    );
+
+    let (_, findings) = app.get(&format!("/api/v1/revisions/{rid}/findings")).await;
+    let codes: Vec<(i64, &str)> = findings["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["row"].as_i64().unwrap_or(0), f["code"].as_str().unwrap()))
+        .collect();
+    assert!(
+        codes.contains(&(1, "touchpoint_without_needs")),
+        "{findings}"
+    );
+    assert!(codes.contains(&(1, "features_not_stated")), "{findings}");
+    assert!(!codes.contains(&(2, "features_not_stated")), "{findings}");
+
+    // the working copy prints column 4 as written and column 6 empty, not an implied mark
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/v1/agencies/{a}/register?format=csv")))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = csv
+        .lines()
+        .find(|l| l.contains("55-05-28"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        line.ends_with(";Телефон: +7(8722) 55-05-28, 51-61-24;;"),
+        "{line}"
+    );
+    assert!(
+        csv.contains(";Официальный сайт Министерства: www.mchsrd.ru;"),
+        "{csv}"
+    );
+}
+
+/// A unit's submitter imports the unit's part: its rows and new processes are the unit's, and
+/// the client type comes from the table's heading.
+#[actix_web::test]
+async fn a_unit_submitter_imports_into_the_units_part() {
+    let app = TestApp::spawn().await;
+    let org = app
+        .org("МЧС Республики Дагестан")
+        .with_unit("Отдел правовой, кадровой и организационной работы")
+        .build()
+        .await;
+    let (a, unit) = (org.id(), org.unit(0));
+    let (s, rev) = app
+        .post(
+            &format!("/api/v1/agencies/{a}/revisions"),
+            json!({"reason": "regulation_change"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{rev}");
+    let rid = rev["id"].as_str().unwrap();
+    let token = crate::helpers::token(
+        "s1",
+        &[touchpoints::auth::Role::Submitter],
+        Some(&a.to_string()),
+        Some(&unit.to_string()),
+    );
+    let csv = format!(
+        "ПЕРЕЧЕНЬ ТОЧЕК ВЗАИМОДЕЙСТВИЯ МИНИСТЕРСТВА В РАМКАХ ВЗАИМОДЕЙСТВИЯ С ВНУТРЕННИМ КЛИЕНТОМ;;;;;\r\n{HEADER}\
+         1;Обеспечение внутренних отношений;Организация проведения конкурса на замещение вакантных должностей;Электронная почта: mchs@e-dag.ru;Получение информации клиентом;Взаимодействие в цифровой точке\r\n\
+         2;;;Телефон: +7(8722) 55-05-28, 51-61-24;Получение консультации клиентом;Взаимодействие в офлайн-точке\r\n"
+    );
+    let (s, report) = upload_as(&app, &token, rid, &csv, false).await;
+    assert_eq!(s, StatusCode::OK, "{report}");
+    assert_eq!(report["created"], 2, "{report}");
+    let inferred = report["rows"][0]["inferred"].as_array().unwrap();
+    assert!(inferred.contains(&json!({"field": "client_type", "value": "internal",
+        "from": "heading «ПЕРЕЧЕНЬ ТОЧЕК ВЗАИМОДЕЙСТВИЯ МИНИСТЕРСТВА В РАМКАХ ВЗАИМОДЕЙСТВИЯ С ВНУТРЕННИМ КЛИЕНТОМ»"})), "{inferred:?}");
+    assert!(
+        inferred.contains(&json!({"field": "unit_id", "value": unit.to_string(),
+        "from": "token: the submitter's unit"}))
+    );
+
+    let (_, owned) = app
+        .get(&format!("/api/v1/agencies/{a}/processes?unit={unit}"))
+        .await;
+    assert_eq!(owned["total"], 1, "{owned}");
+    assert_eq!(owned["items"][0]["client_type"], "internal");
+    let (_, agency_part) = app
+        .get(&format!("/api/v1/agencies/{a}/processes?unit=agency"))
+        .await;
+    assert_eq!(
+        agency_part["total"], 0,
+        "nothing lands in the agency's own part"
+    );
+    let (_, rev) = app.get(&format!("/api/v1/revisions/{rid}")).await;
+    assert!(
+        rev["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["unit_id"] == unit.to_string()),
+        "{rev}"
+    );
+    // the unit's submitter submits the part it filled
+    let (s, body) = app
+        .request_as(
+            Some(&token),
+            Method::POST,
+            &format!("/api/v1/revisions/{rid}/parts/{unit}/submit"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
 }

@@ -42,8 +42,9 @@ async fn touchpoint_crud_normalises_contacts_and_keeps_column_6_as_written() -> 
     let t = admin.add_point(p.id, phone("+7(8722) 51-61-22")).await?;
     assert_eq!(
         json!(t.contacts),
-        json!([{"kind": "phone", "value": "+78722516122"}])
+        json!([{"kind": "phone", "value": "+78722516122", "as_written": "+7(8722) 51-61-22"}])
     );
+    assert_eq!(t.as_written, None, "composed by the exports when not given");
     assert_eq!(t.needs, ["consultation", "submission", "progress"]);
     assert_eq!(t.agency_id, org.id());
     // column 6 says offline; the default rule classifies telephone as digital: kept, flagged
@@ -70,7 +71,7 @@ async fn touchpoint_crud_normalises_contacts_and_keeps_column_6_as_written() -> 
     assert_eq!(patched.needs, ["result"]);
     assert_eq!(
         json!(patched.contacts[1]),
-        json!({"kind": "phone", "value": "+78722516123", "label": "приёмная"})
+        json!({"kind": "phone", "value": "+78722516123", "label": "приёмная", "as_written": "+7 (8722) 51-61-23"})
     );
     assert_eq!(patched.features, None);
     assert_eq!(
@@ -351,4 +352,80 @@ async fn touchpoint_lists_filter_by_every_facet() {
     assert_eq!(by_name["items"][0]["name"], "Официальный сайт Министерства");
     let (s, body) = app.get("/api/v1/points?mode=hybrid").await;
     assert_problem(s, &body, 400, "invalid_parameter", None);
+}
+
+/// Column 4 as the agency wrote it is kept beside the structured contacts and printed by the
+/// exports; the JSON contacts, search and R7 keep to the normalised values.
+#[actix_web::test]
+async fn touchpoints_keep_column_4_as_written_while_r7_compares_normalised_contacts() {
+    let app = TestApp::spawn().await;
+    let a = app.agency("МЧС Республики Дагестан").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p = app.process(&a, APPEALS).await;
+    let pid = p["id"].as_str().unwrap();
+    let t = app
+        .point(
+            pid,
+            json!({"channel": "phone", "name": "Телефон", "as_written": "Телефон:  8 (8722) 51-61-22",
+                   "contacts": [{"kind": "phone", "value": "8 (8722) 51-61-22"}],
+                   "needs": ["consultation"], "features": "Взаимодействие в офлайн-точке"}),
+        )
+        .await;
+    assert_eq!(t["as_written"], "Телефон: 8 (8722) 51-61-22");
+    assert_eq!(
+        t["contacts"],
+        json!([{"kind": "phone", "value": "+78722516122", "as_written": "8 (8722) 51-61-22"}])
+    );
+    // R7: the same number written differently is the same touchpoint
+    let (s, dup) = app
+        .post(
+            &format!("/api/v1/processes/{pid}/points"),
+            json!({"channel": "phone", "name": "Приёмная", "as_written": "Приёмная: +7 872 251-61-22",
+                   "contacts": [{"kind": "phone", "value": "+7 872 251-61-22"}], "needs": ["result"]}),
+        )
+        .await;
+    assert_problem(s, &dup, 409, "duplicate_touchpoint", Some("contacts[0]"));
+    // search finds the normalised number
+    let (_, found) = app
+        .get(&format!("/api/v1/points?agency_id={a}&q=78722516122"))
+        .await;
+    assert_eq!(found["total"], 1);
+
+    let export = |app: &TestApp| {
+        let url = app.url(&format!("/api/v1/agencies/{a}/register?format=csv"));
+        let req = app.client.get(url).bearer_auth(&app.admin);
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let csv = export(&app).await;
+    assert!(csv.contains(";Телефон: 8 (8722) 51-61-22;"), "{csv}");
+    // an API touchpoint without it: composed from the name and contacts, as before
+    let id = t["id"].as_str().unwrap();
+    let (s, patched) = app
+        .patch(&format!("/api/v1/points/{id}"), json!({"as_written": null}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{patched}");
+    assert!(patched.get("as_written").is_none(), "{patched}");
+    let csv = export(&app).await;
+    assert!(csv.contains(";Телефон: +78722516122;"), "{csv}");
+    // new contacts without new wording: the old wording is dropped, not printed stale
+    let (_, rewritten) = app
+        .patch(
+            &format!("/api/v1/points/{id}"),
+            json!({"as_written": "Телефон: 51-61-22"}),
+        )
+        .await;
+    assert_eq!(rewritten["as_written"], "Телефон: 51-61-22");
+    let (_, renumbered) = app
+        .patch(
+            &format!("/api/v1/points/{id}"),
+            json!({"contacts": [{"kind": "phone", "value": "+7 (8722) 51-61-23"}]}),
+        )
+        .await;
+    assert!(renumbered.get("as_written").is_none(), "{renumbered}");
+    let (s, blank) = app
+        .patch(&format!("/api/v1/points/{id}"), json!({"as_written": "  "}))
+        .await;
+    assert_problem(s, &blank, 422, "validation_failed", Some("as_written"));
 }
