@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use super::enums::SettingsSource;
 use super::field::FieldError;
-use super::register::COLUMNS;
 use super::Mode;
 
 /// One table for every row, or one per client type (internal first, then external, as the
@@ -84,6 +83,16 @@ pub struct ExtraColumn {
     #[schema(minimum = 7, maximum = 20, example = 7)]
     pub position: i32,
 }
+
+/// The mandatory columns of the official form (R13: never dropped).
+pub const COLUMNS: [&str; 6] = [
+    "№",
+    "Направление деятельности",
+    "Наименование конкретного процесса (услуги, функции, сервиса)",
+    "Точка взаимодействия",
+    "Осуществляемое взаимодействие с клиентом",
+    "Особенности взаимодействия с клиентом",
+];
 
 pub const TITLE_MAX: usize = 1000;
 pub const HEADER_MAX: usize = 300;

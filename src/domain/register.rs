@@ -13,15 +13,8 @@ use uuid::Uuid;
 
 use super::{ClientType, Contact, Mode, ProcessKind};
 
-/// The mandatory columns of the official form (R13: never dropped).
-pub const COLUMNS: [&str; 6] = [
-    "№",
-    "Направление деятельности",
-    "Наименование конкретного процесса (услуги, функции, сервиса)",
-    "Точка взаимодействия",
-    "Осуществляемое взаимодействие с клиентом",
-    "Особенности взаимодействия с клиентом",
-];
+/// The mandatory columns of the official form (kept with the form profile, `form`).
+pub use super::form::COLUMNS;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AgencyInfo {

@@ -7,4 +7,5 @@ pub mod cache;
 pub mod region;
 pub mod render;
 pub mod sections;
+pub mod serve;
 pub mod xlsx;

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::api::*;
 use super::cache::{PublicCache, Rendered};
 use super::render;
+use super::serve::*;
 use crate::db::ReadDb;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::path::RegionPath;

@@ -19,10 +19,10 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::api::{
+use super::cache::{PublicCache, Rendered};
+use super::serve::{
     conditional, negotiate, rendered_many, Format, PublishedRegister, RegisterQuery, XLSX_TYPE,
 };
-use super::cache::{PublicCache, Rendered};
 use super::{render, xlsx};
 use crate::db::ReadDb;
 use crate::domain::register::{RegisterContent, RegisterRow};

@@ -132,8 +132,16 @@ async fn the_mchs_demo_prints_two_tables_and_its_approval_in_every_format() {
     assert_eq!(lines[ext + 1], ["С ВНЕШНИМ КЛИЕНТОМ"]);
     // each table holds the rows the seed prints in it: 41 internal, 17 external (the last
     // row of a table carries its count as its number)
-    assert_eq!(lines[ext - 1][0], "41", "the internal table ends at its 41st row");
-    assert_eq!(lines.last().unwrap()[0], "17", "the external table ends at its 17th row");
+    assert_eq!(
+        lines[ext - 1][0],
+        "41",
+        "the internal table ends at its 41st row"
+    );
+    assert_eq!(
+        lines.last().unwrap()[0],
+        "17",
+        "the external table ends at its 17th row"
+    );
     assert_eq!(lines.len(), 2 + 2 + 1 + 1 + 2 + 1 + 58, "58 rows in all");
 
     // XLSX

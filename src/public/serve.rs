@@ -1,0 +1,368 @@
+//! What the public read endpoints share: the published register's body, the rendered versions
+//! loaded through the cache (one query for a cold batch), content negotiation, conditional
+//! answers (ETag, 304) and rendering a register in the format asked for. The handlers
+//! (`api`, `region`, `sections`) build on these; nothing here is a handler.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::cache::{PublicCache, Rendered};
+use super::{render, xlsx};
+use crate::db::ReadDb;
+use crate::domain::{ClientType, Mode};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::workflow::db as wf_db;
+use crate::workflow::snapshot::{RegisterContent, RegisterRow};
+
+/// A published register as portals receive it. Immutable for a given version number.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublishedRegister {
+    pub version: i32,
+    /// SHA-256 of the canonical JSON of the version's content (agency, columns, rows and —
+    /// in versions published with a form profile — `profile` and `approval`; object keys
+    /// sorted, no whitespace): what a portal shows can be proven to be what was approved.
+    pub sha256: String,
+    pub approved_at: DateTime<Utc>,
+    pub published_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub content: RegisterContent,
+}
+
+fn load_rendered(c: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResult<Rendered> {
+    render(wf_db::version(c, agency_id, number)?)
+}
+
+/// A stored version, ready to serve.
+pub(crate) fn render(v: wf_db::VersionRow) -> ApiResult<Rendered> {
+    let agency_id = v.agency_id;
+    let number = v.number;
+    let content = v.content()?;
+    let body = PublishedRegister {
+        version: v.number,
+        sha256: v.sha256.clone(),
+        approved_at: v.approved_at,
+        published_at: v.created_at,
+        content,
+    };
+    let json = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(Rendered {
+        agency_id,
+        number,
+        sha256: v.sha256,
+        json: Bytes::from(json),
+        content: body.content,
+        approved_at: v.approved_at,
+        published_at: v.created_at,
+        region_rows: std::sync::OnceLock::new(),
+    })
+}
+
+pub(crate) async fn rendered(
+    db: &ReadDb,
+    cache: &PublicCache,
+    agency_id: Uuid,
+    number: i32,
+) -> ApiResult<Arc<Rendered>> {
+    if let Some(r) = cache.version(agency_id, number) {
+        return Ok(r);
+    }
+    let r = Arc::new(db.run(move |c| load_rendered(c, agency_id, number)).await?);
+    cache.put(Arc::clone(&r));
+    Ok(r)
+}
+
+/// The versions `keys` names, in that order: on a cold cache every version not rendered yet
+/// is read in one query, not one per agency; anything the batch did not find (a replica
+/// behind) is read one by one, with fallback.
+pub(crate) async fn rendered_many(
+    db: &ReadDb,
+    cache: &PublicCache,
+    keys: &[(Uuid, i32)],
+) -> ApiResult<Vec<Arc<Rendered>>> {
+    let missing: Vec<(Uuid, i32)> = keys
+        .iter()
+        .copied()
+        .filter(|(a, n)| cache.version(*a, *n).is_none())
+        .collect();
+    if !missing.is_empty() {
+        let loaded = db
+            .run(move |c| {
+                wf_db::versions_by_key(c, &missing)?
+                    .into_iter()
+                    .map(render)
+                    .collect::<ApiResult<Vec<_>>>()
+            })
+            .await?;
+        for r in loaded {
+            cache.put(Arc::new(r));
+        }
+    }
+    let mut out = Vec::with_capacity(keys.len());
+    for &(agency_id, n) in keys {
+        out.push(rendered(db, cache, agency_id, n).await?);
+    }
+    Ok(out)
+}
+
+pub(crate) async fn current_number(
+    db: &ReadDb,
+    cache: &PublicCache,
+    agency_id: Uuid,
+) -> ApiResult<i32> {
+    let n = match cache.current(agency_id) {
+        Some(Some(n)) => Some(n),
+        // nothing known yet (a first publication whose notification is on its way, or none):
+        // the database decides, and a found version is remembered
+        _ => {
+            // "none" is a 404, so a replica that has not replayed a first publication yet
+            // hands the question to the primary (ReadDb::run)
+            let n = db
+                .run(move |c| {
+                    wf_db::latest_version_number(c, agency_id)?.ok_or_else(|| {
+                        ApiError::client(
+                            ErrorCode::NotFound,
+                            format!("agency {agency_id} has no published register"),
+                        )
+                    })
+                })
+                .await?;
+            cache.note(agency_id, n);
+            Some(n)
+        }
+    };
+    n.ok_or_else(|| {
+        ApiError::client(
+            ErrorCode::NotFound,
+            format!("agency {agency_id} has no published register"),
+        )
+    })
+}
+
+/// The form's formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Json,
+    Csv,
+    Xlsx,
+    Html,
+}
+
+/// Which rows of a register, and in which format.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, Hash)]
+#[into_params(parameter_in = Query)]
+pub struct RegisterQuery {
+    /// `json` (default), `csv` (UTF-8 with BOM, `;`), `xlsx` or `html`; `Accept` works too.
+    #[param(inline)]
+    pub format: Option<Format>,
+    pub direction_id: Option<Uuid>,
+    pub process_id: Option<Uuid>,
+    /// `external` also matches processes serving both kinds of client; likewise `internal`.
+    pub client_type: Option<ClientType>,
+    /// Channel type code.
+    pub channel: Option<crate::catalogs::ChannelCode>,
+    /// Digital or offline under the agency's own rule.
+    pub mode: Option<Mode>,
+    /// Client need code.
+    pub need: Option<crate::catalogs::NeedCode>,
+}
+
+impl RegisterQuery {
+    pub(crate) fn filtered(&self) -> bool {
+        self.direction_id.is_some()
+            || self.process_id.is_some()
+            || self.client_type.is_some()
+            || self.channel.is_some()
+            || self.mode.is_some()
+            || self.need.is_some()
+    }
+
+    pub(crate) fn keep(&self, r: &RegisterRow) -> bool {
+        let t = r.touchpoint.as_ref();
+        self.direction_id.is_none_or(|d| r.direction_id == d)
+            && self.process_id.is_none_or(|p| r.process_id == p)
+            && self.client_type.is_none_or(|ct| {
+                crate::processes::db::client_type_matches(ct).contains(&r.client_type)
+            })
+            && self
+                .channel
+                .is_none_or(|c| t.is_some_and(|t| t.channel == crate::catalogs::code_of(c)))
+            && self
+                .mode
+                .is_none_or(|m| t.is_some_and(|t| t.implied_mode == m))
+            && self.need.is_none_or(|n| {
+                t.is_some_and(|t| {
+                    t.needs
+                        .iter()
+                        .any(|x| x.code == crate::catalogs::code_of(n))
+                })
+            })
+    }
+}
+
+pub(crate) fn negotiate(req: &HttpRequest, q: &RegisterQuery) -> Format {
+    if let Some(f) = q.format {
+        return f;
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains("text/csv") {
+        Format::Csv
+    } else if accept.contains("spreadsheetml") {
+        Format::Xlsx
+    } else if accept.contains("text/html") && !accept.contains("application/json") {
+        Format::Html
+    } else {
+        Format::Json
+    }
+}
+
+/// An XLSX workbook (binary).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct XlsxFile(pub Vec<u8>);
+
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Serves a version with HTTP caching: an ETag derived from its SHA-256 (and the variant),
+/// 304 for a matching If-None-Match, `immutable` for version URLs, a short max-age for the
+/// current one.
+pub(crate) fn respond(
+    req: &HttpRequest,
+    r: &Rendered,
+    q: &RegisterQuery,
+    immutable: bool,
+) -> ApiResult<HttpResponse> {
+    let format = negotiate(req, q);
+    let etag = if !q.filtered() && format == Format::Json {
+        format!("\"{}\"", r.sha256)
+    } else {
+        let mut h = DefaultHasher::new();
+        q.hash(&mut h);
+        format!("\"{}-{:?}-{:x}\"", r.sha256, format, h.finish()).to_lowercase()
+    };
+    let cache_control = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=60"
+    };
+    let (mut b, matches) = conditional(req, etag, cache_control, &r.sha256);
+    if matches {
+        return Ok(b.finish());
+    }
+    if format == Format::Json && !q.filtered() {
+        // the hot path: the pre-rendered body, shared, no copy
+        return Ok(b.content_type("application/json").body(r.json.clone()));
+    }
+    let filtered;
+    let content = if q.filtered() {
+        filtered = RegisterContent {
+            agency: r.content.agency.clone(),
+            columns: r.content.columns.clone(),
+            rows: r
+                .content
+                .rows
+                .iter()
+                .filter(|row| q.keep(row))
+                .cloned()
+                .collect(),
+            profile: r.content.profile.clone(),
+            approval: r.content.approval.clone(),
+        };
+        &filtered
+    } else {
+        &r.content
+    };
+    let meta = render::Meta {
+        version: Some((r.number, r.approved_at, &r.sha256)),
+    };
+    if format == Format::Json {
+        let body = PublishedRegister {
+            version: r.number,
+            sha256: r.sha256.clone(),
+            approved_at: r.approved_at,
+            published_at: r.published_at,
+            content: content.clone(),
+        };
+        return Ok(b.json(body));
+    }
+    render_as(
+        b,
+        format,
+        content,
+        &meta,
+        &format!("perechen-{}-v{}", r.agency_id, r.number),
+    )
+}
+
+/// The headers of a cacheable public answer (`ETag`, `Cache-Control`, `X-Content-SHA256`,
+/// `Vary`) on a 200, or on a 304 when `If-None-Match` names the ETag (then `true`: send no body).
+pub(crate) fn conditional(
+    req: &HttpRequest,
+    etag: String,
+    cache_control: &'static str,
+    sha256: &str,
+) -> (actix_web::HttpResponseBuilder, bool) {
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|t| t == etag || t == "*" || t.strip_prefix("W/") == Some(etag.as_str()))
+        });
+    let mut b = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    b.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header(("X-Content-SHA256", sha256.to_owned()))
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    (b, matches)
+}
+
+/// The form as CSV, HTML or XLSX.
+pub fn render_as(
+    mut b: actix_web::HttpResponseBuilder,
+    format: Format,
+    content: &RegisterContent,
+    meta: &render::Meta<'_>,
+    file: &str,
+) -> ApiResult<HttpResponse> {
+    Ok(match format {
+        Format::Json => b.json(content),
+        Format::Csv => b
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.csv\""),
+            ))
+            .body(render::csv(content)),
+        Format::Html => b
+            .content_type("text/html; charset=utf-8")
+            .body(render::html(content, meta)),
+        Format::Xlsx => b
+            .content_type(XLSX_TYPE)
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.xlsx\""),
+            ))
+            .body(xlsx::workbook(content, meta)?),
+    })
+}
