@@ -144,6 +144,10 @@ fn write_sheet(
         .set_text_wrap()
         .set_border(FormatBorder::Thin)
         .set_align(FormatAlign::Top);
+    let number = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::Top);
 
     let mut row: u32 = 0;
     for line in &doc.approval {
@@ -199,7 +203,7 @@ fn write_sheet(
             for (j, proc_span) in processes {
                 for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
                     let at = first + k as u32;
-                    ws.write_number_with_format(at, 0, f64::from(r.n), &cell)?;
+                    ws.write_number_with_format(at, 0, f64::from(r.n), &number)?;
                     ws.write_string_with_format(at, 3, touchpoint_cell(r), &cell)?;
                     ws.write_string_with_format(at, 4, interaction_cell(r), &cell)?;
                     ws.write_string_with_format(
