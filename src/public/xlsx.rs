@@ -6,11 +6,84 @@
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use super::render::{interaction_cell, spans, touchpoint_cell, Document, Meta};
-use crate::domain::register::{AgencyInfo, RegisterContent};
+use crate::domain::form::Marks;
+use crate::domain::register::{AgencyInfo, RegisterContent, RegisterRow};
 use crate::error::{ApiError, ApiResult};
 
 /// Name of the agency's own sheet.
 pub const SHEET: &str = "Перечень";
+
+/// Widths of the six columns, in characters (Excel's unit: the width of «0» in the default
+/// 11 pt font); extra columns of the profile are [`EXTRA_WIDTH`] wide.
+pub const WIDTHS: [f64; 6] = [5.0, 28.0, 36.0, 36.0, 34.0, 22.0];
+/// Width of each extra column of the profile.
+pub const EXTRA_WIDTH: f64 = 20.0;
+/// The workbook's default font size (Calibri / Carlito), points.
+pub const FONT_PT: f64 = 11.0;
+/// Excel's largest row height, points.
+const MAX_ROW_PT: f64 = 409.0;
+
+/// Lines a wrapped cell of `width_chars` characters (at the 11 pt default font) needs for
+/// `text`: split on the explicit line breaks, each paragraph word-wrapped (a word longer than
+/// the line is broken), an empty text still one line. The count is generous for a
+/// proportional font and Cyrillic: a line holds one character less than the column width
+/// (the cell's padding), never fewer than one.
+pub fn lines_needed(text: &str, width_chars: f64) -> usize {
+    let per_line = ((width_chars - 1.0).floor() as usize).max(1);
+    text.split('\n')
+        .map(|paragraph| {
+            let mut lines = 0;
+            let mut used = 0; // characters on the current line, 0 = none yet
+            for word in paragraph.split_whitespace() {
+                let len = word.chars().count();
+                if used > 0 && used + 1 + len <= per_line {
+                    used += 1 + len;
+                    continue;
+                }
+                // a new line (or lines, for a word longer than one)
+                lines += len.div_ceil(per_line).max(1);
+                used = match len % per_line {
+                    0 if len > 0 => per_line,
+                    rest => rest,
+                };
+            }
+            lines.max(1)
+        })
+        .sum::<usize>()
+        .max(1)
+}
+
+/// Height, in points, of a row whose cells (text, width in characters) wrap at `font_pt`
+/// (`bold` counts a tenth more width per character): the tallest cell's lines at 1.3 × the
+/// font size each, plus 4 pt of padding, rounded up to whole pixels; within Excel's 409 pt.
+pub fn text_height(cells: &[(&str, f64)], font_pt: f64, bold: bool) -> f64 {
+    let scale = FONT_PT / font_pt * if bold { 0.9 } else { 1.0 };
+    let lines = cells
+        .iter()
+        .map(|(text, width)| lines_needed(text, width * scale))
+        .max()
+        .unwrap_or(1);
+    whole_pixels(lines as f64 * font_pt * 1.3 + 4.0)
+}
+
+/// Rounded up to whole pixels (¾ pt: the file stores heights on that grid), within 409 pt.
+fn whole_pixels(points: f64) -> f64 {
+    ((points / 0.75 - 1e-9).ceil() * 0.75).min(MAX_ROW_PT)
+}
+
+/// Height of a row of the table (default font, not bold): `cells[i]` in column `i`, widths
+/// from [`column_widths`].
+pub fn row_height(cells: &[&str], widths: &[f64]) -> f64 {
+    let pairs: Vec<(&str, f64)> = cells.iter().copied().zip(widths.iter().copied()).collect();
+    text_height(&pairs, FONT_PT, false)
+}
+
+/// Each column's width for a sheet of `columns` columns.
+pub fn column_widths(columns: usize) -> Vec<f64> {
+    (0..columns)
+        .map(|c| WIDTHS.get(c).copied().unwrap_or(EXTRA_WIDTH))
+        .collect()
+}
 
 /// Row of the column headers (0-based): under the approval block (and a blank row) and the
 /// first table's title.
@@ -39,19 +112,17 @@ fn write_sheet(
     ws.set_landscape();
     ws.set_paper_size(9); // A4
     ws.set_print_fit_to_pages(1, 0);
-    for (col, width) in [
-        (0u16, 5.0),
-        (1, 28.0),
-        (2, 36.0),
-        (3, 36.0),
-        (4, 34.0),
-        (5, 22.0),
-    ] {
-        ws.set_column_width(col, width)?;
+    ws.set_footer("&C&P / &N");
+    let widths = column_widths(header.len());
+    for (col, width) in widths.iter().enumerate() {
+        ws.set_column_width(col as u16, *width)?;
     }
-    for col in 6..=last {
-        ws.set_column_width(col, 20.0)?;
-    }
+    // merged over the whole table's width: the approval block, titles, footnotes
+    let full: f64 = widths.iter().sum();
+    let wide = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, text: &str, pt: f64, bold: bool| {
+        ws.set_row_height(row, text_height(&[(text, full)], pt, bold))
+            .map(|_| ())
+    };
     let title = Format::new()
         .set_bold()
         .set_font_size(13)
@@ -73,10 +144,15 @@ fn write_sheet(
         .set_text_wrap()
         .set_border(FormatBorder::Thin)
         .set_align(FormatAlign::Top);
+    let number = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::Top);
 
     let mut row: u32 = 0;
     for line in &doc.approval {
         ws.merge_range(row, 0, row, last, line, &right)?;
+        wide(ws, row, line, FONT_PT, false)?;
         row += 1;
     }
     if !doc.approval.is_empty() {
@@ -86,13 +162,19 @@ fn write_sheet(
     for (t, (lines, rows)) in doc.tables.iter().enumerate() {
         for line in lines {
             ws.merge_range(row, 0, row, last, line, &title)?;
+            wide(ws, row, line, 13.0, true)?;
             row += 1;
         }
         if t == 0 {
             for (i, c) in header.iter().enumerate() {
                 ws.write_string_with_format(row, i as u16, c, &head)?;
             }
-            ws.set_row_height(row, 45)?;
+            let cells: Vec<(&str, f64)> = header
+                .iter()
+                .map(String::as_str)
+                .zip(widths.iter().copied())
+                .collect();
+            ws.set_row_height(row, text_height(&cells, FONT_PT, true))?;
             ws.set_repeat_rows(row, row)?;
             row += 1;
         }
@@ -121,7 +203,7 @@ fn write_sheet(
             for (j, proc_span) in processes {
                 for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
                     let at = first + k as u32;
-                    ws.write_number_with_format(at, 0, f64::from(r.n), &cell)?;
+                    ws.write_number_with_format(at, 0, f64::from(r.n), &number)?;
                     ws.write_string_with_format(at, 3, touchpoint_cell(r), &cell)?;
                     ws.write_string_with_format(at, 4, interaction_cell(r), &cell)?;
                     ws.write_string_with_format(
@@ -138,6 +220,12 @@ fn write_sheet(
             }
             merge(ws, i, dir_span, 1, &rows[i].direction)?;
         }
+        for (k, h) in data_heights(rows, &widths, &doc.profile.marks)
+            .into_iter()
+            .enumerate()
+        {
+            ws.set_row_height(first + k as u32, h)?;
+        }
         row += rows.len() as u32;
         if t + 1 < count {
             row += 1;
@@ -147,12 +235,52 @@ fn write_sheet(
         row += 1;
         for f in &doc.profile.footnotes {
             ws.merge_range(row, 0, row, last, f, &small)?;
+            wide(ws, row, f, 9.0, false)?;
             row += 1;
         }
     }
     row += 1;
-    ws.merge_range(row, 0, row, last, &meta.line(), &small)?;
+    let line = meta.line();
+    ws.merge_range(row, 0, row, last, &line, &small)?;
+    wide(ws, row, &line, 9.0, false)?;
     Ok(())
+}
+
+/// Heights of a table's rows: each row's own cells (№, columns 4–6), then a direction or
+/// process merged over several rows spreads what its text lacks over the rows it spans.
+pub fn data_heights(rows: &[RegisterRow], widths: &[f64], marks: &Marks) -> Vec<f64> {
+    let mut heights: Vec<f64> = rows
+        .iter()
+        .map(|r| {
+            let texts = [
+                r.n.to_string(),
+                String::new(),
+                String::new(),
+                touchpoint_cell(r),
+                interaction_cell(r),
+                super::render::features_text(r, marks),
+            ];
+            let cells: Vec<&str> = texts.iter().map(String::as_str).collect();
+            row_height(&cells, widths)
+        })
+        .collect();
+    let grow = |heights: &mut [f64], text: &str, width: f64| {
+        let needed = row_height(&[text], &[width]);
+        let have: f64 = heights.iter().sum();
+        if have < needed {
+            let more = (needed - have) / heights.len() as f64;
+            for h in heights.iter_mut() {
+                *h = whole_pixels(*h + more);
+            }
+        }
+    };
+    for (i, dir_span, processes) in spans(rows) {
+        for (j, proc_span) in processes {
+            grow(&mut heights[j..j + proc_span], &rows[j].process, widths[2]);
+        }
+        grow(&mut heights[i..i + dir_span], &rows[i].direction, widths[1]);
+    }
+    heights
 }
 
 fn build(
@@ -208,6 +336,37 @@ pub fn section_sheet_name(n: usize, agency: &AgencyInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_counted_by_words_and_line_breaks() {
+        assert_eq!(lines_needed("", 10.0), 1);
+        assert_eq!(lines_needed("Телефон", 10.0), 1);
+        // 9 characters a line: «аааа бббб» fits, a third word goes on
+        assert_eq!(lines_needed("аааа бббб", 10.0), 1);
+        assert_eq!(lines_needed("аааа бббб вввв", 10.0), 2);
+        assert_eq!(lines_needed("аааа\nбббб", 10.0), 2);
+        assert_eq!(lines_needed("а\n\nб", 10.0), 3);
+        // a word longer than the line is broken
+        assert_eq!(lines_needed("абвгдеёжзийклмнопрс", 10.0), 3);
+        assert_eq!(lines_needed("абвгдеёжз к", 10.0), 2);
+        assert_eq!(lines_needed("x", 0.5), 1);
+    }
+
+    #[test]
+    fn row_height_is_the_tallest_cell() {
+        let one = row_height(&["1"], &[5.0]);
+        assert!((14.0..=20.0).contains(&one), "{one}");
+        let three = row_height(&["1", "аааа\nбббб\nвввв"], &[5.0, 36.0]);
+        let exact = 3.0 * 1.3 * FONT_PT + 4.0;
+        assert!((exact..exact + 0.75).contains(&three), "{three}");
+        assert_eq!((three / 0.75).fract(), 0.0, "whole pixels");
+        // a bigger font needs more height and holds fewer characters a line
+        let text = "слово ".repeat(10);
+        assert!(
+            text_height(&[(&text, 30.0)], 13.0, true) > text_height(&[(&text, 30.0)], 11.0, false)
+        );
+        assert!(row_height(&[&"слово ".repeat(2000)], &[10.0]) <= MAX_ROW_PT);
+    }
 
     #[test]
     fn section_sheet_names_are_valid_and_numbered() {

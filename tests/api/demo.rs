@@ -182,3 +182,112 @@ async fn the_mchs_telephone_cell_is_printed_as_the_seed_writes_it() {
         .collect();
     assert_eq!(values, ["+78722550528", "+78722516124"]);
 }
+
+/// The МЧС register in XLSX prints without overlapping text: every row of the tables is at
+/// least as tall as its wrapped cells need by the exporter's own measure (a direction or
+/// process merged over several rows: their heights together), and № is a number. The file
+/// is left in the temp directory (`touchpoints-mchs.xlsx`) to look at.
+#[actix_web::test]
+async fn the_mchs_xlsx_rows_fit_their_text_and_number_cells_are_numbers() {
+    use calamine::{Data, Reader, Xlsx};
+    use std::collections::HashMap;
+    use std::io::{Cursor, Read};
+    use touchpoints::public::xlsx::{column_widths, row_height, SHEET};
+
+    let app = TestApp::spawn().await;
+    let mut conn = app.pool.get().unwrap();
+    touchpoints::demo::load(&mut conn).unwrap();
+    let mchs = agency_id(&app, "МЧС Дагестана").await;
+    let bytes = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/public/agencies/{mchs}/register?format=xlsx"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let _ = std::fs::write(std::env::temp_dir().join("touchpoints-mchs.xlsx"), &bytes);
+
+    // row heights as written: <row r="…" … ht="…" customHeight="1">
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let re = regex::Regex::new(r#"<row r="(\d+)"[^>]*? ht="([0-9.]+)""#).unwrap();
+    let heights: HashMap<u32, f64> = re
+        .captures_iter(&xml)
+        .map(|c| (c[1].parse::<u32>().unwrap() - 1, c[2].parse().unwrap()))
+        .collect();
+
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range(SHEET).unwrap();
+    let merged = book.merge_cells_by_sheet_name(SHEET).unwrap();
+    let widths = column_widths(6);
+    let text = |r: u32, c: u32| {
+        sheet
+            .get_value((r, c))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    let height = |r: u32| heights.get(&r).copied().unwrap_or(15.0);
+    // data rows: a number in №, text in column 4
+    let data: Vec<u32> = (0..sheet.height() as u32)
+        .filter(|&r| matches!(sheet.get_value((r, 3)), Some(Data::String(_))))
+        .filter(|&r| text(r, 0) != "№")
+        .collect();
+    assert_eq!(data.len(), 58, "the МЧС register's rows");
+    let starts_merge = |r: u32, c: u32| {
+        merged
+            .iter()
+            .find(|d| d.start == (r, c) && d.end.0 > d.start.0)
+    };
+    for &r in &data {
+        assert!(
+            matches!(sheet.get_value((r, 0)), Some(Data::Float(_))),
+            "row {r}: № is a number: {:?}",
+            sheet.get_value((r, 0))
+        );
+        let cells: Vec<String> = (0..6u32)
+            .map(|c| {
+                if starts_merge(r, c).is_some() {
+                    String::new()
+                } else {
+                    text(r, c)
+                }
+            })
+            .collect();
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let needed = row_height(&cells, &widths);
+        assert!(
+            height(r) + 1e-6 >= needed,
+            "row {r} is {} pt, its text needs {needed}: {cells:?}",
+            height(r)
+        );
+        for c in [1u32, 2] {
+            if let Some(d) = starts_merge(r, c) {
+                let have: f64 = (d.start.0..=d.end.0).map(height).sum();
+                let needed = row_height(&[&text(r, c)], &widths[c as usize..]);
+                assert!(
+                    have + 1e-6 >= needed,
+                    "rows {}..={} hold {have} pt of column {}, its text needs {needed}",
+                    d.start.0,
+                    d.end.0,
+                    c + 1
+                );
+            }
+        }
+    }
+    // the «1 2 3 4 5 6» row(s): numbers
+    let number_rows: Vec<u32> = (0..sheet.height() as u32)
+        .filter(|&r| {
+            (0..6u32).all(|c| sheet.get_value((r, c)) == Some(&Data::Float(f64::from(c + 1))))
+        })
+        .collect();
+    assert!(!number_rows.is_empty(), "the «1 2 3 4 5 6» row is numeric");
+}
