@@ -159,7 +159,12 @@ fn write_sheet(
         row += 1;
     }
     let count = doc.tables.len();
+    let mut breaks = Vec::new();
     for (t, (lines, rows)) in doc.tables.iter().enumerate() {
+        if t > 0 {
+            // each further table starts a page: its title never stands alone at a page's foot
+            breaks.push(row);
+        }
         for line in lines {
             ws.merge_range(row, 0, row, last, line, &title)?;
             wide(ws, row, line, 13.0, true)?;
@@ -230,6 +235,9 @@ fn write_sheet(
         if t + 1 < count {
             row += 1;
         }
+    }
+    if !breaks.is_empty() {
+        ws.set_page_breaks(&breaks)?;
     }
     if !doc.profile.footnotes.is_empty() {
         row += 1;
