@@ -15,6 +15,7 @@ Exit status 0 when every step held, 1 otherwise.
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
@@ -38,6 +39,7 @@ from touchpoints_client.api.workflow import (
     submit_part,
 )
 from touchpoints_client.models import (
+    ApprovalActBody,
     AgencyKind,
     ChannelCode,
     ClientType,
@@ -245,7 +247,7 @@ def main() -> int:
             rev = expect(accept_part.sync_detailed(rev.id, part.unit_id, client=ap, if_match=current.etag), HTTPStatus.OK, f"accept part {part.unit_id}")
         check(all(p.status.value == "accepted" for p in rev.parts), "not every part is accepted")
         for _ in range(5):  # one call per agreement of the approval chain (none configured: one)
-            rev = expect(approve_revision.sync_detailed(rev.id, client=ap), HTTPStatus.OK, "approve")
+            rev = expect(approve_revision.sync_detailed(rev.id, client=ap, body=ApprovalActBody()), HTTPStatus.OK, "approve")
             if rev.status.value == "approved":
                 break
         check(rev.status.value == "approved", f"revision status after approval: {rev.status.value}")
@@ -255,7 +257,12 @@ def main() -> int:
     @step("publisher: publish")
     def _():
         pub_client = client_for(token("sidorova", "publisher", agency_id()))
-        published = expect(publish_revision.sync_detailed(state["revision"].id, client=pub_client), HTTPStatus.OK, "publish")
+        published = expect(publish_revision.sync_detailed(
+            state["revision"].id,
+            client=pub_client,
+            # the act that approves the register (its number and date print on every format)
+            body=ApprovalActBody(order_number="53", order_date=datetime.date(2024, 3, 28)),
+        ), HTTPStatus.OK, "publish")
         check(published.version == 1, f"published version {published.version}, expected 1")
         rev = expect(get_revision.sync_detailed(state["revision"].id, client=state["approver"]), HTTPStatus.OK, "get revision")
         check(rev.status.value == "published", f"revision status after publishing: {rev.status.value}")

@@ -57,9 +57,17 @@ pub struct Titles {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Marks {
-    #[schema(max_length = 200, example = "Взаимодействие в цифровой точке")]
+    #[schema(
+        pattern = "\\S",
+        max_length = 200,
+        example = "Взаимодействие в цифровой точке"
+    )]
     pub digital: String,
-    #[schema(max_length = 200, example = "Взаимодействие в офлайн-точке")]
+    #[schema(
+        pattern = "\\S",
+        max_length = 200,
+        example = "Взаимодействие в офлайн-точке"
+    )]
     pub offline: String,
 }
 
@@ -77,7 +85,7 @@ impl Default for Marks {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtraColumn {
-    #[schema(max_length = 300, example = "Примечание")]
+    #[schema(pattern = "\\S", max_length = 300, example = "Примечание")]
     pub name: String,
     /// The column's number in the form, 7 or more; extra columns print in this order.
     #[schema(minimum = 7, maximum = 20, example = 7)]
@@ -132,11 +140,11 @@ pub struct FormProfile {
     /// The six mandatory headers in the agency's wording (exactly six, in the form's order:
     /// №, direction, process, touchpoint, interaction, features).
     #[serde(default = "default_columns")]
-    #[schema(min_items = 6, max_items = 6)]
+    #[schema(schema_with = columns_schema)]
     pub columns: Vec<String>,
     /// Printed under the table(s), in order.
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(schema_with = footnotes_schema)]
     pub footnotes: Vec<String>,
     #[serde(default)]
     pub marks: Marks,
@@ -187,36 +195,26 @@ fn opt_text(
     v: &Option<String>,
     max: usize,
 ) -> Option<String> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(t) => {
-            text(errors, field, t, max);
-            Some(t.to_owned())
-        }
+    match v.as_deref() {
+        None => None,
+        Some(t) if super::text::is_blank(t) && t.chars().count() <= max => None,
+        Some(t) => Some(text(errors, field, t, max)),
     }
 }
 
+/// A required text of the form: blank as the spec's `\S` pattern reads it (`domain::text`),
+/// its line breaks kept (a title prints on the lines the agency gave it).
 fn text(errors: &mut Vec<FieldError>, field: &str, v: &str, max: usize) -> String {
-    let t = v.trim();
-    if t.is_empty() {
-        errors.push(FieldError::new(field, "required", "must not be empty"));
-    } else if t.chars().count() > max {
+    if v.chars().count() > max {
         errors.push(FieldError::new(
             field,
             "too_long",
             format!("at most {max} characters"),
         ));
-    } else if t
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        errors.push(FieldError::new(
-            field,
-            "invalid",
-            "must not contain control characters",
-        ));
+    } else if super::text::is_blank(v) {
+        errors.push(FieldError::new(field, "required", "must not be empty"));
     }
-    t.to_owned()
+    v.trim().to_owned()
 }
 
 impl FormProfile {
@@ -378,8 +376,46 @@ pub fn mark_text(mode: Mode, marks: &Marks) -> &str {
     }
 }
 
+/// An array of required texts (at least one character that is not whitespace, at most `max`).
+fn texts_schema(
+    min: Option<usize>,
+    max_items: usize,
+    max: usize,
+    description: &str,
+) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let item = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(super::text::NON_BLANK))
+        .max_length(Some(max));
+    ArrayBuilder::new()
+        .items(item)
+        .min_items(min)
+        .max_items(Some(max_items))
+        .description(Some(description))
+        .build()
+}
+
+fn columns_schema() -> utoipa::openapi::schema::Array {
+    texts_schema(
+        Some(6),
+        6,
+        HEADER_MAX,
+        "The six mandatory headers in the agency's wording (exactly six, in the form's order: №, direction, process, touchpoint, interaction, features)",
+    )
+}
+
+fn footnotes_schema() -> utoipa::openapi::schema::Array {
+    texts_schema(
+        None,
+        FOOTNOTES_MAX,
+        FOOTNOTE_MAX,
+        "Printed under the table(s), in order",
+    )
+}
+
 /// The profile in force for an agency, and where it comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormProfileInForce {
     #[serde(flatten)]
     pub profile: FormProfile,
@@ -482,6 +518,62 @@ impl Approval {
                 out
             }
         }
+    }
+}
+
+/// The profile's own schema (which allows no other field) with `source` and
+/// `source_agency_id` added: `allOf` with a closed schema could never be satisfied.
+impl utoipa::PartialSchema for FormProfileInForce {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
+        use utoipa::openapi::RefOr;
+        let mut object = match <FormProfile as utoipa::PartialSchema>::schema() {
+            RefOr::T(Schema::Object(o)) => o,
+            _ => Object::new(),
+        };
+        object.description =
+            Some("The profile in force for an agency, and where it comes from.".into());
+        object.example = None;
+        object.properties.insert(
+            "source".into(),
+            RefOr::Ref(utoipa::openapi::Ref::from_schema_name("SettingsSource")),
+        );
+        object.properties.insert(
+            "source_agency_id".into(),
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                    Type::String,
+                    Type::Null,
+                ]))
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Uuid,
+                )))
+                .description(Some(
+                    "The agency whose profile this is (an ancestor when inherited; null: the default)",
+                ))
+                .into(),
+        );
+        object.required.push("source".into());
+        RefOr::T(Schema::Object(object))
+    }
+}
+
+impl utoipa::ToSchema for FormProfileInForce {
+    fn schemas(
+        out: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <FormProfile as utoipa::ToSchema>::schemas(out);
+        out.push((
+            "FormProfile".into(),
+            <FormProfile as utoipa::PartialSchema>::schema(),
+        ));
+        out.push((
+            "SettingsSource".into(),
+            <SettingsSource as utoipa::PartialSchema>::schema(),
+        ));
     }
 }
 

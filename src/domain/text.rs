@@ -252,6 +252,36 @@ mod spec_limits {
         ("Titles", "combined", crate::domain::form::TITLE_MAX),
         ("Titles", "internal", crate::domain::form::TITLE_MAX),
         ("Titles", "external", crate::domain::form::TITLE_MAX),
+        (
+            "FormProfile",
+            "columns/items",
+            crate::domain::form::HEADER_MAX,
+        ),
+        (
+            "FormProfile",
+            "footnotes/items",
+            crate::domain::form::FOOTNOTE_MAX,
+        ),
+        (
+            "FormProfileInForce",
+            "columns/items",
+            crate::domain::form::HEADER_MAX,
+        ),
+        (
+            "FormProfileInForce",
+            "footnotes/items",
+            crate::domain::form::FOOTNOTE_MAX,
+        ),
+        (
+            "FormProfileInForce",
+            "approval_heading",
+            crate::domain::form::APPROVAL_HEADING_MAX,
+        ),
+        (
+            "FormProfileInForce",
+            "approver_body_genitive",
+            crate::domain::form::BODY_GENITIVE_MAX,
+        ),
         ("NewOfficial", "sub", PERSON_MAX),
         ("NewOfficial", "name", PERSON_MAX),
         ("NewOfficial", "position", PERSON_MAX),

@@ -486,14 +486,14 @@ pub async fn download_file(
 
 /// Download a file's signature
 ///
-/// The detached signature as uploaded (`application/pkcs7-signature`), as an attachment under
+/// The detached signature as uploaded (as `application/octet-stream`: generated clients read it as bytes), as an attachment under
 /// its name, with its SHA-256 in `X-Content-SHA256`; 404 when the file was uploaded without
 /// one. Same readers as the file.
 #[utoipa::path(
     tag = "files", operation_id = "downloadFileSignature",
     params(FilePath),
     responses((status = 200, description = "The signature file",
-        content((StoredBytes = "application/pkcs7-signature")),
+        content((StoredBytes = "application/octet-stream")),
         headers(
             ("Content-Disposition" = String, description = "`attachment` with the signature's name"),
             ("X-Content-SHA256" = String, description = "SHA-256 of the body, hexadecimal")

@@ -212,7 +212,7 @@ pub fn content(
         match (bytes, sha) {
             (Some(bytes), Some(sha)) => Ok((
                 name.unwrap_or_else(|| "signature.sig".into()),
-                "application/pkcs7-signature".into(),
+                "application/octet-stream".into(),
                 bytes,
                 sha,
             )),

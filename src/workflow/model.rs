@@ -357,25 +357,12 @@ impl ApprovalActBody {
     /// Trimmed; empty texts are absent; 422 for one too long or with control characters.
     pub fn checked(self) -> crate::error::ApiResult<crate::forms::db::ActInput> {
         let mut errors = Vec::new();
+        let max = crate::domain::text::ACT_TEXT_MAX;
         let mut text = |field: &str, v: Option<String>| -> Option<String> {
-            let t = v?.trim().to_owned();
-            if t.is_empty() {
-                return None;
-            }
-            if t.chars().count() > crate::domain::text::ACT_TEXT_MAX {
-                errors.push(crate::domain::field::FieldError::new(
-                    field,
-                    "too_long",
-                    format!("at most {} characters", crate::domain::text::ACT_TEXT_MAX),
-                ));
-            } else if t.chars().any(char::is_control) {
-                errors.push(crate::domain::field::FieldError::new(
-                    field,
-                    "invalid",
-                    "must not contain control characters",
-                ));
-            }
-            Some(t)
+            crate::domain::text::optional(field, v.as_deref(), max).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            })
         };
         let order_number = text("order_number", self.order_number);
         let order_date_text = text("order_date_text", self.order_date_text);
