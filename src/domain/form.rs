@@ -135,7 +135,9 @@ fn default_columns() -> Vec<String> {
     "approver_body_genitive": "Министерства социальной политики и труда Удмуртской Республики"
 }))]
 pub struct FormProfile {
-    #[serde(default)]
+    /// Null or absent in a PUT: no titles of its own (the default ones print).
+    #[serde(default, deserialize_with = "object_or_null")]
+    #[schema(value_type = Option<Titles>)]
     pub titles: Titles,
     /// The six mandatory headers in the agency's wording (exactly six, in the form's order:
     /// №, direction, process, touchpoint, interaction, features).
@@ -146,7 +148,8 @@ pub struct FormProfile {
     #[serde(default)]
     #[schema(schema_with = footnotes_schema)]
     pub footnotes: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object_or_null")]
+    #[schema(value_type = Option<Marks>)]
     pub marks: Marks,
     /// Print the «1 2 3 4 5 6» row under the header.
     #[serde(default = "default_true")]
@@ -376,6 +379,22 @@ pub fn mark_text(mode: Mode, marks: &Marks) -> &str {
     }
 }
 
+/// A nested object of the profile as a JSON object only (serde would also read a struct from
+/// an array of its fields in order, which the spec does not allow); null: the default.
+fn object_or_null<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned + Default,
+{
+    use serde::de::Error;
+    let v = serde_json::Value::deserialize(d)?;
+    match v {
+        serde_json::Value::Null => Ok(T::default()),
+        serde_json::Value::Object(_) => serde_json::from_value(v).map_err(D::Error::custom),
+        _ => Err(D::Error::custom("must be an object")),
+    }
+}
+
 /// An array of required texts (at least one character that is not whitespace, at most `max`).
 fn texts_schema(
     min: Option<usize>,
@@ -579,6 +598,18 @@ impl utoipa::ToSchema for FormProfileInForce {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn nested_objects_are_objects_only_and_null_is_the_default() {
+        let arr = serde_json::json!({"titles": [null], "marks": {"digital": "a", "offline": "b"}});
+        assert!(serde_json::from_value::<FormProfile>(arr).is_err());
+        let arr = serde_json::json!({"marks": ["a", "b"]});
+        assert!(serde_json::from_value::<FormProfile>(arr).is_err());
+        let null = serde_json::json!({"titles": null, "marks": null});
+        let p: FormProfile = serde_json::from_value(null).unwrap();
+        assert_eq!(p.titles, Titles::default());
+        assert_eq!(p.marks, Marks::default());
+    }
+
     use super::*;
 
     #[test]
