@@ -274,10 +274,10 @@ fn csv_line(out: &mut String, cells: &[String]) {
 }
 
 /// The register in CSV, as its form profile prints it, one line per printed line: the
-/// approval block and each title line in the first cell of a line of its own; the header
-/// once (a spreadsheet repeats it, and an importer finds the one header row); under each
-/// table's title the «1 2 3 4 5 6» row, then its rows numbered from 1 (`by_client_type`: the
-/// second table's title line separates the two); the footnotes after the last row. The
+/// approval block and each title line in the first cell of a line of its own; under each
+/// table's title its header and the «1 2 3 4 5 6» row, then its rows numbered from 1, as the
+/// seeds print each table (`by_client_type`: the second table's title line separates the
+/// two; the importer skips a repeated header); the footnotes after the last row. The
 /// SHA-256 is the `X-Content-SHA256` header.
 pub fn csv(content: &RegisterContent) -> String {
     let doc = Document::of(content);
@@ -285,13 +285,11 @@ pub fn csv(content: &RegisterContent) -> String {
     for line in &doc.approval {
         csv_line(&mut out, std::slice::from_ref(line));
     }
-    for (i, (title, rows)) in doc.tables.iter().enumerate() {
+    for (title, rows) in &doc.tables {
         for line in title {
             csv_line(&mut out, std::slice::from_ref(line));
         }
-        if i == 0 {
-            csv_line(&mut out, &doc.header());
-        }
+        csv_line(&mut out, &doc.header());
         if doc.profile.number_row {
             csv_line(&mut out, &doc.number_row());
         }

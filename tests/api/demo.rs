@@ -73,6 +73,22 @@ async fn demo_loads_the_real_registers_once() {
         seed_rows("press-rd")
     );
 
+    // its register prints in its own form: its title and headers as its order words them,
+    // and no approval block (its order approved the procedure, not a register)
+    let (_, register) = app
+        .get(&format!("/api/v1/public/agencies/{press}/register"))
+        .await;
+    assert_eq!(register["columns"][1], "Направление Деятельности Агентства");
+    assert_eq!(
+        register["profile"]["titles"]["combined"],
+        "Перечень точек взаимодействия агентства\nв рамках взаимодействия с внешним и внутренним клиентами"
+    );
+    assert!(
+        register["approval"]["order_number"].is_null(),
+        "{}",
+        register["approval"]
+    );
+
     // the units the seeds name, with their processes assigned
     let (_, units) = app.get(&format!("/api/v1/agencies/{press}/units")).await;
     let names: Vec<&str> = units["items"]

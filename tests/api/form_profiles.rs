@@ -77,7 +77,7 @@ fn tables_numbered_from_one(lines: &[Vec<String>], titles: &[&str]) {
             .position(|l| l.first().map(String::as_str) == Some(*title))
             .unwrap_or_else(|| panic!("no title {title}: {lines:?}"));
         let mut i = at + 1;
-        // the title's further lines, then (for the first table) the header
+        // the title's further lines, then the table's header
         while lines[i].first().map(String::as_str) != Some("1") {
             i += 1;
         }
@@ -130,6 +130,9 @@ async fn the_mchs_demo_prints_two_tables_and_its_approval_in_every_format() {
     let ext = lines.iter().position(|l| l[0] == external).unwrap();
     assert!(ext > 10, "internal first, then external");
     assert_eq!(lines[ext + 1], ["С ВНЕШНИМ КЛИЕНТОМ"]);
+    // each table has its header under its title, as the seed prints it
+    assert_eq!(lines[4][1], "Направление деятельности МЧС Дагестана");
+    assert_eq!(lines[ext + 2], lines[4], "the external table's own header");
     // each table holds the rows the seed prints in it: 41 internal, 17 external (the last
     // row of a table carries its count as its number)
     assert_eq!(
@@ -142,7 +145,8 @@ async fn the_mchs_demo_prints_two_tables_and_its_approval_in_every_format() {
         "17",
         "the external table ends at its 17th row"
     );
-    assert_eq!(lines.len(), 2 + 2 + 1 + 1 + 2 + 1 + 58, "58 rows in all");
+    // approval (2), two titles (2 lines each), two headers, two «1–6» rows, 58 rows
+    assert_eq!(lines.len(), 2 + 2 + 2 + 2 + 2 + 58, "58 rows in all");
 
     // XLSX
     let sheet = sheet_rows(bytes(&app, &format!("{base}?format=xlsx")).await);
@@ -421,4 +425,100 @@ async fn import_of_the_exported_two_table_xlsx_reads_every_row() {
         c
     };
     assert_eq!(channels(&imported), channels(&original), "{report}");
+}
+
+#[actix_web::test]
+async fn only_an_approver_sets_the_form_and_deleting_it_falls_back_to_the_parents() {
+    use reqwest::Method;
+    use touchpoints::auth::Role;
+
+    use crate::helpers::token;
+
+    let app = TestApp::spawn().await;
+    let m = app
+        .agency("Министерство труда и социального развития РД")
+        .await;
+    let m = m["id"].as_str().unwrap().to_owned();
+    let (s, org) = app
+        .post(
+            &format!("/api/v1/agencies/{m}/organizations"),
+            json!({"name": "ГКУ РД «Центр занятости населения»"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{org}");
+    let o = org["id"].as_str().unwrap().to_owned();
+    let ministry_form = format!("/api/v1/agencies/{m}/form-profile");
+    let org_form = format!("/api/v1/agencies/{o}/form-profile");
+    let marks = |d: &str| json!({"marks": {"digital": d, "offline": "Офлайн-точка"}});
+
+    // a submitter reads the form but may not change it: 403, nothing written
+    let submitter = token("s1", &[Role::Submitter], Some(&o), None);
+    let (s, p) = app
+        .request_as(
+            Some(&submitter),
+            Method::PUT,
+            &org_form,
+            Some(&marks("Онлайн")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+    let (s, p) = app
+        .request_as(Some(&submitter), Method::DELETE, &org_form, None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+    let (s, read) = app
+        .request_as(Some(&submitter), Method::GET, &org_form, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{read}");
+    assert_eq!(read["source"], "default");
+
+    // the ministry's approver sets the ministry's form; the organization inherits it
+    let approver = token("a1", &[Role::Approver], Some(&m), None);
+    let (s, set) = app
+        .request_as(
+            Some(&approver),
+            Method::PUT,
+            &ministry_form,
+            Some(&marks("Онлайн-точка")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{set}");
+    let (_, inherited) = app.get(&org_form).await;
+    assert_eq!(inherited["source"], "inherited");
+    assert_eq!(inherited["source_agency_id"], m.as_str());
+    assert_eq!(inherited["marks"]["digital"], "Онлайн-точка");
+
+    // the organization's own approver gives it a form of its own, then deletes it
+    let own_approver = token("a2", &[Role::Approver], Some(&o), None);
+    let (s, own) = app
+        .request_as(
+            Some(&own_approver),
+            Method::PUT,
+            &org_form,
+            Some(&marks("Цифровая точка")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{own}");
+    assert_eq!(own["source"], "own");
+    let (s, after) = app
+        .request_as(Some(&own_approver), Method::DELETE, &org_form, None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{after}");
+    assert_eq!(after["source"], "inherited", "back to the ministry's form");
+    assert_eq!(after["marks"]["digital"], "Онлайн-точка");
+    let (_, read) = app.get(&org_form).await;
+    assert_eq!(read, after);
+    // nothing of its own left to delete
+    let (s, p) = app
+        .request_as(Some(&own_approver), Method::DELETE, &org_form, None)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
+    assert_eq!(p["code"], "not_found");
+
+    // the ministry's own deletion leaves the defaults for both
+    let (s, after) = app.delete(&ministry_form).await;
+    assert_eq!(s, StatusCode::OK, "{after}");
+    assert_eq!(after["source"], "default");
+    let (_, read) = app.get(&org_form).await;
+    assert_eq!(read["source"], "default");
 }
