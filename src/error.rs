@@ -354,7 +354,10 @@ impl ResponseError for ApiError {
         if self.code() == ErrorCode::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        response.json(self.to_problem())
+        let mut response = response.json(self.to_problem());
+        // the access log names the problem code (telemetry::access_log)
+        response.extensions_mut().insert(self.code());
+        response
     }
 }
 

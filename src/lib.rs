@@ -21,6 +21,7 @@ pub mod forms;
 pub mod health;
 pub mod http;
 pub mod import;
+pub mod landing;
 pub mod metrics;
 pub mod notices;
 pub mod officials;

@@ -39,6 +39,13 @@ enum Command {
         #[arg(long, default_value = "Нагрузочный регион")]
         region: String,
     },
+    /// Print development tokens for every agency in the database (admin; submitter, approver
+    /// and publisher of each top-level agency), signed with TOUCHPOINTS_JWT_SECRET.
+    DemoTokens {
+        /// Validity in hours.
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+    },
     /// Mint a development token signed with TOUCHPOINTS_JWT_SECRET, to try the API from Swagger UI.
     Token {
         /// User id.
@@ -111,18 +118,6 @@ fn main() -> anyhow::Result<()> {
             .collect::<anyhow::Result<Vec<touchpoints::auth::Role>>>()?;
         let secret = std::env::var("TOUCHPOINTS_JWT_SECRET")
             .context("set TOUCHPOINTS_JWT_SECRET (the one the server uses)")?;
-        let claims = touchpoints::auth::Claims {
-            sub: sub.clone(),
-            name: (!name.is_empty()).then(|| name.clone()),
-            roles,
-            agency_id: *agency,
-            unit_id: *unit,
-            iat: Some(chrono::Utc::now().timestamp()),
-            nbf: None,
-            exp: chrono::Utc::now().timestamp() + hours * 3600,
-            iss: std::env::var("TOUCHPOINTS_JWT_ISSUER").ok(),
-            aud: std::env::var("TOUCHPOINTS_JWT_AUDIENCE").ok(),
-        };
         let max_ttl = std::env::var("TOUCHPOINTS_JWT_MAX_TTL_S")
             .ok()
             .and_then(|v| v.parse::<i64>().ok())
@@ -130,12 +125,30 @@ fn main() -> anyhow::Result<()> {
         if hours * 3600 > max_ttl {
             eprintln!("warning: the server refuses tokens that live longer than TOUCHPOINTS_JWT_MAX_TTL_S={max_ttl} s; ask for fewer --hours");
         }
+        if name.is_empty() {
+            eprintln!("note: without --name the history shows this user's id ({sub}) only");
+        }
         println!(
             "{}",
-            touchpoints::auth::AuthConfig::hs256(secret.as_bytes()).mint(&claims)?
+            touchpoints::auth::dev::mint(&secret, sub, name, roles, *agency, *unit, *hours)?
         );
         return Ok(());
     }
+    // `serve --demo` with no way to verify tokens: a secret for this run, shown once below,
+    // so the demo can be tried at once (docker compose's default); never without --demo
+    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+    let generated = match &cli.command {
+        Command::Serve { demo: true }
+            if var("TOUCHPOINTS_JWT_SECRET").is_none()
+                && var("TOUCHPOINTS_JWT_PUBLIC_KEY").is_none() =>
+        {
+            let secret = touchpoints::auth::dev::generated_secret();
+            // still single-threaded here: nothing reads the environment concurrently
+            std::env::set_var("TOUCHPOINTS_JWT_SECRET", &secret);
+            Some(secret)
+        }
+        _ => None,
+    };
     telemetry::init();
     let settings = Settings::from_env()?;
     match cli.command {
@@ -146,11 +159,29 @@ fn main() -> anyhow::Result<()> {
             let mut conn = migrate(&settings)?;
             load_demo(&mut conn)?;
         }
+        Command::DemoTokens { hours } => {
+            let secret = var("TOUCHPOINTS_JWT_SECRET")
+                .context("set TOUCHPOINTS_JWT_SECRET (the one the server uses)")?;
+            let mut conn = migrate(&settings)?;
+            print!(
+                "{}",
+                touchpoints::auth::dev::demo_tokens(&mut conn, &secret, hours)?
+            );
+        }
         Command::Serve { demo: with_demo } => {
             tracing::info!(?settings, "starting");
             let mut conn = migrate(&settings)?;
             if with_demo && demo::database_is_empty(&mut conn)? {
                 load_demo(&mut conn)?;
+            }
+            if let Some(secret) = &generated {
+                let tokens = touchpoints::auth::dev::demo_tokens(&mut conn, secret, 12)?;
+                tracing::warn!("TOUCHPOINTS_JWT_SECRET is not set: --demo generated a secret for this run only (set the variable to keep tokens valid across restarts)");
+                println!(
+                    "\nDevelopment secret of this run (shown once): {secret}\n\
+                     Tokens for Swagger UI's Authorize (12 h):\n{tokens}\n\
+                     More: TOUCHPOINTS_JWT_SECRET={secret} touchpoints token --sub <id> --name \"<Фамилия И.О.>\" --role <role> --agency <uuid>\n"
+                );
             }
             drop(conn);
             actix_web::rt::System::new().block_on(async {

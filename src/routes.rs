@@ -127,6 +127,14 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
 pub fn undocumented(cfg: &mut web::ServiceConfig, spec: utoipa::openapi::OpenApi) {
     let allowed = web::Data::new(AllowedMethods::from_openapi(&spec));
     cfg.app_data(allowed)
+        .service(
+            web::resource("/")
+                .route(web::get().to(crate::landing::page))
+                .route(web::head().to(crate::landing::page))
+                .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                    crate::http::extract::method_not_allowed(&req, "GET, HEAD")
+                })),
+        )
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", spec))
         .service(web::resource("/swagger-ui").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect()

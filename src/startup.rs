@@ -118,7 +118,7 @@ impl Application {
                 .wrap(middleware::from_fn(extract::reject_nul))
                 .wrap(middleware::from_fn(crate::http::security::security_headers))
                 .wrap(middleware::from_fn(telemetry::access_log))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<telemetry::QuietRootSpan>::new())
                 .app_data(web::Data::new(db.clone()))
                 .app_data(web::Data::new(read_db.clone()))
                 .app_data(auth.clone())

@@ -8,7 +8,12 @@ pub fn init() {
     let json = std::env::var("TOUCHPOINTS_LOG_FORMAT")
         .map(|v| v == "json")
         .unwrap_or(false);
-    let builder = fmt().with_env_filter(filter).with_target(false);
+    // colours only for a person at a terminal, never in a log file or a pipe
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(ansi);
     // try_init: tests may initialise more than once in one process
     let _ = if json {
         builder.json().flatten_event(true).try_init()
@@ -28,6 +33,37 @@ use tracing_actix_web::RequestId;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
+/// The request's root span as tracing-actix-web builds it, without its event for an error
+/// response: that event dumps the error's Rust debug form at WARN for every 4xx. A client's
+/// mistake is logged once, by [`access_log`], at INFO with its problem code; a server error
+/// is logged at ERROR where it is turned into a problem ([`crate::error::ApiError`]).
+pub struct QuietRootSpan;
+
+impl tracing_actix_web::RootSpanBuilder for QuietRootSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        tracing_actix_web::root_span!(request)
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let status = match outcome {
+            Ok(response) => response.response().status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        span.record("http.status_code", status.as_u16());
+        span.record(
+            "otel.status_code",
+            if status.is_server_error() {
+                "ERROR"
+            } else {
+                "OK"
+            },
+        );
+    }
+}
+
 /// One log line per request (method, route, status, latency) inside the request's span, and
 /// the request id (the same one every log line of the request carries) on the response.
 pub async fn access_log(
@@ -46,10 +82,16 @@ pub async fn access_log(
         .unwrap_or_else(|| "<unmatched>".to_owned());
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
     crate::metrics::observe_request(method.as_str(), &route, status, latency_ms / 1000.0);
+    // the problem code of an error response (set by `ApiError::error_response`)
+    let problem = res
+        .response()
+        .extensions()
+        .get::<crate::error::ErrorCode>()
+        .map(|c| c.as_str());
     if status >= 500 {
-        tracing::warn!(%method, %path, %route, status, latency_ms, "request");
+        tracing::warn!(%method, %path, %route, status, problem, latency_ms, "request");
     } else {
-        tracing::info!(%method, %path, %route, status, latency_ms, "request");
+        tracing::info!(%method, %path, %route, status, problem, latency_ms, "request");
     }
     if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
         res.headers_mut()

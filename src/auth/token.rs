@@ -141,7 +141,7 @@ impl AuthConfig {
             );
             Self::hs256(secret.as_bytes())
         } else {
-            tracing::warn!("neither TOUCHPOINTS_JWT_SECRET nor TOUCHPOINTS_JWT_PUBLIC_KEY is set: every write answers 401");
+            tracing::warn!("neither TOUCHPOINTS_JWT_SECRET nor TOUCHPOINTS_JWT_PUBLIC_KEY is set: no token can be verified, so every /api/v1 call that needs one answers 401, reads of the internal API included; only the public API (/api/v1/public/...), the catalogs, /health, /ready and the spec answer");
             Self::disabled()
         };
         let max_ttl = match var("TOUCHPOINTS_JWT_MAX_TTL_S") {

@@ -163,7 +163,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             match inner.classify() {
                 serde_json::error::Category::Data => {
                     let field = if path == "." { "body".to_owned() } else { path };
-                    let message = strip_position(&inner.to_string());
+                    let message = super::messages::describe(&strip_position(&inner.to_string()));
                     Err(ApiError::validation(vec![FieldError::new(
                         field, "invalid", message,
                     )]))
@@ -220,12 +220,13 @@ pub fn json_depth_exceeds(body: &[u8], max: usize) -> bool {
 }
 
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let message = strip_position(&err.to_string());
-    let field = message
+    let raw = strip_position(&err.to_string());
+    let field = raw
         .split('`')
         .nth(1)
         .map(str::to_owned)
         .unwrap_or_else(|| "query".to_owned());
+    let message = super::messages::describe(&raw);
     ApiError::Client {
         code: ErrorCode::InvalidParameter,
         detail: format!("invalid query string: {message}"),
@@ -235,11 +236,27 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
     .into()
 }
 
-pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::client(
-        ErrorCode::InvalidParameter,
-        format!("invalid path parameter: {err}"),
-    )
+pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    let message = super::messages::describe(&err.to_string());
+    // the parameter at fault: for a UUID error the first segment that is not one
+    let params: Vec<(&str, &str)> = req.match_info().iter().collect();
+    let at = params
+        .iter()
+        .find(|(_, v)| message.contains("UUID") && uuid::Uuid::parse_str(v).is_err())
+        .or_else(|| params.first())
+        .map(|(k, _)| (*k).to_owned());
+    match at {
+        Some(field) => ApiError::Client {
+            code: ErrorCode::InvalidParameter,
+            detail: format!("invalid path parameter `{field}`: {message}"),
+            errors: vec![FieldError::new(field, "invalid", message)],
+            existing_id: None,
+        },
+        None => ApiError::client(
+            ErrorCode::InvalidParameter,
+            format!("invalid path parameter: {message}"),
+        ),
+    }
     .into()
 }
 

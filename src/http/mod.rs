@@ -5,6 +5,7 @@
 pub use crate::domain::de;
 pub mod etag;
 pub mod extract;
+pub mod messages;
 pub mod pagination;
 pub mod patch;
 pub mod path;

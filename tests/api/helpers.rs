@@ -102,6 +102,51 @@ fn ensure_template(admin: &mut PgConnection) -> String {
     name
 }
 
+/// Panics when a problem body names a Rust type (`struct ContactInput`, `u32`, `Uuid`, a
+/// schema's Rust name…): clients read the API's terms only. Every problem the suite
+/// provokes through [`TestApp::send`] and [`TestApp::raw`] is checked.
+pub fn assert_no_rust_names(what: &str, body: &str) {
+    use std::sync::OnceLock;
+    static NAMES: OnceLock<(regex::Regex, Vec<String>)> = OnceLock::new();
+    let (pattern, names) = NAMES.get_or_init(|| {
+        let spec: Value = serde_json::from_str(&touchpoints::openapi::spec_json()).unwrap();
+        // compound names only (ContactInput, WorkflowSettings): a one-word schema name
+        // (Agency) is also an English word a message may start with
+        let compound = regex::Regex::new(r"^[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*$").unwrap();
+        let mut names: Vec<String> = spec["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| compound.is_match(k))
+            .cloned()
+            .collect();
+        names.extend(["NaiveDate", "DateTime", "Uuid", "HashMap", "Vec<", "Option<", "serde"].map(String::from));
+        (
+            regex::Regex::new(r"\b(struct|enum|tuple struct|newtype struct) [A-Za-z]|\b(u8|u16|u32|u64|usize|i16|i32|i64|f32|f64)\b|[A-Za-z_]::[A-Za-z_]|UUID parsing failed").unwrap(),
+            names,
+        )
+    });
+    let bad = pattern
+        .find(body)
+        .map(|m| m.as_str().to_owned())
+        .or_else(|| {
+            names
+                .iter()
+                .find(|n| {
+                    body.match_indices(n.as_str()).any(|(i, _)| {
+                        let after = body[i + n.len()..].chars().next();
+                        !after.is_some_and(char::is_alphanumeric)
+                            && !body[..i].chars().last().is_some_and(char::is_alphanumeric)
+                    })
+                })
+                .cloned()
+        });
+    assert!(
+        bad.is_none(),
+        "{what}: the problem names {bad:?} (a Rust name): {body}"
+    );
+}
+
 pub const TEST_SECRET: &[u8] = b"touchpoints-test-secret-0123456789";
 
 /// A token signed with the test server's secret.
@@ -319,6 +364,7 @@ impl TestApp {
                 ct, "application/problem+json",
                 "{status} for {path} must be problem+json, body: {text}"
             );
+            assert_no_rust_names(path, &text);
         }
         let value = if text.is_empty() {
             Value::Null
@@ -375,6 +421,7 @@ impl TestApp {
                 ct, "application/problem+json",
                 "{status} must be problem+json, body: {text}"
             );
+            assert_no_rust_names(path, &text);
         }
         (
             status,

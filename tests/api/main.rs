@@ -11,6 +11,7 @@ mod catalogs;
 mod demo;
 mod directions;
 mod files;
+mod first_hour;
 mod form_profiles;
 mod notices;
 mod officials;

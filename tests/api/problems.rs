@@ -254,3 +254,42 @@ async fn an_exhausted_pool_answers_503_quickly() {
     let (s, _) = app.get("/api/v1/agencies").await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn type_errors_name_the_field_and_what_is_expected_in_the_apis_terms() {
+    let app = TestApp::spawn().await;
+    let a = app.agency("Министерство печати и информации РД").await;
+    let p = app
+        .process(a["id"].as_str().unwrap(), "Прием обращений")
+        .await;
+    let path = format!("/api/v1/processes/{}/points", p["id"].as_str().unwrap());
+    let (s, body) = app
+        .post(
+            &path,
+            json!({"channel": "phone", "name": "Телефон", "contacts": ["+7 8722 51-00-51"], "needs": ["consultation"]}),
+        )
+        .await;
+    assert_problem(s, &body, 422, "validation_failed", Some("contacts[0]"));
+    assert_eq!(
+        body["errors"][0]["message"],
+        r#"invalid type: string "+7 8722 51-00-51", expected an object {kind, value, label?}"#
+    );
+    // a number where an array belongs, a UUID that is not one (query and path)
+    let (s, body) = app
+        .post(
+            &path,
+            json!({"channel": "phone", "name": "Телефон", "contacts": 5}),
+        )
+        .await;
+    assert_problem(s, &body, 422, "validation_failed", Some("contacts"));
+    assert_eq!(
+        body["errors"][0]["message"],
+        "invalid type: integer `5`, expected an array"
+    );
+    let (s, body) = app.get("/api/v1/processes/not-a-uuid/points").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("expected a UUID"),
+        "{body}"
+    );
+}

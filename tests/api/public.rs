@@ -51,7 +51,7 @@ async fn a_portal_reads_verifies_and_caches_the_current_register() {
     assert_eq!(body["version"], 1);
     assert_eq!(body["sha256"], sha.as_str());
     assert_eq!(body["rows"].as_array().unwrap().len(), 58);
-    assert_eq!(body["columns"][1], "Направление деятельности");
+    assert_eq!(body["columns"][1], "Направление деятельности МЧС Дагестана");
     // the SHA-256 is that of the canonical content: a portal can recompute it (the form
     // profile and the approval act are part of the approved document)
     let content = json!({
@@ -145,10 +145,10 @@ async fn the_official_form_as_csv_html_and_xlsx() {
         .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
-    // the approval block, two titled tables (one header, two «1 2 3 4 5 6» rows): 58 rows
+    // the approval block, two titled tables (each with its header and «1 2 3 4 5 6» row): 58 rows
     assert!(text.starts_with("\u{feff}УТВЕРЖДЕН\r\n"));
-    assert!(text.contains("\r\n№;Направление деятельности;"));
-    assert_eq!(text.lines().count(), 2 + 2 + 1 + 1 + 2 + 1 + 58);
+    assert!(text.contains("\r\n№;Направление деятельности МЧС Дагестана;"));
+    assert_eq!(text.lines().count(), 2 + 2 + 1 + 1 + 2 + 1 + 1 + 58);
     assert!(
         text.contains(";\"Почта России 367015 РД, г. Махачкала, ул. Ярагского, д.124\"\"а\"\"\";"),
         "column 4 as the seed writes it, quoted as Excel needs"
@@ -196,12 +196,13 @@ async fn the_official_form_as_csv_html_and_xlsx() {
     let headers: Vec<String> = (0..6)
         .map(|c| sheet.get_value((header_row as u32, c)).unwrap().to_string())
         .collect();
-    assert_eq!(
-        headers,
-        touchpoints::workflow::snapshot::COLUMNS
-            .map(String::from)
-            .to_vec()
-    );
+    // the МЧС's own wording of the mandatory columns (its form profile)
+    let mut want = touchpoints::workflow::snapshot::COLUMNS
+        .map(String::from)
+        .to_vec();
+    want[1] = "Направление деятельности МЧС Дагестана".into();
+    want[2] = "Наименование конкретного процесса".into();
+    assert_eq!(headers, want);
     assert_eq!(sheet.get_value((0, 0)).unwrap().to_string(), "УТВЕРЖДЕН");
     assert_eq!(
         sheet
