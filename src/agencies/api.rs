@@ -60,8 +60,8 @@ fn sort_param(s: Option<&str>) -> ApiResult<AgencySort> {
 pub async fn list_agencies(
     db: web::Data<Db>,
     _user: User,
-    page: web::Query<ListParams>,
-    query: web::Query<AgencyQuery>,
+    page: crate::http::ApiQuery<ListParams>,
+    query: crate::http::ApiQuery<AgencyQuery>,
 ) -> ApiResult<web::Json<AgencyList>> {
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref())?;
@@ -188,8 +188,8 @@ pub async fn list_organizations(
     db: web::Data<Db>,
     _user: User,
     id: web::Path<AgencyPath>,
-    page: web::Query<ListParams>,
-    query: web::Query<OrganizationQuery>,
+    page: crate::http::ApiQuery<ListParams>,
+    query: crate::http::ApiQuery<OrganizationQuery>,
 ) -> ApiResult<web::Json<AgencyList>> {
     let parent = id.into_inner().id;
     let paging = page.paging()?;

@@ -49,7 +49,7 @@ pub struct YearQuery {
 pub async fn get_year(
     db: web::Data<Db>,
     _user: User,
-    q: web::Query<YearQuery>,
+    q: crate::http::ApiQuery<YearQuery>,
 ) -> ApiResult<web::Json<CalendarYear>> {
     let year = q.year;
     if !(1990..=2100).contains(&year) {

@@ -205,7 +205,7 @@ pub async fn agency_deadlines(
     db: web::Data<Db>,
     user: User,
     id: web::Path<AgencyPath>,
-    q: web::Query<DeadlineQuery>,
+    q: crate::http::ApiQuery<DeadlineQuery>,
 ) -> ApiResult<web::Json<AgencyDeadlines>> {
     let agency_id = id.into_inner().id;
     crate::workflow::governance::may_read(&db, &user, agency_id).await?;
@@ -262,7 +262,7 @@ pub struct OverviewQuery {
 pub async fn overview(
     db: web::Data<Db>,
     user: User,
-    q: web::Query<OverviewQuery>,
+    q: crate::http::ApiQuery<OverviewQuery>,
 ) -> ApiResult<web::Json<DeadlineOverview>> {
     let on = checked_on(q.on)?;
     let all = q.all.unwrap_or(false);

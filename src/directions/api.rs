@@ -40,8 +40,8 @@ pub async fn list_directions(
     db: web::Data<Db>,
     user: User,
     id: web::Path<AgencyPath>,
-    page: web::Query<ListParams>,
-    query: web::Query<DirectionQuery>,
+    page: crate::http::ApiQuery<ListParams>,
+    query: crate::http::ApiQuery<DirectionQuery>,
 ) -> ApiResult<web::Json<DirectionList>> {
     let agency_id = id.into_inner().id;
     crate::workflow::governance::may_read(&db, &user, agency_id).await?;
@@ -223,7 +223,7 @@ pub async fn delete_direction(
 #[get("/catalogs/directions")]
 pub async fn list_catalog_directions(
     db: web::Data<Db>,
-    page: web::Query<ListParams>,
+    page: crate::http::ApiQuery<ListParams>,
 ) -> ApiResult<web::Json<DirectionList>> {
     let paging = page.paging()?;
     let (items, total) = db

@@ -219,6 +219,72 @@ pub fn json_depth_exceeds(body: &[u8], max: usize) -> bool {
     false
 }
 
+/// A query string read as `T`, whose errors name the parameter at fault (`limit: "abc" is not
+/// a non-negative integer`) in the API's terms: 400 `invalid_parameter`. Use it instead of
+/// `web::Query`, whose errors say neither.
+pub struct ApiQuery<T>(pub T);
+
+impl<T> ApiQuery<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for ApiQuery<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+/// Parses a query string into `T`, naming the parameter whose value does not fit.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let raw = strip_position(&err.into_inner().to_string());
+        let message = super::messages::describe(&raw);
+        // a value that fails to parse as a number says nothing of itself: name it
+        let value = (!path.is_empty() && path != "." && path != "?")
+            .then(|| {
+                url::form_urlencoded::parse(query.as_bytes())
+                    .find(|(k, _)| *k == path)
+                    .map(|(_, v)| v.into_owned())
+            })
+            .flatten();
+        let message = match value {
+            Some(v) if raw.contains("digit") || raw.contains("number") || raw.contains("float") => {
+                format!("{v:?} is not a valid number")
+            }
+            _ => message,
+        };
+        let field = if path.is_empty() || path == "." || path == "?" {
+            raw.split('`')
+                .nth(1)
+                .filter(|f| query.contains(&format!("{f}=")))
+                .unwrap_or("query")
+                .to_owned()
+        } else {
+            path
+        };
+        ApiError::Client {
+            code: ErrorCode::InvalidParameter,
+            detail: format!("{field}: {message}"),
+            errors: vec![FieldError::new(field, "invalid", message)],
+            existing_id: None,
+        }
+    })
+}
+
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let raw = strip_position(&err.to_string());
     let field = raw
@@ -242,7 +308,13 @@ pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
     let params: Vec<(&str, &str)> = req.match_info().iter().collect();
     let at = params
         .iter()
-        .find(|(_, v)| message.contains("UUID") && uuid::Uuid::parse_str(v).is_err())
+        .find(|(_, v)| {
+            if message.contains("UUID") {
+                uuid::Uuid::parse_str(v).is_err()
+            } else {
+                v.parse::<i64>().is_err()
+            }
+        })
         .or_else(|| params.first())
         .map(|(k, _)| (*k).to_owned());
     match at {
@@ -322,6 +394,47 @@ mod tests {
     #[allow(dead_code)]
     struct Item {
         kind: crate::domain::ContactKind,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Query {
+        limit: Option<u32>,
+        kind: Option<crate::domain::ContactKind>,
+        agency_id: Option<uuid::Uuid>,
+        region: Option<String>,
+    }
+
+    fn query_problem(q: &str) -> (String, String) {
+        match parse_query::<Query>(q) {
+            Err(ApiError::Client { errors, code, .. }) => {
+                assert_eq!(code, ErrorCode::InvalidParameter);
+                (errors[0].field.clone(), errors[0].message.clone())
+            }
+            other => panic!("{q}: {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn a_query_error_names_its_parameter_in_the_apis_terms() {
+        assert_eq!(
+            query_problem("region=x&limit=abc"),
+            ("limit".into(), "\"abc\" is not a valid number".into())
+        );
+        let (field, message) = query_problem("kind=fax");
+        assert_eq!(field, "kind");
+        assert!(
+            message.starts_with("unknown variant `fax`, expected one of `url`"),
+            "{message}"
+        );
+        assert_eq!(
+            query_problem("agency_id=zz"),
+            (
+                "agency_id".into(),
+                "expected a UUID (32 hexadecimal digits in groups 8-4-4-4-12)".into()
+            )
+        );
+        assert!(parse_query::<Query>("limit=5&region=%D0%94").is_ok());
     }
 
     #[test]

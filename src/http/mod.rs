@@ -12,7 +12,7 @@ pub mod path;
 pub mod routes;
 pub mod security;
 
-pub use extract::ApiJson;
+pub use extract::{ApiJson, ApiQuery};
 pub use pagination::{ListParams, Paging};
 
 /// 201 Created with a Location header.

@@ -68,8 +68,8 @@ pub async fn list_processes(
     db: web::Data<Db>,
     user: User,
     id: web::Path<AgencyPath>,
-    page: web::Query<ListParams>,
-    query: web::Query<ProcessQuery>,
+    page: crate::http::ApiQuery<ListParams>,
+    query: crate::http::ApiQuery<ProcessQuery>,
 ) -> ApiResult<web::Json<ProcessList>> {
     let agency_id = id.into_inner().id;
     crate::workflow::governance::may_read(&db, &user, agency_id).await?;
@@ -220,7 +220,7 @@ pub async fn delete_process(
     user: User,
     if_match: IfMatch,
     id: web::Path<ProcessPath>,
-    query: web::Query<DeleteProcessQuery>,
+    query: crate::http::ApiQuery<DeleteProcessQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
     let cascade = query.cascade.unwrap_or(false);

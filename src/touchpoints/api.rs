@@ -84,9 +84,9 @@ fn filter(scope: RegisterScopeQuery, q: TouchpointQuery) -> ApiResult<Touchpoint
 pub async fn search_touchpoints(
     db: web::Data<Db>,
     user: User,
-    page: web::Query<ListParams>,
-    scope: web::Query<RegisterScopeQuery>,
-    query: web::Query<TouchpointQuery>,
+    page: crate::http::ApiQuery<ListParams>,
+    scope: crate::http::ApiQuery<RegisterScopeQuery>,
+    query: crate::http::ApiQuery<TouchpointQuery>,
 ) -> ApiResult<web::Json<TouchpointList>> {
     let paging = page.paging()?;
     let sort = sort_param(query.sort.as_deref(), "position", TOUCHPOINT_SORTS)?;
@@ -121,8 +121,8 @@ pub async fn list_touchpoints(
     db: web::Data<Db>,
     user: User,
     id: web::Path<ProcessPath>,
-    page: web::Query<ListParams>,
-    query: web::Query<TouchpointQuery>,
+    page: crate::http::ApiQuery<ListParams>,
+    query: crate::http::ApiQuery<TouchpointQuery>,
 ) -> ApiResult<web::Json<TouchpointList>> {
     let process_id = id.into_inner().id;
     let paging = page.paging()?;

@@ -38,8 +38,8 @@ pub async fn list_units(
     db: web::Data<Db>,
     user: User,
     id: web::Path<AgencyPath>,
-    page: web::Query<ListParams>,
-    query: web::Query<UnitQuery>,
+    page: crate::http::ApiQuery<ListParams>,
+    query: crate::http::ApiQuery<UnitQuery>,
 ) -> ApiResult<web::Json<UnitList>> {
     let agency_id = id.into_inner().id;
     crate::workflow::governance::may_read(&db, &user, agency_id).await?;

@@ -636,7 +636,7 @@ pub async fn diff_versions(
     db: web::Data<Db>,
     user: User,
     id: web::Path<AgencyPath>,
-    q: web::Query<DiffQuery>,
+    q: crate::http::ApiQuery<DiffQuery>,
 ) -> ApiResult<web::Json<VersionDiff>> {
     let agency_id = id.into_inner().id;
     crate::workflow::governance::may_read(&db, &user, agency_id).await?;
