@@ -38,6 +38,9 @@ enum Command {
         points: usize,
         #[arg(long, default_value = "Нагрузочный регион")]
         region: String,
+        /// Versions to publish per agency (2 or more: version 1 is archived).
+        #[arg(long, default_value_t = 1)]
+        versions: usize,
     },
     /// Mint a development token signed with TOUCHPOINTS_JWT_SECRET, to try the API from Swagger UI.
     Token {
@@ -167,6 +170,7 @@ fn main() -> anyhow::Result<()> {
             processes,
             points,
             region,
+            versions,
         } => {
             let mut conn = migrate(&settings)?;
             let started = std::time::Instant::now();
@@ -177,6 +181,7 @@ fn main() -> anyhow::Result<()> {
                     processes,
                     points,
                     region,
+                    versions,
                 },
             )?;
             tracing::info!(
