@@ -48,19 +48,20 @@ export REGION_IMPORT="Нагрузка: импорт"
 
 ensure_libpq_dev
 ensure_debian_packages "command -v wrk" wrk
-# nginx is the ceiling; without it the table falls back to the service's static route (and says so)
+# nginx is the ceiling; without it the table falls back to the service's static route (and says
+# so). NO_NGINX=1 tries that fallback.
 BENCH_NGINX="$(command -v nginx || true)"
 if [[ -z "$BENCH_NGINX" && -x /usr/sbin/nginx ]]; then BENCH_NGINX=/usr/sbin/nginx; fi
 if [[ -z "$BENCH_NGINX" && "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
   say "installing nginx-light"
-  { [[ -n "${TOUCHPOINTS_APT_UPDATED:-}" ]] || apt-get update >&2; } &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light >&2 ||
+  if ! { { [[ -n "${TOUCHPOINTS_APT_UPDATED:-}" ]] || apt-get update >&2; } &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light >&2; }; then
     say "nginx-light could not be installed: the ceiling will be the service's own static route"
-  # the package starts its own service on port 80: not ours to keep running, nor to measure
-  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+  fi
   BENCH_NGINX="$(command -v nginx || true)"
   if [[ -z "$BENCH_NGINX" && -x /usr/sbin/nginx ]]; then BENCH_NGINX=/usr/sbin/nginx; fi
 fi
+if [[ -n "${NO_NGINX:-}" ]]; then BENCH_NGINX=""; fi
 export BENCH_NGINX
 
 pg_env="$(bash "$ROOT/scripts/ensure-postgres.sh")" || { say "no PostgreSQL server"; exit 1; }

@@ -447,16 +447,16 @@ def read_rows(nginx):
             row(f"{what}, plain", size, svc, "service static route", size, wrk(PORT, static_path, CONNECTIONS),
                 goal=goal_share(90), note="nginx could not be had: the ceiling is the service's own static route")
         # gzip, as browsers and portals ask
-        note = ""
+        note = f"a gzip -6 copy would be {len(gzip.compress(plain.body, compresslevel=6, mtime=0))} B"
         if gz.headers.get("content-encoding") != "gzip":
-            note = "the service sent no Content-Encoding: gzip"
+            note = "the service sent no Content-Encoding: gzip; " + note
         svc = wrk(PORT, path, CONNECTIONS, [gz_header])
         if nginx:
             row(f"{what}, gzip", len(gz.body), svc, "nginx gzip_static (gzip -9)", ceil_gz_size,
                 wrk(NGINX_PORT, f"/{key}.json", CONNECTIONS, [gz_header]), note=note,
                 goal=goal_share(70, p99=True))
         else:
-            row(f"{what}, gzip", len(gz.body), svc, note=(note + "; " if note else "") + "no nginx: no gzip ceiling")
+            row(f"{what}, gzip", len(gz.body), svc, note=note + "; no nginx: no gzip ceiling")
         # brotli: nginx-light has no brotli module, so the ceiling is its gzip_static
         note = "ceiling: nginx-light has no brotli, so its gzip_static"
         if br.headers.get("content-encoding") != "br":
@@ -585,22 +585,28 @@ def fresh_revision(h, name):
     return agency, revision["id"]
 
 
-def import_file(h, source_region, name):
-    """Exports the source agency's current register as XLSX and imports it into a fresh agency."""
+def import_file(h, source_region, name, dry_run_first=False):
+    """Exports the source agency's current register as XLSX and imports it into a fresh agency
+    (first with dry_run=true, when asked: the same work without the commit)."""
     src = one_agency(source_region)
     xlsx = ok(request(PORT, "GET", f"/api/v1/public/agencies/{src}/register?format=xlsx"), "export XLSX").body
     agency, rev = fresh_revision(h, name)
-    r = request(PORT, "POST", f"/api/v1/revisions/{rev}/import",
-                {"Authorization": h["Authorization"], "Content-Type": XLSX}, xlsx)
-    ok(r, "import")
-    return xlsx, agency, rev, r
+    headers = {"Authorization": h["Authorization"], "Content-Type": XLSX}
+    dry = None
+    if dry_run_first:
+        dry = ok(request(PORT, "POST", f"/api/v1/revisions/{rev}/import?dry_run=true", headers, xlsx), "dry run")
+    r = ok(request(PORT, "POST", f"/api/v1/revisions/{rev}/import", headers, xlsx), "import")
+    return xlsx, agency, rev, r, dry
 
 
 def import_rows(h):
     nonce = secrets.token_hex(3)
     for n in IMPORT_SIZES:
-        xlsx, _, _, r = import_file(h, region_label(n), f"Импорт {n * POINTS} строк, прогон {nonce}")
+        xlsx, _, _, r, dry = import_file(h, region_label(n), f"Импорт {n * POINTS} строк, прогон {nonce}", True)
         rep = r.json()
+        dry_rep = dry.json()
+        row(f"import of {n * POINTS} rows, dry_run=true (nothing written)", len(xlsx), seconds=dry.seconds,
+            note=f"would create {dry_rep['created']}, rejected {dry_rep['rejected']}; written: {dry_rep['written']}")
         row(f"import of {n * POINTS} rows (XLSX of {n} processes) into an empty agency", len(xlsx),
             seconds=r.seconds, goal=goal_limits(1) if n * POINTS >= 5000 else None,
             note=f"created {rep['created']}, merged {rep['merged']}, unchanged {rep['unchanged']}, "
@@ -609,7 +615,7 @@ def import_rows(h):
 
 def publish_row(h):
     rows = PUBLISH_SIZE * POINTS
-    _, _, rev, r = import_file(h, region_label(PUBLISH_SIZE), f"Публикация {rows} строк, прогон {secrets.token_hex(3)}")
+    _, _, rev, r, _ = import_file(h, region_label(PUBLISH_SIZE), f"Публикация {rows} строк, прогон {secrets.token_hex(3)}")
     revision = ok(request(PORT, "GET", f"/api/v1/revisions/{rev}", h), "revision").json()
     for part in revision["parts"]:
         unit = quote(part["unit_id"])
