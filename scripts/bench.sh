@@ -1,96 +1,93 @@
 #!/usr/bin/env bash
-# Benchmark of the public read API (issue: "speed is a feature"):
+# The cost curve, measured: one Markdown table of what the service costs, beside a ceiling that
+# does the same work (nginx-light serving the same bytes from files).
 #
-#     scripts/bench.sh            # 1000 agencies × 50 processes × 4 touchpoints, 64 connections
-#     AGENCIES=100 DURATION=5 scripts/bench.sh
+#     scripts/bench.sh                          # full run: 1000 agencies, 10 s per measurement
+#     AGENCIES=20 DURATION=2 scripts/bench.sh   # smoke run
 #
-# Builds the release binary, generates the data set once (database touchpoints_bench), starts the
-# service on loopback with TOUCHPOINTS_BENCH_ROUTES=1, and measures with wrk, in one run: the
-# current register of one agency, one archived version, a page of the consolidated region view,
-# and beside each a static route of the SAME body size (the ceiling). Prints a Markdown table.
-# Everything runs on this machine; wrk stops by itself after DURATION seconds per endpoint.
+# What it measures (scripts/bench/run.py does the measuring):
+#   - the current register and an archived version at 10, 50, 200 and 1,000 processes per agency,
+#     plain, gzip and br (wrk at CONNECTIONS), each beside nginx serving the same bytes (plain with
+#     sendfile, gzip with gzip_static and a `gzip -9` copy; nginx-light has no brotli, so br is set
+#     beside gzip_static); plain reads also beside the service's own static route of the same size.
+#     Without nginx the ceiling is the service's static route, and the table says so;
+#   - the region view page (JSON, default page) and the whole regional CSV at AGENCIES/10 and
+#     AGENCIES agencies: time of the first and second request and peak RSS (VmHWM) of a server
+#     started afresh for each;
+#   - RSS after reading every register of the large region, beside TOUCHPOINTS_CACHE_BYTES;
+#   - the write path: create and patch a touchpoint at WRITE_CONNECTIONS (req/s, p99);
+#   - import of 500 and 5,000 rows (an agency's exported XLSX into a fresh empty agency);
+#   - publishing a 1,000-row register.
+#
+# Installs wrk and nginx-light when root (Debian), builds `--features bench` in release (the only
+# build), generates the data set once into the database touchpoints_bench (each part is skipped
+# when present), and runs everything on loopback: wrk stops by itself after DURATION seconds.
+# Rerunnable: imports and writes add a few agencies/touchpoints of their own each run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib.sh
 source "$ROOT/scripts/lib.sh"
 
-AGENCIES="${AGENCIES:-1000}"
-CONNECTIONS="${CONNECTIONS:-64}"
-DURATION="${DURATION:-10}"
-PORT="${BENCH_PORT:-18090}"
-REGION="Нагрузочный регион"
+export AGENCIES="${AGENCIES:-1000}"
+export SMALL_AGENCIES="${SMALL_AGENCIES:-$(((AGENCIES + 9) / 10))}"
+export CONNECTIONS="${CONNECTIONS:-64}"
+export WRITE_CONNECTIONS="${WRITE_CONNECTIONS:-16}"
+export DURATION="${DURATION:-10}"
+export BENCH_PORT="${BENCH_PORT:-18090}"
+export BENCH_NGINX_PORT="${BENCH_NGINX_PORT:-18091}"
+export CACHE_BYTES="${CACHE_BYTES:-$((64 * 1024 * 1024))}"
+export POINTS=4                 # touchpoints a process: SIZES × 4 rows a register
+export SIZES="10 50 200 1000"   # processes per agency for the read measurements
+export IMPORT_SIZES="125 1250"  # 500 and 5,000 rows
+export PUBLISH_SIZE=250         # 1,000 rows
+export REGION_LARGE="Нагрузочный регион"
+export REGION_SMALL="Нагрузочный регион (малый)"
+export REGION_WRITE="Нагрузка: запись"
+export REGION_IMPORT="Нагрузка: импорт"
 
 ensure_libpq_dev
-if ! command -v wrk >/dev/null 2>&1; then
-  if [[ "$(id -u)" -eq 0 ]]; then
-    apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk >&2
-  else
-    say "wrk is missing: sudo apt-get install wrk"; exit 1
+ensure_debian_packages "command -v wrk" wrk
+# nginx is the ceiling; without it the table falls back to the service's static route (and says
+# so). NO_NGINX=1 tries that fallback.
+BENCH_NGINX="$(command -v nginx || true)"
+if [[ -z "$BENCH_NGINX" && -x /usr/sbin/nginx ]]; then BENCH_NGINX=/usr/sbin/nginx; fi
+if [[ -z "$BENCH_NGINX" && "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  say "installing nginx-light"
+  if ! { { [[ -n "${TOUCHPOINTS_APT_UPDATED:-}" ]] || apt-get update >&2; } &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light >&2; }; then
+    say "nginx-light could not be installed: the ceiling will be the service's own static route"
   fi
+  BENCH_NGINX="$(command -v nginx || true)"
+  if [[ -z "$BENCH_NGINX" && -x /usr/sbin/nginx ]]; then BENCH_NGINX=/usr/sbin/nginx; fi
 fi
+if [[ -n "${NO_NGINX:-}" ]]; then BENCH_NGINX=""; fi
+export BENCH_NGINX
+
 pg_env="$(bash "$ROOT/scripts/ensure-postgres.sh")" || { say "no PostgreSQL server"; exit 1; }
 eval "$pg_env"
-BENCH_DB_URL="${DATABASE_URL%/*}/touchpoints_bench"
+export BENCH_DB_URL="${DATABASE_URL%/*}/touchpoints_bench"
 
 cargo build --release --features bench --bin touchpoints >&2
-BIN="$ROOT/target/release/touchpoints"
-say "generating $AGENCIES agencies (once; skipped when present)"
-DATABASE_URL="$BENCH_DB_URL" RUST_LOG=warn "$BIN" bench-data --agencies "$AGENCIES" --region "$REGION" >&2
+export BENCH_BIN="$ROOT/target/release/touchpoints"
+export BENCH_LOG_DIR="$ROOT/target/bench"
+mkdir -p "$BENCH_LOG_DIR"
 
-# warn: a log line per request would be measured too, for both sides alike
-DATABASE_URL="$BENCH_DB_URL" TOUCHPOINTS_BIND="127.0.0.1:$PORT" TOUCHPOINTS_BENCH_ROUTES=1 RUST_LOG=warn \
-  TOUCHPOINTS_POOL_SIZE=8 "$BIN" serve > "$ROOT/target/bench-server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break; sleep 0.1; done
-
-BASE="http://127.0.0.1:$PORT"
-region_enc="$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1]))' "$REGION")"
-agency="$(curl -fs "$BASE/api/v1/public/agencies?region=$region_enc&limit=1" | python3 -c 'import json,sys;print(json.load(sys.stdin)["items"][0]["id"])')"
-current="$BASE/api/v1/public/agencies/$agency/register"
-version="$BASE/api/v1/public/agencies/$agency/register/versions/1"
-region="$BASE/api/v1/public/regions/$region_enc/register?limit=50"
-size() { curl -fs "$1" | wc -c; }
-# warm the caches (the first read of a version renders it once)
-curl -fs "$current" >/dev/null; curl -fs "$version" >/dev/null; curl -fs "$region" >/dev/null
-
-run() { # name url -> "name|bytes|rps|p50|p99"
-  local name="$1" url="$2" out bytes
-  bytes="$(size "$url")"
-  out="$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")"
-  python3 - "$name" "$bytes" <<PY
-import re, sys
-out = """$out"""
-name, size = sys.argv[1], sys.argv[2]
-rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
-def pct(p):
-    m = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)" % p, out)
-    v, unit = float(m.group(1)), m.group(2)
-    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-print(f"{name}|{size}|{float(rps):.0f}|{pct(50):.2f}|{pct(99):.2f}|{errors.group(1) if errors else 0}")
-PY
+generate() { # agencies processes region versions
+  # (a secret only to keep the "every write answers 401" warning out of the way)
+  DATABASE_URL="$BENCH_DB_URL" RUST_LOG=warn TOUCHPOINTS_JWT_SECRET=bench-data-generator-only \
+    "$BENCH_BIN" bench-data --agencies "$1" --processes "$2" \
+    --points "$POINTS" --region "$3" --versions "$4" >&2
 }
+say "generating the data set (once; each part is skipped when present)"
+for n in $SIZES $IMPORT_SIZES $PUBLISH_SIZE; do generate 1 "$n" "Нагрузка: $n процессов" 2; done
+generate 1 64 "$REGION_WRITE" 1
+generate "$SMALL_AGENCIES" 50 "$REGION_SMALL" 1
+generate "$AGENCIES" 50 "$REGION_LARGE" 1
 
-rows=()
-for pair in "current register|$current" "archived version 1|$version" "region view, 50 rows|$region"; do
-  name="${pair%%|*}"; url="${pair#*|}"
-  rows+=("$(run "$name" "$url")")
-  bytes="$(size "$url")"
-  rows+=("$(run "  static, same size" "$BASE/bench/static/$bytes")")
-done
-
-echo
-echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); wrk -t2 -c$CONNECTIONS -d${DURATION}s on loopback; $AGENCIES agencies × 50 processes × 4 touchpoints; server: release build, default workers, RUST_LOG=warn"
-echo
-echo "| endpoint | body bytes | requests/s | p50 ms | p99 ms | non-2xx |"
-echo "|---|---:|---:|---:|---:|---:|"
-for r in "${rows[@]}"; do IFS='|' read -r a b c d e f <<<"$r"; echo "| $a | $b | $c | $d | $e | $f |"; done
-python3 - "${rows[@]}" <<'PY'
-import sys
-rows = [r.split("|") for r in sys.argv[1:]]
-for i in range(0, len(rows), 2):
-    ep, st = rows[i], rows[i + 1]
-    print(f"{ep[0]}: {100 * float(ep[2]) / float(st[2]):.0f}% of the static route's requests/s")
-PY
+python3 "$ROOT/scripts/bench/run.py" &
+RUNNER=$!
+# run.py stops the servers it started on its way out (SIGTERM included)
+trap 'kill -TERM $RUNNER 2>/dev/null || true; wait $RUNNER 2>/dev/null || true' EXIT INT TERM
+wait $RUNNER
+trap - EXIT INT TERM

@@ -38,6 +38,9 @@ enum Command {
         points: usize,
         #[arg(long, default_value = "Нагрузочный регион")]
         region: String,
+        /// Versions to publish per agency (2 or more: version 1 is archived).
+        #[arg(long, default_value_t = 1)]
+        versions: usize,
     },
     /// Print development tokens for every agency in the database (admin; submitter, approver
     /// and publisher of each top-level agency), signed with TOUCHPOINTS_JWT_SECRET.
@@ -198,6 +201,7 @@ fn main() -> anyhow::Result<()> {
             processes,
             points,
             region,
+            versions,
         } => {
             let mut conn = migrate(&settings)?;
             let started = std::time::Instant::now();
@@ -208,6 +212,7 @@ fn main() -> anyhow::Result<()> {
                     processes,
                     points,
                     region,
+                    versions,
                 },
             )?;
             tracing::info!(
