@@ -132,10 +132,10 @@ pub async fn current_register(
     let n = current_number(&db, &cache, agency_id).await?;
     let r = rendered(&db, &cache, agency_id, n).await?;
     match include {
-        None => respond(&req, &r, &q, false),
+        None => respond(&req, &cache, r, &q, false).await,
         Some(Include::Subordinates) => {
             let assembled = super::sections::assemble(&db, &cache, r).await?;
-            super::sections::respond(&req, &assembled, &q)
+            super::sections::respond(&req, &assembled, &q).await
         }
     }
 }
@@ -163,7 +163,7 @@ pub async fn version_register(
 ) -> ApiResult<HttpResponse> {
     let PublicVersionPath { id: agency_id, n } = path.into_inner();
     let r = rendered(&db, &cache, agency_id, n).await?;
-    respond(&req, &r, &q, true)
+    respond(&req, &cache, r, &q, true).await
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
