@@ -486,12 +486,12 @@ fn region_stream(
 /// The consolidated register of a region (сводный перечень)
 ///
 /// Every body of the region with its current published register. JSON is paginated over
-/// rows; CSV and HTML stream every row with bounded memory.
+/// rows; CSV and HTML stream every row with constant memory, whatever the region's size.
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "getRegionRegister",
     params(RegionPath, RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
-    responses((status = 200, description = "The consolidated register", content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
+    responses((status = 200, description = "The consolidated register", headers(("Content-Encoding" = String, description = "CSV and HTML: `gzip` when `Accept-Encoding` takes it (one gzip stream put together from pieces compressed once); JSON pages: `gzip` or `br`; absent: the plain body"), ("Vary" = String, description = "`Accept-Encoding` (and `Accept` for CSV and HTML)")), content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
 )]
 #[get("/public/regions/{region}/register")]
 pub async fn region_register(
