@@ -197,6 +197,18 @@ pub fn default_capacity() -> usize {
         })
 }
 
+/// Hands memory freed by an eviction back to the system: glibc keeps it in the arena of the
+/// thread that allocated it (a blocking thread that rendered a version), so without this the
+/// process would keep its high-water mark although the cache stays within its bytes. Runs
+/// once per eviction batch (an eighth of the cache), not per request.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 impl PublicCache {
     pub fn new() -> Arc<Self> {
         Self::with_capacity(default_capacity())
@@ -271,8 +283,9 @@ impl PublicCache {
             }),
         );
         let total = self.total.fetch_add(bytes, Ordering::AcqRel) + bytes;
-        if total > self.capacity {
-            self.evict(&mut m, Some(key));
+        if total > self.capacity && self.evict(&mut m, Some(key)) {
+            drop(m);
+            release_freed_memory();
         }
     }
 
@@ -293,19 +306,25 @@ impl PublicCache {
         }
         let total = self.total.fetch_add(added, Ordering::AcqRel) + added;
         if total > self.capacity {
-            if let Ok(mut m) = self.versions.write() {
-                self.evict(&mut m, Some(key));
+            let evicted = match self.versions.write() {
+                Ok(mut m) => self.evict(&mut m, Some(key)),
+                Err(_) => false,
+            };
+            if evicted {
+                release_freed_memory();
             }
         }
     }
 
     /// Drops the least recently used versions until the cache is an eighth below capacity
-    /// (so that eviction runs now and then, not on every insert); `keep` goes last.
-    fn evict(&self, m: &mut HashMap<(Uuid, i32), Arc<Entry>>, keep: Option<(Uuid, i32)>) {
+    /// (so that eviction runs now and then, not on every insert); `keep` goes last. Whether
+    /// anything was evicted.
+    fn evict(&self, m: &mut HashMap<(Uuid, i32), Arc<Entry>>, keep: Option<(Uuid, i32)>) -> bool {
         let target = self.capacity - self.capacity / 8;
         if self.total.load(Ordering::Acquire) <= target {
-            return;
+            return false;
         }
+        let mut evicted = false;
         let mut order: Vec<(u64, (Uuid, i32))> = m
             .iter()
             .map(|(k, e)| {
@@ -328,8 +347,10 @@ impl PublicCache {
                 self.total
                     .fetch_sub(e.bytes.load(Ordering::Acquire), Ordering::AcqRel);
                 self.evicted.fetch_add(1, Ordering::Relaxed);
+                evicted = true;
             }
         }
+        evicted
     }
 
     /// The current version number, when the listener is keeping it fresh.
