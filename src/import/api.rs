@@ -251,7 +251,7 @@ pub async fn import(
     limits: web::Data<ImportLimits>,
     user: User,
     id: web::Path<RevisionPath>,
-    q: web::Query<ImportQuery>,
+    q: crate::http::ApiQuery<ImportQuery>,
     mut payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let revision_id = id.into_inner().id;

@@ -37,7 +37,7 @@ pub async fn working_copy(
     db: web::Data<Db>,
     user: crate::auth::User,
     id: web::Path<AgencyPath>,
-    q: web::Query<RegisterQuery>,
+    q: crate::http::ApiQuery<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner().id;
     crate::workflow::governance::may_read(&db, &user, agency_id).await?;
@@ -124,8 +124,8 @@ pub async fn current_register(
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
     id: web::Path<AgencyPath>,
-    q: web::Query<RegisterQuery>,
-    include: web::Query<IncludeQuery>,
+    q: crate::http::ApiQuery<RegisterQuery>,
+    include: crate::http::ApiQuery<IncludeQuery>,
 ) -> ApiResult<HttpResponse> {
     let include = include.parse()?;
     let agency_id = id.into_inner().id;
@@ -159,7 +159,7 @@ pub async fn version_register(
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
     path: web::Path<PublicVersionPath>,
-    q: web::Query<RegisterQuery>,
+    q: crate::http::ApiQuery<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
     let PublicVersionPath { id: agency_id, n } = path.into_inner();
     let r = rendered(&db, &cache, agency_id, n).await?;
@@ -249,7 +249,7 @@ pub async fn diff(
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
     id: web::Path<AgencyPath>,
-    q: web::Query<crate::workflow::api::DiffQuery>,
+    q: crate::http::ApiQuery<crate::workflow::api::DiffQuery>,
 ) -> ApiResult<HttpResponse> {
     let agency_id = id.into_inner().id;
     let a = rendered(&db, &cache, agency_id, q.from).await?;
@@ -300,8 +300,8 @@ pub struct PublicAgencyQuery {
 #[get("/public/agencies")]
 pub async fn list_agencies(
     db: web::Data<ReadDb>,
-    page: web::Query<crate::http::ListParams>,
-    q: web::Query<PublicAgencyQuery>,
+    page: crate::http::ApiQuery<crate::http::ListParams>,
+    q: crate::http::ApiQuery<PublicAgencyQuery>,
 ) -> ApiResult<web::Json<PublicAgencyList>> {
     let paging = page.paging()?;
     let q = q.into_inner();
@@ -436,7 +436,7 @@ pub struct ChangesQuery {
 #[get("/public/changes")]
 pub async fn changes(
     db: web::Data<ReadDb>,
-    q: web::Query<ChangesQuery>,
+    q: crate::http::ApiQuery<ChangesQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(100);

@@ -499,7 +499,7 @@ pub async fn region_register(
     db: web::Data<ReadDb>,
     cache: web::Data<Arc<PublicCache>>,
     region: web::Path<RegionPath>,
-    q: web::Query<RegionQuery>,
+    q: crate::http::ApiQuery<RegionQuery>,
 ) -> ApiResult<HttpResponse> {
     let region = region.into_inner().region;
     let fq = web::Query::<RegisterQuery>::from_query(req.query_string())
