@@ -127,7 +127,7 @@ pub static REGION_OVERDUE: LazyLock<GaugeVec> = LazyLock::new(|| {
 
 /// Refreshes the per-region gauges (at most every 30 s); a failure leaves the last values.
 async fn refresh_region_gauges(db: &Db) {
-    if !crate::stats::gauges::due() {
+    if !crate::stats::gauges::due(db.pool() as *const _ as usize) {
         return;
     }
     match db.run(crate::stats::gauges::headlines).await {
