@@ -289,7 +289,7 @@ async fn fill(app: &TestApp, agency: Uuid, offices: usize, sites: usize) {
         let p = admin
             .create_process(
                 agency,
-                ProcessSpec::function(&format!("Процесс {i}")).of(unit.id),
+                ProcessSpec::function(format!("Процесс {i}")).of(unit.id),
             )
             .await
             .expect("process");
