@@ -598,3 +598,50 @@ async fn deadline_stats_aggregate_what_deadlines_lists() {
     let (s, _) = app.get("/api/v1/stats/deadlines?on=3000-01-01").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+/// The region stats of 1,000 agencies (each a copy of a demo register, 58 rows): the first
+/// answer computes every version's figures, the next ones come from memory. A measurement,
+/// not a check of speed: `scripts/test.sh --run-ignored only -E 'test(/thousand/)' --no-capture`.
+#[actix_web::test]
+#[ignore]
+async fn region_stats_of_a_thousand_agencies_from_cache() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    let mut conn = app.pool.get().unwrap();
+    touchpoints::demo::load(&mut conn).unwrap();
+    let region = "Нагрузочный регион";
+    diesel::sql_query(format!(
+        "WITH src AS (SELECT content, sha256 FROM register_versions ORDER BY jsonb_array_length(content->'rows') DESC LIMIT 1), \
+         a AS (INSERT INTO agencies (name, region, kind) SELECT 'Орган ' || lpad(i::text, 4, '0'), '{region}', 'ministry' \
+               FROM generate_series(1, 1000) i RETURNING id), \
+         r AS (INSERT INTO revisions (agency_id, number, reason, status, opened_by, opened_by_name, approved_at, published_at, version_number) \
+               SELECT id, 1, 'yearly_revision', 'published', 'bench', 'bench', now(), now(), 1 FROM a RETURNING id, agency_id) \
+         INSERT INTO register_versions (agency_id, number, revision_id, content, sha256, approved_at, published_by, published_by_name) \
+         SELECT r.agency_id, 1, r.id, src.content, src.sha256, now(), 'bench', 'bench' FROM r, src"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let path = format!("/api/v1/public/regions/{region}/stats");
+    let time = |label: &'static str| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            let t = std::time::Instant::now();
+            let resp = get(app, &path, None).await;
+            assert_eq!(resp.status(), StatusCode::OK);
+            let body = resp.bytes().await.unwrap();
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            println!("{label}: {ms:.1} ms, {} bytes", body.len());
+            (ms, body)
+        }
+    };
+    let (_, cold) = time("cold (every version's figures computed)").await;
+    let cold: Value = serde_json::from_slice(&cold).unwrap();
+    assert_eq!(cold["agencies_published"], 1000);
+    let mut warm = Vec::new();
+    for _ in 0..20 {
+        warm.push(time("warm").await.0);
+    }
+    warm.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!("warm median {:.1} ms over 20", warm[10]);
+}
