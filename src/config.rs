@@ -51,6 +51,11 @@ pub struct Settings {
     /// that announce the newly overdue ones (`deadline.overdue`, once per deadline and due
     /// date, whatever the number of instances); 0 turns the sweep off.
     pub overdue_sweep_s: u64,
+    /// `TOUCHPOINTS_CACHE_BYTES`: the most the public API's cache of rendered versions holds
+    /// (their JSON, CSV, HTML and compressed copies); least recently used versions are evicted
+    /// beyond it and read again when asked for. Default: 256 MiB, or an eighth of the
+    /// machine's memory when that is less.
+    pub cache_bytes: usize,
 }
 
 /// Defaults of the settings that have one (README, "Settings").
@@ -103,6 +108,7 @@ impl fmt::Debug for Settings {
             .field("smtp_url", &self.smtp_url)
             .field("mail_from", &self.mail_from)
             .field("overdue_sweep_s", &self.overdue_sweep_s)
+            .field("cache_bytes", &self.cache_bytes)
             .finish()
     }
 }
@@ -128,6 +134,7 @@ impl Settings {
             smtp_url: None,
             mail_from: None,
             overdue_sweep_s: DEFAULT_OVERDUE_SWEEP_S,
+            cache_bytes: crate::public::cache::default_capacity(),
         }
     }
 
@@ -182,6 +189,10 @@ impl Settings {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty()),
             overdue_sweep_s: parse_env("TOUCHPOINTS_OVERDUE_SWEEP_S", DEFAULT_OVERDUE_SWEEP_S)?,
+            cache_bytes: parse_env(
+                "TOUCHPOINTS_CACHE_BYTES",
+                crate::public::cache::default_capacity(),
+            )?,
         })
     }
 }

@@ -95,7 +95,7 @@ impl Application {
         let auth = web::Data::new(settings.auth.clone());
         // one cache for every worker: rendered versions are immutable, the current pointers
         // follow LISTEN/NOTIFY
-        let cache = public::cache::PublicCache::new();
+        let cache = public::cache::PublicCache::with_capacity(settings.cache_bytes);
         cache.start_listener(settings.database_url.expose().to_owned(), &background);
         let cache = web::Data::new(cache);
         let security = web::Data::new(crate::http::security::SecurityHeaders::new(
@@ -114,7 +114,9 @@ impl Application {
         let spec = crate::openapi::spec();
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(middleware::Compress::default())
+                // gzip/brotli for answers of 1 KiB or more that are not compressed already
+                // (the public registers send bodies compressed once; see public::encoding)
+                .wrap(middleware::from_fn(public::encoding::compress))
                 .wrap(middleware::from_fn(extract::reject_nul))
                 .wrap(middleware::from_fn(crate::http::security::security_headers))
                 .wrap(middleware::from_fn(telemetry::access_log))

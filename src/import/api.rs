@@ -313,13 +313,21 @@ pub async fn import(
                     Err(ApiError::client(ErrorCode::ValidationFailed, "rolled back"))
                 }
             });
-            let mut report = outcome
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("import produced no report")))?;
-            match result {
-                Ok(()) => report.written = true,
-                Err(ApiError::Client { .. }) => report.written = false,
-                Err(e) => return Err(e),
-            }
+            // no report: the import itself failed (a write the checks did not foresee), and
+            // that error is the answer; nothing was written
+            let mut report = match (outcome, result) {
+                (Some(report), Ok(())) => ImportReport {
+                    written: true,
+                    ..report
+                },
+                (Some(report), Err(ApiError::Client { .. })) => report,
+                (_, Err(e)) => return Err(e),
+                (None, Ok(())) => {
+                    return Err(ApiError::Internal(anyhow::anyhow!(
+                        "import produced no report"
+                    )))
+                }
+            };
             report.dry_run = dry_run;
             let status = if report.rejected > 0 {
                 actix_web::http::StatusCode::UNPROCESSABLE_ENTITY

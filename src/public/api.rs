@@ -113,7 +113,7 @@ impl IncludeQuery {
     tag = "public", operation_id = "getPublicRegister",
     params(AgencyPath, RegisterQuery, IncludeQuery),
     responses(
-        (status = 200, description = "The register (with `include=subordinates`: followed by its subordinate organizations' registers)", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content (the agency's own, also with sections)")),
+        (status = 200, description = "The register (with `include=subordinates`: followed by its subordinate organizations' registers)", headers(("ETag" = String, description = "One per representation: the gzip and brotli bodies have their own (`…-gzip`, `…-br`)"), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content (the agency's own, also with sections); the same whatever the coding"), ("Content-Encoding" = String, description = "`gzip` or `br` as `Accept-Encoding` asks (q-values honoured; the whole version is compressed once and kept); absent: the plain body"), ("Vary" = String, description = "`Accept, Accept-Encoding`")),
             content((super::sections::RegisterWithSections = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match")
     )
@@ -132,10 +132,10 @@ pub async fn current_register(
     let n = current_number(&db, &cache, agency_id).await?;
     let r = rendered(&db, &cache, agency_id, n).await?;
     match include {
-        None => respond(&req, &r, &q, false),
+        None => respond(&req, &cache, r, &q, false).await,
         Some(Include::Subordinates) => {
             let assembled = super::sections::assemble(&db, &cache, r).await?;
-            super::sections::respond(&req, &assembled, &q)
+            super::sections::respond(&req, &assembled, &q).await
         }
     }
 }
@@ -148,7 +148,7 @@ pub async fn current_register(
     tag = "public", operation_id = "getPublicRegisterVersion",
     params(PublicVersionPath, RegisterQuery),
     responses(
-        (status = 200, description = "The version", headers(("ETag" = String), ("Cache-Control" = String), ("X-Content-SHA256" = String)),
+        (status = 200, description = "The version", headers(("ETag" = String, description = "One per representation: the gzip and brotli bodies have their own (`…-gzip`, `…-br`)"), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content, the same whatever the coding"), ("Content-Encoding" = String, description = "`gzip` or `br` as `Accept-Encoding` asks (compressed once and kept); absent: the plain body"), ("Vary" = String, description = "`Accept, Accept-Encoding`")),
             content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 304, description = "Not modified")
     )
@@ -163,7 +163,7 @@ pub async fn version_register(
 ) -> ApiResult<HttpResponse> {
     let PublicVersionPath { id: agency_id, n } = path.into_inner();
     let r = rendered(&db, &cache, agency_id, n).await?;
-    respond(&req, &r, &q, true)
+    respond(&req, &cache, r, &q, true).await
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

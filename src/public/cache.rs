@@ -1,12 +1,15 @@
-//! Published versions are immutable, so their rendered bodies are cached by (agency, number)
-//! for as long as the process lives: any instance may cache them and never disagree with
-//! another. The one mutable fact, which version is an agency's current one, is kept in step
-//! across instances by PostgreSQL's LISTEN/NOTIFY (publication notifies at commit); while the
-//! listener is disconnected, lookups fall back to the database.
+//! Published versions are immutable, so their rendered bodies are cached by (agency, number):
+//! any instance may cache them and never disagree with another. The cache is bounded by
+//! bytes (`TOUCHPOINTS_CACHE_BYTES`) and evicts the least recently used versions, which are
+//! loaded again when asked for; nothing else pins a version (a region's index keeps only
+//! numbers and names). The one mutable fact, which version is an agency's current one, is
+//! kept in step across instances by PostgreSQL's LISTEN/NOTIFY (publication notifies at
+//! commit); while the listener is disconnected, lookups fall back to the database.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use actix_web::web::Bytes;
@@ -14,13 +17,17 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::encoding::{self, Coding};
+use super::serve::Format;
 use crate::domain::register::RegisterContent;
 use crate::error::ApiResult;
 use crate::schema::register_versions;
 
 pub const CHANNEL: &str = "touchpoints_versions";
 
-/// A version ready to serve.
+/// A version ready to serve. Its JSON is made when it is loaded; its CSV and HTML, and each
+/// body's gzip and brotli copies, the first time one is asked for, then kept with it (and
+/// counted in the cache's bytes): every representation is rendered and compressed once.
 pub struct Rendered {
     pub agency_id: Uuid,
     pub number: i32,
@@ -30,17 +37,143 @@ pub struct Rendered {
     pub content: RegisterContent,
     pub approved_at: chrono::DateTime<chrono::Utc>,
     pub published_at: chrono::DateTime<chrono::Utc>,
+    /// CSV and HTML, uncompressed.
+    plain: [OnceLock<Bytes>; 2],
+    /// JSON, CSV and HTML in gzip, then in brotli.
+    encoded: [OnceLock<Bytes>; 6],
     /// Each row as a row of the region view (JSON), serialised the first time a region view
     /// needs them: pages are then put together from these bytes.
-    pub region_rows: std::sync::OnceLock<Vec<Bytes>>,
+    pub region_rows: OnceLock<Vec<Bytes>>,
+    /// The version's rows in the region CSV, gzip-compressed as a piece of the region's
+    /// stream, for the number its first row had then (the numbering runs across bodies).
+    pub region_csv_gzip: std::sync::Mutex<Option<(usize, encoding::GzipPiece)>>,
+    /// Its section of the region HTML page, gzip-compressed as a piece of that stream.
+    pub region_html_gzip: OnceLock<encoding::GzipPiece>,
 }
 
-/// The current versions of one region's bodies, in name order.
-pub type RegionIndex = Arc<Vec<Arc<Rendered>>>;
+impl Rendered {
+    pub fn new(
+        agency_id: Uuid,
+        number: i32,
+        sha256: String,
+        json: Bytes,
+        content: RegisterContent,
+        approved_at: chrono::DateTime<chrono::Utc>,
+        published_at: chrono::DateTime<chrono::Utc>,
+    ) -> Rendered {
+        Rendered {
+            agency_id,
+            number,
+            sha256,
+            json,
+            content,
+            approved_at,
+            published_at,
+            plain: Default::default(),
+            encoded: Default::default(),
+            region_rows: OnceLock::new(),
+            region_csv_gzip: std::sync::Mutex::new(None),
+            region_html_gzip: OnceLock::new(),
+        }
+    }
 
-#[derive(Default)]
+    /// What the version holds when loaded: its JSON, and the parsed content, which takes
+    /// about twice the JSON's size in memory (strings, vectors, their headers).
+    pub fn base_bytes(&self) -> usize {
+        self.json.len() * 3 + 1024
+    }
+
+    fn slot(&self, format: Format, coding: Coding) -> &OnceLock<Bytes> {
+        let f = match format {
+            Format::Csv => 1,
+            Format::Html => 2,
+            _ => 0,
+        };
+        match coding {
+            Coding::Identity => &self.plain[f.max(1) - 1],
+            Coding::Gzip => &self.encoded[f],
+            Coding::Br => &self.encoded[3 + f],
+        }
+    }
+
+    /// The body in `format` (JSON, CSV or HTML) and `coding`, when it is made already.
+    pub fn body(&self, format: Format, coding: Coding) -> Option<Bytes> {
+        if format == Format::Json && coding == Coding::Identity {
+            return Some(self.json.clone());
+        }
+        self.slot(format, coding).get().cloned()
+    }
+
+    /// The body in `format` and `coding`, made now if it is not yet (and, when it is a
+    /// compressed one, its other coding too: both are made once, together); with the bytes
+    /// this call added to the version.
+    pub fn make_body(&self, format: Format, coding: Coding) -> (Bytes, usize) {
+        let mut added = 0;
+        let plain = match format {
+            Format::Json => self.json.clone(),
+            _ => self
+                .slot(format, Coding::Identity)
+                .get_or_init(|| {
+                    let meta = super::render::Meta {
+                        version: Some((self.number, self.approved_at, &self.sha256)),
+                    };
+                    let b = Bytes::from(match format {
+                        Format::Csv => super::render::csv(&self.content),
+                        _ => super::render::html(&self.content, &meta),
+                    });
+                    added += b.len();
+                    b
+                })
+                .clone(),
+        };
+        if coding == Coding::Identity {
+            return (plain, added);
+        }
+        for c in [Coding::Gzip, Coding::Br] {
+            self.slot(format, c).get_or_init(|| {
+                let b = encoding::encode(c, &plain);
+                added += b.len();
+                b
+            });
+        }
+        let body = self
+            .slot(format, coding)
+            .get()
+            .cloned()
+            .expect("made just above");
+        (body, added)
+    }
+}
+
+/// One agency of a region's consolidated register: what the index keeps instead of the
+/// version itself (which the version cache may have evicted and reloads on demand).
+#[derive(Debug, Clone)]
+pub struct RegionEntry {
+    pub agency_id: Uuid,
+    pub number: i32,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub rows: usize,
+}
+
+/// The current versions of one region's bodies, in name order (then id).
+pub type RegionIndex = Arc<Vec<RegionEntry>>;
+
+struct Entry {
+    r: Arc<Rendered>,
+    bytes: AtomicUsize,
+    used: AtomicU64,
+}
+
+/// Rendered versions, least recently used evicted first once their bytes pass the capacity
+/// (`TOUCHPOINTS_CACHE_BYTES`); an evicted version is loaded again when asked for. The one
+/// mutable fact, which version is current, is kept apart (`current`).
 pub struct PublicCache {
-    versions: RwLock<HashMap<(Uuid, i32), Arc<Rendered>>>,
+    versions: RwLock<HashMap<(Uuid, i32), Arc<Entry>>>,
+    capacity: usize,
+    total: AtomicUsize,
+    clock: AtomicU64,
+    evicted: AtomicU64,
     current: RwLock<HashMap<Uuid, i32>>,
     listening: AtomicBool,
     /// Bumped whenever a current pointer changes; region indexes built under an older one are stale.
@@ -48,30 +181,176 @@ pub struct PublicCache {
     regions: RwLock<HashMap<String, (u64, RegionIndex)>>,
 }
 
-/// At most this many rendered versions are kept; beyond it the cache is cleared (all entries
-/// are immutable, so a refill is only a cost, never a staleness).
-const MAX_VERSIONS: usize = 4096;
+/// The cache's size when `TOUCHPOINTS_CACHE_BYTES` is not set: 256 MiB, or an eighth of the
+/// machine's memory when that is less.
+pub fn default_capacity() -> usize {
+    const CAP: usize = 256 << 20;
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        })
+        .map_or(CAP, |kib| {
+            CAP.min(kib.saturating_mul(1024) / 8).max(16 << 20)
+        })
+}
+
+/// Hands memory freed by an eviction back to the system: glibc keeps it in the arena of the
+/// thread that allocated it (a blocking thread that rendered a version), so without this the
+/// process would keep its high-water mark although the cache stays within its bytes. Runs
+/// once per eviction batch (an eighth of the cache), not per request.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
 
 impl PublicCache {
     pub fn new() -> Arc<Self> {
-        Arc::new(PublicCache::default())
+        Self::with_capacity(default_capacity())
+    }
+
+    pub fn with_capacity(capacity: usize) -> Arc<Self> {
+        Arc::new(PublicCache {
+            versions: RwLock::default(),
+            capacity,
+            total: AtomicUsize::new(0),
+            clock: AtomicU64::new(0),
+            evicted: AtomicU64::new(0),
+            current: RwLock::default(),
+            listening: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            regions: RwLock::default(),
+        })
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Bytes the cached versions hold now.
+    pub fn bytes(&self) -> usize {
+        self.total.load(Ordering::Acquire)
+    }
+
+    /// Versions cached now.
+    pub fn len(&self) -> usize {
+        self.versions.read().map(|m| m.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Versions evicted since start.
+    pub fn evictions(&self) -> u64 {
+        self.evicted.load(Ordering::Relaxed)
     }
 
     pub fn version(&self, agency_id: Uuid, number: i32) -> Option<Arc<Rendered>> {
-        self.versions
-            .read()
-            .ok()?
-            .get(&(agency_id, number))
-            .cloned()
+        let m = self.versions.read().ok()?;
+        let e = m.get(&(agency_id, number))?;
+        e.used.store(
+            self.clock.fetch_add(1, Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        Some(Arc::clone(&e.r))
     }
 
+    /// Keeps a version (one larger than the whole cache is served but not kept).
     pub fn put(&self, r: Arc<Rendered>) {
-        if let Ok(mut m) = self.versions.write() {
-            if m.len() >= MAX_VERSIONS {
-                m.clear();
-            }
-            m.insert((r.agency_id, r.number), r);
+        let bytes = r.base_bytes();
+        if bytes > self.capacity {
+            return;
         }
+        let key = (r.agency_id, r.number);
+        let Ok(mut m) = self.versions.write() else {
+            return;
+        };
+        if m.contains_key(&key) {
+            return;
+        }
+        m.insert(
+            key,
+            Arc::new(Entry {
+                r,
+                bytes: AtomicUsize::new(bytes),
+                used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
+            }),
+        );
+        let total = self.total.fetch_add(bytes, Ordering::AcqRel) + bytes;
+        if total > self.capacity && self.evict(&mut m, Some(key)) {
+            drop(m);
+            release_freed_memory();
+        }
+    }
+
+    /// Counts `added` more bytes (a body made later) against the version, if it is cached.
+    pub fn charge(&self, r: &Rendered, added: usize) {
+        if added == 0 {
+            return;
+        }
+        let key = (r.agency_id, r.number);
+        {
+            let Ok(m) = self.versions.read() else { return };
+            match m.get(&key) {
+                Some(e) if std::ptr::eq(Arc::as_ptr(&e.r), r) => {
+                    e.bytes.fetch_add(added, Ordering::AcqRel);
+                }
+                _ => return,
+            }
+        }
+        let total = self.total.fetch_add(added, Ordering::AcqRel) + added;
+        if total > self.capacity {
+            let evicted = match self.versions.write() {
+                Ok(mut m) => self.evict(&mut m, Some(key)),
+                Err(_) => false,
+            };
+            if evicted {
+                release_freed_memory();
+            }
+        }
+    }
+
+    /// Drops the least recently used versions until the cache is an eighth below capacity
+    /// (so that eviction runs now and then, not on every insert); `keep` goes last. Whether
+    /// anything was evicted.
+    fn evict(&self, m: &mut HashMap<(Uuid, i32), Arc<Entry>>, keep: Option<(Uuid, i32)>) -> bool {
+        let target = self.capacity - self.capacity / 8;
+        if self.total.load(Ordering::Acquire) <= target {
+            return false;
+        }
+        let mut evicted = false;
+        let mut order: Vec<(u64, (Uuid, i32))> = m
+            .iter()
+            .map(|(k, e)| {
+                (
+                    if Some(*k) == keep {
+                        u64::MAX
+                    } else {
+                        e.used.load(Ordering::Relaxed)
+                    },
+                    *k,
+                )
+            })
+            .collect();
+        order.sort_unstable();
+        for (_, k) in order {
+            if self.total.load(Ordering::Acquire) <= target {
+                break;
+            }
+            if let Some(e) = m.remove(&k) {
+                self.total
+                    .fetch_sub(e.bytes.load(Ordering::Acquire), Ordering::AcqRel);
+                self.evicted.fetch_add(1, Ordering::Relaxed);
+                evicted = true;
+            }
+        }
+        evicted
     }
 
     /// The current version number, when the listener is keeping it fresh.
@@ -201,4 +480,98 @@ pub fn notify(conn: &mut PgConnection, agency_id: Uuid, number: i32) -> ApiResul
     ))
     .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::register::AgencyInfo;
+
+    fn version(n: i32, json_bytes: usize) -> Arc<Rendered> {
+        let agency = Uuid::from_u128(7);
+        Arc::new(Rendered::new(
+            agency,
+            n,
+            format!("{n:064}"),
+            Bytes::from(vec![b' '; json_bytes]),
+            RegisterContent {
+                agency: AgencyInfo {
+                    id: agency,
+                    parent_id: None,
+                    name: "Орган".into(),
+                    short_name: None,
+                    region: "Регион".into(),
+                    website: None,
+                },
+                columns: vec![],
+                rows: vec![],
+                profile: None,
+                approval: None,
+            },
+            chrono::Utc::now(),
+            chrono::Utc::now(),
+        ))
+    }
+
+    #[test]
+    fn evicts_the_least_recently_used_by_bytes() {
+        let one = version(1, 10_000).base_bytes();
+        // room for four versions
+        let cache = PublicCache::with_capacity(one * 4 + one / 2);
+        let agency = Uuid::from_u128(7);
+        for n in 1..=4 {
+            cache.put(version(n, 10_000));
+        }
+        assert_eq!(cache.len(), 4);
+        assert_eq!(cache.bytes(), one * 4);
+        // 1 is read, so 2 is now the least recently used
+        assert!(cache.version(agency, 1).is_some());
+        cache.put(version(5, 10_000));
+        assert!(cache.bytes() <= cache.capacity());
+        assert!(
+            cache.version(agency, 2).is_none(),
+            "the least recently used goes"
+        );
+        assert!(
+            cache.version(agency, 1).is_some(),
+            "a version just read stays"
+        );
+        assert!(cache.version(agency, 5).is_some(), "the new one stays");
+        assert!(cache.evictions() >= 1);
+        // what is counted is what is held
+        let held: usize = (1..=5)
+            .filter_map(|n| cache.version(agency, n))
+            .map(|r| r.base_bytes())
+            .sum();
+        assert_eq!(cache.bytes(), held);
+    }
+
+    #[test]
+    fn bodies_made_later_count_and_can_evict() {
+        let one = version(1, 10_000).base_bytes();
+        let cache = PublicCache::with_capacity(one * 2 + 100);
+        let agency = Uuid::from_u128(7);
+        let a = version(1, 10_000);
+        cache.put(Arc::clone(&a));
+        cache.put(version(2, 10_000));
+        let before = cache.bytes();
+        let (gz, added) = a.make_body(Format::Json, Coding::Gzip);
+        assert!(added > 0 && !gz.is_empty());
+        // a second call makes nothing
+        assert_eq!(a.make_body(Format::Json, Coding::Br).1, 0);
+        // a version not (or no longer) cached is not counted
+        cache.charge(&version(1, 10_000), 999_999);
+        assert_eq!(cache.bytes(), before);
+        cache.charge(&a, one);
+        assert!(cache.bytes() <= cache.capacity());
+        assert!(cache.version(agency, 2).is_none() || cache.version(agency, 1).is_none());
+    }
+
+    #[test]
+    fn a_version_larger_than_the_cache_is_not_kept() {
+        let cache = PublicCache::with_capacity(1000);
+        cache.put(version(1, 10_000));
+        assert!(cache.is_empty());
+        assert_eq!(cache.bytes(), 0);
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod encoding;
 pub mod region;
 pub mod render;
 pub mod sections;

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::cache::{PublicCache, Rendered};
+use super::cache::{PublicCache, RegionEntry, RegionIndex, Rendered};
+use super::encoding::{self, Coding};
 use super::render;
 use super::serve::*;
 use crate::db::ReadDb;
@@ -21,6 +22,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::path::RegionPath;
 use crate::schema::register_versions;
 use crate::workflow::snapshot::RegisterRow;
+use diesel::sql_types::{Array, Integer, Nullable, Text, Uuid as SqlUuid};
 
 /// One row of the consolidated register, with the agency it comes from.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -53,11 +55,7 @@ pub struct RegionQuery {
     pub offset: Option<i64>,
 }
 
-async fn region_versions(
-    db: &ReadDb,
-    cache: &PublicCache,
-    region: &str,
-) -> ApiResult<super::cache::RegionIndex> {
+async fn region_versions(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResult<RegionIndex> {
     let cached = cache.region(region);
     if let Some((_, Some(index))) = &cached {
         return Ok(Arc::clone(index));
@@ -69,11 +67,27 @@ async fn region_versions(
     Ok(index)
 }
 
+#[derive(QueryableByName)]
+struct IndexRow {
+    #[diesel(sql_type = SqlUuid)]
+    agency_id: Uuid,
+    #[diesel(sql_type = Integer)]
+    number: i32,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    short_name: Option<String>,
+    #[diesel(sql_type = Integer)]
+    rows: i32,
+}
+
+/// The region's bodies with their current version's number, name (as the version states
+/// them) and row count, read from the database without loading the versions themselves.
 async fn build_region(
     db: &ReadDb,
     cache: &PublicCache,
     region: &str,
-) -> ApiResult<Vec<Arc<Rendered>>> {
+) -> ApiResult<Vec<RegionEntry>> {
     let current: Vec<(Uuid, i32)> = match cache.current_all() {
         Some(m) => m.into_iter().collect(),
         None => {
@@ -93,27 +107,391 @@ async fn build_region(
             .await?
         }
     };
-    let mut out = rendered_many(db, cache, &current).await?;
-    out.retain(|r| r.content.agency.region == region);
-    out.sort_by(|a, b| {
-        a.content
-            .agency
-            .name
-            .cmp(&b.content.agency.name)
-            .then(a.agency_id.cmp(&b.agency_id))
-    });
+    let region = region.to_owned();
+    let (agencies, numbers): (Vec<Uuid>, Vec<i32>) = current.into_iter().unzip();
+    let rows: Vec<IndexRow> = db
+        .run(move |c| {
+            Ok(diesel::sql_query(
+                "SELECT v.agency_id, v.number, \
+                        COALESCE(v.content->'agency'->>'name', '') AS name, \
+                        v.content->'agency'->>'short_name' AS short_name, \
+                        COALESCE(jsonb_array_length(v.content->'rows'), 0) AS rows \
+                   FROM register_versions v \
+                   JOIN unnest($1::uuid[], $2::int4[]) AS k(agency_id, number) \
+                     ON k.agency_id = v.agency_id AND k.number = v.number \
+                  WHERE v.content->'agency'->>'region' = $3",
+            )
+            .bind::<Array<SqlUuid>, _>(&agencies)
+            .bind::<Array<Integer>, _>(&numbers)
+            .bind::<Text, _>(&region)
+            .load(c)?)
+        })
+        .await?;
+    let mut out: Vec<RegionEntry> = rows
+        .into_iter()
+        .map(|r| RegionEntry {
+            agency_id: r.agency_id,
+            number: r.number,
+            name: r.name,
+            short_name: r.short_name,
+            rows: r.rows.max(0) as usize,
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.agency_id.cmp(&b.agency_id)));
     Ok(out)
+}
+
+/// A version of the region, from the cache or, for a stream, read for it alone.
+struct Source {
+    agency_id: Uuid,
+    number: i32,
+    sha256: String,
+    name: String,
+    short_name: Option<String>,
+    rows: Vec<RegisterRow>,
+}
+
+#[derive(QueryableByName)]
+struct ContentRow {
+    #[diesel(sql_type = SqlUuid)]
+    agency_id: Uuid,
+    #[diesel(sql_type = Integer)]
+    number: i32,
+    #[diesel(sql_type = Text)]
+    sha256: String,
+    #[diesel(sql_type = Text)]
+    content: String,
+}
+
+/// The versions `keys` names that are not cached, read as text and parsed straight into
+/// their content (not kept: a stream over a large region must not fill the cache).
+fn load_sources(c: &mut PgConnection, keys: &[(Uuid, i32)]) -> ApiResult<Vec<Source>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (agencies, numbers): (Vec<Uuid>, Vec<i32>) = keys.iter().copied().unzip();
+    let rows: Vec<ContentRow> = diesel::sql_query(
+        "SELECT v.agency_id, v.number, v.sha256, v.content::text AS content \
+           FROM register_versions v \
+           JOIN unnest($1::uuid[], $2::int4[]) AS k(agency_id, number) \
+             ON k.agency_id = v.agency_id AND k.number = v.number",
+    )
+    .bind::<Array<SqlUuid>, _>(&agencies)
+    .bind::<Array<Integer>, _>(&numbers)
+    .load(c)?;
+    rows.into_iter()
+        .map(|r| {
+            let content: crate::domain::register::RegisterContent =
+                serde_json::from_str(&r.content).map_err(|e| {
+                    ApiError::Internal(anyhow::anyhow!(
+                        "version {} of {}: {e}",
+                        r.number,
+                        r.agency_id
+                    ))
+                })?;
+            Ok(Source {
+                agency_id: r.agency_id,
+                number: r.number,
+                sha256: r.sha256,
+                name: content.agency.name,
+                short_name: content.agency.short_name,
+                rows: content.rows,
+            })
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Csv,
+    Html,
+}
+
+/// A part of a region stream: text, or gzip pieces with their CRC and length.
+struct Part {
+    bytes: Bytes,
+    crc: crc32fast::Hasher,
+    len: u64,
+    rows: usize,
+}
+
+/// How many bodies one step of a region stream reads and renders.
+const STREAM_BATCH: usize = 8;
+
+/// Renders `entries` (a batch of the region, the first row numbered `first`): cached
+/// versions from the cache (their gzip pieces made once and kept with them), the others read
+/// now and dropped after.
+fn render_batch(
+    c: &mut PgConnection,
+    cache: &PublicCache,
+    entries: &[RegionEntry],
+    hits: &[Option<Arc<Rendered>>],
+    kind: Kind,
+    gzip: bool,
+    first: usize,
+) -> ApiResult<Part> {
+    let missing: Vec<(Uuid, i32)> = entries
+        .iter()
+        .zip(hits)
+        .filter(|(_, h)| h.is_none())
+        .map(|(e, _)| (e.agency_id, e.number))
+        .collect();
+    let mut loaded: std::collections::HashMap<(Uuid, i32), Source> = load_sources(c, &missing)?
+        .into_iter()
+        .map(|s| ((s.agency_id, s.number), s))
+        .collect();
+    let mut out = Vec::with_capacity(256 * 1024);
+    let mut crc = crc32fast::Hasher::new();
+    let mut len = 0u64;
+    let mut n = first;
+    for (e, hit) in entries.iter().zip(hits) {
+        let text =
+            |rows: &[RegisterRow], name: &str, short: Option<&str>, number, sha: &str| match kind {
+                Kind::Csv => render::csv_rows(rows, n, Some(short.unwrap_or(name))),
+                Kind::Html => render::html_section(name, number, sha, rows),
+            };
+        match hit {
+            Some(r) => {
+                let a = &r.content.agency;
+                let rows = r.content.rows.len();
+                if !gzip {
+                    let t = text(
+                        &r.content.rows,
+                        &a.name,
+                        a.short_name.as_deref(),
+                        r.number,
+                        &r.sha256,
+                    );
+                    out.extend_from_slice(t.as_bytes());
+                } else {
+                    let make = || {
+                        let t = text(
+                            &r.content.rows,
+                            &a.name,
+                            a.short_name.as_deref(),
+                            r.number,
+                            &r.sha256,
+                        );
+                        encoding::GzipPiece::new(t.as_bytes(), 6)
+                    };
+                    let piece = match kind {
+                        Kind::Html => {
+                            let mut made = false;
+                            let p = r.region_html_gzip.get_or_init(|| {
+                                made = true;
+                                make()
+                            });
+                            if made {
+                                cache.charge(r, p.bytes());
+                            }
+                            p.clone()
+                        }
+                        Kind::Csv => {
+                            let mut slot = r
+                                .region_csv_gzip
+                                .lock()
+                                .map_err(|_| ApiError::Internal(anyhow::anyhow!("poisoned")))?;
+                            match &*slot {
+                                Some((start, p)) if *start == n => p.clone(),
+                                old => {
+                                    let fresh = old.is_none();
+                                    let p = make();
+                                    if fresh {
+                                        cache.charge(r, p.bytes());
+                                    }
+                                    *slot = Some((n, p.clone()));
+                                    p
+                                }
+                            }
+                        }
+                    };
+                    out.extend_from_slice(&piece.deflate);
+                    crc.combine(&piece.crc);
+                    len += piece.len;
+                }
+                n += rows;
+            }
+            None => {
+                // a version gone meanwhile (its agency deleted) is left out
+                let Some(s) = loaded.remove(&(e.agency_id, e.number)) else {
+                    continue;
+                };
+                let t = text(
+                    &s.rows,
+                    &s.name,
+                    s.short_name.as_deref(),
+                    s.number,
+                    &s.sha256,
+                );
+                if gzip {
+                    let piece = encoding::GzipPiece::new(t.as_bytes(), 6);
+                    out.extend_from_slice(&piece.deflate);
+                    crc.combine(&piece.crc);
+                    len += piece.len;
+                } else {
+                    out.extend_from_slice(t.as_bytes());
+                }
+                n += s.rows.len();
+            }
+        }
+    }
+    Ok(Part {
+        bytes: Bytes::from(out),
+        crc,
+        len,
+        rows: n - first,
+    })
+}
+
+/// A region's CSV or HTML as a stream: the head, then the bodies a batch at a time (the next
+/// batch read while the last is sent), then the tail; in gzip, one gzip stream put together
+/// from pieces compressed apart. Memory holds two batches, whatever the region's size.
+fn region_stream(
+    db: ReadDb,
+    cache: Arc<PublicCache>,
+    index: RegionIndex,
+    kind: Kind,
+    gzip: bool,
+    head: String,
+    tail: &'static str,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> {
+    type Job = actix_web::rt::task::JoinHandle<ApiResult<Part>>;
+    fn spawn(
+        db: &ReadDb,
+        cache: &Arc<PublicCache>,
+        index: &RegionIndex,
+        at: usize,
+        kind: Kind,
+        gzip: bool,
+        first: usize,
+    ) -> Option<Job> {
+        if at >= index.len() {
+            return None;
+        }
+        let entries: Vec<RegionEntry> = index[at..(at + STREAM_BATCH).min(index.len())].to_vec();
+        let hits: Vec<Option<Arc<Rendered>>> = entries
+            .iter()
+            .map(|e| cache.version(e.agency_id, e.number))
+            .collect();
+        let (db, cache) = (db.clone(), Arc::clone(cache));
+        Some(actix_web::rt::spawn(async move {
+            let c2 = Arc::clone(&cache);
+            db.run(move |c| render_batch(c, &c2, &entries, &hits, kind, gzip, first))
+                .await
+        }))
+    }
+    let piece = |text: &[u8]| {
+        if gzip {
+            encoding::GzipPiece::new(text, 6)
+        } else {
+            encoding::GzipPiece {
+                deflate: Bytes::copy_from_slice(text),
+                crc: crc32fast::Hasher::new(),
+                len: text.len() as u64,
+            }
+        }
+    };
+    let head = piece(head.as_bytes());
+    let tail = piece(tail.as_bytes());
+    enum Phase {
+        Head,
+        Body,
+        Done,
+    }
+    fn finish(
+        crc: &mut crc32fast::Hasher,
+        len: &mut u64,
+        tail: &encoding::GzipPiece,
+        gzip: bool,
+    ) -> Bytes {
+        crc.combine(&tail.crc);
+        *len += tail.len;
+        let mut b = tail.deflate.to_vec();
+        if gzip {
+            b.extend_from_slice(&encoding::gzip_trailer(crc, *len));
+        }
+        Bytes::from(b)
+    }
+    struct State {
+        phase: Phase,
+        at: usize,
+        n: usize,
+        crc: crc32fast::Hasher,
+        len: u64,
+        job: Option<Job>,
+    }
+    let state = State {
+        phase: Phase::Head,
+        at: 0,
+        n: 1,
+        crc: crc32fast::Hasher::new(),
+        len: 0,
+        job: None,
+    };
+    futures_util::stream::unfold(state, move |mut st| {
+        let (db, cache, index) = (db.clone(), Arc::clone(&cache), Arc::clone(&index));
+        let (head, tail) = (head.clone(), tail.clone());
+        async move {
+            match st.phase {
+                Phase::Head => {
+                    st.phase = Phase::Body;
+                    st.job = spawn(&db, &cache, &index, 0, kind, gzip, 1);
+                    st.crc.combine(&head.crc);
+                    st.len += head.len;
+                    let mut b = Vec::with_capacity(head.deflate.len() + 10);
+                    if gzip {
+                        b.extend_from_slice(&encoding::GZIP_HEADER);
+                    }
+                    b.extend_from_slice(&head.deflate);
+                    Some((Ok(Bytes::from(b)), st))
+                }
+                Phase::Body if st.job.is_none() => {
+                    st.phase = Phase::Done;
+                    Some((Ok(finish(&mut st.crc, &mut st.len, &tail, gzip)), st))
+                }
+                Phase::Body => {
+                    let job = st.job.take().expect("checked above");
+                    let part = match job.await {
+                        Ok(Ok(part)) => part,
+                        Ok(Err(e)) => {
+                            st.phase = Phase::Done;
+                            tracing::error!(error = %e, "region stream failed");
+                            return Some((
+                                Err(actix_web::error::ErrorInternalServerError(e.to_string())),
+                                st,
+                            ));
+                        }
+                        Err(e) => {
+                            st.phase = Phase::Done;
+                            return Some((
+                                Err(actix_web::error::ErrorInternalServerError(e.to_string())),
+                                st,
+                            ));
+                        }
+                    };
+                    st.at += STREAM_BATCH;
+                    st.n += part.rows;
+                    // the next batch is read while this one is sent
+                    st.job = spawn(&db, &cache, &index, st.at, kind, gzip, st.n);
+                    st.crc.combine(&part.crc);
+                    st.len += part.len;
+                    Some((Ok(part.bytes), st))
+                }
+                Phase::Done => None,
+            }
+        }
+    })
 }
 
 /// The consolidated register of a region (сводный перечень)
 ///
 /// Every body of the region with its current published register. JSON is paginated over
-/// rows; CSV and HTML stream every row with bounded memory.
+/// rows; CSV and HTML stream every row with constant memory, whatever the region's size.
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "getRegionRegister",
     params(RegionPath, RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
-    responses((status = 200, description = "The consolidated register", content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
+    responses((status = 200, description = "The consolidated register", headers(("Content-Encoding" = String, description = "CSV and HTML: `gzip` when `Accept-Encoding` takes it (one gzip stream put together from pieces compressed once); JSON pages: `gzip` or `br`; absent: the plain body"), ("Vary" = String, description = "`Accept-Encoding` (and `Accept` for CSV and HTML)")), content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
 )]
 #[get("/public/regions/{region}/register")]
 pub async fn region_register(
@@ -141,87 +519,92 @@ pub async fn region_register(
             "limit must be 1 to 5000 and offset zero or more",
         ));
     }
-    let versions = region_versions(&db, &cache, &region).await?;
-    match format {
-        Format::Csv => {
-            let header = futures_util::stream::once(async {
-                Ok::<_, actix_web::Error>(Bytes::from(render::csv_header()))
-            });
-            let mut n = 1usize;
-            let chunks: Vec<(Arc<Rendered>, usize)> = versions
-                .iter()
-                .cloned()
-                .map(|v| {
-                    let start = n;
-                    n += v.content.rows.len();
-                    (v, start)
-                })
-                .collect();
-            let body = futures_util::stream::iter(chunks.into_iter().map(|(v, start)| {
-                let name = v
-                    .content
-                    .agency
-                    .short_name
-                    .clone()
-                    .unwrap_or_else(|| v.content.agency.name.clone());
-                Ok::<_, actix_web::Error>(Bytes::from(render::csv_rows(
-                    &v.content.rows,
-                    start,
-                    Some(&name),
-                )))
-            }));
-            use futures_util::StreamExt;
-            Ok(HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-                .streaming(header.chain(body)))
+    let index = region_versions(&db, &cache, &region).await?;
+    let stream_of = |kind: Kind, content_type: &'static str, head: String, tail: &'static str| {
+        // gzip is put together from pieces; brotli streams do not concatenate, so a client
+        // that takes only brotli gets the stream as it is
+        let coding = encoding::negotiate(
+            encoding::accept_encoding(req.headers()),
+            &[Coding::Gzip, Coding::Identity],
+        );
+        let gzip = coding == Coding::Gzip;
+        let mut b = HttpResponse::Ok();
+        b.content_type(content_type)
+            .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+            .insert_header((header::VARY, "Accept, Accept-Encoding"));
+        if gzip {
+            b.insert_header((header::CONTENT_ENCODING, "gzip"));
         }
+        let stream = region_stream(
+            db.get_ref().clone(),
+            Arc::clone(cache.get_ref()),
+            Arc::clone(&index),
+            kind,
+            gzip,
+            head,
+            tail,
+        );
+        negotiated(b.streaming(stream))
+    };
+    match format {
+        Format::Csv => Ok(stream_of(
+            Kind::Csv,
+            "text/csv; charset=utf-8",
+            render::csv_header(),
+            "",
+        )),
         Format::Html => {
             let title = format!(
                 "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Сводный перечень — {r}</title><style>{s}</style></head><body><h1>Сводный перечень точек взаимодействия с клиентом<br>{r}</h1>\n",
                 r = render::escape(&region),
                 s = render::HTML_STYLE
             );
-            let parts = versions
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .into_iter()
-                .map(|v| {
-                    Ok::<_, actix_web::Error>(Bytes::from(render::html_section(
-                        &v.content.agency.name,
-                        v.number,
-                        &v.sha256,
-                        &v.content.rows,
-                    )))
-                });
-            use futures_util::StreamExt;
-            let stream =
-                futures_util::stream::once(
-                    async move { Ok::<_, actix_web::Error>(Bytes::from(title)) },
-                )
-                .chain(futures_util::stream::iter(parts))
-                .chain(futures_util::stream::once(async {
-                    Ok::<_, actix_web::Error>(Bytes::from_static(b"</body></html>\n"))
-                }));
-            Ok(HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-                .streaming(stream))
+            Ok(stream_of(
+                Kind::Html,
+                "text/html; charset=utf-8",
+                title,
+                "</body></html>\n",
+            ))
         }
         Format::Xlsx => Err(ApiError::client(
             ErrorCode::InvalidParameter,
             "the consolidated register is served as json, csv or html; xlsx is per agency",
         )),
         Format::Json => {
-            let total: usize = versions.iter().map(|v| v.content.rows.len()).sum();
+            let total: usize = index.iter().map(|e| e.rows).sum();
+            // only the versions the page covers are read
+            let (offset, limit) = (offset as usize, limit as usize);
+            let mut keys = Vec::new();
+            let mut skip = 0;
+            let mut at = 0;
+            for e in index.iter() {
+                let end = at + e.rows;
+                if end > offset && at < offset + limit {
+                    if keys.is_empty() {
+                        skip = offset.saturating_sub(at);
+                    }
+                    keys.push((e.agency_id, e.number));
+                }
+                at = end;
+                if at >= offset + limit {
+                    break;
+                }
+            }
+            let versions = rendered_many(&db, &cache, &keys).await?;
             let rows = versions
                 .iter()
-                .flat_map(|v| region_rows(v).iter())
-                .skip(offset as usize)
-                .take(limit as usize);
-            let body = region_page(&region, versions.len(), rows, total, limit, offset)
-                .map_err(|e| ApiError::Internal(e.into()))?;
+                .flat_map(|v| region_rows(&cache, v).iter())
+                .skip(skip)
+                .take(limit);
+            let body = region_page(
+                &region,
+                index.len(),
+                rows,
+                total,
+                limit as i64,
+                offset as i64,
+            )
+            .map_err(|e| ApiError::Internal(e.into()))?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
                 .content_type("application/json")
@@ -240,10 +623,13 @@ struct RegionRowRef<'a> {
     row: &'a RegisterRow,
 }
 
-/// A version's rows as region-view rows, serialised once per cached version.
-fn region_rows(v: &Rendered) -> &[Bytes] {
-    v.region_rows.get_or_init(|| {
-        v.content
+/// A version's rows as region-view rows, serialised once per cached version (and counted
+/// in the cache's bytes).
+fn region_rows<'a>(cache: &PublicCache, v: &'a Rendered) -> &'a [Bytes] {
+    let mut made = 0;
+    let rows = v.region_rows.get_or_init(|| {
+        let rows: Vec<Bytes> = v
+            .content
             .rows
             .iter()
             .map(|row| {
@@ -255,8 +641,12 @@ fn region_rows(v: &Rendered) -> &[Bytes] {
                 };
                 Bytes::from(serde_json::to_vec(&r).expect("a register row serialises"))
             })
-            .collect()
-    })
+            .collect();
+        made = rows.iter().map(|r| r.len() + 32).sum();
+        rows
+    });
+    cache.charge(v, made);
+    rows
 }
 
 /// A [`RegionRegister`] page put together from serialised rows: the same JSON serde would

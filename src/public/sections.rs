@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -21,7 +20,8 @@ use uuid::Uuid;
 
 use super::cache::{PublicCache, Rendered};
 use super::serve::{
-    conditional, negotiate, rendered_many, Format, PublishedRegister, RegisterQuery, XLSX_TYPE,
+    negotiate, rendered_many, send_dynamic, Format, PublishedRegister, RegisterQuery,
+    Representation,
 };
 use super::{render, xlsx};
 use crate::db::ReadDb;
@@ -341,41 +341,36 @@ pub fn workbook(a: &Assembled, q: &RegisterQuery) -> ApiResult<Vec<u8>> {
 }
 
 /// Serves an assembled register in the negotiated format, with its own ETag (304 on a match).
-pub fn respond(req: &HttpRequest, a: &Assembled, q: &RegisterQuery) -> ApiResult<HttpResponse> {
+/// The variant depends on every section's current version and on the filters, so it is
+/// rendered per request and compressed when that pays off (see `serve::send_dynamic`), not
+/// cached.
+pub async fn respond(
+    req: &HttpRequest,
+    a: &Assembled,
+    q: &RegisterQuery,
+) -> ApiResult<HttpResponse> {
     let format = negotiate(req, q);
-    let (mut b, matches) = conditional(
-        req,
-        etag(a, format, q),
-        "public, max-age=60",
-        &a.parent.sha256,
-    );
-    if matches {
-        return Ok(b.finish());
-    }
+    let tag = etag(a, format, q);
     let file = format!(
         "perechen-{}-v{}-podvedomstvennye",
         a.parent.agency_id, a.parent.number
     );
-    Ok(match format {
-        Format::Json => {
-            let body =
-                serde_json::to_vec(&json_body(a, q)).map_err(|e| ApiError::Internal(e.into()))?;
-            b.content_type("application/json").body(body)
-        }
-        Format::Csv => b
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}.csv\""),
-            ))
-            .body(csv(a, q)),
-        Format::Html => b.content_type("text/html; charset=utf-8").body(html(a, q)),
-        Format::Xlsx => b
-            .content_type(XLSX_TYPE)
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}.xlsx\""),
-            ))
-            .body(workbook(a, q)?),
+    let rep = Representation {
+        etag: &tag,
+        cache_control: "public, max-age=60",
+        sha256: &a.parent.sha256,
+        format,
+        file: &file,
+    };
+    send_dynamic(req, rep, || {
+        Ok(match format {
+            Format::Json => {
+                serde_json::to_vec(&json_body(a, q)).map_err(|e| ApiError::Internal(e.into()))?
+            }
+            Format::Csv => csv(a, q).into_bytes(),
+            Format::Html => html(a, q).into_bytes(),
+            Format::Xlsx => workbook(a, q)?,
+        })
     })
+    .await
 }

@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::cache::{PublicCache, Rendered};
+use super::encoding::{self, Coding};
 use super::{render, xlsx};
 use crate::db::ReadDb;
 use crate::domain::{ClientType, Mode};
@@ -55,16 +56,15 @@ pub(crate) fn render(v: wf_db::VersionRow) -> ApiResult<Rendered> {
         content,
     };
     let json = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(Rendered {
+    Ok(Rendered::new(
         agency_id,
         number,
-        sha256: v.sha256,
-        json: Bytes::from(json),
-        content: body.content,
-        approved_at: v.approved_at,
-        published_at: v.created_at,
-        region_rows: std::sync::OnceLock::new(),
-    })
+        v.sha256,
+        Bytes::from(json),
+        body.content,
+        v.approved_at,
+        v.created_at,
+    ))
 }
 
 pub(crate) async fn rendered(
@@ -89,10 +89,14 @@ pub(crate) async fn rendered_many(
     cache: &PublicCache,
     keys: &[(Uuid, i32)],
 ) -> ApiResult<Vec<Arc<Rendered>>> {
+    let mut found: std::collections::HashMap<(Uuid, i32), Arc<Rendered>> = keys
+        .iter()
+        .filter_map(|&(a, n)| cache.version(a, n).map(|r| ((a, n), r)))
+        .collect();
     let missing: Vec<(Uuid, i32)> = keys
         .iter()
         .copied()
-        .filter(|(a, n)| cache.version(*a, *n).is_none())
+        .filter(|k| !found.contains_key(k))
         .collect();
     if !missing.is_empty() {
         let loaded = db
@@ -103,13 +107,19 @@ pub(crate) async fn rendered_many(
                     .collect::<ApiResult<Vec<_>>>()
             })
             .await?;
+        // kept here too: a small cache may evict them again while the batch is put in
         for r in loaded {
-            cache.put(Arc::new(r));
+            let r = Arc::new(r);
+            cache.put(Arc::clone(&r));
+            found.insert((r.agency_id, r.number), r);
         }
     }
     let mut out = Vec::with_capacity(keys.len());
     for &(agency_id, n) in keys {
-        out.push(rendered(db, cache, agency_id, n).await?);
+        match found.get(&(agency_id, n)) {
+            Some(r) => out.push(Arc::clone(r)),
+            None => out.push(rendered(db, cache, agency_id, n).await?),
+        }
     }
     Ok(out)
 }
@@ -237,75 +247,190 @@ pub struct XlsxFile(pub Vec<u8>);
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Serves a version with HTTP caching: an ETag derived from its SHA-256 (and the variant),
-/// 304 for a matching If-None-Match, `immutable` for version URLs, a short max-age for the
-/// current one.
-pub(crate) fn respond(
+/// Serves a version with HTTP caching: an ETag derived from its SHA-256, the variant and
+/// the content coding (each coding is its own representation, with its own strong ETag), 304
+/// for a matching If-None-Match, `immutable` for version URLs, a short max-age for the
+/// current one. The whole version in JSON, CSV or HTML is sent from bytes rendered and
+/// compressed once (gzip and brotli, kept with the version in the cache); a filtered one is
+/// rendered per request and compressed when that pays off ([`send_dynamic`]); XLSX is a zip
+/// already and is sent as it is.
+pub(crate) async fn respond(
     req: &HttpRequest,
-    r: &Rendered,
+    cache: &PublicCache,
+    r: Arc<Rendered>,
     q: &RegisterQuery,
     immutable: bool,
 ) -> ApiResult<HttpResponse> {
     let format = negotiate(req, q);
-    let etag = if !q.filtered() && format == Format::Json {
-        format!("\"{}\"", r.sha256)
+    let base = if !q.filtered() && format == Format::Json {
+        r.sha256.clone()
     } else {
         let mut h = DefaultHasher::new();
         q.hash(&mut h);
-        format!("\"{}-{:?}-{:x}\"", r.sha256, format, h.finish()).to_lowercase()
+        format!("{}-{:?}-{:x}", r.sha256, format, h.finish()).to_lowercase()
     };
     let cache_control = if immutable {
         "public, max-age=31536000, immutable"
     } else {
         "public, max-age=60"
     };
-    let (mut b, matches) = conditional(req, etag, cache_control, &r.sha256);
+    let file = format!("perechen-{}-v{}", r.agency_id, r.number);
+    if q.filtered() || format == Format::Xlsx {
+        let render = || -> ApiResult<Vec<u8>> {
+            let filtered;
+            let content = if q.filtered() {
+                filtered = RegisterContent {
+                    agency: r.content.agency.clone(),
+                    columns: r.content.columns.clone(),
+                    rows: r
+                        .content
+                        .rows
+                        .iter()
+                        .filter(|row| q.keep(row))
+                        .cloned()
+                        .collect(),
+                    profile: r.content.profile.clone(),
+                    approval: r.content.approval.clone(),
+                };
+                &filtered
+            } else {
+                &r.content
+            };
+            let meta = render::Meta {
+                version: Some((r.number, r.approved_at, &r.sha256)),
+            };
+            Ok(match format {
+                Format::Json => serde_json::to_vec(&PublishedRegister {
+                    version: r.number,
+                    sha256: r.sha256.clone(),
+                    approved_at: r.approved_at,
+                    published_at: r.published_at,
+                    content: content.clone(),
+                })
+                .map_err(|e| ApiError::Internal(e.into()))?,
+                Format::Csv => render::csv(content).into_bytes(),
+                Format::Html => render::html(content, &meta).into_bytes(),
+                Format::Xlsx => xlsx::workbook(content, &meta)?,
+            })
+        };
+        let rep = Representation {
+            etag: &base,
+            cache_control,
+            sha256: &r.sha256,
+            format,
+            file: &file,
+        };
+        return send_dynamic(req, rep, render).await;
+    }
+    let coding = encoding::negotiate(encoding::accept_encoding(req.headers()), &Coding::ALL);
+    let (mut b, matches) = conditional(
+        req,
+        format!("\"{base}{}\"", coding.etag_suffix()),
+        cache_control,
+        &r.sha256,
+    );
     if matches {
-        return Ok(b.finish());
+        return Ok(negotiated(b.finish()));
     }
-    if format == Format::Json && !q.filtered() {
-        // the hot path: the pre-rendered body, shared, no copy
-        return Ok(b.content_type("application/json").body(r.json.clone()));
-    }
-    let filtered;
-    let content = if q.filtered() {
-        filtered = RegisterContent {
-            agency: r.content.agency.clone(),
-            columns: r.content.columns.clone(),
-            rows: r
-                .content
-                .rows
-                .iter()
-                .filter(|row| q.keep(row))
-                .cloned()
-                .collect(),
-            profile: r.content.profile.clone(),
-            approval: r.content.approval.clone(),
-        };
-        &filtered
+    let body = match r.body(format, coding) {
+        Some(body) => body,
+        None => {
+            let made = Arc::clone(&r);
+            let (body, added) = actix_web::web::block(move || made.make_body(format, coding))
+                .await
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("rendering failed: {e}")))?;
+            cache.charge(&r, added);
+            body
+        }
+    };
+    head(&mut b, format, &file, coding);
+    Ok(negotiated(b.body(body)))
+}
+
+/// What identifies an answer rendered per request.
+pub(crate) struct Representation<'a> {
+    /// The identity representation's entity tag, unquoted.
+    pub etag: &'a str,
+    pub cache_control: &'static str,
+    pub sha256: &'a str,
+    pub format: Format,
+    /// The attachment's file name without extension (CSV, XLSX).
+    pub file: &'a str,
+}
+
+/// Sends a body rendered for this request (a filtered register, one with its subordinate
+/// organizations): compressed in the coding the client prefers when it is at least
+/// [`encoding::DYNAMIC_THRESHOLD`] bytes (or identity is refused), with that coding's ETag; a
+/// 304 when If-None-Match names the ETag of what would be sent. XLSX is sent as it is.
+pub(crate) async fn send_dynamic(
+    req: &HttpRequest,
+    rep: Representation<'_>,
+    render: impl FnOnce() -> ApiResult<Vec<u8>>,
+) -> ApiResult<HttpResponse> {
+    let ae = encoding::accept_encoding(req.headers());
+    let wanted = if rep.format == Format::Xlsx {
+        Coding::Identity
     } else {
-        &r.content
+        encoding::negotiate(ae, &Coding::ALL)
     };
-    let meta = render::Meta {
-        version: Some((r.number, r.approved_at, &r.sha256)),
-    };
-    if format == Format::Json {
-        let body = PublishedRegister {
-            version: r.number,
-            sha256: r.sha256.clone(),
-            approved_at: r.approved_at,
-            published_at: r.published_at,
-            content: content.clone(),
-        };
-        return Ok(b.json(body));
+    let tag = |c: Coding| format!("\"{}{}\"", rep.etag, c.etag_suffix());
+    // the same content always has the same size, so the coding a tag names is the one that
+    // would be sent again: a match needs no rendering
+    let (b, matches) = conditional(req, tag(wanted), rep.cache_control, rep.sha256);
+    if matches {
+        let mut b = b;
+        return Ok(negotiated(b.finish()));
     }
-    render_as(
-        b,
-        format,
-        content,
-        &meta,
-        &format!("perechen-{}-v{}", r.agency_id, r.number),
-    )
+    let plain = render()?;
+    let coding = if wanted != Coding::Identity
+        && (plain.len() >= encoding::DYNAMIC_THRESHOLD || encoding::identity_refused(ae))
+    {
+        wanted
+    } else {
+        Coding::Identity
+    };
+    let (mut b, matches) = if coding == wanted {
+        (b, false)
+    } else {
+        conditional(req, tag(coding), rep.cache_control, rep.sha256)
+    };
+    if matches {
+        return Ok(negotiated(b.finish()));
+    }
+    let body = match coding {
+        Coding::Identity => Bytes::from(plain),
+        c if plain.len() < 64 * 1024 => encoding::encode_dynamic(c, &plain),
+        c => actix_web::web::block(move || encoding::encode_dynamic(c, &plain))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("compression failed: {e}")))?,
+    };
+    head(&mut b, rep.format, rep.file, coding);
+    Ok(negotiated(b.body(body)))
+}
+
+/// Content-Type, the attachment's name and Content-Encoding of a register answer.
+fn head(b: &mut actix_web::HttpResponseBuilder, format: Format, file: &str, coding: Coding) {
+    match format {
+        Format::Json => b.content_type("application/json"),
+        Format::Csv => b.content_type("text/csv; charset=utf-8").insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}.csv\""),
+        )),
+        Format::Html => b.content_type("text/html; charset=utf-8"),
+        Format::Xlsx => b.content_type(XLSX_TYPE).insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}.xlsx\""),
+        )),
+    };
+    if let Some(t) = coding.token() {
+        b.insert_header((header::CONTENT_ENCODING, t));
+    }
+}
+
+/// Marks an answer whose coding is decided (the compression middleware leaves it alone).
+pub(crate) fn negotiated(mut resp: HttpResponse) -> HttpResponse {
+    resp.extensions_mut().insert(encoding::Negotiated);
+    resp
 }
 
 /// The headers of a cacheable public answer (`ETag`, `Cache-Control`, `X-Content-SHA256`,

@@ -942,3 +942,225 @@ async fn a_unit_submitter_imports_into_the_units_part() {
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
 }
+
+/// The official form with `processes` processes of four touchpoints each (a phone, an e-mail,
+/// a website, a contactless reception), and in every tenth process a fifth row repeating the
+/// phone in another wording with another need (R7: merged into the first).
+fn large_form(processes: usize) -> String {
+    let mut csv = String::from("№;Направление деятельности;Наименование конкретного процесса;Точка взаимодействия;Осуществляемое взаимодействие с клиентом;Особенности взаимодействия с клиентом\n1;2;3;4;5;6\n");
+    let mut n = 0;
+    let mut line = |csv: &mut String, cells: [&str; 5]| {
+        n += 1;
+        csv.push_str(&format!("{n};{}\n", cells.join(";")));
+    };
+    for i in 0..processes {
+        let direction = format!("Направление деятельности номер {}", i % 3);
+        let process = format!("Процесс номер {i}");
+        let phone = format!("+7(8722) {}-{:02}-{:02}", 50 + i / 100, i % 100, 17);
+        line(
+            &mut csv,
+            [
+                &direction,
+                &process,
+                &format!("Телефон: {phone}"),
+                "Получение консультации",
+                "Офлайн-точка",
+            ],
+        );
+        line(
+            &mut csv,
+            [
+                "",
+                "",
+                &format!("Электронная почта: process{i}@example.ru"),
+                "Подача обращения",
+                "Цифровая точка",
+            ],
+        );
+        line(
+            &mut csv,
+            [
+                "",
+                "",
+                &format!("Официальный сайт: www.process{i}.ru"),
+                "Получение информации",
+                "Цифровая точка",
+            ],
+        );
+        line(
+            &mut csv,
+            [
+                "",
+                "",
+                &format!("Личный приём в кабинете {i}"),
+                "Получение консультации",
+                "Офлайн-точка",
+            ],
+        );
+        if i % 10 == 0 {
+            line(
+                &mut csv,
+                [
+                    "",
+                    "",
+                    &format!("Тел. {phone}"),
+                    "Получение результата",
+                    "Офлайн-точка",
+                ],
+            );
+        }
+    }
+    csv
+}
+
+/// The rows of a report without the ids a dry run makes up.
+fn without_ids(report: &Value) -> Vec<Value> {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r["touchpoint_id"] = Value::Null;
+            r
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_large_file_is_imported_whole_and_reported_row_by_row() {
+    let app = TestApp::spawn().await;
+    let (a, rid) = open_revision(&app, "Министерство большого реестра").await;
+    let processes = 600;
+    let form = large_form(processes);
+    let rows = processes * 4 + processes / 10;
+    assert!(rows >= 2000);
+
+    // one row that continues nothing refuses the whole file: nothing is written
+    let bad = form.replacen("1;2;3;4;5;6\n", "1;2;3;4;5;6\n0;;;ЕПГУ;;\n", 1);
+    let (s, refused) = upload(&app, &rid, "text/csv", bad.into_bytes(), false).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["report"]["rejected"], 1);
+    assert_eq!(refused["report"]["rows"][0]["cell"], "B3");
+    assert_eq!(
+        refused["report"]["rows"].as_array().unwrap().len(),
+        rows + 1
+    );
+    let (_, points) = app
+        .get(&format!("/api/v1/points?agency_id={a}&limit=1"))
+        .await;
+    assert_eq!(points["total"], 0, "a refused file writes nothing");
+
+    let (s, dry) = upload(&app, &rid, "text/csv", form.clone().into_bytes(), true).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, points) = app
+        .get(&format!("/api/v1/points?agency_id={a}&limit=1"))
+        .await;
+    assert_eq!(points["total"], 0, "a dry run writes nothing");
+
+    let (s, report) = upload(&app, &rid, "text/csv", form.clone().into_bytes(), false).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(report["written"], true);
+    assert_eq!(
+        (
+            &report["created"],
+            &report["merged"],
+            &report["unchanged"],
+            &report["rejected"]
+        ),
+        (
+            &json!(processes * 4),
+            &json!(processes / 10),
+            &json!(0),
+            &json!(0)
+        )
+    );
+    assert_eq!(
+        without_ids(&dry),
+        without_ids(&report),
+        "the dry run says what the import does"
+    );
+    let rows_of = report["rows"].as_array().unwrap();
+    assert_eq!(rows_of.len(), rows);
+    // the first process: its new process inferred, its phone merged with the fifth row's need
+    assert_eq!(rows_of[0]["line"], 3);
+    assert_eq!(rows_of[0]["channel"], "phone");
+    assert!(rows_of[0]["inferred"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["field"] == "client_type" && i["value"] == "external"));
+    assert_eq!(rows_of[4]["outcome"], "merged");
+    assert_eq!(rows_of[4]["touchpoint_id"], rows_of[0]["touchpoint_id"]);
+
+    let (_, points) = app
+        .get(&format!("/api/v1/points?agency_id={a}&limit=1"))
+        .await;
+    assert_eq!(points["total"], processes * 4);
+    let (_, procs) = app
+        .get(&format!("/api/v1/agencies/{a}/processes?limit=1"))
+        .await;
+    assert_eq!(procs["total"], processes);
+    let (_, own) = app
+        .get(&format!("/api/v1/agencies/{a}/directions?scope=own"))
+        .await;
+    assert_eq!(own["total"], 3);
+    let phone = rows_of[0]["touchpoint_id"].as_str().unwrap();
+    let (_, t) = app.get(&format!("/api/v1/points/{phone}")).await;
+    assert_eq!(t["as_written"], "Телефон: +7(8722) 50-00-17");
+    assert_eq!(t["contacts"][0]["value"], "+78722500017");
+    assert_eq!(t["interaction"], "Получение консультации");
+    assert_eq!(t["stated_mode"], "offline");
+    assert_eq!(t["position"], 1);
+    assert!(t["needs"].as_array().unwrap().len() >= 2, "{t}");
+    let last = rows_of.last().unwrap()["touchpoint_id"].as_str().unwrap();
+    let (_, t) = app.get(&format!("/api/v1/points/{last}")).await;
+    assert_eq!(
+        t["name"],
+        format!("Личный приём в кабинете {}", processes - 1)
+    );
+    assert_eq!(t["contacts"], json!([]));
+    assert_eq!(t["position"], 4);
+
+    // the history: each new process and touchpoint, each merge with the touchpoint before
+    let (_, history) = app.get(&format!("/api/v1/revisions/{rid}/history")).await;
+    let items = history["items"].as_array().unwrap();
+    let count = |entity: &str, action: &str| {
+        items
+            .iter()
+            .filter(|h| h["entity"] == entity && h["action"] == action)
+            .count()
+    };
+    assert_eq!(count("process", "import"), processes);
+    assert_eq!(count("touchpoint", "import"), processes * 4);
+    assert_eq!(count("touchpoint", "import_merge"), processes / 10);
+    let merge = items
+        .iter()
+        .find(|h| h["action"] == "import_merge")
+        .unwrap();
+    assert_eq!(merge["entity_id"], phone);
+    assert_eq!(merge["before"]["needs"], json!(["consultation"]));
+    let (_, stored) = app.get(&format!("/api/v1/points/{phone}")).await;
+    assert_eq!(merge["after"]["needs"], stored["needs"]);
+    let created = items
+        .iter()
+        .find(|h| h["entity"] == "touchpoint" && h["action"] == "import" && h["entity_id"] == last)
+        .unwrap();
+    let (_, stored) = app.get(&format!("/api/v1/points/{last}")).await;
+    assert_eq!(
+        created["after"], stored,
+        "the entry holds the touchpoint as stored"
+    );
+
+    // the same file again: every row finds its touchpoint
+    let (s, again) = upload(&app, &rid, "text/csv", form.into_bytes(), false).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (&again["created"], &again["merged"], &again["unchanged"]),
+        (&json!(0), &json!(0), &json!(rows))
+    );
+    let (_, points) = app
+        .get(&format!("/api/v1/points?agency_id={a}&limit=1"))
+        .await;
+    assert_eq!(points["total"], processes * 4);
+}

@@ -8,6 +8,7 @@ mod smtp;
 mod agencies;
 mod authz;
 mod catalogs;
+mod compression;
 mod demo;
 mod directions;
 mod files;
