@@ -34,6 +34,7 @@ pub mod rules;
 pub mod schema;
 pub mod schema_views;
 pub mod startup;
+pub mod stats;
 pub mod telemetry;
 pub mod touchpoints;
 pub mod units;

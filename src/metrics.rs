@@ -1,12 +1,14 @@
 //! Prometheus metrics at `GET /metrics`: requests and latency by route and status, the pool,
-//! workflow transitions, webhook deliveries.
+//! workflow transitions, webhook deliveries, and per region the dashboards' headline figures
+//! (agencies with a published register, touchpoints, digital share, agencies overdue).
 
 use actix_web::get;
 use std::sync::LazyLock;
 
 use actix_web::{web, HttpResponse};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::db::Db;
@@ -87,6 +89,75 @@ pub static WEBHOOKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
 });
 
+fn region_gauge(name: &str, help: &str) -> GaugeVec {
+    register(GaugeVec::new(Opts::new(name, help), &["region"]).expect("metric"))
+}
+
+/// Agencies of a region with a published register.
+pub static REGION_PUBLISHED: LazyLock<GaugeVec> = LazyLock::new(|| {
+    region_gauge(
+        "touchpoints_region_agencies_published",
+        "Agencies of the region with a published register",
+    )
+});
+
+/// Touchpoints in a region's current published registers.
+pub static REGION_TOUCHPOINTS: LazyLock<GaugeVec> = LazyLock::new(|| {
+    region_gauge(
+        "touchpoints_region_touchpoints",
+        "Touchpoints in the region's current published registers",
+    )
+});
+
+/// Share of digital touchpoints (effective mode) in a region's current published registers.
+pub static REGION_DIGITAL_SHARE: LazyLock<GaugeVec> = LazyLock::new(|| {
+    region_gauge(
+        "touchpoints_region_digital_share",
+        "Share of digital touchpoints (0-1) in the region's current published registers",
+    )
+});
+
+/// Agencies of a region with at least one overdue deadline.
+pub static REGION_OVERDUE: LazyLock<GaugeVec> = LazyLock::new(|| {
+    region_gauge(
+        "touchpoints_region_agencies_overdue",
+        "Agencies of the region with at least one overdue deadline",
+    )
+});
+
+/// Refreshes the per-region gauges (at most every 30 s); a failure leaves the last values.
+async fn refresh_region_gauges(db: &Db) {
+    if !crate::stats::gauges::due(db.pool() as *const _ as usize) {
+        return;
+    }
+    match db.run(crate::stats::gauges::headlines).await {
+        Ok(regions) => {
+            for g in [
+                &*REGION_PUBLISHED,
+                &*REGION_TOUCHPOINTS,
+                &*REGION_DIGITAL_SHARE,
+                &*REGION_OVERDUE,
+            ] {
+                g.reset();
+            }
+            for (region, h) in regions {
+                let r = [region.as_str()];
+                REGION_PUBLISHED
+                    .with_label_values(&r)
+                    .set(h.published as f64);
+                REGION_TOUCHPOINTS
+                    .with_label_values(&r)
+                    .set(h.touchpoints as f64);
+                REGION_DIGITAL_SHARE
+                    .with_label_values(&r)
+                    .set(h.digital_share);
+                REGION_OVERDUE.with_label_values(&r).set(h.overdue as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "region gauges not refreshed"),
+    }
+}
+
 /// The database layer's own counter, registered here with the others.
 pub static REPLICA_FALLBACKS: LazyLock<prometheus::IntCounter> =
     LazyLock::new(|| register(crate::db::REPLICA_FALLBACKS.clone()));
@@ -115,6 +186,7 @@ pub async fn metrics(db: web::Data<Db>) -> HttpResponse {
         .set(i64::from(state.connections - state.idle_connections));
     POOL.with_label_values(&["max"])
         .set(i64::from(db.pool().max_size()));
+    refresh_region_gauges(&db).await;
     // touch the lazies so every family is listed from the start
     let _ = (
         &*HTTP_REQUESTS,
@@ -122,6 +194,10 @@ pub async fn metrics(db: web::Data<Db>) -> HttpResponse {
         &*TRANSITIONS,
         &*WEBHOOKS,
         &*REPLICA_FALLBACKS,
+        &*REGION_PUBLISHED,
+        &*REGION_TOUCHPOINTS,
+        &*REGION_DIGITAL_SHARE,
+        &*REGION_OVERDUE,
     );
     let mut buf = Vec::new();
     if TextEncoder::new()

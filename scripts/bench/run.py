@@ -413,6 +413,8 @@ def read_rows(nginx):
                             f"{base}/versions/{numbers[0]}", f"r{n}-v{numbers[0]}"))
     targets.append((f"region view page (default page), {len(agencies_of(REGION_LARGE))} agencies",
                     f"/api/v1/public/regions/{quote(REGION_LARGE)}/register", "region-page"))
+    targets.append((f"region stats (default page, from cache), {len(agencies_of(REGION_LARGE))} agencies",
+                    f"/api/v1/public/regions/{quote(REGION_LARGE)}/stats", "region-stats"))
 
     gz_header = "Accept-Encoding: gzip"
     for what, path, key in targets:

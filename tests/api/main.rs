@@ -25,6 +25,7 @@ mod public;
 mod reviews;
 mod security;
 mod side_doors;
+mod stats;
 mod subordinates;
 mod subordinates_public;
 mod touchpoints;
