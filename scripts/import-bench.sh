@@ -26,12 +26,16 @@ pg_env="$(bash "$ROOT/scripts/ensure-postgres.sh")" || { say "no PostgreSQL serv
 eval "$pg_env"
 DB_URL="${DATABASE_URL%/*}/touchpoints_import_bench"
 
-if [[ "$PROFILE" == "release" ]]; then
-  cargo build --release --bin touchpoints >&2
+if [[ -n "${IMPORT_BENCH_BIN:-}" ]]; then
+  BIN="$IMPORT_BENCH_BIN" # an already built binary (e.g. scripts/bench.sh's --features bench build)
 else
-  cargo build --bin touchpoints >&2
+  if [[ "$PROFILE" == "release" ]]; then
+    cargo build --release --bin touchpoints >&2
+  else
+    cargo build --bin touchpoints >&2
+  fi
+  BIN="$ROOT/target/$PROFILE/touchpoints"
 fi
-BIN="$ROOT/target/$PROFILE/touchpoints"
 
 DATABASE_URL="$DB_URL" TOUCHPOINTS_BIND="127.0.0.1:$PORT" TOUCHPOINTS_JWT_SECRET="$SECRET" RUST_LOG=warn \
   "$BIN" serve > "$ROOT/target/import-bench-server.log" 2>&1 &
