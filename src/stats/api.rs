@@ -164,7 +164,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-const CSV_BOM: &str = "\u{feff}";
+// the register CSV's BOM: spreadsheets read the file as UTF-8
+use crate::public::render::CSV_BOM;
 
 /// Agencies as CSV: fixed columns, then one per channel, need and client type found.
 pub fn csv(items: &[&AgencyStats]) -> String {
