@@ -244,6 +244,20 @@ diesel::table! {
         published_by_name -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        agency_name -> Text,
+        agency_short_name -> Nullable<Text>,
+        agency_region -> Text,
+        row_count -> Int4,
+    }
+}
+
+diesel::table! {
+    register_version_pieces (version_id, kind) {
+        version_id -> Uuid,
+        kind -> Text,
+        deflate -> Bytea,
+        crc32 -> Int8,
+        plain_len -> Int8,
     }
 }
 
@@ -438,6 +452,7 @@ diesel::joinable!(part_agreements -> officials (official_id));
 diesel::joinable!(part_files -> agencies (agency_id));
 diesel::joinable!(processes -> agencies (agency_id));
 diesel::joinable!(processes -> directions (direction_id));
+diesel::joinable!(register_version_pieces -> register_versions (version_id));
 diesel::joinable!(register_versions -> agencies (agency_id));
 diesel::joinable!(register_versions -> revisions (revision_id));
 diesel::joinable!(reviews -> agencies (agency_id));
@@ -472,6 +487,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     part_agreements,
     part_files,
     processes,
+    register_version_pieces,
     register_versions,
     reviews,
     revision_approval_acts,

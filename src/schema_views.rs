@@ -61,6 +61,7 @@ view_appears_with!(touchpoint_rows:
     part_agreements,
     part_files,
     processes,
+    register_version_pieces,
     register_versions,
     revision_approval_acts,
     revision_approvals,

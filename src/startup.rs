@@ -81,6 +81,7 @@ impl Application {
             Duration::from_secs(settings.overdue_sweep_s),
             &background,
         );
+        public::pieces::start_backfill(pool.clone(), &background);
         let egress = web::Data::from(egress);
         let db = Db::new(pool);
         let replica = match &settings.replica_url {

@@ -97,17 +97,60 @@ pub fn channel(cell: &str, contacts: &[ContactInput]) -> &'static str {
     }
 }
 
+// The recognisers run on every column-4 cell of an import, and the cells are Cyrillic: a
+// Unicode word boundary (`\b`) there keeps the regex crate off its DFA (it handles `\b`
+// only on ASCII text) and sends every cell through the backtracker, hundreds of microseconds
+// each. So: the phone and postcode patterns use ASCII boundaries (digits beside Latin letters
+// or digits; beside a Cyrillic letter they now count as separated), and the URL pattern leaves
+// its leading boundary to [`at_word_start`], which checks it the way `\b` would.
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:https?://[^\s,;«»<>]+|www\.[^\s,;«»<>]+|[a-zа-я0-9][a-zа-я0-9.-]*\.(?:ru|рф|su|com|org)(?:/[^\s,;«»<>]*)?)").expect("regex")
+    Regex::new(r"(?i)(?:https?://[^\s,;«»<>]+|www\.[^\s,;«»<>]+|[a-zа-я0-9][a-zа-я0-9.-]*\.(?:ru|рф|su|com|org)(?:/[^\s,;«»<>]*)?)").expect("regex")
 });
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[a-z0-9._%+-]+@[a-zа-я0-9.-]+\.[a-zа-я]{2,}").expect("regex")
 });
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+7|\b8)[\s(]*\d{3,5}[\s)]*[\d\s-]{5,12}\d|\b\d{2,3}-\d{2}-\d{2}\b")
-        .expect("regex")
+    Regex::new(
+        r"(?:\+7|(?-u:\b)8)[\s(]*\d{3,5}[\s)]*[\d\s-]{5,12}\d|(?-u:\b)\d{2,3}-\d{2}-\d{2}(?-u:\b)",
+    )
+    .expect("regex")
 });
-static POSTCODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{6}\b").expect("regex"));
+static POSTCODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u:\b)\d{6}(?-u:\b)").expect("regex"));
+
+/// The matches of `re` in `hay` that start at a word boundary, as `\b` before the pattern
+/// would give them (every alternative of `re` starts with a word character): the leftmost
+/// match is taken when the character before it is not a word character, else the search goes
+/// on from the next character.
+fn at_word_start<'h>(re: &Regex, hay: &'h str) -> Vec<regex::Match<'h>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while from <= hay.len() {
+        let Some(m) = re.find_at(hay, from) else {
+            break;
+        };
+        let glued = hay[..m.start()]
+            .chars()
+            .next_back()
+            .is_some_and(is_word_char);
+        if glued {
+            from = m.start() + hay[m.start()..].chars().next().map_or(1, char::len_utf8);
+        } else {
+            out.push(m);
+            from = if m.end() > m.start() {
+                m.end()
+            } else {
+                m.end() + 1
+            };
+        }
+    }
+    out
+}
+
+/// A word character as the regex crate's Unicode `\w` has it.
+fn is_word_char(c: char) -> bool {
+    regex_syntax::is_word_character(c)
+}
 
 /// The contacts written in a column-4 cell, in order, and the name left when they are taken out.
 pub fn contacts(cell: &str) -> (String, Vec<ContactInput>) {
@@ -156,7 +199,7 @@ pub fn contacts_as_written(cell: &str) -> (String, Vec<(ContactInput, String)>) 
         .find_iter(cell)
         .map(|m| (m.start(), m.end()))
         .collect();
-    for m in URL.find_iter(cell) {
+    for m in at_word_start(&URL, cell) {
         let inside_email = emails.iter().any(|(s, e)| m.start() >= *s && m.end() <= *e);
         let value = m.as_str().trim_end_matches(['.', ')']);
         if !inside_email && normalize_url(value).is_ok() {
@@ -346,6 +389,31 @@ mod tests {
             "onsite_inspection"
         );
         assert_eq!(channel("ЕПГУ", &[]), "epgu");
+    }
+
+    #[test]
+    fn boundaries_as_before_the_dfa_rewrite() {
+        // a Cyrillic domain after a space starts at a word boundary
+        let (_, c) = contacts("Сайт: минздрав.рф, портал gosuslugi.ru");
+        let v: Vec<&str> = c.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(v, vec!["минздрав.рф", "gosuslugi.ru"]);
+        // an address glued to a word character is not one (`\b` did not start there either)
+        assert!(at_word_start(&URL, "_x.ru").is_empty());
+        assert_eq!(
+            at_word_start(&URL, "абвexample.ru")[0].as_str(),
+            "абвexample.ru"
+        );
+        // a no-break space between the digits of a phone is still a separator
+        let (_, c) = contacts("Телефон\u{a0}8\u{a0}(8722)\u{a0}51-61-22");
+        assert_eq!(c[0].value, "+78722516122");
+        // a local number after a full one, and a postcode only as a whole six-digit group
+        let (_, c) = contacts("Тел. +7 (8722) 55-05-28, 51-61-24");
+        assert_eq!(c.len(), 2);
+        assert!(POSTCODE.find("1234567").is_none());
+        assert_eq!(
+            POSTCODE.find("индекс 367015, г.").unwrap().as_str(),
+            "367015"
+        );
     }
 
     #[test]

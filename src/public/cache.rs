@@ -44,11 +44,6 @@ pub struct Rendered {
     /// Each row as a row of the region view (JSON), serialised the first time a region view
     /// needs them: pages are then put together from these bytes.
     pub region_rows: OnceLock<Vec<Bytes>>,
-    /// The version's rows in the region CSV, gzip-compressed as a piece of the region's
-    /// stream, for the number its first row had then (the numbering runs across bodies).
-    pub region_csv_gzip: std::sync::Mutex<Option<(usize, encoding::GzipPiece)>>,
-    /// Its section of the region HTML page, gzip-compressed as a piece of that stream.
-    pub region_html_gzip: OnceLock<encoding::GzipPiece>,
 }
 
 impl Rendered {
@@ -72,8 +67,6 @@ impl Rendered {
             plain: Default::default(),
             encoded: Default::default(),
             region_rows: OnceLock::new(),
-            region_csv_gzip: std::sync::Mutex::new(None),
-            region_html_gzip: OnceLock::new(),
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cache;
 pub mod encoding;
+pub mod pieces;
 pub mod region;
 pub mod render;
 pub mod sections;

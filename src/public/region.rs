@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::cache::{PublicCache, RegionEntry, RegionIndex, Rendered};
 use super::encoding::{self, Coding};
+use super::pieces::{self, PieceKind};
 use super::render;
 use super::serve::*;
 use crate::db::ReadDb;
@@ -82,7 +83,8 @@ struct IndexRow {
 }
 
 /// The region's bodies with their current version's number, name (as the version states
-/// them) and row count, read from the database without loading the versions themselves.
+/// them) and row count, read from the columns kept beside each version's content (the
+/// versions themselves are not loaded).
 async fn build_region(
     db: &ReadDb,
     cache: &PublicCache,
@@ -112,14 +114,12 @@ async fn build_region(
     let rows: Vec<IndexRow> = db
         .run(move |c| {
             Ok(diesel::sql_query(
-                "SELECT v.agency_id, v.number, \
-                        COALESCE(v.content->'agency'->>'name', '') AS name, \
-                        v.content->'agency'->>'short_name' AS short_name, \
-                        COALESCE(jsonb_array_length(v.content->'rows'), 0) AS rows \
+                "SELECT v.agency_id, v.number, v.agency_name AS name, \
+                        v.agency_short_name AS short_name, v.row_count AS rows \
                    FROM register_versions v \
                    JOIN unnest($1::uuid[], $2::int4[]) AS k(agency_id, number) \
                      ON k.agency_id = v.agency_id AND k.number = v.number \
-                  WHERE v.content->'agency'->>'region' = $3",
+                  WHERE v.agency_region = $3",
             )
             .bind::<Array<SqlUuid>, _>(&agencies)
             .bind::<Array<Integer>, _>(&numbers)
@@ -141,14 +141,12 @@ async fn build_region(
     Ok(out)
 }
 
-/// A version of the region, from the cache or, for a stream, read for it alone.
+/// A version of the region without stored pieces, read for the stream alone.
 struct Source {
     agency_id: Uuid,
     number: i32,
     sha256: String,
-    name: String,
-    short_name: Option<String>,
-    rows: Vec<RegisterRow>,
+    content: crate::domain::register::RegisterContent,
 }
 
 #[derive(QueryableByName)]
@@ -163,8 +161,9 @@ struct ContentRow {
     content: String,
 }
 
-/// The versions `keys` names that are not cached, read as text and parsed straight into
-/// their content (not kept: a stream over a large region must not fill the cache).
+/// The versions `keys` names, read as text and parsed straight into their content (not
+/// cached: a stream over a large region must not fill the cache). Only for versions whose
+/// pieces are not stored yet (see `pieces::start_backfill`).
 fn load_sources(c: &mut PgConnection, keys: &[(Uuid, i32)]) -> ApiResult<Vec<Source>> {
     if keys.is_empty() {
         return Ok(Vec::new());
@@ -181,30 +180,21 @@ fn load_sources(c: &mut PgConnection, keys: &[(Uuid, i32)]) -> ApiResult<Vec<Sou
     .load(c)?;
     rows.into_iter()
         .map(|r| {
-            let content: crate::domain::register::RegisterContent =
-                serde_json::from_str(&r.content).map_err(|e| {
-                    ApiError::Internal(anyhow::anyhow!(
-                        "version {} of {}: {e}",
-                        r.number,
-                        r.agency_id
-                    ))
-                })?;
+            let content = serde_json::from_str(&r.content).map_err(|e| {
+                ApiError::Internal(anyhow::anyhow!(
+                    "version {} of {}: {e}",
+                    r.number,
+                    r.agency_id
+                ))
+            })?;
             Ok(Source {
                 agency_id: r.agency_id,
                 number: r.number,
                 sha256: r.sha256,
-                name: content.agency.name,
-                short_name: content.agency.short_name,
-                rows: content.rows,
+                content,
             })
         })
         .collect()
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Csv,
-    Html,
 }
 
 /// A part of a region stream: text, or gzip pieces with their CRC and length.
@@ -212,29 +202,26 @@ struct Part {
     bytes: Bytes,
     crc: crc32fast::Hasher,
     len: u64,
-    rows: usize,
 }
 
-/// How many bodies one step of a region stream reads and renders.
-const STREAM_BATCH: usize = 8;
+/// How many bodies one step of a region stream reads.
+const STREAM_BATCH: usize = 32;
 
-/// Renders `entries` (a batch of the region, the first row numbered `first`): cached
-/// versions from the cache (their gzip pieces made once and kept with them), the others read
-/// now and dropped after.
+/// A batch of the region (`entries`) as one part of the stream: the versions' stored pieces
+/// joined (gzip) or inflated (plain); a version without stored pieces is rendered from its
+/// content.
 fn render_batch(
     c: &mut PgConnection,
-    cache: &PublicCache,
     entries: &[RegionEntry],
-    hits: &[Option<Arc<Rendered>>],
-    kind: Kind,
+    kind: PieceKind,
     gzip: bool,
-    first: usize,
 ) -> ApiResult<Part> {
-    let missing: Vec<(Uuid, i32)> = entries
+    let keys: Vec<(Uuid, i32)> = entries.iter().map(|e| (e.agency_id, e.number)).collect();
+    let mut stored = pieces::load(c, &keys, kind)?;
+    let missing: Vec<(Uuid, i32)> = keys
         .iter()
-        .zip(hits)
-        .filter(|(_, h)| h.is_none())
-        .map(|(e, _)| (e.agency_id, e.number))
+        .filter(|k| !stored.contains_key(k))
+        .copied()
         .collect();
     let mut loaded: std::collections::HashMap<(Uuid, i32), Source> = load_sources(c, &missing)?
         .into_iter()
@@ -243,103 +230,38 @@ fn render_batch(
     let mut out = Vec::with_capacity(256 * 1024);
     let mut crc = crc32fast::Hasher::new();
     let mut len = 0u64;
-    let mut n = first;
-    for (e, hit) in entries.iter().zip(hits) {
-        let text =
-            |rows: &[RegisterRow], name: &str, short: Option<&str>, number, sha: &str| match kind {
-                Kind::Csv => render::csv_rows(rows, n, Some(short.unwrap_or(name))),
-                Kind::Html => render::html_section(name, number, sha, rows),
-            };
-        match hit {
-            Some(r) => {
-                let a = &r.content.agency;
-                let rows = r.content.rows.len();
-                if !gzip {
-                    let t = text(
-                        &r.content.rows,
-                        &a.name,
-                        a.short_name.as_deref(),
-                        r.number,
-                        &r.sha256,
-                    );
-                    out.extend_from_slice(t.as_bytes());
-                } else {
-                    let make = || {
-                        let t = text(
-                            &r.content.rows,
-                            &a.name,
-                            a.short_name.as_deref(),
-                            r.number,
-                            &r.sha256,
-                        );
-                        encoding::GzipPiece::new(t.as_bytes(), 6)
-                    };
-                    let piece = match kind {
-                        Kind::Html => {
-                            let mut made = false;
-                            let p = r.region_html_gzip.get_or_init(|| {
-                                made = true;
-                                make()
-                            });
-                            if made {
-                                cache.charge(r, p.bytes());
-                            }
-                            p.clone()
-                        }
-                        Kind::Csv => {
-                            let mut slot = r
-                                .region_csv_gzip
-                                .lock()
-                                .map_err(|_| ApiError::Internal(anyhow::anyhow!("poisoned")))?;
-                            match &*slot {
-                                Some((start, p)) if *start == n => p.clone(),
-                                old => {
-                                    let fresh = old.is_none();
-                                    let p = make();
-                                    if fresh {
-                                        cache.charge(r, p.bytes());
-                                    }
-                                    *slot = Some((n, p.clone()));
-                                    p
-                                }
-                            }
-                        }
-                    };
-                    out.extend_from_slice(&piece.deflate);
-                    crc.combine(&piece.crc);
-                    len += piece.len;
-                }
-                n += rows;
-            }
+    for key in &keys {
+        let piece = match stored.remove(key) {
+            Some(p) => p,
             None => {
                 // a version gone meanwhile (its agency deleted) is left out
-                let Some(s) = loaded.remove(&(e.agency_id, e.number)) else {
+                let Some(s) = loaded.remove(key) else {
                     continue;
                 };
-                let t = text(
-                    &s.rows,
-                    &s.name,
-                    s.short_name.as_deref(),
-                    s.number,
-                    &s.sha256,
-                );
-                if gzip {
-                    let piece = encoding::GzipPiece::new(t.as_bytes(), 6);
-                    out.extend_from_slice(&piece.deflate);
-                    crc.combine(&piece.crc);
-                    len += piece.len;
-                } else {
-                    out.extend_from_slice(t.as_bytes());
+                let text = pieces::plain(kind, &s.content, s.number, &s.sha256);
+                if !gzip {
+                    out.extend_from_slice(text.as_bytes());
+                    continue;
                 }
-                n += s.rows.len();
+                encoding::GzipPiece::new(text.as_bytes(), 6)
             }
+        };
+        if gzip {
+            out.extend_from_slice(&piece.deflate);
+            crc.combine(&piece.crc);
+            len += piece.len;
+        } else {
+            let text = pieces::inflate(&piece).map_err(|e| ApiError::Internal(e.into()))?;
+            out.extend_from_slice(&text);
         }
+    }
+    if !gzip {
+        len = out.len() as u64;
     }
     Ok(Part {
         bytes: Bytes::from(out),
         crc,
         len,
-        rows: n - first,
     })
 }
 
@@ -348,9 +270,8 @@ fn render_batch(
 /// from pieces compressed apart. Memory holds two batches, whatever the region's size.
 fn region_stream(
     db: ReadDb,
-    cache: Arc<PublicCache>,
     index: RegionIndex,
-    kind: Kind,
+    kind: PieceKind,
     gzip: bool,
     head: String,
     tail: &'static str,
@@ -358,26 +279,18 @@ fn region_stream(
     type Job = actix_web::rt::task::JoinHandle<ApiResult<Part>>;
     fn spawn(
         db: &ReadDb,
-        cache: &Arc<PublicCache>,
         index: &RegionIndex,
         at: usize,
-        kind: Kind,
+        kind: PieceKind,
         gzip: bool,
-        first: usize,
     ) -> Option<Job> {
         if at >= index.len() {
             return None;
         }
         let entries: Vec<RegionEntry> = index[at..(at + STREAM_BATCH).min(index.len())].to_vec();
-        let hits: Vec<Option<Arc<Rendered>>> = entries
-            .iter()
-            .map(|e| cache.version(e.agency_id, e.number))
-            .collect();
-        let (db, cache) = (db.clone(), Arc::clone(cache));
+        let db = db.clone();
         Some(actix_web::rt::spawn(async move {
-            let c2 = Arc::clone(&cache);
-            db.run(move |c| render_batch(c, &c2, &entries, &hits, kind, gzip, first))
-                .await
+            db.run(move |c| render_batch(c, &entries, kind, gzip)).await
         }))
     }
     let piece = |text: &[u8]| {
@@ -415,7 +328,6 @@ fn region_stream(
     struct State {
         phase: Phase,
         at: usize,
-        n: usize,
         crc: crc32fast::Hasher,
         len: u64,
         job: Option<Job>,
@@ -423,19 +335,18 @@ fn region_stream(
     let state = State {
         phase: Phase::Head,
         at: 0,
-        n: 1,
         crc: crc32fast::Hasher::new(),
         len: 0,
         job: None,
     };
     futures_util::stream::unfold(state, move |mut st| {
-        let (db, cache, index) = (db.clone(), Arc::clone(&cache), Arc::clone(&index));
+        let (db, index) = (db.clone(), Arc::clone(&index));
         let (head, tail) = (head.clone(), tail.clone());
         async move {
             match st.phase {
                 Phase::Head => {
                     st.phase = Phase::Body;
-                    st.job = spawn(&db, &cache, &index, 0, kind, gzip, 1);
+                    st.job = spawn(&db, &index, 0, kind, gzip);
                     st.crc.combine(&head.crc);
                     st.len += head.len;
                     let mut b = Vec::with_capacity(head.deflate.len() + 10);
@@ -470,9 +381,8 @@ fn region_stream(
                         }
                     };
                     st.at += STREAM_BATCH;
-                    st.n += part.rows;
                     // the next batch is read while this one is sent
-                    st.job = spawn(&db, &cache, &index, st.at, kind, gzip, st.n);
+                    st.job = spawn(&db, &index, st.at, kind, gzip);
                     st.crc.combine(&part.crc);
                     st.len += part.len;
                     Some((Ok(part.bytes), st))
@@ -520,35 +430,35 @@ pub async fn region_register(
         ));
     }
     let index = region_versions(&db, &cache, &region).await?;
-    let stream_of = |kind: Kind, content_type: &'static str, head: String, tail: &'static str| {
-        // gzip is put together from pieces; brotli streams do not concatenate, so a client
-        // that takes only brotli gets the stream as it is
-        let coding = encoding::negotiate(
-            encoding::accept_encoding(req.headers()),
-            &[Coding::Gzip, Coding::Identity],
-        );
-        let gzip = coding == Coding::Gzip;
-        let mut b = HttpResponse::Ok();
-        b.content_type(content_type)
-            .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-            .insert_header((header::VARY, "Accept, Accept-Encoding"));
-        if gzip {
-            b.insert_header((header::CONTENT_ENCODING, "gzip"));
-        }
-        let stream = region_stream(
-            db.get_ref().clone(),
-            Arc::clone(cache.get_ref()),
-            Arc::clone(&index),
-            kind,
-            gzip,
-            head,
-            tail,
-        );
-        negotiated(b.streaming(stream))
-    };
+    let stream_of =
+        |kind: PieceKind, content_type: &'static str, head: String, tail: &'static str| {
+            // gzip is put together from pieces; brotli streams do not concatenate, so a client
+            // that takes only brotli gets the stream as it is
+            let coding = encoding::negotiate(
+                encoding::accept_encoding(req.headers()),
+                &[Coding::Gzip, Coding::Identity],
+            );
+            let gzip = coding == Coding::Gzip;
+            let mut b = HttpResponse::Ok();
+            b.content_type(content_type)
+                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+                .insert_header((header::VARY, "Accept, Accept-Encoding"));
+            if gzip {
+                b.insert_header((header::CONTENT_ENCODING, "gzip"));
+            }
+            let stream = region_stream(
+                db.get_ref().clone(),
+                Arc::clone(&index),
+                kind,
+                gzip,
+                head,
+                tail,
+            );
+            negotiated(b.streaming(stream))
+        };
     match format {
         Format::Csv => Ok(stream_of(
-            Kind::Csv,
+            PieceKind::Csv,
             "text/csv; charset=utf-8",
             render::csv_header(),
             "",
@@ -560,7 +470,7 @@ pub async fn region_register(
                 s = render::HTML_STYLE
             );
             Ok(stream_of(
-                Kind::Html,
+                PieceKind::Html,
                 "text/html; charset=utf-8",
                 title,
                 "</body></html>\n",

@@ -303,16 +303,13 @@ pub fn json_body(a: &Assembled, q: &RegisterQuery) -> RegisterWithSections {
 }
 
 /// As the consolidated region CSV: one header, every body's rows with its (short) name before
-/// the direction, numbering continued across bodies.
+/// the direction, numbered from 1 in each body as in its own register.
 pub fn csv(a: &Assembled, q: &RegisterQuery) -> String {
     let mut out = render::csv_header();
-    let mut n = 1usize;
     for r in std::iter::once(&a.parent).chain(a.sections.iter().map(|(_, r)| r)) {
         let agency = &r.content.agency;
         let name = agency.short_name.as_deref().unwrap_or(&agency.name);
-        let rows = rows_of(r, q);
-        out.push_str(&render::csv_rows(&rows, n, Some(name)));
-        n += rows.len();
+        out.push_str(&render::csv_rows(&rows_of(r, q), 1, Some(name)));
     }
     out
 }

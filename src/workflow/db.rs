@@ -1384,7 +1384,7 @@ pub fn publish(
         .select(diesel::dsl::max(register_versions::number))
         .first(conn)?;
     let number = last.unwrap_or(0) + 1;
-    diesel::insert_into(register_versions::table)
+    let version_id: Uuid = diesel::insert_into(register_versions::table)
         .values((
             register_versions::agency_id.eq(r.agency_id),
             register_versions::number.eq(number),
@@ -1395,7 +1395,10 @@ pub fn publish(
             register_versions::published_by.eq(&user.sub),
             register_versions::published_by_name.eq(user.display()),
         ))
-        .execute(conn)?;
+        .returning(register_versions::id)
+        .get_result(conn)?;
+    // its pieces of the region's CSV and HTML, made once with the version
+    crate::public::pieces::store(conn, version_id, &content, number, &sha)?;
     diesel::update(revisions::table.find(r.id))
         .set((
             revisions::status.eq(next),
