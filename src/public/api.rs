@@ -70,8 +70,8 @@ pub struct IncludeQuery {
     /// `subordinates`: after the agency's own register, the current published registers of
     /// its subordinate organizations (all descendants, depth-first, siblings by name), one
     /// section each, filtered like the agency's rows. JSON adds `sections` and
-    /// `without_register`; CSV continues the numbering and prefixes column 2 with the body's
-    /// (short) name; HTML adds a heading, «Версия N» and the SHA-256 per section; XLSX adds a
+    /// `without_register`; CSV numbers each body's rows from 1 (as in its own register) and
+    /// prefixes column 2 with the body's (short) name; HTML adds a heading, «Версия N» and the SHA-256 per section; XLSX adds a
     /// sheet per section. Any other value is a 400 `invalid_parameter`.
     #[param(pattern = "^subordinates$", example = "subordinates")]
     pub include: Option<String>,

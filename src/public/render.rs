@@ -234,7 +234,8 @@ pub fn csv_header() -> String {
     out
 }
 
-/// The rows in CSV; `number_from` continues numbering across agencies in a consolidated file.
+/// The rows in CSV, numbered from `number_from`; `prefix` (a body's name) goes before each
+/// direction in a consolidated file.
 pub fn csv_rows(rows: &[RegisterRow], number_from: usize, prefix: Option<&str>) -> String {
     let mut out = String::new();
     for (i, r) in rows.iter().enumerate() {
