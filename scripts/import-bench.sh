@@ -37,7 +37,7 @@ else
   BIN="$ROOT/target/$PROFILE/touchpoints"
 fi
 
-DATABASE_URL="$DB_URL" TOUCHPOINTS_BIND="127.0.0.1:$PORT" TOUCHPOINTS_JWT_SECRET="$SECRET" RUST_LOG=warn \
+DATABASE_URL="$DB_URL" TOUCHPOINTS_BIND="127.0.0.1:$PORT" TOUCHPOINTS_JWT_SECRET="$SECRET" RUST_LOG="warn,touchpoints::import=info" \
   "$BIN" serve > "$ROOT/target/import-bench-server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
@@ -127,3 +127,5 @@ print(f"XLSX, {rows} rows, imported again (every row unchanged): {t_again:.3f} s
       f"(unchanged {again['unchanged']})")
 print(f"profile: {profile}")
 PY
+# the server's own account of each import: load, decide (parse of rows, checks) and write times
+grep -a "import applied" "$ROOT/target/import-bench-server.log" | sed 's/\x1b\[[0-9;]*m//g' | sed 's/^.*import applied/import applied/' >&2 || true
