@@ -34,7 +34,8 @@ use crate::touchpoints::model::Touchpoint;
 use crate::touchpoints::rules::{self, Sibling};
 use crate::workflow::db as wf_db;
 
-/// Rows per multi-row statement (PostgreSQL takes at most 65535 parameters per statement).
+/// Rows per multi-row statement where one is still used (directions, the needs' updates);
+/// PostgreSQL takes at most 65535 parameters per statement. New rows go in with `COPY`.
 const CHUNK: usize = 1000;
 
 /// A process of the agency as the importer finds it: id, unit, client type.
@@ -941,8 +942,9 @@ pub fn apply(
     Ok(report)
 }
 
-/// Writes the accepted rows' changes with multi-row statements, then their history entries
-/// in the rows' order.
+/// Writes the accepted rows' changes, then their history entries in the rows' order: new
+/// processes, touchpoints, contacts, needs and history entries each with one binary `COPY`
+/// (no binding and planning of thousands of parameters, as multi-row INSERTs cost).
 fn write(conn: &mut PgConnection, register: &Register<'_>, ops: Vec<Op>) -> ApiResult<()> {
     let agency_id = register.agency_id;
     let mut new_directions = Vec::new();
@@ -983,14 +985,14 @@ fn write(conn: &mut PgConnection, register: &Register<'_>, ops: Vec<Op>) -> ApiR
             .values(chunk)
             .execute(conn)?;
     }
-    for chunk in new_processes.chunks(CHUNK) {
-        diesel::insert_into(processes::table)
-            .values(chunk)
+    if !new_processes.is_empty() {
+        diesel::copy_from(processes::table)
+            .from_insertable(new_processes)
             .execute(conn)?;
     }
     let created_ids: HashSet<Uuid> = created.iter().map(|t| t.id).collect();
-    for chunk in created.chunks(CHUNK) {
-        let rows: Vec<_> = chunk
+    if !created.is_empty() {
+        let rows: Vec<_> = created
             .iter()
             .map(|t| {
                 (
@@ -1007,7 +1009,9 @@ fn write(conn: &mut PgConnection, register: &Register<'_>, ops: Vec<Op>) -> ApiR
                 )
             })
             .collect();
-        diesel::insert_into(tp::table).values(rows).execute(conn)?;
+        diesel::copy_from(tp::table)
+            .from_insertable(rows)
+            .execute(conn)?;
     }
     let contacts: Vec<_> = created
         .iter()
@@ -1027,8 +1031,10 @@ fn write(conn: &mut PgConnection, register: &Register<'_>, ops: Vec<Op>) -> ApiR
             })
         })
         .collect();
-    for chunk in contacts.chunks(CHUNK) {
-        diesel::insert_into(tc::table).values(chunk).execute(conn)?;
+    if !contacts.is_empty() {
+        diesel::copy_from(tc::table)
+            .from_insertable(contacts)
+            .execute(conn)?;
     }
     // stored touchpoints merged into get their needs anew, as an update of the needs does
     let stored: Vec<Uuid> = merged_order
@@ -1049,8 +1055,10 @@ fn write(conn: &mut PgConnection, register: &Register<'_>, ops: Vec<Op>) -> ApiR
                 .map(move |n| (tn::touchpoint_id.eq(id), tn::need_code.eq(n)))
         })
         .collect();
-    for chunk in needs.chunks(CHUNK) {
-        diesel::insert_into(tn::table).values(chunk).execute(conn)?;
+    if !needs.is_empty() {
+        diesel::copy_from(tn::table)
+            .from_insertable(needs)
+            .execute(conn)?;
     }
     // a touchpoint whose needs changed is updated, so its updated_at says so
     let mut updated_at: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
@@ -1131,9 +1139,9 @@ fn record(
             audit_log::after.eq(Some(after)),
         ));
     }
-    for chunk in entries.chunks(CHUNK) {
-        diesel::insert_into(audit_log::table)
-            .values(chunk)
+    if !entries.is_empty() {
+        diesel::copy_from(audit_log::table)
+            .from_insertable(entries)
             .execute(conn)?;
     }
     Ok(())
