@@ -152,6 +152,49 @@ pub struct RegionEntry {
 /// The current versions of one region's bodies, in name order (then id).
 pub type RegionIndex = Arc<Vec<RegionEntry>>;
 
+/// Bytes of region view pages kept at most (plain, with room for their compressed copies).
+pub const PAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A region view page: region, limit, offset.
+pub type RegionPageKey = (String, usize, usize);
+
+#[derive(Default)]
+struct RegionPages {
+    generation: u64,
+    bytes: usize,
+    map: HashMap<RegionPageKey, Arc<RegionPage>>,
+}
+
+/// A region view page (JSON) and its gzip and brotli copies, each made the first time asked for.
+pub struct RegionPage {
+    pub plain: Bytes,
+    encoded: [OnceLock<Bytes>; 2],
+}
+
+impl RegionPage {
+    /// The page in `coding` if it is at hand (plain, or compressed earlier).
+    pub fn ready(&self, coding: Coding) -> Option<Bytes> {
+        match coding {
+            Coding::Identity => Some(self.plain.clone()),
+            Coding::Gzip => self.encoded[0].get().cloned(),
+            Coding::Br => self.encoded[1].get().cloned(),
+        }
+    }
+
+    /// The page in `coding`, compressed now if no one asked for it before.
+    pub fn body(&self, coding: Coding) -> Bytes {
+        match coding {
+            Coding::Identity => self.plain.clone(),
+            Coding::Gzip => self.encoded[0]
+                .get_or_init(|| encoding::encode(coding, &self.plain))
+                .clone(),
+            Coding::Br => self.encoded[1]
+                .get_or_init(|| encoding::encode(coding, &self.plain))
+                .clone(),
+        }
+    }
+}
+
 struct Entry {
     r: Arc<Rendered>,
     bytes: AtomicUsize,
@@ -172,6 +215,9 @@ pub struct PublicCache {
     /// Bumped whenever a current pointer changes; region indexes built under an older one are stale.
     generation: AtomicU64,
     regions: RwLock<HashMap<String, (u64, RegionIndex)>>,
+    /// Region view pages (JSON) of the current generation, each with its compressed copies
+    /// made once; see [`PublicCache::region_page`].
+    pages: std::sync::Mutex<RegionPages>,
 }
 
 /// The cache's size when `TOUCHPOINTS_CACHE_BYTES` is not set: 256 MiB, or an eighth of the
@@ -218,6 +264,7 @@ impl PublicCache {
             listening: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             regions: RwLock::default(),
+            pages: Default::default(),
         })
     }
 
@@ -385,6 +432,39 @@ impl PublicCache {
             .filter(|(g, _)| *g == generation)
             .map(|(_, v)| Arc::clone(v));
         Some((generation, hit))
+    }
+
+    /// The region view page (region, limit, offset) made for this generation, if kept. Pages
+    /// are served as bytes, compressed once per coding, never per request.
+    pub fn region_page(&self, generation: u64, key: &RegionPageKey) -> Option<Arc<RegionPage>> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        (pages.generation == generation)
+            .then(|| pages.map.get(key).map(Arc::clone))
+            .flatten()
+    }
+
+    /// Keeps a page made for this generation. At most [`PAGE_BYTES`] of pages are kept (all
+    /// dropped when full, and when a publication has moved the generation on).
+    pub fn put_region_page(
+        &self,
+        generation: u64,
+        key: RegionPageKey,
+        plain: Bytes,
+    ) -> Arc<RegionPage> {
+        let page = Arc::new(RegionPage {
+            plain,
+            encoded: Default::default(),
+        });
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.generation != generation || pages.bytes + page.plain.len() > PAGE_BYTES {
+            *pages = RegionPages {
+                generation,
+                ..Default::default()
+            };
+        }
+        pages.bytes += page.plain.len() * 5 / 4; // the plain page and room for its copies
+        pages.map.insert(key, Arc::clone(&page));
+        page
     }
 
     pub fn put_region(&self, region: &str, generation: u64, index: RegionIndex) {

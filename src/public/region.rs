@@ -500,25 +500,52 @@ pub async fn region_register(
                     break;
                 }
             }
-            let versions = rendered_many(&db, &cache, &keys).await?;
-            let rows = versions
-                .iter()
-                .flat_map(|v| region_rows(&cache, v).iter())
-                .skip(skip)
-                .take(limit);
-            let body = region_page(
-                &region,
-                index.len(),
-                rows,
-                total,
-                limit as i64,
-                offset as i64,
-            )
-            .map_err(|e| ApiError::Internal(e.into()))?;
-            Ok(HttpResponse::Ok()
-                .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
-                .content_type("application/json")
-                .body(body))
+            let make = || async {
+                let versions = rendered_many(&db, &cache, &keys).await?;
+                let rows = versions
+                    .iter()
+                    .flat_map(|v| region_rows(&cache, v).iter())
+                    .skip(skip)
+                    .take(limit);
+                region_page(
+                    &region,
+                    index.len(),
+                    rows,
+                    total,
+                    limit as i64,
+                    offset as i64,
+                )
+                .map_err(|e| ApiError::Internal(e.into()))
+            };
+            let coding =
+                encoding::negotiate(encoding::accept_encoding(req.headers()), &Coding::ALL);
+            // a page of the current generation is made once and kept with its compressed
+            // copies (only while the version listener is live, which is what makes it current)
+            let body = match cache.region(&region) {
+                // the index this page is made from is the generation's own
+                Some((generation, Some(current))) if Arc::ptr_eq(&current, &index) => {
+                    let key = (region.clone(), limit, offset);
+                    let page = match cache.region_page(generation, &key) {
+                        Some(page) => page,
+                        None => cache.put_region_page(generation, key, make().await?),
+                    };
+                    match page.ready(coding) {
+                        Some(body) => body,
+                        None => web::block(move || page.body(coding)).await.map_err(|e| {
+                            ApiError::Internal(anyhow::anyhow!("compression failed: {e}"))
+                        })?,
+                    }
+                }
+                _ => encoding::encode_dynamic(coding, &make().await?),
+            };
+            let mut b = HttpResponse::Ok();
+            b.insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+                .insert_header((header::VARY, "Accept, Accept-Encoding"))
+                .content_type("application/json");
+            if let Some(token) = coding.token() {
+                b.insert_header((header::CONTENT_ENCODING, token));
+            }
+            Ok(negotiated(b.body(body)))
         }
     }
 }

@@ -455,6 +455,18 @@ async fn region_streams_are_complete(app: &TestApp, agencies: &[Uuid]) {
         rows.extend(got);
     }
     assert_eq!(rows.len() as i64, page.total);
+    // a page is made once and kept with its compressed copies: each coding, read twice,
+    // decompresses to the plain page
+    let page_path = format!("{REGION}?limit=37&offset=37");
+    let plain = get(app, &page_path, None, None).await;
+    for coding in ["gzip", "br", "gzip", "br"] {
+        let r = get(app, &page_path, Some(coding), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header("content-encoding"), Some(coding));
+        assert!(r.header("vary").unwrap().contains("Accept-Encoding"));
+        assert!(r.body.len() * 3 < plain.body.len(), "{coding} compresses");
+        assert_eq!(r.decoded(), plain.body, "{coding}");
+    }
     let csv_processes: Vec<&str> = expected
         .lines()
         .skip(1)
