@@ -418,6 +418,14 @@ impl PublicCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// The publication generation, while the listener is live (every publication it hears of
+    /// moves it on); `None` when it is not, and nothing can be inferred from it.
+    pub fn generation(&self) -> Option<u64> {
+        self.listening
+            .load(Ordering::Acquire)
+            .then(|| self.generation.load(Ordering::Acquire))
+    }
+
     /// The region's index, when the listener is live and nothing was published since it was built.
     pub fn region(&self, region: &str) -> Option<(u64, Option<RegionIndex>)> {
         if !self.listening.load(Ordering::Acquire) {

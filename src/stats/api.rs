@@ -23,6 +23,7 @@ use crate::domain::state::RevisionStatus;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::path::{AgencyPath, RegionPath};
 use crate::http::{ApiQuery, ListParams, Paging};
+use crate::public::cache::PublicCache;
 
 /// The answer's format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
@@ -106,6 +107,9 @@ struct RegionBody {
     published: i64,
     figures: Figures,
     items: Vec<AgencyStats>,
+    /// A hash of what the body says (every agency's figures, versions and ages, the day), for
+    /// its `ETag`: the same on every instance, whatever told it the body was current.
+    content_hash: String,
 }
 
 /// One body per region, replaced when the region's fingerprint (its agencies, their current
@@ -396,11 +400,18 @@ pub async fn agency_stats(
     })
 }
 
-async fn region_body(db: &ReadDb, region: &str) -> ApiResult<(String, Arc<RegionBody>)> {
+async fn region_body(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResult<Arc<RegionBody>> {
     let on = today();
     let r = region.to_owned();
+    // while the version cache hears every publication, its generation stands for the current
+    // versions and a short query over the agencies does for the rest; otherwise the full
+    // fingerprint (every agency's current version) is read
+    let generation = cache.generation();
     let digest = db
-        .run(move |c| db::region_fingerprint(c, &r))
+        .run(move |c| match generation {
+            Some(g) => Ok(db::region_stamp(c, &r)?.map(|s| format!("g{g}/{s}"))),
+            None => db::region_fingerprint(c, &r),
+        })
         .await?
         .ok_or_else(|| ApiError::not_found("region", format!("«{region}»")))?;
     let key = format!("{digest}/{on}");
@@ -410,7 +421,7 @@ async fn region_body(db: &ReadDb, region: &str) -> ApiResult<(String, Arc<Region
         .get(region)
     {
         if *k == key {
-            return Ok((key, Arc::clone(body)));
+            return Ok(Arc::clone(body));
         }
     }
     let r = region.to_owned();
@@ -430,19 +441,21 @@ async fn region_body(db: &ReadDb, region: &str) -> ApiResult<(String, Arc<Region
         })
         .collect();
     let items = tree_order(items);
+    let said = serde_json::to_string(&items).map_err(|e| ApiError::Internal(e.into()))?;
     let body = Arc::new(RegionBody {
         region: region.to_owned(),
         on,
         published: items.iter().filter(|a| a.version.is_some()).count() as i64,
         figures: super::total(&items),
         items,
+        content_hash: short_hash(&[&said, &on.to_string()]),
     });
     // the fingerprint read before the build: a publication in between is seen next time
     REGIONS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(region.to_owned(), (key.clone(), Arc::clone(&body)));
-    Ok((key, body))
+    Ok(body)
 }
 
 /// The figures of a region
@@ -451,7 +464,7 @@ async fn region_body(db: &ReadDb, region: &str) -> ApiResult<(String, Arc<Region
 /// registers, and each agency's figures (paged with `limit`/`offset`; subordinate
 /// organizations right after their ministry, with `parent_id`). An agency with nothing
 /// published is listed with `version: null` and zero figures. Computed once per publication
-/// and kept in memory; `ETag` from a fingerprint of the region's current versions, 304 on a
+/// and kept in memory; `ETag` from a hash of the body's content, 304 on a
 /// matching `If-None-Match`. 404 for a region without agencies.
 #[utoipa::path(
     security(()),
@@ -488,6 +501,7 @@ async fn region_body(db: &ReadDb, region: &str) -> ApiResult<(String, Arc<Region
 pub async fn public_region_stats(
     req: HttpRequest,
     db: web::Data<ReadDb>,
+    cache: web::Data<Arc<PublicCache>>,
     region: web::Path<RegionPath>,
     q: ApiQuery<RegionStatsQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -498,12 +512,15 @@ pub async fn public_region_stats(
     }
     .paging()?;
     let format = q.format.unwrap_or_default();
-    let (key, body) = region_body(&db, &region).await?;
+    let body = region_body(&db, &cache, &region).await?;
     let variant = match format {
         StatsFormat::Json => format!("json-{}-{}", paging.limit, paging.offset),
         StatsFormat::Csv => "csv".to_owned(),
     };
-    let etag = format!("\"stats-{}\"", short_hash(&[&region, &key, &variant]));
+    let etag = format!(
+        "\"stats-{}\"",
+        short_hash(&[&region, &body.content_hash, &variant])
+    );
     let (b, matches) = conditional(&req, &etag);
     if matches {
         return Ok({ b }.finish());

@@ -395,6 +395,26 @@ async fn region_stats_sum_the_published_registers_with_organizations_under_their
     assert_eq!(body["agencies_published"], 4);
     assert_eq!(body["touchpoints"], 9);
 
+    // so does a renamed agency (no publication: the agencies' own stamp notices it)
+    let etag = body_etag(&app, &path).await;
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/agencies/{empty}"),
+            json!({"name": "Министерство Г"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let resp = get(&app, &path, Some(&etag)).await;
+    assert_eq!(resp.status(), StatusCode::OK, "a rename is a change");
+    let body: Value = resp.json().await.unwrap();
+    let names: Vec<&str> = body["agencies"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["agency"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Министерство Г"), "{names:?}");
+
     // the headline gauges
     let metrics = get(&app, "/metrics", None).await.text().await.unwrap();
     let gauge = |name: &str| -> f64 {
@@ -644,4 +664,12 @@ async fn region_stats_of_a_thousand_agencies_from_cache() {
     }
     warm.sort_by(|a, b| a.partial_cmp(b).unwrap());
     println!("warm median {:.1} ms over 20", warm[10]);
+}
+
+/// The `ETag` of a fresh read of `path`.
+async fn body_etag(app: &TestApp, path: &str) -> String {
+    get(app, path, None).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
