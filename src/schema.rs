@@ -231,6 +231,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    register_version_pieces (version_id, kind) {
+        version_id -> Uuid,
+        kind -> Text,
+        deflate -> Bytea,
+        crc32 -> Int8,
+        plain_len -> Int8,
+    }
+}
+
+diesel::table! {
     register_versions (id) {
         id -> Uuid,
         seq -> Int8,
@@ -248,16 +258,6 @@ diesel::table! {
         agency_short_name -> Nullable<Text>,
         agency_region -> Text,
         row_count -> Int4,
-    }
-}
-
-diesel::table! {
-    register_version_pieces (version_id, kind) {
-        version_id -> Uuid,
-        kind -> Text,
-        deflate -> Bytea,
-        crc32 -> Int8,
-        plain_len -> Int8,
     }
 }
 
