@@ -256,6 +256,7 @@ fn load_agency(
                             kind: Some(ProcessKind::Function),
                             client_type: Some(row.process_client_type),
                             position: None,
+                            external_id: None,
                         },
                     )?;
                     report.processes += 1;
@@ -320,6 +321,7 @@ fn load_agency(
                 ),
                 stated_mode: Some(row.stated_mode),
                 position: None,
+                external_id: None,
             };
             match touchpoint_db::insert(conn, process_id, changes) {
                 Ok(_) => report.touchpoints += 1,

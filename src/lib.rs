@@ -35,6 +35,7 @@ pub mod schema;
 pub mod schema_views;
 pub mod startup;
 pub mod stats;
+pub mod sync;
 pub mod telemetry;
 pub mod touchpoints;
 pub mod units;

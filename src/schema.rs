@@ -227,6 +227,7 @@ diesel::table! {
         position -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        external_id -> Nullable<Text>,
     }
 }
 
@@ -350,6 +351,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    touchpoint_changes (id) {
+        id -> Int8,
+        touchpoint_id -> Uuid,
+        agency_id -> Uuid,
+        version -> Int4,
+        change -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     touchpoint_contacts (id) {
         id -> Uuid,
         touchpoint_id -> Uuid,
@@ -363,6 +376,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         as_written -> Nullable<Text>,
+        external_id -> Nullable<Text>,
     }
 }
 
@@ -389,6 +403,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         as_written -> Nullable<Text>,
+        external_id -> Nullable<Text>,
     }
 }
 
@@ -495,6 +510,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     revision_parts,
     revision_remarks,
     revisions,
+    touchpoint_changes,
     touchpoint_contacts,
     touchpoint_needs,
     touchpoints,

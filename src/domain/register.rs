@@ -48,6 +48,10 @@ pub struct RowTouchpoint {
     pub features: Option<String>,
     pub stated_mode: Option<Mode>,
     pub implied_mode: Mode,
+    /// The integrator's id of the touchpoint (unique within the agency); absent when none
+    /// was given, and in versions published before external ids existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// One row of the form: a touchpoint of a process (or a process still without touchpoints).
@@ -68,6 +72,10 @@ pub struct RegisterRow {
     pub unit: Option<String>,
     /// Columns 4–6; null for a process that has no touchpoint yet (a finding under R4).
     pub touchpoint: Option<RowTouchpoint>,
+    /// The integrator's id of the process (unique within the agency); absent as the
+    /// touchpoint's `external_id` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_external_id: Option<String>,
 }
 
 impl RegisterRow {
@@ -236,6 +244,74 @@ pub fn diff(from_n: i32, from: &RegisterContent, to_n: i32, to: &RegisterContent
     }
 }
 
+/// What a publication did to one touchpoint, compared with the agency's previous version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchpointChange {
+    /// Not in the previous version.
+    Added,
+    /// In both, and its row differs (any column, its process's or direction's wording, its
+    /// contacts, needs, marks or external ids; not the row's number alone).
+    Changed,
+    /// In the previous version and no longer: a tombstone.
+    Removed,
+}
+
+impl TouchpointChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TouchpointChange::Added => "added",
+            TouchpointChange::Changed => "changed",
+            TouchpointChange::Removed => "removed",
+        }
+    }
+}
+
+/// The touchpoints a version adds, changes and removes relative to the agency's previous one
+/// (`None`: the first version, where every touchpoint is added), by touchpoint id: added and
+/// changed in the new version's row order, then the removed in the old one's.
+pub fn touchpoint_changes(
+    before: Option<&RegisterContent>,
+    after: &RegisterContent,
+) -> Vec<(Uuid, TouchpointChange)> {
+    fn by_id(c: Option<&RegisterContent>) -> Vec<(Uuid, &RegisterRow)> {
+        c.map(|c| c.rows.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| r.touchpoint.as_ref().map(|t| (t.id, r)))
+            .collect()
+    }
+    let old = by_id(before);
+    let new = by_id(Some(after));
+    let old_map: HashMap<Uuid, &RegisterRow> = old.iter().copied().collect();
+    let new_map: HashMap<Uuid, &RegisterRow> = new.iter().copied().collect();
+    // compared as published (fields kept out of the JSON, such as a contact's normalised
+    // form, are not read back from an older version); the row's number moves whenever a row
+    // is added above it, which is no change of the touchpoint
+    let published = |r: &RegisterRow| {
+        let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+        if let Some(m) = v.as_object_mut() {
+            m.remove("n");
+        }
+        v
+    };
+    let same = |a: &RegisterRow, b: &RegisterRow| published(a) == published(b);
+    let mut out = Vec::new();
+    for (id, row) in &new {
+        match old_map.get(id) {
+            None => out.push((*id, TouchpointChange::Added)),
+            Some(prev) if !same(prev, row) => out.push((*id, TouchpointChange::Changed)),
+            Some(_) => {}
+        }
+    }
+    for (id, _) in &old {
+        if !new_map.contains_key(id) {
+            out.push((*id, TouchpointChange::Removed));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,7 +364,9 @@ mod tests {
                 features: None,
                 stated_mode: None,
                 implied_mode: Mode::Digital,
+                external_id: None,
             }),
+            process_external_id: None,
         }
     }
 
@@ -337,5 +415,58 @@ mod tests {
             }]
         );
         assert!(diff(2, &v2, 2, &v2).changed.is_empty());
+    }
+
+    #[test]
+    fn touchpoint_changes_by_id_with_tombstones() {
+        let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let info = AgencyInfo {
+            id: Uuid::nil(),
+            parent_id: None,
+            name: "x".into(),
+            short_name: None,
+            region: "y".into(),
+            website: None,
+        };
+        let content = |rows: Vec<RegisterRow>| RegisterContent {
+            agency: info.clone(),
+            columns: vec![],
+            rows,
+            profile: None,
+            approval: None,
+        };
+        let v1 = content(vec![
+            row(a, "Телефон", &["consultation"]),
+            row(b, "Сайт", &[]),
+        ]);
+        assert_eq!(
+            touchpoint_changes(None, &v1),
+            vec![(a, TouchpointChange::Added), (b, TouchpointChange::Added)]
+        );
+        // a row added above renumbers the others: no change of theirs
+        let mut first = row(c, "ПОС", &["feedback"]);
+        first.n = 0;
+        let mut renumbered = v1.rows.clone();
+        for r in &mut renumbered {
+            r.n += 1;
+        }
+        let v2 = content([vec![first.clone()], renumbered].concat());
+        assert_eq!(
+            touchpoint_changes(Some(&v1), &v2),
+            vec![(c, TouchpointChange::Added)]
+        );
+        // a need more for a, the external id of c, b gone
+        let mut c2 = first.clone();
+        c2.touchpoint.as_mut().unwrap().external_id = Some("mfc:1".into());
+        let v3 = content(vec![c2, row(a, "Телефон", &["consultation", "result"])]);
+        assert_eq!(
+            touchpoint_changes(Some(&v2), &v3),
+            vec![
+                (c, TouchpointChange::Changed),
+                (a, TouchpointChange::Changed),
+                (b, TouchpointChange::Removed)
+            ]
+        );
+        assert!(touchpoint_changes(Some(&v3), &v3).is_empty());
     }
 }

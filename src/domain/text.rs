@@ -55,6 +55,27 @@ pub const ACT_TEXT_MAX: usize = 100;
 
 pub const NON_BLANK: &str = "\\S";
 
+/// An integrator's id of a process or touchpoint (`external_id`): letters, digits and `._:~-`.
+pub const EXTERNAL_ID_MAX: usize = 200;
+pub const EXTERNAL_ID_PATTERN: &str = "^[A-Za-z0-9._:~-]{1,200}$";
+
+/// An integrator's id, as sent (never rewritten: it is the integrator's key).
+pub fn external_id(field: &str, value: &str) -> Result<String, FieldError> {
+    let ok = (1..=EXTERNAL_ID_MAX).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".:_~-".contains(&b));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(FieldError::new(
+            field,
+            "invalid",
+            format!("1 to {EXTERNAL_ID_MAX} of the characters A-Z a-z 0-9 . _ : ~ -"),
+        ))
+    }
+}
+
 /// Whitespace as ECMA-262 defines it (`WhiteSpace` and `LineTerminator`): what `\s` matches in
 /// a JSON Schema `pattern`. Rust's `char::is_whitespace` differs in two characters (U+0085,
 /// U+FEFF).
@@ -208,6 +229,17 @@ mod spec_limits {
         ("ProcessPatch", "name", PROCESS_NAME_MAX),
         ("ProcessPatch", "direction_label", DIRECTION_LABEL_MAX),
         ("ProcessPatch", "registry_code", REGISTRY_CODE_MAX),
+        ("NewProcess", "external_id", EXTERNAL_ID_MAX),
+        ("ProcessPatch", "external_id", EXTERNAL_ID_MAX),
+        ("ProcessReplacement", "direction_label", DIRECTION_LABEL_MAX),
+        ("ProcessReplacement", "name", PROCESS_NAME_MAX),
+        ("ProcessReplacement", "registry_code", REGISTRY_CODE_MAX),
+        ("NewTouchpoint", "external_id", EXTERNAL_ID_MAX),
+        ("TouchpointPatch", "external_id", EXTERNAL_ID_MAX),
+        ("TouchpointReplacement", "name", NAME_MAX),
+        ("TouchpointReplacement", "as_written", DETAILS_MAX),
+        ("TouchpointReplacement", "interaction", DETAILS_MAX),
+        ("TouchpointReplacement", "features", DETAILS_MAX),
         ("NewTouchpoint", "name", NAME_MAX),
         ("NewTouchpoint", "as_written", DETAILS_MAX),
         ("NewTouchpoint", "interaction", DETAILS_MAX),

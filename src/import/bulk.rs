@@ -584,6 +584,7 @@ impl<'a> Register<'a> {
             touchpoint_count: 0,
             created_at: self.now,
             updated_at: self.now,
+            external_id: None,
         };
         let id = p.id;
         ops.push(Op::Process(Box::new(p)));
@@ -767,6 +768,7 @@ impl<'a> Register<'a> {
             position: self.position_max.get(&process_id).copied().unwrap_or(0) + 1,
             created_at: self.now,
             updated_at: self.now,
+            external_id: None,
         };
         let checked = touchpoint_checks(&t)
             .and_then(|()| contact_checks(&t.contacts))
@@ -865,6 +867,7 @@ fn load_touchpoints(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<T
             created_at: r.10,
             updated_at: r.11,
             as_written: r.12,
+            external_id: None,
         })
         .collect())
 }

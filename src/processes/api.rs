@@ -1,11 +1,11 @@
-use actix_web::{delete, get, patch, post};
+use actix_web::{delete, get, patch, post, put};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::db::{self as process_db, ProcessFilter, PROCESS_SORTS};
-use super::model::{NewProcess, Process, ProcessPatch};
+use super::model::{NewProcess, Process, ProcessPatch, ProcessReplacement};
 use crate::agencies::db as agency_db;
 use crate::auth::User;
 use crate::db::Db;
@@ -241,4 +241,120 @@ pub async fn delete_process(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `{id}/processes/by-external-id/{external_id}`: an agency's process named by the integrator's id.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ProcessExternalPath {
+    /// Agency id
+    pub id: Uuid,
+    /// The integrator's own id of the process (unique within the agency)
+    #[param(pattern = "^[A-Za-z0-9._:~-]{1,200}$", example = "ptv:1001")]
+    pub external_id: String,
+}
+
+/// The integrator's id from a path: refused as a malformed parameter (400).
+pub fn external_id_param(raw: &str) -> ApiResult<String> {
+    crate::domain::text::external_id("external_id", raw).map_err(|e| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            "external_id",
+            "invalid",
+            e.message,
+        )
+    })
+}
+
+/// Create or replace a process by the integrator's id
+///
+/// For systems that feed the register with ids of their own: the agency's process with this
+/// `external_id` is created (201) or replaced by the body (200), which says everything a
+/// creation does; an omitted `position` keeps an existing process's place. Repeating the same
+/// PUT changes nothing (200, same `ETag`, no history entry). Like every edit, it goes through
+/// the working copy: it opens or joins the revision, and is refused (409 `locked`) while the
+/// process's part is submitted or accepted. `If-Match` is optional; with it, a stale tag (or
+/// any tag when no such process exists yet) is a 412.
+#[utoipa::path(
+    tag = "processes", operation_id = "putProcessByExternalId",
+    params(ProcessExternalPath, IfMatch),
+    request_body = ProcessReplacement,
+    responses(
+        (status = 200, description = "Replaced, or already as sent", body = Process, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = Process,
+            headers(("Location" = String, description = "URL of the new process"), ("ETag" = String))))
+)]
+#[put("/agencies/{id}/processes/by-external-id/{external_id}")]
+pub async fn put_process_by_external_id(
+    db: web::Data<Db>,
+    user: User,
+    if_match: IfMatch,
+    path: web::Path<ProcessExternalPath>,
+    body: ApiJson<ProcessReplacement>,
+) -> ApiResult<HttpResponse> {
+    let ProcessExternalPath {
+        id: agency_id,
+        external_id,
+    } = path.into_inner();
+    let external_id = external_id_param(&external_id)?;
+    let changes = body.0.into_new(external_id.clone()).validate()?;
+    let (process, created) = db
+        .transaction(move |c| {
+            // serialises every write by external id within the agency
+            agency_db::lock(c, agency_id)?;
+            let Some(existing) = process_db::by_external_id(c, agency_id, &external_id)? else {
+                if if_match.0.is_some() {
+                    return Err(ApiError::client(
+                        ErrorCode::PreconditionFailed,
+                        format!("If-Match names a version, but the agency has no process with external_id {external_id:?}"),
+                    ));
+                }
+                let unit = changes.unit_id.flatten();
+                let change = Change {
+                    agency_id,
+                    parts: vec![unit],
+                    entity: "process",
+                    entity_id: None,
+                    action: "create",
+                };
+                let p = edit_working_copy(c, &user, change, None, None::<&()>, |c| {
+                    process_db::insert(c, agency_id, changes)
+                })?;
+                return Ok((p, true));
+            };
+            let id = existing.id;
+            process_db::lock(c, id)?;
+            let before = process_db::get(c, id)?;
+            let mut parts = vec![before.unit_id];
+            parts.extend(changes.unit_id.filter(|u| *u != before.unit_id));
+            if changes.changes_nothing(&before) {
+                // nothing to write: the same answers as an edit, without one
+                for unit in &parts {
+                    user.require_editor(agency_id, *unit)?;
+                }
+                if_match.check(before.updated_at)?;
+                return Ok((before, false));
+            }
+            let change = Change {
+                agency_id,
+                parts,
+                entity: "process",
+                entity_id: Some(id.to_string()),
+                action: "update",
+            };
+            let precondition = Some((&if_match, before.updated_at));
+            let p = edit_working_copy(c, &user, change, precondition, Some(&before), |c| {
+                process_db::update(c, id, changes)
+            })?;
+            Ok((p, false))
+        })
+        .await?;
+    let b = if created {
+        let mut b = HttpResponse::Created();
+        b.insert_header(("Location", format!("/api/v1/processes/{}", process.id)));
+        b
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(with_etag(b, process.updated_at).json(process))
 }

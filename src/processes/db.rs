@@ -27,6 +27,7 @@ struct ProcessRow {
     position: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    external_id: Option<String>,
 }
 
 impl ProcessRow {
@@ -45,6 +46,7 @@ impl ProcessRow {
             touchpoint_count,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            external_id: self.external_id,
         }
     }
 }
@@ -254,8 +256,52 @@ fn check_references(conn: &mut PgConnection, agency_id: Uuid, c: &ProcessChanges
     Ok(())
 }
 
+/// The agency's process with this external id, if any.
+pub fn by_external_id(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    external_id: &str,
+) -> ApiResult<Option<Process>> {
+    let id: Option<Uuid> = processes::table
+        .filter(processes::agency_id.eq(agency_id))
+        .filter(processes::external_id.eq(external_id))
+        .select(processes::id)
+        .first(conn)
+        .optional()?;
+    id.map(|id| get(conn, id)).transpose()
+}
+
+/// An external id names one process of the agency (409 `already_exists`, naming it).
+fn check_external_id(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    except: Option<Uuid>,
+    c: &ProcessChanges,
+) -> ApiResult<()> {
+    let Some(Some(x)) = &c.external_id else {
+        return Ok(());
+    };
+    match by_external_id(conn, agency_id, x)? {
+        Some(other) if Some(other.id) != except => Err(ApiError::Client {
+            code: ErrorCode::AlreadyExists,
+            detail: format!(
+                "the agency's process «{}» already has external_id {x:?}",
+                other.name
+            ),
+            errors: vec![crate::error::FieldError::new(
+                "external_id",
+                "taken",
+                "another process of the agency has this external id",
+            )],
+            existing_id: Some(other.id),
+        }),
+        _ => Ok(()),
+    }
+}
+
 pub fn insert(conn: &mut PgConnection, agency_id: Uuid, c: ProcessChanges) -> ApiResult<Process> {
     check_references(conn, agency_id, &c)?;
+    check_external_id(conn, agency_id, None, &c)?;
     let position = match c.position {
         Some(p) => p,
         None => {
@@ -277,6 +323,7 @@ pub fn insert(conn: &mut PgConnection, agency_id: Uuid, c: ProcessChanges) -> Ap
             processes::kind.eq(c.kind.unwrap_or(ProcessKind::Function)),
             processes::client_type.eq(c.client_type.unwrap_or(ClientType::External)),
             processes::position.eq(position),
+            processes::external_id.eq(c.external_id.flatten()),
         ))
         .returning(ProcessRow::as_returning())
         .get_result(conn)?;
@@ -294,11 +341,13 @@ struct ProcessChangeset {
     kind: Option<ProcessKind>,
     client_type: Option<ClientType>,
     position: Option<i32>,
+    external_id: Option<Option<String>>,
 }
 
 pub fn update(conn: &mut PgConnection, id: Uuid, c: ProcessChanges) -> ApiResult<Process> {
     let agency_id = lock(conn, id)?;
     check_references(conn, agency_id, &c)?;
+    check_external_id(conn, agency_id, Some(id), &c)?;
     let set = ProcessChangeset {
         direction_id: c.direction_id,
         direction_label: c.direction_label,
@@ -308,6 +357,7 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: ProcessChanges) -> ApiResult
         kind: c.kind,
         client_type: c.client_type,
         position: c.position,
+        external_id: c.external_id,
     };
     let empty = set.direction_id.is_none()
         && set.direction_label.is_none()
@@ -316,7 +366,8 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: ProcessChanges) -> ApiResult
         && set.registry_code.is_none()
         && set.kind.is_none()
         && set.client_type.is_none()
-        && set.position.is_none();
+        && set.position.is_none()
+        && set.external_id.is_none();
     if !empty {
         diesel::update(processes::table.find(id))
             .set(set)

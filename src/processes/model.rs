@@ -22,7 +22,8 @@ use crate::http::patch::nullable;
     "position": 1,
     "touchpoint_count": 7,
     "created_at": "2026-11-22T10:00:00Z",
-    "updated_at": "2026-11-22T10:00:00Z"
+    "updated_at": "2026-11-22T10:00:00Z",
+    "external_id": "ptv:1001"
 }))]
 pub struct Process {
     pub id: Uuid,
@@ -43,6 +44,9 @@ pub struct Process {
     pub touchpoint_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The integrator's own id of the process (unique within the agency), by which
+    /// `PUT /agencies/{id}/processes/by-external-id/{external_id}` creates or replaces it.
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -74,6 +78,65 @@ pub struct NewProcess {
     #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// The integrator's own id (unique within the agency): letters, digits and `._:~-`.
+    #[serde(default)]
+    #[schema(
+        pattern = "^[A-Za-z0-9._:~-]{1,200}$",
+        max_length = 200,
+        example = "ptv:1001"
+    )]
+    pub external_id: Option<String>,
+}
+
+/// A process as `PUT /agencies/{id}/processes/by-external-id/{external_id}` replaces it: the
+/// fields of [`NewProcess`], the external id coming from the path.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "direction_id": "8e1b2c3d-4f5a-6b7c-8d9e-0f1a2b3c4d5e",
+    "name": "Прием и рассмотрение обращений и запросов, поступающих в Министерство",
+    "registry_code": "МЧС-РОЗ-01",
+    "kind": "function",
+    "client_type": "external"
+}))]
+pub struct ProcessReplacement {
+    /// A catalog direction or one of the agency's own.
+    pub direction_id: Uuid,
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub direction_label: Option<String>,
+    /// A unit of the same agency; omit for the agency as a whole.
+    #[serde(default)]
+    pub unit_id: Option<Uuid>,
+    #[schema(pattern = "\\S", max_length = 2000)]
+    pub name: String,
+    #[serde(default)]
+    #[schema(max_length = 100)]
+    pub registry_code: Option<String>,
+    pub kind: ProcessKind,
+    pub client_type: ClientType,
+    /// Order in the register; omitted: a new process goes after the agency's last one, an
+    /// existing one keeps its place.
+    #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub position: Option<i32>,
+}
+
+impl ProcessReplacement {
+    /// The creation the replacement amounts to when no process has the external id yet.
+    pub fn into_new(self, external_id: String) -> NewProcess {
+        NewProcess {
+            direction_id: self.direction_id,
+            direction_label: self.direction_label,
+            unit_id: self.unit_id,
+            name: self.name,
+            registry_code: self.registry_code,
+            kind: self.kind,
+            client_type: self.client_type,
+            position: self.position,
+            external_id: Some(external_id),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -101,6 +164,10 @@ pub struct ProcessPatch {
     #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// `null` drops the external id.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9._:~-]{1,200}$", max_length = 200)]
+    pub external_id: Option<Option<String>>,
 }
 
 /// Checked changes of a process.
@@ -114,6 +181,29 @@ pub struct ProcessChanges {
     pub kind: Option<ProcessKind>,
     pub client_type: Option<ClientType>,
     pub position: Option<i32>,
+    pub external_id: Option<Option<String>>,
+}
+
+impl ProcessChanges {
+    /// Whether applying these changes to `p` would leave it as it is.
+    pub fn changes_nothing(&self, p: &Process) -> bool {
+        fn same<T: PartialEq>(new: &Option<T>, old: &T) -> bool {
+            new.as_ref().is_none_or(|n| n == old)
+        }
+        same(&self.direction_id, &p.direction_id)
+            && same(&self.direction_label, &p.direction_label)
+            && same(&self.unit_id, &p.unit_id)
+            && same(&self.name, &p.name)
+            && same(&self.registry_code, &p.registry_code)
+            && same(&self.kind, &p.kind)
+            && same(&self.client_type, &p.client_type)
+            && same(&self.position, &p.position)
+            && same(&self.external_id, &p.external_id)
+    }
+}
+
+fn check_external_id(e: &mut Vec<FieldError>, v: Option<&str>) -> Option<String> {
+    v.and_then(|v| keep(e, text::external_id("external_id", v)))
 }
 
 fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
@@ -158,6 +248,7 @@ impl NewProcess {
             ),
         );
         let position = check_position(&mut e, self.position);
+        let external_id = check_external_id(&mut e, self.external_id.as_deref());
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
@@ -170,6 +261,7 @@ impl NewProcess {
             kind: Some(self.kind),
             client_type: Some(self.client_type),
             position,
+            external_id: Some(external_id),
         })
     }
 }
@@ -196,6 +288,10 @@ impl ProcessPatch {
             .flatten()
         });
         let position = check_position(&mut e, self.position);
+        let external_id = self
+            .external_id
+            .as_ref()
+            .map(|x| check_external_id(&mut e, x.as_deref()));
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
@@ -208,6 +304,7 @@ impl ProcessPatch {
             kind: self.kind,
             client_type: self.client_type,
             position,
+            external_id,
         })
     }
 }

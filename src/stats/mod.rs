@@ -308,7 +308,9 @@ mod tests {
                 features: None,
                 stated_mode: stated,
                 implied_mode: implied,
+                external_id: None,
             }),
+            process_external_id: None,
         }
     }
 

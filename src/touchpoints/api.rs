@@ -1,11 +1,11 @@
-use actix_web::{delete, get, patch, post};
+use actix_web::{delete, get, patch, post, put};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::db::{self as touchpoint_db, TouchpointFilter, TOUCHPOINT_SORTS};
-use super::model::{NewTouchpoint, Touchpoint, TouchpointPatch};
+use super::model::{NewTouchpoint, Touchpoint, TouchpointPatch, TouchpointReplacement};
 use crate::auth::User;
 use crate::db::Db;
 use crate::domain::{ClientType, Mode};
@@ -168,8 +168,12 @@ pub async fn create_touchpoint(
 ) -> ApiResult<HttpResponse> {
     let process_id = id.into_inner().id;
     let changes = body.0.validate()?;
+    let sets_external_id = matches!(changes.external_id, Some(Some(_)));
     let point = db
         .transaction(move |c| {
+            if sets_external_id {
+                lock_agency_of(c, process_id)?;
+            }
             // the process's lock serialises every edit inside it (R7 compares siblings)
             process_db::lock(c, process_id)?;
             let process = process_db::get(c, process_id)?;
@@ -193,6 +197,14 @@ pub async fn create_touchpoint(
             .expect("ascii"),
     );
     Ok(resp)
+}
+
+/// Takes the lock of the process's agency, under which an external id is checked unique
+/// across the agency's processes; always before the process's own lock.
+fn lock_agency_of(c: &mut diesel::PgConnection, process_id: Uuid) -> ApiResult<Uuid> {
+    let agency_id = process_db::get(c, process_id)?.agency_id;
+    crate::agencies::db::lock(c, agency_id)?;
+    Ok(agency_id)
 }
 
 /// Edits a touchpoint through the working copy's one path, after locking its process (which
@@ -257,8 +269,13 @@ pub async fn update_touchpoint(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().id;
     let changes = body.0.validate()?;
+    let sets_external_id = matches!(changes.external_id, Some(Some(_)));
     let point = db
         .transaction(move |c| {
+            if sets_external_id {
+                let process_id = touchpoint_db::get(c, id)?.process_id;
+                lock_agency_of(c, process_id)?;
+            }
             edit_touchpoint(c, &user, id, &if_match, "update", |c| {
                 touchpoint_db::update(c, id, changes)
             })
@@ -290,4 +307,109 @@ pub async fn delete_touchpoint(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `{id}/points/by-external-id/{external_id}`: a process's touchpoint named by the integrator's id.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TouchpointExternalPath {
+    /// Process id
+    pub id: Uuid,
+    /// The integrator's own id of the touchpoint (unique within the agency)
+    #[param(pattern = "^[A-Za-z0-9._:~-]{1,200}$", example = "mfc-05:tel-1")]
+    pub external_id: String,
+}
+
+/// Create or replace a touchpoint by the integrator's id
+///
+/// For systems that feed the register with ids of their own: the touchpoint of the process
+/// with this `external_id` is created (201) or replaced by the body (200), which says
+/// everything a creation does (`contacts` and `needs` replace the lists; an omitted `position`
+/// keeps an existing touchpoint's place). Repeating the same PUT changes nothing (200, same
+/// `ETag`, no history entry). External ids are unique within the agency: one that names a
+/// touchpoint of another process is a 409 `already_exists` (`existing_id`). R7 applies as on
+/// create, and like every edit it goes through the working copy (409 `locked` while the part
+/// is submitted or accepted). `If-Match` is optional; with it, a stale tag (or any tag when no
+/// such touchpoint exists yet) is a 412.
+#[utoipa::path(
+    tag = "touchpoints", operation_id = "putTouchpointByExternalId",
+    params(TouchpointExternalPath, IfMatch),
+    request_body = TouchpointReplacement,
+    responses(
+        (status = 200, description = "Replaced, or already as sent", body = Touchpoint, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = Touchpoint,
+            headers(("Location" = String, description = "URL of the new touchpoint"), ("ETag" = String))))
+)]
+#[put("/processes/{id}/points/by-external-id/{external_id}")]
+pub async fn put_touchpoint_by_external_id(
+    db: web::Data<Db>,
+    user: User,
+    if_match: IfMatch,
+    path: web::Path<TouchpointExternalPath>,
+    body: ApiJson<TouchpointReplacement>,
+) -> ApiResult<HttpResponse> {
+    let TouchpointExternalPath {
+        id: process_id,
+        external_id,
+    } = path.into_inner();
+    let external_id = crate::processes::api::external_id_param(&external_id)?;
+    let changes = body.0.into_new(external_id.clone()).validate()?;
+    let (point, created) = db
+        .transaction(move |c| {
+            let agency_id = lock_agency_of(c, process_id)?;
+            process_db::lock(c, process_id)?;
+            let process = process_db::get(c, process_id)?;
+            let Some(existing) = touchpoint_db::by_external_id(c, agency_id, &external_id)? else {
+                if if_match.0.is_some() {
+                    return Err(ApiError::client(
+                        ErrorCode::PreconditionFailed,
+                        format!("If-Match names a version, but the agency has no touchpoint with external_id {external_id:?}"),
+                    ));
+                }
+                let change = Change {
+                    agency_id,
+                    parts: vec![process.unit_id],
+                    entity: "touchpoint",
+                    entity_id: None,
+                    action: "create",
+                };
+                let t = edit_working_copy(c, &user, change, None, None::<&()>, |c| {
+                    touchpoint_db::insert(c, process_id, changes)
+                })?;
+                return Ok((t, true));
+            };
+            if existing.process_id != process_id {
+                user.require_editor(agency_id, process.unit_id)?;
+                return Err(ApiError::Client {
+                    code: ErrorCode::AlreadyExists,
+                    detail: format!("external_id {external_id:?} names a touchpoint of another process of the agency ({}); delete it there first", existing.process_id),
+                    errors: vec![crate::error::FieldError::new(
+                        "external_id",
+                        "taken",
+                        "a touchpoint of another process has this external id",
+                    )],
+                    existing_id: Some(existing.id),
+                });
+            }
+            let id = existing.id;
+            if changes.changes_nothing(&existing) {
+                // nothing to write: the same answers as an edit, without one
+                user.require_editor(agency_id, process.unit_id)?;
+                if_match.check(existing.updated_at)?;
+                return Ok((existing, false));
+            }
+            let t = edit_touchpoint(c, &user, id, &if_match, "update", |c| {
+                touchpoint_db::update(c, id, changes)
+            })?;
+            Ok((t, false))
+        })
+        .await?;
+    let b = if created {
+        let mut b = HttpResponse::Created();
+        b.insert_header(("Location", format!("/api/v1/points/{}", point.id)));
+        b
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(with_etag(b, point.updated_at).json(point))
 }

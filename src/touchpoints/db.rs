@@ -183,6 +183,13 @@ fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>
     for (id, code) in need_rows {
         needs.entry(id).or_default().push(code);
     }
+    let mut external_ids: HashMap<Uuid, String> = tp::table
+        .filter(tp::id.eq_any(&ids))
+        .filter(tp::external_id.is_not_null())
+        .select((tp::id, tp::external_id.assume_not_null()))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .collect();
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -205,6 +212,7 @@ fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>
                 position: r.position,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
+                external_id: external_ids.remove(&r.id),
             }
         })
         .collect())
@@ -383,6 +391,53 @@ fn write_needs(conn: &mut PgConnection, touchpoint_id: Uuid, needs: &[String]) -
     Ok(())
 }
 
+/// The agency's touchpoint with this external id, if any.
+pub fn by_external_id(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    external_id: &str,
+) -> ApiResult<Option<Touchpoint>> {
+    let id: Option<Uuid> = tp::table
+        .inner_join(crate::schema::processes::table)
+        .filter(crate::schema::processes::agency_id.eq(agency_id))
+        .filter(tp::external_id.eq(external_id))
+        .select(tp::id)
+        .first(conn)
+        .optional()?;
+    id.map(|id| get(conn, id)).transpose()
+}
+
+/// An external id names one touchpoint of the agency (409 `already_exists`, naming it). The
+/// database keeps it unique within a process; across the agency's processes, the caller
+/// holds the agency's lock (`agencies::db::lock`) whenever it sets one.
+fn check_external_id(
+    conn: &mut PgConnection,
+    process_id: Uuid,
+    except: Option<Uuid>,
+    c: &TouchpointChanges,
+) -> ApiResult<()> {
+    let Some(Some(x)) = &c.external_id else {
+        return Ok(());
+    };
+    let agency_id = process_db::get(conn, process_id)?.agency_id;
+    match by_external_id(conn, agency_id, x)? {
+        Some(other) if Some(other.id) != except => Err(ApiError::Client {
+            code: ErrorCode::AlreadyExists,
+            detail: format!(
+                "the agency's touchpoint «{}» already has external_id {x:?}",
+                other.name
+            ),
+            errors: vec![FieldError::new(
+                "external_id",
+                "taken",
+                "another touchpoint of the agency has this external id",
+            )],
+            existing_id: Some(other.id),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Adds a touchpoint to a process, refusing a duplicate (R7). Runs inside the caller's
 /// transaction; the process row is locked so two concurrent adds cannot both pass R7.
 pub fn insert(
@@ -392,6 +447,7 @@ pub fn insert(
 ) -> ApiResult<Touchpoint> {
     process_db::lock(conn, process_id)?;
     check_references(conn, &c)?;
+    check_external_id(conn, process_id, None, &c)?;
     let channel = c.channel.clone().unwrap_or_default();
     let name = c.name.clone().unwrap_or_default();
     let contacts = c.contacts.clone().unwrap_or_default();
@@ -417,6 +473,7 @@ pub fn insert(
             tp::stated_mode.eq(c.stated_mode.flatten()),
             tp::contactless_key.eq(rules::contactless_key(&name, &contacts)),
             tp::position.eq(position),
+            tp::external_id.eq(c.external_id.clone().flatten()),
         ))
         .returning(tp::id)
         .get_result(conn)?;
@@ -436,6 +493,7 @@ struct TouchpointChangeset {
     stated_mode: Option<Option<Mode>>,
     contactless_key: Option<Option<String>>,
     position: Option<i32>,
+    external_id: Option<Option<String>>,
 }
 
 pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiResult<Touchpoint> {
@@ -447,6 +505,7 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiRes
         .ok_or_else(|| ApiError::not_found("touchpoint", id))?;
     process_db::lock(conn, process_id)?;
     check_references(conn, &c)?;
+    check_external_id(conn, process_id, Some(id), &c)?;
     let current = get(conn, id)?;
     let channel = c.channel.clone().unwrap_or(current.channel.clone());
     let name = c.name.clone().unwrap_or(current.name.clone());
@@ -468,6 +527,7 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiRes
         stated_mode: c.stated_mode,
         contactless_key: identity_changes.then(|| rules::contactless_key(&name, &contacts)),
         position: c.position,
+        external_id: c.external_id.clone(),
     };
     let empty = set.channel_code.is_none()
         && set.name.is_none()
@@ -476,7 +536,8 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiRes
         && set.features.is_none()
         && set.stated_mode.is_none()
         && set.contactless_key.is_none()
-        && set.position.is_none();
+        && set.position.is_none()
+        && set.external_id.is_none();
     if !empty {
         diesel::update(tp::table.find(id)).set(set).execute(conn)?;
     }

@@ -25,7 +25,8 @@ use crate::http::patch::nullable;
     "mode_conflict": true,
     "position": 3,
     "created_at": "2026-11-22T10:00:00Z",
-    "updated_at": "2026-11-22T10:00:00Z"
+    "updated_at": "2026-11-22T10:00:00Z",
+    "external_id": "mfc-05:tel-1"
 }))]
 pub struct Touchpoint {
     pub id: Uuid,
@@ -55,6 +56,9 @@ pub struct Touchpoint {
     pub position: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The integrator's own id of the touchpoint (unique within the agency), by which
+    /// `PUT /processes/{id}/points/by-external-id/{external_id}` creates or replaces it.
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -100,6 +104,79 @@ pub struct NewTouchpoint {
     #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// The integrator's own id (unique within the agency): letters, digits and `._:~-`.
+    #[serde(default)]
+    #[schema(
+        pattern = "^[A-Za-z0-9._:~-]{1,200}$",
+        max_length = 200,
+        example = "mfc-05:tel-1"
+    )]
+    pub external_id: Option<String>,
+}
+
+/// A touchpoint as `PUT /processes/{id}/points/by-external-id/{external_id}` replaces it: the
+/// fields of [`NewTouchpoint`], the external id coming from the path.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "channel": "email",
+    "name": "Электронная почта",
+    "contacts": [{"kind": "email", "value": "mchs@e-dag.ru"}],
+    "needs": ["consultation"],
+    "interaction": "Получение консультации",
+    "features": "Цифровая точка"
+}))]
+pub struct TouchpointReplacement {
+    /// Channel type code.
+    #[schema(value_type = crate::catalogs::ChannelCode)]
+    pub channel: String,
+    #[schema(pattern = "\\S", max_length = 1000)]
+    pub name: String,
+    /// Column 4 as the agency wrote it («Телефон: +7(8722) 55-05-28, 51-61-24»), printed by the
+    /// exports instead of `name` and `contacts`, which stay the structured, normalised values
+    /// that search and R7 use. Omitted: the exports compose column 4 from them.
+    #[serde(default)]
+    #[schema(pattern = "\\S", max_length = 4000)]
+    pub as_written: Option<String>,
+    /// At most 50; the same contact given twice (in any spelling) is kept once.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub contacts: Vec<ContactInput>,
+    /// Client need codes.
+    #[serde(default)]
+    #[schema(value_type = Vec<crate::catalogs::NeedCode>)]
+    pub needs: Vec<String>,
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    pub interaction: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    pub features: Option<String>,
+    /// The mark of column 6; when omitted it is read from `features` («Офлайн-точка» → offline).
+    #[serde(default)]
+    pub stated_mode: Option<Mode>,
+    /// Order within the process; omitted: a new touchpoint goes after the last one, an existing one keeps its place.
+    #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
+    #[schema(minimum = 0, maximum = 1000000)]
+    pub position: Option<i32>,
+}
+
+impl TouchpointReplacement {
+    /// The creation the replacement amounts to when no touchpoint has the external id yet.
+    pub fn into_new(self, external_id: String) -> NewTouchpoint {
+        NewTouchpoint {
+            channel: self.channel,
+            name: self.name,
+            as_written: self.as_written,
+            contacts: self.contacts,
+            needs: self.needs,
+            interaction: self.interaction,
+            features: self.features,
+            stated_mode: self.stated_mode,
+            position: self.position,
+            external_id: Some(external_id),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -138,6 +215,10 @@ pub struct TouchpointPatch {
     #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// `null` drops the external id.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9._:~-]{1,200}$", max_length = 200)]
+    pub external_id: Option<Option<String>>,
 }
 
 /// Checked changes of a touchpoint. `None` leaves a field as it is.
@@ -152,6 +233,38 @@ pub struct TouchpointChanges {
     pub features: Option<Option<String>>,
     pub stated_mode: Option<Option<Mode>>,
     pub position: Option<i32>,
+    pub external_id: Option<Option<String>>,
+}
+
+impl TouchpointChanges {
+    /// Whether applying these changes to `t` would leave it as it is (needs compared as a set:
+    /// they are kept in the catalog's order).
+    pub fn changes_nothing(&self, t: &Touchpoint) -> bool {
+        fn same<T: PartialEq>(new: &Option<T>, old: &T) -> bool {
+            new.as_ref().is_none_or(|n| n == old)
+        }
+        let needs_same = self.needs.as_ref().is_none_or(|n| {
+            let mut a = n.clone();
+            let mut b = t.needs.clone();
+            a.sort();
+            b.sort();
+            a == b
+        });
+        same(&self.channel, &t.channel)
+            && same(&self.name, &t.name)
+            && same(&self.as_written, &t.as_written)
+            && same(&self.contacts, &t.contacts)
+            && needs_same
+            && same(&self.interaction, &t.interaction)
+            && same(&self.features, &t.features)
+            && same(&self.stated_mode, &t.stated_mode)
+            && same(&self.position, &t.position)
+            && same(&self.external_id, &t.external_id)
+    }
+}
+
+fn check_external_id(e: &mut Vec<FieldError>, v: Option<&str>) -> Option<String> {
+    v.and_then(|v| keep(e, text::external_id("external_id", v)))
 }
 
 const MAX_CONTACTS: usize = 50;
@@ -308,6 +421,7 @@ impl NewTouchpoint {
         )
         .flatten();
         let position = check_position(&mut e, self.position);
+        let external_id = check_external_id(&mut e, self.external_id.as_deref());
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
@@ -325,6 +439,7 @@ impl NewTouchpoint {
             features: Some(features),
             stated_mode: Some(stated_mode),
             position,
+            external_id: Some(external_id),
         })
     }
 }
@@ -363,6 +478,10 @@ impl TouchpointPatch {
             .flatten()
         });
         let position = check_position(&mut e, self.position);
+        let external_id = self
+            .external_id
+            .as_ref()
+            .map(|x| check_external_id(&mut e, x.as_deref()));
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
@@ -377,6 +496,7 @@ impl TouchpointPatch {
             features,
             stated_mode: self.stated_mode,
             position,
+            external_id,
         })
     }
 }

@@ -1399,6 +1399,8 @@ pub fn publish(
         .get_result(conn)?;
     // its pieces of the region's CSV and HTML, made once with the version
     crate::public::pieces::store(conn, version_id, &content, number, &sha)?;
+    // what it did to each touchpoint, for the touchpoint change feed (under the same lock)
+    crate::sync::db::record(conn, r.agency_id, number, &content)?;
     diesel::update(revisions::table.find(r.id))
         .set((
             revisions::status.eq(next),

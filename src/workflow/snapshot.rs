@@ -94,6 +94,7 @@ pub fn build(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<RegisterCont
             unit_id: p.unit_id,
             unit: p.unit_id.and_then(|u| unit_names.get(&u).cloned()),
             touchpoint: None,
+            process_external_id: p.external_id.clone(),
         };
         match by_process.remove(&p.id) {
             None => rows.push(base),
@@ -119,6 +120,7 @@ pub fn build(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<RegisterCont
                         features: t.features,
                         stated_mode: t.stated_mode,
                         implied_mode: t.implied_mode,
+                        external_id: t.external_id,
                     });
                     rows.push(row);
                 }

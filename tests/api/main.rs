@@ -28,6 +28,7 @@ mod side_doors;
 mod stats;
 mod subordinates;
 mod subordinates_public;
+mod sync;
 mod touchpoints;
 mod units;
 mod webhooks;
