@@ -5,8 +5,9 @@
 #
 # Installs pinned tools (requirements.txt into target/contract-venv, package-lock.json into
 # target/contract-node), starts the service on a free loopback port with a fresh database,
-# then runs: the OpenAPI linter, Schemathesis, Python client + TypeScript type generation and
-# scenario.py (the workflow through the generated client). Every step prints PASS/FAIL; the
+# then runs: the OpenAPI linter, Schemathesis, Python client + TypeScript type generation,
+# scenario.py (the workflow through the generated client) and sync_scenario.py (a portal's
+# incremental sync through it). Every step prints PASS/FAIL; the
 # last line is `N passed, M failed`; exit status 0 only when nothing failed. The server and
 # its database are removed on exit, whatever happens.
 #
@@ -285,6 +286,11 @@ scenario() {
     "$VENV/bin/python" "$HERE/scenario.py"
 }
 
+sync_scenario() {
+  TOUCHPOINTS_URL="$BASE" TOUCHPOINTS_BIN="$BIN" PYTHONPATH="$OUT/python-client" \
+    "$VENV/bin/python" "$HERE/sync_scenario.py"
+}
+
 # ---------------------------------------------------------------- main
 T_START=$(date +%s)
 run_step "install Python tools (requirements.txt)" install_python
@@ -318,8 +324,10 @@ else
 fi
 if [[ -f "$OUT/python-client/touchpoints_client/client.py" ]] && ok "start the service (fresh database, demo data)"; then
   run_step "d. scenario.py through the generated client" scenario
+  run_step "e. sync_scenario.py: a portal syncs two publications incrementally" sync_scenario
 else
   skip_step "d. scenario.py through the generated client" "no generated client or no service"
+  skip_step "e. sync_scenario.py: a portal syncs two publications incrementally" "no generated client or no service"
 fi
 
 echo

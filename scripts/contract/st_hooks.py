@@ -8,8 +8,8 @@ narrowly as possible; the run's summary counts every failure the last hook drops
    its own agency; the spec's examples (8e1b2c3d-..., 5c3f7a10-...) and random UUIDs name
    nothing and get 422 `unknown_reference`, which no schema can rule out. In every phase
    (a `parameters` body override in schemathesis.toml reaches only the fuzzing phase), a
-   UUID-shaped `direction_id` / `unit_id` in the body of POST /agencies/{id}/processes and
-   PATCH /processes/{id} is replaced by a known-good one (TP_CATALOG_DIRECTION_ID, TP_UNIT_ID
+   UUID-shaped `direction_id` / `unit_id` in the body of POST /agencies/{id}/processes,
+   PATCH /processes/{id} and PUT /agencies/{id}/processes/by-external-id/{external_id} is replaced by a known-good one (TP_CATALOG_DIRECTION_ID, TP_UNIT_ID
    from fixtures.py). Values of another shape (negative cases) are left alone.
 
 1. filter_case: when a stateful link is inferred through a wildcard pointer (e.g. GET
@@ -52,7 +52,11 @@ SPEC = os.environ.get(
 )
 
 
-_PROCESS_BODIES = {("POST", "/api/v1/agencies/{id}/processes"), ("PATCH", "/api/v1/processes/{id}")}
+_PROCESS_BODIES = {
+    ("POST", "/api/v1/agencies/{id}/processes"),
+    ("PATCH", "/api/v1/processes/{id}"),
+    ("PUT", "/api/v1/agencies/{id}/processes/by-external-id/{external_id}"),
+}
 _KNOWN = {"direction_id": "TP_CATALOG_DIRECTION_ID", "unit_id": "TP_UNIT_ID"}
 
 

@@ -49,11 +49,14 @@ pub struct TouchpointChangeFeed {
     pub next: i64,
 }
 
+/// The largest cursor `since` takes (the spec's `maximum`).
+pub const MAX_CURSOR: i64 = 1_000_000_000_000_000_000;
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TouchpointChangesQuery {
     /// A cursor from an earlier answer (`next`); omitted or 0: from the first publication.
-    #[param(minimum = 0, example = 0)]
+    #[param(minimum = 0, maximum = 1000000000000000000_i64, example = 0)]
     pub since: Option<i64>,
     /// Only this agency's touchpoints.
     pub agency_id: Option<Uuid>,
@@ -91,12 +94,12 @@ pub async fn touchpoint_changes(
         ));
     }
     let since = q.since.unwrap_or(0);
-    if since < 0 {
+    if !(0..=MAX_CURSOR).contains(&since) {
         return Err(ApiError::field(
             ErrorCode::InvalidParameter,
             "since",
             "out_of_range",
-            "a cursor is 0 or more",
+            "a cursor is between 0 and 10^18",
         ));
     }
     let agency = q.agency_id;
