@@ -166,6 +166,7 @@ pub struct TouchpointIdsQuery {
 pub fn parse_ids(query: &str) -> ApiResult<Vec<Uuid>> {
     let bad = |m: String| ApiError::field(ErrorCode::InvalidParameter, "ids", "invalid", m);
     let mut out: Vec<Uuid> = Vec::new();
+    let mut given = 0;
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         if k != "ids" {
             continue;
@@ -174,6 +175,7 @@ pub fn parse_ids(query: &str) -> ApiResult<Vec<Uuid>> {
             let id: Uuid = part
                 .parse()
                 .map_err(|_| bad(format!("{part:?} is not a touchpoint id (a UUID)")))?;
+            given += 1;
             if !out.contains(&id) {
                 out.push(id);
             }
@@ -182,7 +184,8 @@ pub fn parse_ids(query: &str) -> ApiResult<Vec<Uuid>> {
     if out.is_empty() {
         return Err(bad("give 1 to 100 touchpoint ids".into()));
     }
-    if out.len() > MAX_IDS {
+    // counted as sent, repeats included: the spec's maxItems counts the array's items
+    if given > MAX_IDS {
         return Err(bad(format!("at most {MAX_IDS} ids per request")));
     }
     Ok(out)
@@ -264,5 +267,11 @@ mod tests {
         assert!(parse_ids("").is_err());
         let many: Vec<String> = (0..101).map(|_| Uuid::new_v4().to_string()).collect();
         assert!(parse_ids(&format!("ids={}", many.join(","))).is_err());
+        // 101 items are too many even when they repeat one id
+        assert!(parse_ids(&format!("ids={}", vec![a.to_string(); 101].join(","))).is_err());
+        assert_eq!(
+            parse_ids(&format!("ids={}", vec![a.to_string(); 100].join(","))).unwrap(),
+            vec![a]
+        );
     }
 }
