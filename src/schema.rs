@@ -376,7 +376,6 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         as_written -> Nullable<Text>,
-        external_id -> Nullable<Text>,
     }
 }
 
