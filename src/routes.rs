@@ -32,6 +32,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
             .service(public::api::current_register)
             .service(public::api::list_versions)
             .service(public::api::version_register)
+            .service(public::open_now::open_now)
             .service(crate::rules::api::public_findings)
             .service(public::api::diff)
             .service(public::region::region_register)

@@ -11,6 +11,7 @@ diesel::table! {
         website -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        time_zone -> Text,
     }
 }
 
@@ -389,6 +390,11 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         as_written -> Nullable<Text>,
+        hours -> Nullable<Jsonb>,
+        address -> Nullable<Jsonb>,
+        lat -> Nullable<Float8>,
+        lon -> Nullable<Float8>,
+        accessibility -> Nullable<Text>,
     }
 }
 

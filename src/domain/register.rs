@@ -48,6 +48,16 @@ pub struct RowTouchpoint {
     pub features: Option<String>,
     pub stated_mode: Option<Mode>,
     pub implied_mode: Mode,
+    /// Opening hours, local times of the agency's time zone; absent when not given (and from
+    /// versions published before hours existed, whose SHA-256 stays what it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<super::hours::Hours>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<super::place::Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<super::place::Geo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility: Option<String>,
 }
 
 /// One row of the form: a touchpoint of a process (or a process still without touchpoints).
@@ -288,6 +298,10 @@ mod tests {
                 features: None,
                 stated_mode: None,
                 implied_mode: Mode::Digital,
+                hours: None,
+                address: None,
+                geo: None,
+                accessibility: None,
             }),
         }
     }

@@ -765,6 +765,10 @@ impl<'a> Register<'a> {
             implied_mode,
             mode_conflict: rules::mode_conflict(stated_mode, implied_mode),
             position: self.position_max.get(&process_id).copied().unwrap_or(0) + 1,
+            hours: None,
+            address: None,
+            geo: None,
+            accessibility: None,
             created_at: self.now,
             updated_at: self.now,
         };
@@ -862,6 +866,11 @@ fn load_touchpoints(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Vec<T
             implied_mode: r.8,
             mode_conflict: rules::mode_conflict(r.7, r.8),
             position: r.9,
+            // the import neither reads nor writes hours and places
+            hours: None,
+            address: None,
+            geo: None,
+            accessibility: None,
             created_at: r.10,
             updated_at: r.11,
             as_written: r.12,

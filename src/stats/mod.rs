@@ -308,6 +308,10 @@ mod tests {
                 features: None,
                 stated_mode: stated,
                 implied_mode: implied,
+                hours: None,
+                address: None,
+                geo: None,
+                accessibility: None,
             }),
         }
     }

@@ -3,6 +3,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::hours::Hours;
+use crate::domain::place::{Address, Geo};
 use crate::domain::{text, Contact, ContactInput, Mode};
 use crate::error::{ApiError, FieldError};
 use crate::http::patch::nullable;
@@ -53,6 +55,14 @@ pub struct Touchpoint {
     pub mode_conflict: bool,
     /// Order of the touchpoint within its process.
     pub position: i32,
+    /// Opening hours (offices and phone lines), local times of the agency's `time_zone`.
+    pub hours: Option<Hours>,
+    /// Where an offline touchpoint is.
+    pub address: Option<Address>,
+    /// WGS 84 coordinates of an offline touchpoint.
+    pub geo: Option<Geo>,
+    /// Notes on accessibility (entrances, ramps, lifts, parking for the disabled).
+    pub accessibility: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -100,6 +110,20 @@ pub struct NewTouchpoint {
     #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// Opening hours (offices, phone lines; optional elsewhere), local times of the agency's
+    /// `time_zone`.
+    #[serde(default)]
+    pub hours: Option<Hours>,
+    /// The structured address of an offline touchpoint.
+    #[serde(default)]
+    pub address: Option<Address>,
+    /// WGS 84 coordinates of an offline touchpoint.
+    #[serde(default)]
+    pub geo: Option<Geo>,
+    /// Notes on accessibility (entrances, ramps, lifts).
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    pub accessibility: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -138,6 +162,21 @@ pub struct TouchpointPatch {
     #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// Replaces the hours; `null` removes them.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Hours>)]
+    pub hours: Option<Option<Hours>>,
+    /// Replaces the address; `null` removes it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Address>)]
+    pub address: Option<Option<Address>>,
+    /// Replaces the coordinates; `null` removes them.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Geo>)]
+    pub geo: Option<Option<Geo>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 4000)]
+    pub accessibility: Option<Option<String>>,
 }
 
 /// Checked changes of a touchpoint. `None` leaves a field as it is.
@@ -152,6 +191,60 @@ pub struct TouchpointChanges {
     pub features: Option<Option<String>>,
     pub stated_mode: Option<Option<Mode>>,
     pub position: Option<i32>,
+    pub hours: Option<Option<Hours>>,
+    pub address: Option<Option<Address>>,
+    pub geo: Option<Option<Geo>>,
+    pub accessibility: Option<Option<String>>,
+}
+
+impl TouchpointChanges {
+    /// Whether the place or hours change (the parts kept beside the six columns).
+    pub fn touches_place(&self) -> bool {
+        self.hours.is_some()
+            || self.address.is_some()
+            || self.geo.is_some()
+            || self.accessibility.is_some()
+    }
+}
+
+fn check_hours(e: &mut Vec<FieldError>, h: Option<&Hours>) -> Option<Hours> {
+    let h = h?;
+    let errors = h.validate("hours");
+    if errors.is_empty() {
+        Some(h.clone().normalized())
+    } else {
+        e.extend(errors);
+        None
+    }
+}
+
+fn check_address(e: &mut Vec<FieldError>, a: Option<&Address>) -> Option<Address> {
+    match a?.validate("address") {
+        Ok(a) => a,
+        Err(errors) => {
+            e.extend(errors);
+            None
+        }
+    }
+}
+
+fn check_geo(e: &mut Vec<FieldError>, g: Option<&Geo>) -> Option<Geo> {
+    let g = g?;
+    let errors = g.validate("geo");
+    if errors.is_empty() {
+        Some(*g)
+    } else {
+        e.extend(errors);
+        None
+    }
+}
+
+fn check_accessibility(e: &mut Vec<FieldError>, t: Option<&str>) -> Option<String> {
+    keep(
+        e,
+        text::optional("accessibility", t, crate::domain::place::ACCESSIBILITY_MAX),
+    )
+    .flatten()
 }
 
 const MAX_CONTACTS: usize = 50;
@@ -308,6 +401,10 @@ impl NewTouchpoint {
         )
         .flatten();
         let position = check_position(&mut e, self.position);
+        let hours = check_hours(&mut e, self.hours.as_ref());
+        let address = check_address(&mut e, self.address.as_ref());
+        let geo = check_geo(&mut e, self.geo.as_ref());
+        let accessibility = check_accessibility(&mut e, self.accessibility.as_deref());
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
@@ -325,6 +422,10 @@ impl NewTouchpoint {
             features: Some(features),
             stated_mode: Some(stated_mode),
             position,
+            hours: Some(hours),
+            address: Some(address),
+            geo: Some(geo),
+            accessibility: Some(accessibility),
         })
     }
 }
@@ -363,6 +464,16 @@ impl TouchpointPatch {
             .flatten()
         });
         let position = check_position(&mut e, self.position);
+        let hours = self.hours.as_ref().map(|h| check_hours(&mut e, h.as_ref()));
+        let address = self
+            .address
+            .as_ref()
+            .map(|a| check_address(&mut e, a.as_ref()));
+        let geo = self.geo.as_ref().map(|g| check_geo(&mut e, g.as_ref()));
+        let accessibility = self
+            .accessibility
+            .as_ref()
+            .map(|t| check_accessibility(&mut e, t.as_deref()));
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
@@ -377,6 +488,10 @@ impl TouchpointPatch {
             features,
             stated_mode: self.stated_mode,
             position,
+            hours,
+            address,
+            geo,
+            accessibility,
         })
     }
 }

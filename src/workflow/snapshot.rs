@@ -119,6 +119,10 @@ pub fn build(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<RegisterCont
                         features: t.features,
                         stated_mode: t.stated_mode,
                         implied_mode: t.implied_mode,
+                        hours: t.hours,
+                        address: t.address,
+                        geo: t.geo,
+                        accessibility: t.accessibility,
                     });
                     rows.push(row);
                 }
