@@ -293,7 +293,11 @@ mod spec_limits {
         ("NewWebhook", "url", WEBHOOK_URL_MAX),
         ("NewWebhook", "description", WEBHOOK_DESCRIPTION_MAX),
         ("OpenDataSettings", "code", crate::opendata::model::CODE_MAX),
-        ("OpenDataSettings", "title", crate::opendata::model::TITLE_MAX),
+        (
+            "OpenDataSettings",
+            "title",
+            crate::opendata::model::TITLE_MAX,
+        ),
         (
             "OpenDataSettings",
             "description",
@@ -304,9 +308,21 @@ mod spec_limits {
             "keywords/items",
             crate::opendata::model::KEYWORD_MAX,
         ),
-        ("RegionOpenDataSettings", "creator", crate::opendata::model::CREATOR_MAX),
-        ("RegionOpenDataSettings", "code", crate::opendata::model::CODE_MAX),
-        ("RegionOpenDataSettings", "title", crate::opendata::model::TITLE_MAX),
+        (
+            "RegionOpenDataSettings",
+            "creator",
+            crate::opendata::model::CREATOR_MAX,
+        ),
+        (
+            "RegionOpenDataSettings",
+            "code",
+            crate::opendata::model::CODE_MAX,
+        ),
+        (
+            "RegionOpenDataSettings",
+            "title",
+            crate::opendata::model::TITLE_MAX,
+        ),
         (
             "RegionOpenDataSettings",
             "description",
@@ -317,7 +333,11 @@ mod spec_limits {
             "keywords/items",
             crate::opendata::model::KEYWORD_MAX,
         ),
-        ("License", "title", crate::opendata::model::LICENSE_TITLE_MAX),
+        (
+            "License",
+            "title",
+            crate::opendata::model::LICENSE_TITLE_MAX,
+        ),
         ("License", "url", URL_MAX),
         ("Publisher", "name", PERSON_MAX),
         ("Publisher", "email", EMAIL_MAX),

@@ -238,8 +238,16 @@ const SHORT: &str = "public, max-age=60";
 const LONG: &str = "public, max-age=86400";
 
 /// A 200 (or a bodiless 304 for a matching `If-None-Match`) with an ETag from the body's hash.
-fn answer(req: &HttpRequest, content_type: &str, cache_control: &str, body: String) -> HttpResponse {
-    let etag = format!("\"od-{}\"", hex::encode(&Sha256::digest(body.as_bytes())[..16]));
+fn answer(
+    req: &HttpRequest,
+    content_type: &str,
+    cache_control: &str,
+    body: String,
+) -> HttpResponse {
+    let etag = format!(
+        "\"od-{}\"",
+        hex::encode(&Sha256::digest(body.as_bytes())[..16])
+    );
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -391,7 +399,10 @@ fn region_passport(req: &HttpRequest, region: &str, set: &RegionSet) -> Passport
 
 /// The index of the version a data file names, if the name is one of the set's.
 fn find_version(p: &Passport, data: &str, structure: &str) -> Option<usize> {
-    let i = p.data.iter().position(|d| d.created == data && d.structure == structure)?;
+    let i = p
+        .data
+        .iter()
+        .position(|d| d.created == data && d.structure == structure)?;
     // the passport lists newest first; versions are oldest first
     Some(p.data.len() - 1 - i)
 }
@@ -429,14 +440,20 @@ pub async fn list(req: HttpRequest, db: web::Data<ReadDb>) -> ApiResult<HttpResp
     for (id, name, s) in agencies {
         entries.push(super::ListEntry {
             identifier: s.identifier(),
-            title: s.title.clone().unwrap_or_else(|| super::agency_title(&name)),
+            title: s
+                .title
+                .clone()
+                .unwrap_or_else(|| super::agency_title(&name)),
             meta: format!("{}meta.csv", agency_base(&req, id)),
         });
     }
     for (region, s) in regions {
         entries.push(super::ListEntry {
             identifier: s.identifier(),
-            title: s.title.clone().unwrap_or_else(|| super::region_title(&region)),
+            title: s
+                .title
+                .clone()
+                .unwrap_or_else(|| super::region_title(&region)),
             meta: format!("{}meta.csv", region_base(&req, &region)),
         });
     }

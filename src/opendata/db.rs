@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use super::model::Checked;
 use crate::error::{ApiError, ApiResult};
-use crate::schema::{agencies, agency_open_data as aod, region_open_data as rod, register_versions};
+use crate::schema::{
+    agencies, agency_open_data as aod, region_open_data as rod, register_versions,
+};
 
 fn decode(what: &str, v: serde_json::Value) -> ApiResult<Checked> {
     serde_json::from_value(v)
@@ -24,7 +26,12 @@ pub fn get_agency(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<Option<
         .transpose()
 }
 
-pub fn put_agency(conn: &mut PgConnection, agency_id: Uuid, s: &Checked, by: &str) -> ApiResult<()> {
+pub fn put_agency(
+    conn: &mut PgConnection,
+    agency_id: Uuid,
+    s: &Checked,
+    by: &str,
+) -> ApiResult<()> {
     let value = serde_json::to_value(s).map_err(|e| ApiError::Internal(e.into()))?;
     diesel::insert_into(aod::table)
         .values((

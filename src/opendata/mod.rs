@@ -173,7 +173,8 @@ pub const COLUMNS: [Column; 12] = [
     },
     Column {
         name: "features",
-        english: "Features of the interaction: digital or offline touchpoint (column 6 of the form)",
+        english:
+            "Features of the interaction: digital or offline touchpoint (column 6 of the form)",
         russian: "Особенности взаимодействия: цифровая или офлайн-точка (графа 6 формы)",
         format: "string",
     },
@@ -393,7 +394,10 @@ pub fn passport_rows(p: &Passport) -> Vec<(String, String)> {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     for d in &p.data {
-        rows.push((format!("data-{}-structure-{}", d.created, d.structure), d.source.clone()));
+        rows.push((
+            format!("data-{}-structure-{}", d.created, d.structure),
+            d.source.clone(),
+        ));
     }
     for s in &p.structure {
         rows.push((format!("structure-{}", s.created), s.source.clone()));
@@ -589,7 +593,12 @@ mod tests {
         let text: Vec<String> = s.into_iter().map(stamp_text).collect();
         assert_eq!(
             text,
-            ["20261129T0300", "20261129T0301", "20261129T0302", "20261129T0507"]
+            [
+                "20261129T0300",
+                "20261129T0301",
+                "20261129T0302",
+                "20261129T0507"
+            ]
         );
         assert_eq!(
             parse_stamp("20261129T0507").map(stamp_text).as_deref(),
@@ -597,7 +606,12 @@ mod tests {
         );
         let pattern = regex::Regex::new(STAMP_PATTERN).unwrap();
         assert!(pattern.is_match("20261129T0507") && !pattern.is_match("2026112T0507"));
-        for bad in ["2026112T0507", "20261129T2507", "20261129 0507", "+2026112T0507"] {
+        for bad in [
+            "2026112T0507",
+            "20261129T2507",
+            "20261129 0507",
+            "+2026112T0507",
+        ] {
             assert_eq!(parse_stamp(bad), None, "{bad}");
         }
     }
@@ -606,7 +620,10 @@ mod tests {
     fn file_names_follow_the_recommendations() {
         let a = parse_stamp("20261129T0300").unwrap();
         let b = parse_stamp("20261201T1745").unwrap();
-        assert_eq!(data_name(b, a), "data-20261201T1745-structure-20261129T0300");
+        assert_eq!(
+            data_name(b, a),
+            "data-20261201T1745-structure-20261129T0300"
+        );
         assert_eq!(structure_name(a), "structure-20261129T0300");
     }
 
@@ -631,8 +648,12 @@ mod tests {
             "https://x.ru/od/",
         );
         assert_eq!(p.identifier, "0541018037-touchpoints");
-        assert_eq!((p.created.as_str(), p.modified.as_str()), ("20261129", "20261129"));
-        assert_eq!(p.valid, "20270301");
+        assert_eq!(
+            (p.created.as_str(), p.modified.as_str()),
+            ("20261129", "20261129")
+        );
+        // three months on, the end of February (no 29 February 2027)
+        assert_eq!(p.valid, "20270228");
         assert_eq!(p.provenance, "Версия 2");
         assert_eq!(p.subject, "МЧС, точки взаимодействия");
         let rows = passport_rows(&p);
@@ -653,7 +674,10 @@ mod tests {
         let csv = meta_csv(&p);
         assert!(csv.starts_with("property,value\r\nstandardversion,http://opendata.gosmonitor.ru/standard/3.0\r\nidentifier,0541018037-touchpoints\r\n"));
         assert!(csv.contains("\r\npublisherphone,+78722516122\r\n"), "{csv}");
-        assert!(csv.contains("\r\nsubject,\"МЧС, точки взаимодействия\"\r\n"), "{csv}");
+        assert!(
+            csv.contains("\r\nsubject,\"МЧС, точки взаимодействия\"\r\n"),
+            "{csv}"
+        );
     }
 
     #[test]

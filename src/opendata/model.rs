@@ -203,11 +203,7 @@ struct Common<'a> {
     publisher: &'a Publisher,
 }
 
-fn check(
-    c: Common<'_>,
-    creator: Option<&str>,
-    default_code: &str,
-) -> Result<Checked, ApiError> {
+fn check(c: Common<'_>, creator: Option<&str>, default_code: &str) -> Result<Checked, ApiError> {
     let mut e: Vec<FieldError> = Vec::new();
     let creator = creator.and_then(|v| {
         text::required("creator", v, CREATOR_MAX)
@@ -215,14 +211,19 @@ fn check(
             .ok()
     });
     if !(c.inn.len() == 10 && c.inn.bytes().all(|b| b.is_ascii_digit())) {
-        e.push(FieldError::new("inn", "invalid", "the INN of a legal entity: 10 digits"));
+        e.push(FieldError::new(
+            "inn",
+            "invalid",
+            "the INN of a legal entity: 10 digits",
+        ));
     }
     let code = match c.code {
         None => default_code.to_owned(),
         Some(v) => {
             let ok = v.len() <= CODE_MAX
                 && v.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
             if !ok {
                 e.push(FieldError::new(
                     "code",
@@ -257,7 +258,11 @@ fn check(
             for (i, k) in list.iter().enumerate() {
                 let field = format!("keywords[{i}]");
                 if k.contains(',') {
-                    e.push(FieldError::new(&field, "invalid", "a keyword may not contain ','"));
+                    e.push(FieldError::new(
+                        &field,
+                        "invalid",
+                        "a keyword may not contain ','",
+                    ));
                     continue;
                 }
                 match text::required(&field, k, KEYWORD_MAX) {
@@ -506,10 +511,19 @@ mod tests {
         let code = regex::Regex::new(CODE_PATTERN).unwrap();
         let keyword = regex::Regex::new(KEYWORD_PATTERN).unwrap();
         let url = regex::Regex::new(contact::pattern::ABSOLUTE_URL).unwrap();
-        for (v, ok) in [("0541018037", true), ("054101803", false), ("05410180371", false)] {
+        for (v, ok) in [
+            ("0541018037", true),
+            ("054101803", false),
+            ("05410180371", false),
+        ] {
             assert_eq!(inn.is_match(v), ok, "{v}");
         }
-        for (v, ok) in [("touchpoints", true), ("a", true), ("_a", false), ("a.b", false)] {
+        for (v, ok) in [
+            ("touchpoints", true),
+            ("a", true),
+            ("_a", false),
+            ("a.b", false),
+        ] {
             assert_eq!(code.is_match(v), ok, "{v}");
         }
         assert!(code.is_match(&"a".repeat(64)) && !code.is_match(&"a".repeat(65)));
