@@ -207,7 +207,10 @@ pub async fn put_region_settings(
 
 // ------------------------------------------------------------------ public files
 
-/// Where the public files are: `scheme://host` of the request.
+/// Where the public files are: `scheme://host` of the request, as actix reads it (`Forwarded`,
+/// then `X-Forwarded-Proto`/`X-Forwarded-Host`, then the connection and `Host`). Every answer
+/// names those headers in `Vary`, so a shared cache never serves one caller's addresses to
+/// another.
 fn origin(req: &HttpRequest) -> String {
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
@@ -235,6 +238,8 @@ fn region_base(req: &HttpRequest, region: &str) -> String {
 }
 
 const SHORT: &str = "public, max-age=60";
+/// The addresses in a passport or registry depend on these (see [`origin`]).
+const VARY: &str = "Accept-Encoding, Forwarded, X-Forwarded-Host, X-Forwarded-Proto";
 const LONG: &str = "public, max-age=86400";
 
 /// A 200 (or a bodiless 304 for a matching `If-None-Match`) with an ETag from the body's hash.
@@ -263,7 +268,8 @@ fn answer(
         HttpResponse::Ok()
     };
     b.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control.to_owned()));
+        .insert_header((header::CACHE_CONTROL, cache_control.to_owned()))
+        .insert_header((header::VARY, VARY));
     if matches {
         b.finish()
     } else {

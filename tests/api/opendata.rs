@@ -333,6 +333,25 @@ async fn an_agency_set_follows_the_recommendations_and_grows_with_each_publicati
     let resp = app.client.get(app.url(&meta)).send().await.unwrap();
     let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(resp.headers()["cache-control"], "public, max-age=60");
+    assert!(resp.headers()["vary"]
+        .to_str()
+        .unwrap()
+        .contains("X-Forwarded-Host"));
+    // the addresses follow the host the portal was reached at
+    let proxied = app
+        .client
+        .get(app.url(&meta))
+        .header("x-forwarded-host", "opendata.e-dag.ru")
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(proxied.contains(&format!(
+        ",https://opendata.e-dag.ru/api/v1/public/opendata/agencies/{mchs}/structure-"
+    )));
     let resp = app
         .client
         .get(app.url(&meta))
