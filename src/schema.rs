@@ -45,6 +45,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    agency_open_data (agency_id) {
+        agency_id -> Uuid,
+        settings -> Jsonb,
+        updated_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     agency_workflow_settings (agency_id) {
         agency_id -> Uuid,
         review_days -> Nullable<Int4>,
@@ -226,6 +236,16 @@ diesel::table! {
         kind -> Text,
         client_type -> Text,
         position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    region_open_data (region) {
+        region -> Text,
+        settings -> Jsonb,
+        updated_by -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -446,6 +466,7 @@ diesel::joinable!(agency_channel_modes -> agencies (agency_id));
 diesel::joinable!(agency_channel_modes -> channel_types (channel_code));
 diesel::joinable!(agency_form_profiles -> agencies (agency_id));
 diesel::joinable!(agency_obligations -> agencies (agency_id));
+diesel::joinable!(agency_open_data -> agencies (agency_id));
 diesel::joinable!(agency_workflow_settings -> agencies (agency_id));
 diesel::joinable!(direction_curators -> agencies (agency_id));
 diesel::joinable!(direction_curators -> directions (direction_id));
@@ -480,6 +501,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agency_channel_modes,
     agency_form_profiles,
     agency_obligations,
+    agency_open_data,
     agency_workflow_settings,
     audit_log,
     calendar_days,
@@ -493,6 +515,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     part_agreements,
     part_files,
     processes,
+    region_open_data,
     register_version_pieces,
     register_versions,
     reviews,
