@@ -23,7 +23,12 @@ use crate::schema::agencies;
 #[into_params(parameter_in = Query)]
 pub struct OpenNowQuery {
     /// The moment asked about (RFC 3339, any offset); default: now.
-    #[param(value_type = Option<String>, format = DateTime, example = "2026-12-31T10:00:00+03:00")]
+    #[param(
+        value_type = Option<String>,
+        format = DateTime,
+        pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+        example = "2026-12-31T10:00:00+03:00"
+    )]
     pub at: Option<String>,
 }
 
