@@ -185,6 +185,13 @@ fn fields(r: &RegisterRow) -> Vec<(&'static str, Value)> {
         ("features", j(&t.and_then(|t| t.features.as_ref()))),
         ("stated_mode", j(&t.and_then(|t| t.stated_mode))),
         ("implied_mode", j(&t.map(|t| t.implied_mode))),
+        ("hours", j(&t.and_then(|t| t.hours.as_ref()))),
+        ("address", j(&t.and_then(|t| t.address.as_ref()))),
+        ("geo", j(&t.and_then(|t| t.geo.as_ref()))),
+        (
+            "accessibility",
+            j(&t.and_then(|t| t.accessibility.as_ref())),
+        ),
     ]
 }
 

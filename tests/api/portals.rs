@@ -477,3 +477,58 @@ async fn the_printed_register_shows_the_hours_where_the_profile_says() {
         "{v2}"
     );
 }
+
+#[actix_web::test]
+async fn a_change_of_hours_is_reviewed_published_and_diffed() {
+    let app = TestApp::spawn().await;
+    let p = publish_office(&app, None).await;
+    let a = app.as_admin();
+    let rev = a
+        .open_revision(p.agency, "touchpoint_changed", "Новый режим работы")
+        .await
+        .expect("open");
+    let (s, body) = app
+        .patch(
+            &format!("/api/v1/points/{}", p.office),
+            json!({"hours": {"weekly": [{"day": "mon", "opens": "10:00", "closes": "17:00"}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // the published version keeps the old hours until the new ones are approved
+    let b = open_now(&app, p.agency, "2026-11-24T09:30:00+03:00").await;
+    assert_eq!(
+        item(&b, &p.office)["open"],
+        true,
+        "Tuesday 09:30 under version 1"
+    );
+    for part in &rev.parts {
+        a.submit(&rev, &part.unit_id).await.expect("submit");
+        a.accept(&rev, &part.unit_id).await.expect("accept");
+    }
+    a.approve(&rev).await.expect("approve");
+    assert_eq!(a.publish(&rev).await.expect("publish").version, 2);
+    let b = open_now(&app, p.agency, "2026-11-24T09:30:00+03:00").await;
+    assert_eq!(b["version"], 2);
+    assert_eq!(item(&b, &p.office)["open"], false);
+    assert_eq!(
+        item(&b, &p.office)["next_open"],
+        "2026-11-30T10:00:00+03:00"
+    );
+    let (s, diff) = app
+        .get(&format!(
+            "/api/v1/public/agencies/{}/register/diff?from=1&to=2",
+            p.agency
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{diff}");
+    let changed = diff["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{diff}");
+    assert_eq!(changed[0]["key"], p.office.as_str());
+    let fields: Vec<&str> = changed[0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["hours"]);
+}
