@@ -197,6 +197,8 @@ fn load_agency(
         region: a.region.clone(),
         kind: a.kind,
         website: a.website.clone(),
+        // the demo bodies are Dagestan's: Moscow time, the default
+        time_zone: None,
     }
     .validate()?;
     let agency = agency_db::insert(conn, None, changes)?;
@@ -322,6 +324,8 @@ fn load_agency(
                 stated_mode: Some(row.stated_mode),
                 position: None,
                 external_id: None,
+                // the seeds print no hours or addresses of their own: none are made up
+                ..Default::default()
             };
             match touchpoint_db::insert(conn, process_id, changes) {
                 Ok(_) => report.touchpoints += 1,

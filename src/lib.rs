@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod notices;
 pub mod officials;
 pub mod openapi;
+pub mod opendata;
 pub mod processes;
 pub mod public;
 pub mod reviews;

@@ -32,6 +32,7 @@ use crate::error::{ErrorCode, FieldError, Problem};
         (name = "files", description = "Files attached to a part of a revision (the unit's XLSX/CSV) with their detached CAdES signatures: signer certificate and signed digest parsed and compared, the signature value not verified"),
         (name = "calendar", description = "The working-day calendar (Russian production calendar, editable by admins)"),
         (name = "public", description = "Published registers for portals: no token, HTTP-cacheable, JSON/CSV/XLSX/HTML (R17)"),
+        (name = "opendata", description = "The registers as open data: per agency and per region a set with its passport (`meta.csv`, `meta.json`), structure and dated data files, as the methodological recommendations on publishing open data (version 3.0) lay one out; the registry `list.csv`; the settings the passport needs"),
         (name = "stats", description = "Figures for dashboards: counts per agency and region, digital share, findings, version age, deadlines aggregated (R4–R6, R10–R12)"),
         (name = "webhooks", description = "Signed publication events for integrators, from a transactional outbox"),
         (name = "catalogs", description = "Read-only reference catalogs; no token needed"),

@@ -11,6 +11,7 @@ diesel::table! {
         website -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        time_zone -> Text,
     }
 }
 
@@ -40,6 +41,16 @@ diesel::table! {
         due -> Date,
         what -> Text,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agency_open_data (agency_id) {
+        agency_id -> Uuid,
+        settings -> Jsonb,
+        updated_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -232,6 +243,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    region_open_data (region) {
+        region -> Text,
+        settings -> Jsonb,
+        updated_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     register_version_pieces (version_id, kind) {
         version_id -> Uuid,
         kind -> Text,
@@ -402,6 +423,11 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         as_written -> Nullable<Text>,
+        hours -> Nullable<Jsonb>,
+        address -> Nullable<Jsonb>,
+        lat -> Nullable<Float8>,
+        lon -> Nullable<Float8>,
+        accessibility -> Nullable<Text>,
         external_id -> Nullable<Text>,
     }
 }
@@ -454,6 +480,7 @@ diesel::joinable!(agency_channel_modes -> agencies (agency_id));
 diesel::joinable!(agency_channel_modes -> channel_types (channel_code));
 diesel::joinable!(agency_form_profiles -> agencies (agency_id));
 diesel::joinable!(agency_obligations -> agencies (agency_id));
+diesel::joinable!(agency_open_data -> agencies (agency_id));
 diesel::joinable!(agency_workflow_settings -> agencies (agency_id));
 diesel::joinable!(direction_curators -> agencies (agency_id));
 diesel::joinable!(direction_curators -> directions (direction_id));
@@ -488,6 +515,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agency_channel_modes,
     agency_form_profiles,
     agency_obligations,
+    agency_open_data,
     agency_workflow_settings,
     audit_log,
     calendar_days,
@@ -501,6 +529,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     part_agreements,
     part_files,
     processes,
+    region_open_data,
     register_version_pieces,
     register_versions,
     reviews,

@@ -6,8 +6,9 @@
 # Installs pinned tools (requirements.txt into target/contract-venv, package-lock.json into
 # target/contract-node), starts the service on a free loopback port with a fresh database,
 # then runs: the OpenAPI linter, Schemathesis, Python client + TypeScript type generation,
-# scenario.py (the workflow through the generated client) and sync_scenario.py (a portal's
-# incremental sync through it). Every step prints PASS/FAIL; the
+# scenario.py (the workflow through the generated client), jsonld_check.py (the JSON-LD
+# expanded with pyld and checked against the schema.org vocabulary) and sync_scenario.py (a
+# portal's incremental sync through the generated client). Every step prints PASS/FAIL; the
 # last line is `N passed, M failed`; exit status 0 only when nothing failed. The server and
 # its database are removed on exit, whatever happens.
 #
@@ -291,6 +292,14 @@ sync_scenario() {
     "$VENV/bin/python" "$HERE/sync_scenario.py"
 }
 
+jsonld_check() {
+  (
+    # shellcheck disable=SC1091
+    source "$OUT/fixtures.env"
+    "$VENV/bin/python" "$HERE/jsonld_check.py" "$BASE" "$ADMIN_TOKEN" "$TP_AGENCY_ID" "$TP_REGION"
+  )
+}
+
 # ---------------------------------------------------------------- main
 T_START=$(date +%s)
 run_step "install Python tools (requirements.txt)" install_python
@@ -324,10 +333,15 @@ else
 fi
 if [[ -f "$OUT/python-client/touchpoints_client/client.py" ]] && ok "start the service (fresh database, demo data)"; then
   run_step "d. scenario.py through the generated client" scenario
-  run_step "e. sync_scenario.py: a portal syncs two publications incrementally" sync_scenario
+  run_step "f. sync_scenario.py: a portal syncs two publications incrementally" sync_scenario
 else
   skip_step "d. scenario.py through the generated client" "no generated client or no service"
-  skip_step "e. sync_scenario.py: a portal syncs two publications incrementally" "no generated client or no service"
+  skip_step "f. sync_scenario.py: a portal syncs two publications incrementally" "no generated client or no service"
+fi
+if ok "start the service (fresh database, demo data)"; then
+  run_step "e. JSON-LD against the schema.org vocabulary (pyld)" jsonld_check
+else
+  skip_step "e. JSON-LD against the schema.org vocabulary (pyld)" "service not started"
 fi
 
 echo

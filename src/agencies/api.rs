@@ -239,6 +239,8 @@ pub async fn create_organization(
                 region: body.region.unwrap_or(parent_agency.region),
                 kind: body.kind.unwrap_or(AgencyKind::Institution),
                 website: body.website,
+                // an organization keeps its parent's clock unless told otherwise
+                time_zone: body.time_zone.or(Some(parent_agency.time_zone)),
             }
             .validate()?;
             agency_db::insert(c, Some(parent), changes)
@@ -271,6 +273,10 @@ pub struct NewOrganization {
     #[serde(default)]
     #[schema(schema_with = super::model::website_schema)]
     pub website: Option<String>,
+    /// IANA time zone; defaults to the parent agency's.
+    #[serde(default)]
+    #[schema(value_type = Option<crate::domain::hours::TimeZoneName>)]
+    pub time_zone: Option<String>,
 }
 
 async fn get_org(db: &Db, id: Uuid) -> ApiResult<Agency> {

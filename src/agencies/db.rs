@@ -25,6 +25,7 @@ struct AgencyRow {
     website: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    time_zone: String,
 }
 
 impl From<AgencyRow> for Agency {
@@ -37,6 +38,7 @@ impl From<AgencyRow> for Agency {
             region: r.region,
             kind: r.kind,
             website: r.website,
+            time_zone: r.time_zone,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -51,6 +53,7 @@ struct AgencyChangeset {
     region: Option<String>,
     kind: Option<AgencyKind>,
     website: Option<Option<String>>,
+    time_zone: Option<String>,
 }
 
 impl From<AgencyChanges> for AgencyChangeset {
@@ -61,6 +64,7 @@ impl From<AgencyChanges> for AgencyChangeset {
             region: c.region,
             kind: c.kind,
             website: c.website,
+            time_zone: c.time_zone,
         }
     }
 }
@@ -190,6 +194,9 @@ pub fn insert(
             agencies::region.eq(c.region.unwrap_or_default()),
             agencies::kind.eq(kind),
             agencies::website.eq(c.website.flatten()),
+            agencies::time_zone.eq(c
+                .time_zone
+                .unwrap_or_else(|| crate::domain::hours::DEFAULT_TIME_ZONE.to_owned())),
         ))
         .returning(AgencyRow::as_returning())
         .get_result(conn)?;
@@ -203,6 +210,7 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: AgencyChanges) -> ApiResult<
         && changeset.region.is_none()
         && changeset.kind.is_none()
         && changeset.website.is_none()
+        && changeset.time_zone.is_none()
     {
         return get(conn, id);
     }

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::{contact, text, AgencyKind};
+use crate::domain::{contact, hours, text, AgencyKind};
 use crate::error::{ApiError, FieldError};
 use crate::http::patch::nullable;
 
@@ -17,6 +17,7 @@ use crate::http::patch::nullable;
     "region": "Республика Дагестан",
     "kind": "ministry",
     "website": "https://www.mchsrd.ru",
+    "time_zone": "Europe/Moscow",
     "created_at": "2026-11-22T10:00:00Z",
     "updated_at": "2026-11-22T10:00:00Z"
 }))]
@@ -29,6 +30,9 @@ pub struct Agency {
     pub region: String,
     pub kind: AgencyKind,
     pub website: Option<String>,
+    /// IANA time zone; the hours of the touchpoints are local times there.
+    #[schema(value_type = crate::domain::hours::TimeZoneName)]
+    pub time_zone: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -56,6 +60,11 @@ pub struct NewAgency {
     #[serde(default)]
     #[schema(schema_with = website_schema)]
     pub website: Option<String>,
+    /// IANA time zone of the agency (Dagestan `Europe/Moscow`, Udmurtia `Europe/Samara`,
+    /// Sverdlovsk oblast `Asia/Yekaterinburg`); default `Europe/Moscow`.
+    #[serde(default)]
+    #[schema(value_type = Option<crate::domain::hours::TimeZoneName>)]
+    pub time_zone: Option<String>,
 }
 
 /// Body of a PATCH request: absent fields are left as they are, `null` clears optional ones.
@@ -77,6 +86,9 @@ pub struct AgencyPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(schema_with = website_schema)]
     pub website: Option<Option<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<crate::domain::hours::TimeZoneName>)]
+    pub time_zone: Option<String>,
 }
 
 /// Checked values of an agency, ready to store.
@@ -87,6 +99,7 @@ pub struct AgencyChanges {
     pub region: Option<String>,
     pub kind: Option<AgencyKind>,
     pub website: Option<Option<String>>,
+    pub time_zone: Option<String>,
 }
 
 pub(crate) fn website_schema() -> utoipa::openapi::Object {
@@ -132,6 +145,10 @@ impl NewAgency {
             text::required("region", &self.region, text::REGION_MAX),
         );
         let website = check_website(&mut errors, self.website.as_deref());
+        let time_zone = self
+            .time_zone
+            .as_deref()
+            .and_then(|z| collect(&mut errors, hours::check_time_zone("time_zone", z)));
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
@@ -141,6 +158,7 @@ impl NewAgency {
             region,
             kind: Some(self.kind),
             website: Some(website),
+            time_zone,
         })
     }
 }
@@ -167,6 +185,10 @@ impl AgencyPatch {
             .website
             .as_ref()
             .map(|w| check_website(&mut errors, w.as_deref()));
+        let time_zone = self
+            .time_zone
+            .as_deref()
+            .and_then(|z| collect(&mut errors, hours::check_time_zone("time_zone", z)));
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
@@ -176,6 +198,7 @@ impl AgencyPatch {
             region,
             kind: self.kind,
             website,
+            time_zone,
         })
     }
 }

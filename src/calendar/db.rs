@@ -48,3 +48,17 @@ pub fn put(conn: &mut PgConnection, day: NaiveDate, working: bool, name: &str) -
 pub fn delete(conn: &mut PgConnection, day: NaiveDate) -> ApiResult<bool> {
     Ok(diesel::delete(calendar_days::table.find(day)).execute(conn)? > 0)
 }
+
+/// The calendar in force as opening hours read it: with the names that say which weekday a
+/// working Saturday stands for.
+pub fn day_calendar(conn: &mut PgConnection) -> ApiResult<crate::domain::hours::DayCalendar> {
+    let rows: Vec<(NaiveDate, bool, String)> = calendar_days::table
+        .select((
+            calendar_days::day,
+            calendar_days::working,
+            calendar_days::name,
+        ))
+        .load(conn)?;
+    let work = WorkCalendar::new(rows.iter().map(|(d, w, _)| (*d, *w)));
+    Ok(crate::domain::hours::DayCalendar::new(work, &rows))
+}

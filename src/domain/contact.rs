@@ -297,6 +297,13 @@ pub mod pattern {
     /// A web address: optional `http://`/`https://`, a host, optional port, then a path, query
     /// or fragment of printable ASCII or Cyrillic letters (no spaces).
     pub const URL: &str = concat!("^", url!(), "$");
+    /// [`URL`] with its scheme written out: `http://` or `https://` first (a link printed in a
+    /// file, such as an open-data licence).
+    pub const ABSOLUTE_URL: &str = concat!(
+        "^https?://",
+        host!(),
+        "(?::[0-9]{1,5})?(?:[/?#][!-~А-Яа-яЁё]*)?$"
+    );
     /// [`URL`], or the empty string (no address).
     pub const URL_OR_EMPTY: &str = concat!("^(?:", url!(), ")?$");
     /// An e-mail address: dot-separated atoms of RFC 5322 characters, `@`, a host as in [`URL`].

@@ -23,6 +23,26 @@ pub enum TablesLayout {
     ByClientType,
 }
 
+/// Where the printed register (CSV, HTML, XLSX) shows the touchpoints' opening hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HoursPlacement {
+    /// A column «Режим работы» right after the six mandatory ones (only when some row has hours).
+    #[default]
+    Column,
+    /// In column 4, after the touchpoint: «…; режим работы: Пн–Пт 09:00–18:00».
+    Cell,
+}
+
+impl HoursPlacement {
+    pub fn is_column(&self) -> bool {
+        *self == HoursPlacement::Column
+    }
+}
+
+/// The header of the hours column.
+pub const HOURS_COLUMN: &str = "Режим работы";
+
 /// How the approval is printed above the title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -173,6 +193,10 @@ pub struct FormProfile {
         example = "Министерства по делам гражданской обороны, чрезвычайным ситуациям и ликвидации последствий стихийных бедствий Республики Дагестан"
     )]
     pub approver_body_genitive: Option<String>,
+    /// Where the printed register shows opening hours: `column` (default, after the six) or
+    /// `cell` (in column 4).
+    #[serde(default, skip_serializing_if = "HoursPlacement::is_column")]
+    pub hours_placement: HoursPlacement,
 }
 
 impl Default for FormProfile {
@@ -188,6 +212,7 @@ impl Default for FormProfile {
             approval_style: ApprovalStyle::Order,
             approval_heading: None,
             approver_body_genitive: None,
+            hours_placement: HoursPlacement::Column,
         }
     }
 }
@@ -323,6 +348,7 @@ impl FormProfile {
             approval_style: self.approval_style,
             approval_heading,
             approver_body_genitive,
+            hours_placement: self.hours_placement,
         })
     }
 

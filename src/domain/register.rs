@@ -52,6 +52,16 @@ pub struct RowTouchpoint {
     /// was given, and in versions published before external ids existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
+    /// Opening hours, local times of the agency's time zone; absent when not given (and from
+    /// versions published before hours existed, whose SHA-256 stays what it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<super::hours::Hours>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<super::place::Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<super::place::Geo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility: Option<String>,
 }
 
 /// One row of the form: a touchpoint of a process (or a process still without touchpoints).
@@ -183,6 +193,13 @@ fn fields(r: &RegisterRow) -> Vec<(&'static str, Value)> {
         ("features", j(&t.and_then(|t| t.features.as_ref()))),
         ("stated_mode", j(&t.and_then(|t| t.stated_mode))),
         ("implied_mode", j(&t.map(|t| t.implied_mode))),
+        ("hours", j(&t.and_then(|t| t.hours.as_ref()))),
+        ("address", j(&t.and_then(|t| t.address.as_ref()))),
+        ("geo", j(&t.and_then(|t| t.geo.as_ref()))),
+        (
+            "accessibility",
+            j(&t.and_then(|t| t.accessibility.as_ref())),
+        ),
     ]
 }
 
@@ -365,6 +382,10 @@ mod tests {
                 stated_mode: None,
                 implied_mode: Mode::Digital,
                 external_id: None,
+                hours: None,
+                address: None,
+                geo: None,
+                accessibility: None,
             }),
             process_external_id: None,
         }

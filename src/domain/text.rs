@@ -240,6 +240,26 @@ mod spec_limits {
         ("TouchpointReplacement", "as_written", DETAILS_MAX),
         ("TouchpointReplacement", "interaction", DETAILS_MAX),
         ("TouchpointReplacement", "features", DETAILS_MAX),
+        (
+            "TouchpointReplacement",
+            "accessibility",
+            crate::domain::place::ACCESSIBILITY_MAX,
+        ),
+        ("Address", "region", crate::domain::place::ADDRESS_PART_MAX),
+        ("Address", "city", crate::domain::place::ADDRESS_PART_MAX),
+        ("Address", "street", crate::domain::place::ADDRESS_PART_MAX),
+        ("Address", "house", crate::domain::place::ADDRESS_PART_MAX),
+        ("Address", "office", crate::domain::place::ADDRESS_PART_MAX),
+        (
+            "NewTouchpoint",
+            "accessibility",
+            crate::domain::place::ACCESSIBILITY_MAX,
+        ),
+        (
+            "TouchpointPatch",
+            "accessibility",
+            crate::domain::place::ACCESSIBILITY_MAX,
+        ),
         ("NewTouchpoint", "name", NAME_MAX),
         ("NewTouchpoint", "as_written", DETAILS_MAX),
         ("NewTouchpoint", "interaction", DETAILS_MAX),
@@ -324,6 +344,55 @@ mod spec_limits {
         ("OfficialPatch", "email", EMAIL_MAX),
         ("NewWebhook", "url", WEBHOOK_URL_MAX),
         ("NewWebhook", "description", WEBHOOK_DESCRIPTION_MAX),
+        ("OpenDataSettings", "code", crate::opendata::model::CODE_MAX),
+        (
+            "OpenDataSettings",
+            "title",
+            crate::opendata::model::TITLE_MAX,
+        ),
+        (
+            "OpenDataSettings",
+            "description",
+            crate::opendata::model::DESCRIPTION_MAX,
+        ),
+        (
+            "OpenDataSettings",
+            "keywords/items",
+            crate::opendata::model::KEYWORD_MAX,
+        ),
+        (
+            "RegionOpenDataSettings",
+            "creator",
+            crate::opendata::model::CREATOR_MAX,
+        ),
+        (
+            "RegionOpenDataSettings",
+            "code",
+            crate::opendata::model::CODE_MAX,
+        ),
+        (
+            "RegionOpenDataSettings",
+            "title",
+            crate::opendata::model::TITLE_MAX,
+        ),
+        (
+            "RegionOpenDataSettings",
+            "description",
+            crate::opendata::model::DESCRIPTION_MAX,
+        ),
+        (
+            "RegionOpenDataSettings",
+            "keywords/items",
+            crate::opendata::model::KEYWORD_MAX,
+        ),
+        (
+            "License",
+            "title",
+            crate::opendata::model::LICENSE_TITLE_MAX,
+        ),
+        ("License", "url", URL_MAX),
+        ("Publisher", "name", PERSON_MAX),
+        ("Publisher", "email", EMAIL_MAX),
     ];
 
     /// Every `maxLength` under `value`, by its path (with the `properties` segments left out).

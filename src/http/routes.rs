@@ -48,13 +48,10 @@ impl AllowedMethods {
         let mut methods: Vec<&'static str> = Vec::new();
         for (template, allowed) in &self.templates {
             let matches = template.len() == segments.len()
-                && template.iter().zip(&segments).all(|(t, s)| {
-                    if t.starts_with('{') && t.ends_with('}') {
-                        !s.is_empty()
-                    } else {
-                        t == s
-                    }
-                });
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| segment_matches(t, s));
             if matches {
                 for m in allowed {
                     if !methods.contains(m) {
@@ -72,6 +69,37 @@ impl AllowedMethods {
         methods.sort_by_key(|m| ORDER.iter().position(|o| o == m));
         Some(methods.join(", "))
     }
+}
+
+/// Whether a path segment matches a template segment: `{name}` stands for a non-empty run of
+/// characters, so `structure-{stamp}.csv` matches `structure-20261129T0300.csv`.
+fn segment_matches(template: &str, segment: &str) -> bool {
+    // literal pieces between the placeholders, in order
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        pieces.push(&rest[..open]);
+        rest = &rest[open + close + 1..];
+    }
+    pieces.push(rest);
+    if pieces.len() == 1 {
+        return template == segment;
+    }
+    let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
+    let Some(mut s) = segment.strip_prefix(first) else {
+        return false;
+    };
+    for piece in &pieces[1..pieces.len() - 1] {
+        // each placeholder takes at least one character before the next literal
+        match s.get(1..).and_then(|t| t.find(piece)) {
+            Some(i) => s = &s[1 + i + piece.len()..],
+            None => return false,
+        }
+    }
+    s.len() > last.len() && s.ends_with(last)
 }
 
 /// The app's default service.
@@ -150,6 +178,15 @@ mod tests {
                 "POST",
             ),
             ("/api/v1/calendar/2027-02-22".to_owned(), "PUT, DELETE"),
+            (
+                format!("/api/v1/public/opendata/agencies/{id}/structure-20261129T0300.csv"),
+                "GET",
+            ),
+            (
+                format!("/api/v1/public/opendata/agencies/{id}/data-20261129T0300-structure-20261129T0300.csv"),
+                "GET",
+            ),
+            (format!("/api/v1/public/opendata/agencies/{id}/meta.csv"), "GET"),
         ] {
             assert_eq!(table.allowed(&path).as_deref(), Some(allow), "{path}");
         }
@@ -158,6 +195,9 @@ mod tests {
             "/api/v1/agencies/",
             "/bench/static/10",
             "/",
+            "/api/v1/public/opendata/agencies/x/structure-.csv",
+            "/api/v1/public/opendata/agencies/x/data--structure-1.csv",
+            "/api/v1/public/opendata/agencies/x/other.csv",
         ] {
             assert_eq!(table.allowed(unknown), None, "{unknown}");
         }

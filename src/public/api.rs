@@ -29,7 +29,7 @@ pub use super::serve::{Format, PublishedRegister, RegisterQuery, XlsxFile, XLSX_
 #[utoipa::path(
     tag = "workflow", operation_id = "getWorkingCopy",
     params(AgencyPath, RegisterQuery),
-    responses((status = 200, description = "The working copy", content((RegisterContent = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))))
+    responses((status = 200, description = "The working copy", content((RegisterContent = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Object = "application/geo+json"), (Object = "application/ld+json"))))
 )]
 #[get("/agencies/{id}/register")]
 pub async fn working_copy(
@@ -114,7 +114,7 @@ impl IncludeQuery {
     params(AgencyPath, RegisterQuery, IncludeQuery),
     responses(
         (status = 200, description = "The register (with `include=subordinates`: followed by its subordinate organizations' registers)", headers(("ETag" = String, description = "One per representation: the gzip and brotli bodies have their own (`…-gzip`, `…-br`)"), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content (the agency's own, also with sections); the same whatever the coding"), ("Content-Encoding" = String, description = "`gzip` or `br` as `Accept-Encoding` asks (q-values honoured; the whole version is compressed once and kept); absent: the plain body"), ("Vary" = String, description = "`Accept, Accept-Encoding`")),
-            content((super::sections::RegisterWithSections = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            content((super::sections::RegisterWithSections = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Object = "application/geo+json"), (Object = "application/ld+json"))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match")
     )
 )]
@@ -149,7 +149,7 @@ pub async fn current_register(
     params(PublicVersionPath, RegisterQuery),
     responses(
         (status = 200, description = "The version", headers(("ETag" = String, description = "One per representation: the gzip and brotli bodies have their own (`…-gzip`, `…-br`)"), ("Cache-Control" = String), ("X-Content-SHA256" = String, description = "SHA-256 of the version's canonical content, the same whatever the coding"), ("Content-Encoding" = String, description = "`gzip` or `br` as `Accept-Encoding` asks (compressed once and kept); absent: the plain body"), ("Vary" = String, description = "`Accept, Accept-Encoding`")),
-            content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+            content((PublishedRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (XlsxFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Object = "application/geo+json"), (Object = "application/ld+json"))),
         (status = 304, description = "Not modified")
     )
 )]

@@ -5,6 +5,9 @@
 pub mod api;
 pub mod cache;
 pub mod encoding;
+pub mod geojson;
+pub mod jsonld;
+pub mod open_now;
 pub mod pieces;
 pub mod region;
 pub mod render;

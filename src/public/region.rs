@@ -400,8 +400,8 @@ fn region_stream(
 #[utoipa::path(
     security(()),
     tag = "public", operation_id = "getRegionRegister",
-    params(RegionPath, RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv` or `html`", pattern = "^(json|csv|html)$")),
-    responses((status = 200, description = "The consolidated register", headers(("Content-Encoding" = String, description = "CSV and HTML: `gzip` when `Accept-Encoding` takes it (one gzip stream put together from pieces compressed once); JSON pages: `gzip` or `br`; absent: the plain body"), ("Vary" = String, description = "`Accept-Encoding` (and `Accept` for CSV and HTML)")), content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"))))
+    params(RegionPath, RegionQuery, ("format" = Option<String>, Query, description = "`json` (default), `csv`, `html`, `geojson` (the offline touchpoints as a GeoJSON FeatureCollection) or `jsonld` (schema.org)", pattern = "^(json|csv|html|geojson|jsonld)$")),
+    responses((status = 200, description = "The consolidated register", headers(("Content-Encoding" = String, description = "CSV and HTML: `gzip` when `Accept-Encoding` takes it (one gzip stream put together from pieces compressed once); JSON pages: `gzip` or `br`; absent: the plain body"), ("Vary" = String, description = "`Accept-Encoding` (and `Accept` for CSV and HTML)")), content((RegionRegister = "application/json"), (String = "text/csv"), (String = "text/html"), (Object = "application/geo+json"), (Object = "application/ld+json"))))
 )]
 #[get("/public/regions/{region}/register")]
 pub async fn region_register(
@@ -478,8 +478,28 @@ pub async fn region_register(
         }
         Format::Xlsx => Err(ApiError::client(
             ErrorCode::InvalidParameter,
-            "the consolidated register is served as json, csv or html; xlsx is per agency",
+            "the consolidated register is served as json, csv, html, geojson or jsonld; xlsx is per agency",
         )),
+        Format::Geojson | Format::Jsonld => {
+            // every body's current version, compressed when that pays off; the tag names the
+            // versions it is made of
+            let keys: Vec<(Uuid, i32)> = index.iter().map(|e| (e.agency_id, e.number)).collect();
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&(&keys, format), &mut h);
+            let tag = format!("region-{:x}", std::hash::Hasher::finish(&h));
+            let versions = rendered_many(&db, &cache, &keys).await?;
+            let rep = Representation {
+                etag: &tag,
+                cache_control: "public, max-age=60",
+                sha256: "",
+                format,
+                file: "",
+            };
+            send_dynamic(&req, rep, || {
+                derived(format, versions.iter().map(|v| &v.content), None)
+            })
+            .await
+        }
         Format::Json => {
             let total: usize = index.iter().map(|e| e.rows).sum();
             // only the versions the page covers are read

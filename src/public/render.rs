@@ -2,7 +2,9 @@
 //! and a printable HTML page an agency can link from its official site («Документы», R17).
 //! Plain functions of the content.
 
-use crate::domain::form::{mark_text, FormProfile, Marks, Table, TablesLayout};
+use crate::domain::form::{
+    mark_text, FormProfile, HoursPlacement, Marks, Table, TablesLayout, HOURS_COLUMN,
+};
 use crate::domain::register::{RegisterContent, RegisterRow, COLUMNS};
 use crate::domain::{ClientType, Mode};
 
@@ -119,6 +121,9 @@ pub fn features_text(r: &RegisterRow, marks: &Marks) -> String {
 /// agency's wording, the «1 2 3 4 5 6» row, the footnotes.
 pub struct Document {
     pub profile: FormProfile,
+    /// A column «Режим работы» after the six: the profile places hours in a column and some
+    /// row has them.
+    pub hours_column: bool,
     /// Printed right-aligned above the title(s); empty when the act is not known.
     pub approval: Vec<String>,
     /// Each table's title (line by line) and rows.
@@ -163,15 +168,25 @@ impl Document {
                 ]
             }
         };
+        let hours_column = profile.hours_placement == HoursPlacement::Column
+            && content
+                .rows
+                .iter()
+                .any(|r| r.touchpoint.as_ref().is_some_and(|t| t.hours.is_some()));
         Document {
             profile,
+            hours_column,
             approval,
             tables,
         }
     }
 
     pub fn header(&self) -> Vec<String> {
-        self.profile.header()
+        let mut out = self.profile.header();
+        if self.hours_column {
+            out.insert(6, HOURS_COLUMN.to_owned());
+        }
+        out
     }
 
     /// «1 2 3 4 5 6» (and on, over the extra columns).
@@ -181,17 +196,33 @@ impl Document {
 
     /// A row's cells: the six columns, then the (empty) extra ones.
     pub fn cells(&self, r: &RegisterRow) -> Vec<String> {
+        let hours = hours_text(r);
+        let column4 = match (&hours, self.profile.hours_placement) {
+            (Some(h), HoursPlacement::Cell) => format!("{}; режим работы: {h}", touchpoint_cell(r)),
+            _ => touchpoint_cell(r),
+        };
         let mut out = vec![
             r.n.to_string(),
             r.direction.clone(),
             r.process.clone(),
-            touchpoint_cell(r),
+            column4,
             interaction_cell(r),
             features_text(r, &self.profile.marks),
         ];
+        if self.hours_column {
+            out.push(hours.unwrap_or_default());
+        }
         out.extend(self.profile.extra_columns.iter().map(|_| String::new()));
         out
     }
+}
+
+/// A row's opening hours as people read them («Пн–Пт 09:00–18:00; Сб–Вс выходной»).
+pub fn hours_text(r: &RegisterRow) -> Option<String> {
+    r.touchpoint
+        .as_ref()
+        .and_then(|t| t.hours.as_ref())
+        .map(|h| h.describe_ru())
 }
 
 /// One CSV cell: quoted when it holds `;`, `"` or a line break, and never a formula — a cell
@@ -398,7 +429,6 @@ pub fn html_table_open() -> String {
 /// The rows of a table with the profile's column 6 and extra columns.
 fn html_doc_rows(doc: &Document, rows: &[RegisterRow]) -> String {
     let mut out = String::new();
-    let extra = doc.profile.extra_columns.len();
     for (i, dir_span, processes) in spans(rows) {
         for (j, proc_span) in processes {
             for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
@@ -415,13 +445,9 @@ fn html_doc_rows(doc: &Document, rows: &[RegisterRow]) -> String {
                         escape(&r.process)
                     ));
                 }
-                out.push_str(&format!(
-                    "<td>{}</td><td>{}</td><td>{}</td>",
-                    escape(&touchpoint_cell(r)),
-                    escape(&interaction_cell(r)),
-                    escape(&features_text(r, &doc.profile.marks))
-                ));
-                out.push_str(&"<td></td>".repeat(extra));
+                for cell in doc.cells(r).iter().skip(3) {
+                    out.push_str(&format!("<td>{}</td>", escape(cell)));
+                }
                 out.push_str("</tr>\n");
             }
         }
@@ -436,8 +462,10 @@ fn html_page(content: &RegisterContent, meta: &Meta<'_>) -> String {
     let doc = Document::of(content);
     let a = &content.agency;
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Перечень точек взаимодействия — {name}</title><style>{HTML_STYLE}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>Перечень точек взаимодействия — {name}</title><style>{HTML_STYLE}</style><script type=\"application/ld+json\">{ld}</script></head><body>\n",
         name = escape(&a.name),
+        // what search engines read: the register in schema.org terms (not executed: a data block)
+        ld = super::jsonld::script_text(&super::jsonld::document([content])),
     );
     if !doc.approval.is_empty() {
         out.push_str("<div class=\"approval\">");

@@ -367,6 +367,14 @@ pub async fn respond(
             Format::Csv => csv(a, q).into_bytes(),
             Format::Html => html(a, q).into_bytes(),
             Format::Xlsx => workbook(a, q)?,
+            Format::Geojson | Format::Jsonld => {
+                let mut contents = vec![content_of(&a.parent, q)];
+                contents.extend(a.sections.iter().map(|(_, r)| RegisterContent {
+                    rows: rows_of(r, q),
+                    ..content_of(r, &RegisterQuery::default())
+                }));
+                super::serve::derived(format, &contents, None)?
+            }
         })
     })
     .await

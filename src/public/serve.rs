@@ -166,13 +166,25 @@ pub enum Format {
     Csv,
     Xlsx,
     Html,
+    /// The offline touchpoints as a GeoJSON `FeatureCollection` (RFC 7946).
+    Geojson,
+    /// schema.org JSON-LD (`GovernmentOrganization`, `GovernmentService`, `ServiceChannel`).
+    Jsonld,
+}
+
+impl Format {
+    /// Rendered per request from the version's content (not kept in the cache).
+    pub fn is_derived(self) -> bool {
+        matches!(self, Format::Geojson | Format::Jsonld)
+    }
 }
 
 /// Which rows of a register, and in which format.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams, Hash)]
 #[into_params(parameter_in = Query)]
 pub struct RegisterQuery {
-    /// `json` (default), `csv` (UTF-8 with BOM, `;`), `xlsx` or `html`; `Accept` works too.
+    /// `json` (default), `csv` (UTF-8 with BOM, `;`), `xlsx`, `html`, `geojson` (the offline
+    /// touchpoints for a map) or `jsonld` (schema.org); `Accept` works too.
     #[param(inline)]
     pub format: Option<Format>,
     pub direction_id: Option<Uuid>,
@@ -229,7 +241,11 @@ pub(crate) fn negotiate(req: &HttpRequest, q: &RegisterQuery) -> Format {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if accept.contains("text/csv") {
+    if accept.contains("application/geo+json") {
+        Format::Geojson
+    } else if accept.contains("application/ld+json") {
+        Format::Jsonld
+    } else if accept.contains("text/csv") {
         Format::Csv
     } else if accept.contains("spreadsheetml") {
         Format::Xlsx
@@ -244,6 +260,23 @@ pub(crate) fn negotiate(req: &HttpRequest, q: &RegisterQuery) -> Format {
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct XlsxFile(pub Vec<u8>);
+
+pub const GEOJSON_TYPE: &str = "application/geo+json";
+pub const JSONLD_TYPE: &str = "application/ld+json";
+
+/// A GeoJSON or JSON-LD body of one or several registers (`version`: the single version's
+/// number and SHA-256, carried by the GeoJSON).
+pub(crate) fn derived<'a>(
+    format: Format,
+    contents: impl IntoIterator<Item = &'a RegisterContent>,
+    version: Option<(i32, &str)>,
+) -> ApiResult<Vec<u8>> {
+    let value = match format {
+        Format::Geojson => super::geojson::collection(super::geojson::features(contents), version),
+        _ => super::jsonld::document(contents),
+    };
+    serde_json::to_vec(&value).map_err(|e| ApiError::Internal(e.into()))
+}
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -275,7 +308,7 @@ pub(crate) async fn respond(
         "public, max-age=60"
     };
     let file = format!("perechen-{}-v{}", r.agency_id, r.number);
-    if q.filtered() || format == Format::Xlsx {
+    if q.filtered() || format == Format::Xlsx || format.is_derived() {
         let render = || -> ApiResult<Vec<u8>> {
             let filtered;
             let content = if q.filtered() {
@@ -311,6 +344,9 @@ pub(crate) async fn respond(
                 Format::Csv => render::csv(content).into_bytes(),
                 Format::Html => render::html(content, &meta).into_bytes(),
                 Format::Xlsx => xlsx::workbook(content, &meta)?,
+                Format::Geojson | Format::Jsonld => {
+                    derived(format, [content], Some((r.number, r.sha256.as_str())))?
+                }
             })
         };
         let rep = Representation {
@@ -421,6 +457,8 @@ fn head(b: &mut actix_web::HttpResponseBuilder, format: Format, file: &str, codi
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{file}.xlsx\""),
         )),
+        Format::Geojson => b.content_type(GEOJSON_TYPE),
+        Format::Jsonld => b.content_type(JSONLD_TYPE),
     };
     if let Some(t) = coding.token() {
         b.insert_header((header::CONTENT_ENCODING, t));
@@ -457,8 +495,11 @@ pub(crate) fn conditional(
     };
     b.insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header(("X-Content-SHA256", sha256.to_owned()))
         .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    // a body made of several versions (a region's GeoJSON) has no single content hash
+    if !sha256.is_empty() {
+        b.insert_header(("X-Content-SHA256", sha256.to_owned()));
+    }
     (b, matches)
 }
 
@@ -489,5 +530,12 @@ pub fn render_as(
                 format!("attachment; filename=\"{file}.xlsx\""),
             ))
             .body(xlsx::workbook(content, meta)?),
+        Format::Geojson | Format::Jsonld => b
+            .content_type(if format == Format::Geojson {
+                GEOJSON_TYPE
+            } else {
+                JSONLD_TYPE
+            })
+            .body(derived(format, [content], None)?),
     })
 }

@@ -209,16 +209,12 @@ fn write_sheet(
                 for (k, r) in rows.iter().enumerate().skip(j).take(proc_span) {
                     let at = first + k as u32;
                     ws.write_number_with_format(at, 0, f64::from(r.n), &number)?;
-                    ws.write_string_with_format(at, 3, touchpoint_cell(r), &cell)?;
-                    ws.write_string_with_format(at, 4, interaction_cell(r), &cell)?;
-                    ws.write_string_with_format(
-                        at,
-                        5,
-                        super::render::features_text(r, &doc.profile.marks),
-                        &cell,
-                    )?;
-                    for col in 6..=last {
-                        ws.write_blank(at, col, &cell)?;
+                    let cells = doc.cells(r);
+                    for col in 3..=last {
+                        match cells.get(usize::from(col)).filter(|c| !c.is_empty()) {
+                            Some(text) => ws.write_string_with_format(at, col, text, &cell)?,
+                            None => ws.write_blank(at, col, &cell)?,
+                        };
                     }
                 }
                 merge(ws, j, proc_span, 2, &rows[j].process)?;

@@ -262,6 +262,10 @@ mod tests {
                 stated_mode: stated,
                 implied_mode: implied,
                 external_id: None,
+                hours: None,
+                address: None,
+                geo: None,
+                accessibility: None,
             }),
             process_external_id: None,
         }

@@ -8,6 +8,8 @@ use uuid::Uuid;
 use super::model::{Touchpoint, TouchpointChanges};
 use super::rules::{self, Sibling};
 use crate::catalogs::db as catalog_db;
+use crate::domain::hours::Hours;
+use crate::domain::place::{Address, Geo};
 use crate::domain::{ClientType, Contact, ContactKind, Mode};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::http::pagination::like_pattern;
@@ -140,6 +142,65 @@ fn filtered(f: &TouchpointFilter) -> tr::BoxedQuery<'static, Pg> {
     q
 }
 
+/// What a touchpoint says beside the six columns: hours, address, coordinates, accessibility.
+#[derive(Debug, Clone, Default)]
+pub struct Place {
+    pub hours: Option<Hours>,
+    pub address: Option<Address>,
+    pub geo: Option<Geo>,
+    pub accessibility: Option<String>,
+}
+
+type PlaceRow = (
+    Uuid,
+    Option<serde_json::Value>,
+    Option<serde_json::Value>,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+);
+
+/// Hours and place of a set of touchpoints: one query. The JSON columns hold only what the
+/// validation accepted; a value that no longer reads (never written by this service) is absent.
+pub fn places(conn: &mut PgConnection, ids: &[Uuid]) -> ApiResult<HashMap<Uuid, Place>> {
+    let rows: Vec<PlaceRow> = tp::table
+        .filter(tp::id.eq_any(ids))
+        .filter(
+            tp::hours
+                .is_not_null()
+                .or(tp::address.is_not_null())
+                .or(tp::lat.is_not_null())
+                .or(tp::accessibility.is_not_null()),
+        )
+        .select((
+            tp::id,
+            tp::hours,
+            tp::address,
+            tp::lat,
+            tp::lon,
+            tp::accessibility,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, hours, address, lat, lon, accessibility)| {
+            (
+                id,
+                Place {
+                    hours: hours.and_then(|v| serde_json::from_value(v).ok()),
+                    address: address.and_then(|v| serde_json::from_value(v).ok()),
+                    geo: lat.zip(lon).map(|(lat, lon)| Geo { lat, lon }),
+                    accessibility,
+                },
+            )
+        })
+        .collect())
+}
+
+fn json_of<T: serde::Serialize>(v: &Option<T>) -> Option<serde_json::Value> {
+    v.as_ref().and_then(|v| serde_json::to_value(v).ok())
+}
+
 /// Contacts and needs of a set of touchpoints: two queries, whatever the number of rows.
 fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
@@ -190,12 +251,18 @@ fn hydrate(conn: &mut PgConnection, rows: Vec<Row>) -> ApiResult<Vec<Touchpoint>
         .load::<(Uuid, String)>(conn)?
         .into_iter()
         .collect();
+    let mut places: HashMap<Uuid, Place> = places(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|r| {
             let stated = r.stated_mode;
             let implied = r.implied_mode;
+            let place = places.remove(&r.id).unwrap_or_default();
             Touchpoint {
+                hours: place.hours,
+                address: place.address,
+                geo: place.geo,
+                accessibility: place.accessibility,
                 contacts: contacts.remove(&r.id).unwrap_or_default(),
                 needs: needs.remove(&r.id).unwrap_or_default(),
                 id: r.id,
@@ -474,6 +541,11 @@ pub fn insert(
             tp::contactless_key.eq(rules::contactless_key(&name, &contacts)),
             tp::position.eq(position),
             tp::external_id.eq(c.external_id.clone().flatten()),
+            tp::hours.eq(json_of(&c.hours.clone().flatten())),
+            tp::address.eq(json_of(&c.address.clone().flatten())),
+            tp::lat.eq(c.geo.flatten().map(|g| g.lat)),
+            tp::lon.eq(c.geo.flatten().map(|g| g.lon)),
+            tp::accessibility.eq(c.accessibility.clone().flatten()),
         ))
         .returning(tp::id)
         .get_result(conn)?;
@@ -494,6 +566,11 @@ struct TouchpointChangeset {
     contactless_key: Option<Option<String>>,
     position: Option<i32>,
     external_id: Option<Option<String>>,
+    hours: Option<Option<serde_json::Value>>,
+    address: Option<Option<serde_json::Value>>,
+    lat: Option<Option<f64>>,
+    lon: Option<Option<f64>>,
+    accessibility: Option<Option<String>>,
 }
 
 pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiResult<Touchpoint> {
@@ -528,6 +605,11 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiRes
         contactless_key: identity_changes.then(|| rules::contactless_key(&name, &contacts)),
         position: c.position,
         external_id: c.external_id.clone(),
+        hours: c.hours.as_ref().map(json_of),
+        address: c.address.as_ref().map(json_of),
+        lat: c.geo.map(|g| g.map(|g| g.lat)),
+        lon: c.geo.map(|g| g.map(|g| g.lon)),
+        accessibility: c.accessibility.clone(),
     };
     let empty = set.channel_code.is_none()
         && set.name.is_none()
@@ -537,7 +619,8 @@ pub fn update(conn: &mut PgConnection, id: Uuid, c: TouchpointChanges) -> ApiRes
         && set.stated_mode.is_none()
         && set.contactless_key.is_none()
         && set.position.is_none()
-        && set.external_id.is_none();
+        && set.external_id.is_none()
+        && !c.touches_place();
     if !empty {
         diesel::update(tp::table.find(id)).set(set).execute(conn)?;
     }

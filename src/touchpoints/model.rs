@@ -3,6 +3,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::hours::Hours;
+use crate::domain::place::{Address, Geo};
 use crate::domain::{text, Contact, ContactInput, Mode};
 use crate::error::{ApiError, FieldError};
 use crate::http::patch::nullable;
@@ -54,6 +56,14 @@ pub struct Touchpoint {
     pub mode_conflict: bool,
     /// Order of the touchpoint within its process.
     pub position: i32,
+    /// Opening hours (offices and phone lines), local times of the agency's `time_zone`.
+    pub hours: Option<Hours>,
+    /// Where an offline touchpoint is.
+    pub address: Option<Address>,
+    /// WGS 84 coordinates of an offline touchpoint.
+    pub geo: Option<Geo>,
+    /// Notes on accessibility (entrances, ramps, lifts, parking for the disabled).
+    pub accessibility: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The integrator's own id of the touchpoint (unique within the agency), by which
@@ -112,6 +122,20 @@ pub struct NewTouchpoint {
         example = "mfc-05:tel-1"
     )]
     pub external_id: Option<String>,
+    /// Opening hours (offices, phone lines; optional elsewhere), local times of the agency's
+    /// `time_zone`.
+    #[serde(default)]
+    pub hours: Option<Hours>,
+    /// The structured address of an offline touchpoint.
+    #[serde(default)]
+    pub address: Option<Address>,
+    /// WGS 84 coordinates of an offline touchpoint.
+    #[serde(default)]
+    pub geo: Option<Geo>,
+    /// Notes on accessibility (entrances, ramps, lifts).
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    pub accessibility: Option<String>,
 }
 
 /// A touchpoint as `PUT /processes/{id}/points/by-external-id/{external_id}` replaces it: the
@@ -159,6 +183,20 @@ pub struct TouchpointReplacement {
     #[serde(default, deserialize_with = "crate::domain::de::opt_int")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub position: Option<i32>,
+    /// Opening hours (offices, phone lines; optional elsewhere), local times of the agency's
+    /// `time_zone`.
+    #[serde(default)]
+    pub hours: Option<Hours>,
+    /// The structured address of an offline touchpoint.
+    #[serde(default)]
+    pub address: Option<Address>,
+    /// WGS 84 coordinates of an offline touchpoint.
+    #[serde(default)]
+    pub geo: Option<Geo>,
+    /// Notes on accessibility (entrances, ramps, lifts).
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    pub accessibility: Option<String>,
 }
 
 impl TouchpointReplacement {
@@ -175,6 +213,10 @@ impl TouchpointReplacement {
             stated_mode: self.stated_mode,
             position: self.position,
             external_id: Some(external_id),
+            hours: self.hours,
+            address: self.address,
+            geo: self.geo,
+            accessibility: self.accessibility,
         }
     }
 }
@@ -219,6 +261,21 @@ pub struct TouchpointPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9._:~-]{1,200}$", max_length = 200)]
     pub external_id: Option<Option<String>>,
+    /// Replaces the hours; `null` removes them.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Hours>)]
+    pub hours: Option<Option<Hours>>,
+    /// Replaces the address; `null` removes it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Address>)]
+    pub address: Option<Option<Address>>,
+    /// Replaces the coordinates; `null` removes them.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Geo>)]
+    pub geo: Option<Option<Geo>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 4000)]
+    pub accessibility: Option<Option<String>>,
 }
 
 /// Checked changes of a touchpoint. `None` leaves a field as it is.
@@ -234,6 +291,10 @@ pub struct TouchpointChanges {
     pub stated_mode: Option<Option<Mode>>,
     pub position: Option<i32>,
     pub external_id: Option<Option<String>>,
+    pub hours: Option<Option<Hours>>,
+    pub address: Option<Option<Address>>,
+    pub geo: Option<Option<Geo>>,
+    pub accessibility: Option<Option<String>>,
 }
 
 impl TouchpointChanges {
@@ -260,11 +321,63 @@ impl TouchpointChanges {
             && same(&self.stated_mode, &t.stated_mode)
             && same(&self.position, &t.position)
             && same(&self.external_id, &t.external_id)
+            && same(&self.hours, &t.hours)
+            && same(&self.address, &t.address)
+            && same(&self.geo, &t.geo)
+            && same(&self.accessibility, &t.accessibility)
+    }
+
+    /// Whether the place or hours change (the parts kept beside the six columns).
+    pub fn touches_place(&self) -> bool {
+        self.hours.is_some()
+            || self.address.is_some()
+            || self.geo.is_some()
+            || self.accessibility.is_some()
     }
 }
 
 fn check_external_id(e: &mut Vec<FieldError>, v: Option<&str>) -> Option<String> {
     v.and_then(|v| keep(e, text::external_id("external_id", v)))
+}
+
+fn check_hours(e: &mut Vec<FieldError>, h: Option<&Hours>) -> Option<Hours> {
+    let h = h?;
+    let errors = h.validate("hours");
+    if errors.is_empty() {
+        Some(h.clone().normalized())
+    } else {
+        e.extend(errors);
+        None
+    }
+}
+
+fn check_address(e: &mut Vec<FieldError>, a: Option<&Address>) -> Option<Address> {
+    match a?.validate("address") {
+        Ok(a) => a,
+        Err(errors) => {
+            e.extend(errors);
+            None
+        }
+    }
+}
+
+fn check_geo(e: &mut Vec<FieldError>, g: Option<&Geo>) -> Option<Geo> {
+    let g = g?;
+    let errors = g.validate("geo");
+    if errors.is_empty() {
+        Some(*g)
+    } else {
+        e.extend(errors);
+        None
+    }
+}
+
+fn check_accessibility(e: &mut Vec<FieldError>, t: Option<&str>) -> Option<String> {
+    keep(
+        e,
+        text::optional("accessibility", t, crate::domain::place::ACCESSIBILITY_MAX),
+    )
+    .flatten()
 }
 
 const MAX_CONTACTS: usize = 50;
@@ -422,6 +535,10 @@ impl NewTouchpoint {
         .flatten();
         let position = check_position(&mut e, self.position);
         let external_id = check_external_id(&mut e, self.external_id.as_deref());
+        let hours = check_hours(&mut e, self.hours.as_ref());
+        let address = check_address(&mut e, self.address.as_ref());
+        let geo = check_geo(&mut e, self.geo.as_ref());
+        let accessibility = check_accessibility(&mut e, self.accessibility.as_deref());
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
@@ -440,6 +557,10 @@ impl NewTouchpoint {
             stated_mode: Some(stated_mode),
             position,
             external_id: Some(external_id),
+            hours: Some(hours),
+            address: Some(address),
+            geo: Some(geo),
+            accessibility: Some(accessibility),
         })
     }
 }
@@ -482,6 +603,16 @@ impl TouchpointPatch {
             .external_id
             .as_ref()
             .map(|x| check_external_id(&mut e, x.as_deref()));
+        let hours = self.hours.as_ref().map(|h| check_hours(&mut e, h.as_ref()));
+        let address = self
+            .address
+            .as_ref()
+            .map(|a| check_address(&mut e, a.as_ref()));
+        let geo = self.geo.as_ref().map(|g| check_geo(&mut e, g.as_ref()));
+        let accessibility = self
+            .accessibility
+            .as_ref()
+            .map(|t| check_accessibility(&mut e, t.as_deref()));
         if !e.is_empty() {
             return Err(ApiError::validation(e));
         }
@@ -497,6 +628,10 @@ impl TouchpointPatch {
             stated_mode: self.stated_mode,
             position,
             external_id,
+            hours,
+            address,
+            geo,
+            accessibility,
         })
     }
 }

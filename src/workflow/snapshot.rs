@@ -121,6 +121,10 @@ pub fn build(conn: &mut PgConnection, agency_id: Uuid) -> ApiResult<RegisterCont
                         stated_mode: t.stated_mode,
                         implied_mode: t.implied_mode,
                         external_id: t.external_id,
+                        hours: t.hours,
+                        address: t.address,
+                        geo: t.geo,
+                        accessibility: t.accessibility,
                     });
                     rows.push(row);
                 }

@@ -17,6 +17,8 @@ mod form_profiles;
 mod notices;
 mod officials;
 mod openapi;
+mod opendata;
+mod portals;
 mod problem_snapshots;
 mod problems;
 mod procedures;

@@ -1,0 +1,2 @@
+DROP TABLE region_open_data;
+DROP TABLE agency_open_data;
