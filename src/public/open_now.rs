@@ -160,3 +160,36 @@ pub async fn open_now(
             without_hours,
         }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_at;
+
+    /// Every spelling the spec's pattern admits is read (an RFC 3339 date-time, `T`/`t`, `Z`/`z`,
+    /// fractions, any offset); anything else is a 400.
+    #[test]
+    fn the_moment_is_read_in_every_spelling_the_spec_admits() {
+        for ok in [
+            "2026-12-31T10:00:00+03:00",
+            "2026-12-31t10:00:00z",
+            "2026-12-31T07:00:00Z",
+            "2026-12-31T10:00:00.123456789+03:00",
+            "0001-01-01T00:00:00-23:59",
+            "9999-12-31T23:59:59+23:59",
+        ] {
+            assert!(parse_at(Some(ok)).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            parse_at(Some("2026-12-31T10:00:00+03:00")).unwrap(),
+            parse_at(Some("2026-12-31T07:00:00Z")).unwrap()
+        );
+        for bad in [
+            "tomorrow",
+            "2026-12-31",
+            "2026-02-30T10:00:00Z",
+            "2026-12-31T10:00:00",
+        ] {
+            assert!(parse_at(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}
