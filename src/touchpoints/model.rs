@@ -124,13 +124,13 @@ pub struct NewTouchpoint {
     pub external_id: Option<String>,
     /// Opening hours (offices, phone lines; optional elsewhere), local times of the agency's
     /// `time_zone`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::de::object")]
     pub hours: Option<Hours>,
     /// The structured address of an offline touchpoint.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::de::object")]
     pub address: Option<Address>,
     /// WGS 84 coordinates of an offline touchpoint.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::de::object")]
     pub geo: Option<Geo>,
     /// Notes on accessibility (entrances, ramps, lifts).
     #[serde(default)]
@@ -185,13 +185,13 @@ pub struct TouchpointReplacement {
     pub position: Option<i32>,
     /// Opening hours (offices, phone lines; optional elsewhere), local times of the agency's
     /// `time_zone`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::de::object")]
     pub hours: Option<Hours>,
     /// The structured address of an offline touchpoint.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::de::object")]
     pub address: Option<Address>,
     /// WGS 84 coordinates of an offline touchpoint.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::domain::de::object")]
     pub geo: Option<Geo>,
     /// Notes on accessibility (entrances, ramps, lifts).
     #[serde(default)]
@@ -262,15 +262,15 @@ pub struct TouchpointPatch {
     #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9._:~-]{1,200}$", max_length = 200)]
     pub external_id: Option<Option<String>>,
     /// Replaces the hours; `null` removes them.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::domain::de::nullable_object")]
     #[schema(value_type = Option<Hours>)]
     pub hours: Option<Option<Hours>>,
     /// Replaces the address; `null` removes it.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::domain::de::nullable_object")]
     #[schema(value_type = Option<Address>)]
     pub address: Option<Option<Address>>,
     /// Replaces the coordinates; `null` removes them.
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::domain::de::nullable_object")]
     #[schema(value_type = Option<Geo>)]
     pub geo: Option<Option<Geo>>,
     #[serde(default, deserialize_with = "nullable")]
