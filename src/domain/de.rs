@@ -115,7 +115,7 @@ mod object_tests {
             r#"{"geo": {"lat": 1, "lon": 2}, "address": {}, "hours": {"weekly": [{"day": "mon", "opens": "09:00", "closes": "10:00"}]}}"#,
         )
         .unwrap();
-        assert!(ok.geo.is_some() && ok.hours.is_some());
+        assert!(ok.geo.is_some() && ok.hours.is_some() && ok.address.is_some());
         let cleared: T = serde_json::from_str(r#"{"hours": null}"#).unwrap();
         assert!(matches!(cleared.hours, Some(None)));
         for bad in [
