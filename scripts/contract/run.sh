@@ -331,17 +331,23 @@ if ok "install npm tools (package-lock.json)"; then
 else
   skip_step "c2. generate TypeScript types (openapi-typescript)" "no npm tools"
 fi
-if [[ -f "$OUT/python-client/touchpoints_client/client.py" ]] && ok "start the service (fresh database, demo data)"; then
+client_and_service() {
+  [[ -f "$OUT/python-client/touchpoints_client/client.py" ]] && ok "start the service (fresh database, demo data)"
+}
+if client_and_service; then
   run_step "d. scenario.py through the generated client" scenario
-  run_step "f. sync_scenario.py: a portal syncs two publications incrementally" sync_scenario
 else
   skip_step "d. scenario.py through the generated client" "no generated client or no service"
-  skip_step "f. sync_scenario.py: a portal syncs two publications incrementally" "no generated client or no service"
 fi
 if ok "start the service (fresh database, demo data)"; then
   run_step "e. JSON-LD against the schema.org vocabulary (pyld)" jsonld_check
 else
   skip_step "e. JSON-LD against the schema.org vocabulary (pyld)" "service not started"
+fi
+if client_and_service; then
+  run_step "f. sync_scenario.py: a portal syncs two publications incrementally" sync_scenario
+else
+  skip_step "f. sync_scenario.py: a portal syncs two publications incrementally" "no generated client or no service"
 fi
 
 echo
