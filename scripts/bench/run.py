@@ -459,6 +459,7 @@ def read_rows(nginx):
                 goal=goal_share(70, p99=True))
         else:
             row(f"{what}, gzip", len(gz.body), svc, note=note + "; no nginx: no gzip ceiling")
+        framework_row(len(gz.body), svc)
         # brotli: nginx-light has no brotli module, so the ceiling is its gzip_static
         note = "ceiling: nginx-light has no brotli, so its gzip_static"
         if br.headers.get("content-encoding") != "br":
@@ -470,6 +471,20 @@ def read_rows(nginx):
                 goal=goal_share(70, p99=True))
         else:
             row(f"{what}, br", len(br.body), svc, note="no nginx: no ceiling")
+        framework_row(len(br.body), svc)
+
+
+def framework_row(size, svc):
+    """The framework's own ceiling for a compressed read: the static route sending as many bytes
+    as the compressed body (asked without Accept-Encoding, so nothing is compressed on the way):
+    what actix-web itself serves at that size, to tell the framework's cost from the service's."""
+    static_path = f"/bench/static/{size}"
+    st = fetch_variant(PORT, static_path, None)
+    if len(st.body) != size or "content-encoding" in st.headers:
+        raise SystemExit(f"bench: the static route served {len(st.body)} bytes, not {size}")
+    row("  same, beside the service's own static route of that size", size, svc, "service static route",
+        size, wrk(PORT, static_path, CONNECTIONS),
+        note="not the goal's ceiling: what the framework itself serves at the compressed size")
 
 
 def cold_rows():
