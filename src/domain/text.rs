@@ -100,7 +100,12 @@ pub fn is_blank(s: &str) -> bool {
 
 /// Collapses runs of whitespace (the seeds are full of broken lines) and trims.
 pub fn normalize_spaces(s: &str) -> String {
-    // one pass, one allocation (an import folds every cell of thousands of rows)
+    collapse_spaces(s, |out, c| out.push(c))
+}
+
+/// `s` with its whitespace runs made one space and trimmed, each other character written by
+/// `put`: one pass and one allocation (an import folds every cell of thousands of rows).
+fn collapse_spaces(s: &str, mut put: impl FnMut(&mut String, char)) -> String {
     let mut out = String::with_capacity(s.len());
     let mut gap = false;
     for c in s.chars() {
@@ -111,7 +116,7 @@ pub fn normalize_spaces(s: &str) -> String {
                 out.push(' ');
                 gap = false;
             }
-            out.push(c);
+            put(&mut out, c);
         }
     }
     out
@@ -154,24 +159,11 @@ pub fn fold(s: &str) -> String {
     if s.contains('Σ') {
         return normalize_spaces(s).to_lowercase().replace('ё', "е");
     }
-    let mut out = String::with_capacity(s.len());
-    let mut gap = false;
-    for c in s.chars() {
-        if is_space(c) {
-            gap = !out.is_empty();
-            continue;
-        }
-        if gap {
-            out.push(' ');
-            gap = false;
-        }
-        match c {
-            'ё' | 'Ё' => out.push('е'),
-            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out
+    collapse_spaces(s, |out, c| match c {
+        'ё' | 'Ё' => out.push('е'),
+        c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+        c => out.extend(c.to_lowercase()),
+    })
 }
 
 #[cfg(test)]
