@@ -42,15 +42,11 @@ pub struct QuietRootSpan;
 impl tracing_actix_web::RootSpanBuilder for QuietRootSpan {
     /// The fields of tracing-actix-web's `root_span!`, made cheaper: the route is recorded by
     /// [`access_log`], which matches it once for its line and the metrics (the macro matched it
-    /// again), and the connection's fields are read only when the span is enabled (the macro
-    /// read them for every request, logged or not).
+    /// again), and the connection's fields and the request id are formatted only when the span
+    /// is enabled (the macro did so for every request, logged or not).
     fn on_request_start(request: &ServiceRequest) -> tracing::Span {
         use tracing::field::Empty;
-        let request_id = request
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.to_string())
-            .unwrap_or_default();
+        let request_id = request.extensions().get::<RequestId>().copied();
         let span = tracing::info_span!(
             "HTTP request",
             http.method = %request.method(),
@@ -64,9 +60,12 @@ impl tracing_actix_web::RootSpanBuilder for QuietRootSpan {
             http.status_code = Empty,
             otel.kind = "server",
             otel.status_code = Empty,
-            request_id = %request_id,
+            request_id = Empty,
         );
         if !span.is_disabled() {
+            if let Some(id) = request_id {
+                span.record("request_id", tracing::field::display(id));
+            }
             let info = request.connection_info();
             span.record("http.scheme", info.scheme());
             span.record("http.host", info.host());
@@ -109,8 +108,7 @@ pub async fn access_log(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let start = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
-    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let request_id = req.extensions().get::<RequestId>().copied();
     // matched once, before the handler runs, so that its own log lines carry the route too
     let route = req
         .match_pattern()
@@ -118,6 +116,7 @@ pub async fn access_log(
     tracing::Span::current().record("http.route", route.as_str());
     let mut res = next.call(req).await?;
     let status = res.status().as_u16();
+    let path = res.request().path();
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
     crate::metrics::observe_request(method.as_str(), &route, status, latency_ms / 1000.0);
     // the problem code of an error response (set by `ApiError::error_response`)
@@ -131,7 +130,7 @@ pub async fn access_log(
     } else {
         tracing::info!(%method, %path, %route, status, problem, latency_ms, "request");
     }
-    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), id);
     }
