@@ -435,18 +435,14 @@ def read_rows(nginx):
                 raise SystemExit(f"bench: nginx's gzip_static did not serve {key}.json.gz")
         # plain: beside nginx's sendfile and the framework's own static route of the same size
         svc = wrk(PORT, path, CONNECTIONS)
-        static_path = f"/bench/static/{size}"
-        st = fetch_variant(PORT, static_path, None)
-        if len(st.body) != size:
-            raise SystemExit(f"bench: the static route served {len(st.body)} bytes, not {size}")
         if nginx:
             row(f"{what}, plain", size, svc, "nginx sendfile", size, wrk(NGINX_PORT, f"/{key}.json", CONNECTIONS),
                 goal=goal_share(70))
             row("  same, beside the service's own static route", size, svc, "service static route", size,
-                wrk(PORT, static_path, CONNECTIONS), goal=goal_share(90),
+                static_route(size), goal=goal_share(90),
                 note="the plain goal: ≥ 70% of nginx, or ≥ 90% of this route where the framework stays below")
         else:
-            row(f"{what}, plain", size, svc, "service static route", size, wrk(PORT, static_path, CONNECTIONS),
+            row(f"{what}, plain", size, svc, "service static route", size, static_route(size),
                 goal=goal_share(90), note="nginx could not be had: the ceiling is the service's own static route")
         # gzip, as browsers and portals ask
         note = f"a gzip -6 copy would be {len(gzip.compress(plain.body, compresslevel=6, mtime=0))} B"
@@ -474,16 +470,21 @@ def read_rows(nginx):
         framework_row(len(br.body), svc)
 
 
-def framework_row(size, svc):
-    """The framework's own ceiling for a compressed read: the static route sending as many bytes
-    as the compressed body (asked without Accept-Encoding, so nothing is compressed on the way):
-    what actix-web itself serves at that size, to tell the framework's cost from the service's."""
+def static_route(size):
+    """wrk on the service's own static route sending SIZE bytes (asked without Accept-Encoding,
+    so nothing is compressed on the way), once it is seen to send exactly that."""
     static_path = f"/bench/static/{size}"
     st = fetch_variant(PORT, static_path, None)
     if len(st.body) != size or "content-encoding" in st.headers:
         raise SystemExit(f"bench: the static route served {len(st.body)} bytes, not {size}")
+    return wrk(PORT, static_path, CONNECTIONS)
+
+
+def framework_row(size, svc):
+    """The framework's own ceiling for a compressed read: the static route sending as many bytes
+    as the compressed body, to tell the framework's cost from the service's."""
     row("  same, beside the service's own static route of that size", size, svc, "service static route",
-        size, wrk(PORT, static_path, CONNECTIONS),
+        size, static_route(size),
         note="not the goal's ceiling: what the framework itself serves at the compressed size")
 
 
