@@ -25,7 +25,9 @@
 set -euo pipefail
 
 # Keep the real stdout on fd 3 for the single result line; everything else,
-# including the output of every command we run, goes to stderr.
+# including the output of every command we run, goes to stderr. A server this script starts
+# (pg_ctlcluster, pg_ctl, apt-get's postinst) must not inherit fd 3: while it held the caller's
+# $(...) pipe, the caller waited for an EOF that never came (`3>&-` on each of them).
 exec 3>&1 1>&2
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -186,9 +188,9 @@ try_debian_cluster() {
     log "starting Debian cluster $pick_ver/$pick_name (port $pick_port)"
     local -a start=(pg_ctlcluster --skip-systemctl-redirect "$pick_ver" "$pick_name" start)
     if is_root || [[ "$(id -un)" == "$pick_owner" ]]; then
-      "${start[@]}" || log "pg_ctlcluster failed (see /var/log/postgresql/postgresql-$pick_ver-$pick_name.log)"
+      "${start[@]}" 3>&- || log "pg_ctlcluster failed (see /var/log/postgresql/postgresql-$pick_ver-$pick_name.log)"
     elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-      sudo -n "${start[@]}" || log "pg_ctlcluster failed"
+      sudo -n "${start[@]}" 3>&- || log "pg_ctlcluster failed"
     else
       log "cluster $pick_ver/$pick_name is down and I am not root; start it with:"
       log "  sudo pg_ctlcluster $pick_ver $pick_name start"
@@ -334,7 +336,7 @@ full_page_writes = off
 EOF
     log "starting private cluster in $pgdata on 127.0.0.1:$port (log: $pgdata/server.log)"
     if ! as_pg "$PG_BINDIR/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" \
-      -w -t "$READY_TIMEOUT" start >&2; then
+      -w -t "$READY_TIMEOUT" start >&2 3>&-; then
       log "pg_ctl start failed; last lines of $pgdata/server.log:"
       tail -n 20 "$pgdata/server.log" >&2 || true
       return 1
@@ -358,7 +360,7 @@ try_install() {
   if [[ -z "${TOUCHPOINTS_APT_UPDATED:-}" ]]; then
     apt-get update >&2 || return 1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2 || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2 3>&- || return 1
   find_pg_isready
 }
 
