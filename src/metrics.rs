@@ -3,6 +3,7 @@
 //! (agencies with a published register, touchpoints, digital share, agencies overdue).
 
 use actix_web::get;
+use actix_web::http::StatusCode;
 use std::sync::LazyLock;
 
 use actix_web::{web, HttpResponse};
@@ -162,9 +163,9 @@ async fn refresh_region_gauges(db: &Db) {
 pub static REPLICA_FALLBACKS: LazyLock<prometheus::IntCounter> =
     LazyLock::new(|| register(crate::db::REPLICA_FALLBACKS.clone()));
 
-pub fn observe_request(method: &str, route: &str, status: u16, seconds: f64) {
+pub fn observe_request(method: &str, route: &str, status: StatusCode, seconds: f64) {
     HTTP_REQUESTS
-        .with_label_values(&[method, route, &status.to_string()])
+        .with_label_values(&[method, route, status.as_str()])
         .inc();
     HTTP_LATENCY
         .with_label_values(&[method, route])

@@ -115,10 +115,11 @@ pub async fn access_log(
         .unwrap_or_else(|| "<unmatched>".to_owned());
     tracing::Span::current().record("http.route", route.as_str());
     let mut res = next.call(req).await?;
-    let status = res.status().as_u16();
+    let status_code = res.status();
+    let status = status_code.as_u16();
     let path = res.request().path();
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
-    crate::metrics::observe_request(method.as_str(), &route, status, latency_ms / 1000.0);
+    crate::metrics::observe_request(method.as_str(), &route, status_code, latency_ms / 1000.0);
     // the problem code of an error response (set by `ApiError::error_response`)
     let problem = res
         .response()

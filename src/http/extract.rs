@@ -342,7 +342,12 @@ pub async fn reject_nul(
     actix_web::Error,
 > {
     let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
-    if raw.to_ascii_lowercase().contains("%00") {
+    // `%00` in either case, looked for in place (every request passes here)
+    if raw
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+    {
         let resp = actix_web::ResponseError::error_response(&ApiError::client(
             ErrorCode::InvalidParameter,
             "the path or query string contains a NUL character",

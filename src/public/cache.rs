@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
+use actix_web::http::header::HeaderValue;
 use actix_web::web::Bytes;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -44,6 +45,11 @@ pub struct Rendered {
     /// Each row as a row of the region view (JSON), serialised the first time a region view
     /// needs them: pages are then put together from these bytes.
     pub region_rows: OnceLock<Vec<Bytes>>,
+    /// The whole version's JSON: its strong ETag in each coding (identity, gzip, br) and its
+    /// `X-Content-SHA256`, made once as header values (the most frequent answer then costs
+    /// no formatting, parsing or copying of headers).
+    json_etags: [HeaderValue; 3],
+    pub sha256_header: HeaderValue,
 }
 
 impl Rendered {
@@ -59,7 +65,6 @@ impl Rendered {
         Rendered {
             agency_id,
             number,
-            sha256,
             json,
             content,
             approved_at,
@@ -67,7 +72,20 @@ impl Rendered {
             plain: Default::default(),
             encoded: Default::default(),
             region_rows: OnceLock::new(),
+            json_etags: [Coding::Identity, Coding::Gzip, Coding::Br]
+                .map(|c| header_value(format!("\"{sha256}{}\"", c.etag_suffix()))),
+            sha256_header: header_value(sha256.clone()),
+            sha256,
         }
+    }
+
+    /// The strong ETag of the whole version's JSON in `coding`.
+    pub fn json_etag(&self, coding: Coding) -> &HeaderValue {
+        &self.json_etags[match coding {
+            Coding::Identity => 0,
+            Coding::Gzip => 1,
+            Coding::Br => 2,
+        }]
     }
 
     /// What the version holds when loaded: its JSON, and the parsed content, which takes
@@ -136,6 +154,12 @@ impl Rendered {
             .expect("made just above");
         (body, added)
     }
+}
+
+/// A header value from text the service made itself (hex digests, quoted tags); anything that
+/// could not be one (it never happens for those) becomes an empty value rather than a panic.
+fn header_value(text: String) -> HeaderValue {
+    HeaderValue::try_from(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// One agency of a region's consolidated register: what the index keeps instead of the
@@ -294,10 +318,14 @@ impl PublicCache {
     pub fn version(&self, agency_id: Uuid, number: i32) -> Option<Arc<Rendered>> {
         let m = self.versions.read().ok()?;
         let e = m.get(&(agency_id, number))?;
-        e.used.store(
-            self.clock.fetch_add(1, Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
+        // recency at the grain of insertions: a read stamps the clock's value, which only a
+        // `put` advances, and writes the entry only when that changes it, so the hot path
+        // stays free of writes to memory the workers share (reads of the same version by
+        // every worker would otherwise contend on the clock and the entry's stamp)
+        let now = self.clock.load(Ordering::Relaxed);
+        if e.used.load(Ordering::Relaxed) != now {
+            e.used.store(now, Ordering::Relaxed);
+        }
         Some(Arc::clone(&e.r))
     }
 
@@ -319,7 +347,8 @@ impl PublicCache {
             Arc::new(Entry {
                 r,
                 bytes: AtomicUsize::new(bytes),
-                used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
+                // between the stamps of reads before and after it (the clock moves by two)
+                used: AtomicU64::new(self.clock.fetch_add(2, Ordering::Relaxed) + 1),
             }),
         );
         let total = self.total.fetch_add(bytes, Ordering::AcqRel) + bytes;

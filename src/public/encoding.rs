@@ -61,7 +61,7 @@ pub fn weights(accept_encoding: &str) -> [u16; 3] {
     let mut star: Option<u16> = None;
     for element in accept_encoding.split(',') {
         let mut parts = element.split(';');
-        let token = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let token = parts.next().unwrap_or("").trim();
         if token.is_empty() {
             continue;
         }
@@ -75,15 +75,19 @@ pub fn weights(accept_encoding: &str) -> [u16; 3] {
             }
         }
         let Some(q) = q else { continue };
-        let slot = match token.as_str() {
-            "identity" => Some(Coding::Identity),
-            "gzip" | "x-gzip" => Some(Coding::Gzip),
-            "br" => Some(Coding::Br),
-            "*" => {
+        // tokens are case-insensitive; compared in place (this runs on every request)
+        let is = |name: &str| token.eq_ignore_ascii_case(name);
+        let slot = if is("identity") {
+            Some(Coding::Identity)
+        } else if is("gzip") || is("x-gzip") {
+            Some(Coding::Gzip)
+        } else if is("br") {
+            Some(Coding::Br)
+        } else {
+            if token == "*" {
                 star = Some(star.map_or(q, |s| s.max(q)));
-                None
             }
-            _ => None,
+            None
         };
         if let Some(c) = slot {
             let i = c.index();
@@ -305,9 +309,9 @@ pub async fn compress(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let ae = accept_encoding(req.headers()).map(str::to_owned);
-    let coding = negotiate(ae.as_deref(), &Coding::ALL);
-    let refused = identity_refused(ae.as_deref());
+    let ae = accept_encoding(req.headers());
+    let coding = negotiate(ae, &Coding::ALL);
+    let refused = identity_refused(ae);
     let res = next.call(req).await?;
     let head = res.response();
     let status = head.status();

@@ -7,7 +7,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -295,19 +295,12 @@ pub(crate) async fn respond(
     immutable: bool,
 ) -> ApiResult<HttpResponse> {
     let format = negotiate(req, q);
-    let base = if !q.filtered() && format == Format::Json {
-        r.sha256.clone()
-    } else {
-        let mut h = DefaultHasher::new();
-        q.hash(&mut h);
-        format!("{}-{:?}-{:x}", r.sha256, format, h.finish()).to_lowercase()
-    };
     let cache_control = if immutable {
         "public, max-age=31536000, immutable"
     } else {
         "public, max-age=60"
     };
-    let file = format!("perechen-{}-v{}", r.agency_id, r.number);
+    let file = || format!("perechen-{}-v{}", r.agency_id, r.number);
     if q.filtered() || format == Format::Xlsx || format.is_derived() {
         let render = || -> ApiResult<Vec<u8>> {
             let filtered;
@@ -349,6 +342,8 @@ pub(crate) async fn respond(
                 }
             })
         };
+        let base = variant_tag(&r.sha256, format, q);
+        let file = file();
         let rep = Representation {
             etag: &base,
             cache_control,
@@ -358,15 +353,19 @@ pub(crate) async fn respond(
         };
         return send_dynamic(req, rep, render).await;
     }
+    // the whole version in JSON (what portals read), CSV or HTML: bytes and headers made once
     let coding = encoding::negotiate(encoding::accept_encoding(req.headers()), &Coding::ALL);
-    let (mut b, matches) = conditional(
-        req,
-        format!("\"{base}{}\"", coding.etag_suffix()),
-        cache_control,
-        &r.sha256,
-    );
+    let etag = if format == Format::Json {
+        r.json_etag(coding).clone()
+    } else {
+        quoted_tag(&variant_tag(&r.sha256, format, q), coding)
+    };
+    let (mut b, matches) = conditional(req, etag, cache_control, Some(r.sha256_header.clone()));
+    // No `negotiated` mark is needed here: the coding is the one the compression middleware
+    // would choose from the same `Accept-Encoding`, so it either sees `Content-Encoding` or
+    // identity asked for, and leaves the answer alone.
     if matches {
-        return Ok(negotiated(b.finish()));
+        return Ok(b.finish());
     }
     let body = match r.body(format, coding) {
         Some(body) => body,
@@ -379,9 +378,34 @@ pub(crate) async fn respond(
             body
         }
     };
-    head(&mut b, format, &file, coding);
-    Ok(negotiated(b.body(body)))
+    head(&mut b, format, file, coding);
+    Ok(b.body(body))
 }
+
+/// The entity tag of a version's variant other than its whole JSON, unquoted: the SHA-256 when
+/// unfiltered JSON, else the SHA-256 with the format and a hash of the query.
+fn variant_tag(sha256: &str, format: Format, q: &RegisterQuery) -> String {
+    if !q.filtered() && format == Format::Json {
+        return sha256.to_owned();
+    }
+    let mut h = DefaultHasher::new();
+    q.hash(&mut h);
+    format!("{sha256}-{format:?}-{:x}", h.finish()).to_lowercase()
+}
+
+/// An entity tag's header value: `tag` quoted, with the coding's suffix.
+fn quoted_tag(tag: &str, coding: Coding) -> HeaderValue {
+    header_value(format!("\"{tag}{}\"", coding.etag_suffix()))
+}
+
+/// A header value from text the service made (entity tags, digests); never fails for those,
+/// and anything else becomes an empty value rather than an error.
+fn header_value(text: String) -> HeaderValue {
+    HeaderValue::try_from(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `X-Content-SHA256`, the content hash of a register answer.
+pub const X_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-content-sha256");
 
 /// What identifies an answer rendered per request.
 pub(crate) struct Representation<'a> {
@@ -409,10 +433,11 @@ pub(crate) async fn send_dynamic(
     } else {
         encoding::negotiate(ae, &Coding::ALL)
     };
-    let tag = |c: Coding| format!("\"{}{}\"", rep.etag, c.etag_suffix());
+    let tag = |c: Coding| quoted_tag(rep.etag, c);
+    let sha256 = || (!rep.sha256.is_empty()).then(|| header_value(rep.sha256.to_owned()));
     // the same content always has the same size, so the coding a tag names is the one that
     // would be sent again: a match needs no rendering
-    let (b, matches) = conditional(req, tag(wanted), rep.cache_control, rep.sha256);
+    let (b, matches) = conditional(req, tag(wanted), rep.cache_control, sha256());
     if matches {
         let mut b = b;
         return Ok(negotiated(b.finish()));
@@ -428,7 +453,7 @@ pub(crate) async fn send_dynamic(
     let (mut b, matches) = if coding == wanted {
         (b, false)
     } else {
-        conditional(req, tag(coding), rep.cache_control, rep.sha256)
+        conditional(req, tag(coding), rep.cache_control, sha256())
     };
     if matches {
         return Ok(negotiated(b.finish()));
@@ -440,28 +465,40 @@ pub(crate) async fn send_dynamic(
             .await
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("compression failed: {e}")))?,
     };
-    head(&mut b, rep.format, rep.file, coding);
+    head(&mut b, rep.format, || rep.file.to_owned(), coding);
     Ok(negotiated(b.body(body)))
 }
 
-/// Content-Type, the attachment's name and Content-Encoding of a register answer.
-fn head(b: &mut actix_web::HttpResponseBuilder, format: Format, file: &str, coding: Coding) {
-    match format {
-        Format::Json => b.content_type("application/json"),
-        Format::Csv => b.content_type("text/csv; charset=utf-8").insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file}.csv\""),
-        )),
-        Format::Html => b.content_type("text/html; charset=utf-8"),
-        Format::Xlsx => b.content_type(XLSX_TYPE).insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file}.xlsx\""),
-        )),
-        Format::Geojson => b.content_type(GEOJSON_TYPE),
-        Format::Jsonld => b.content_type(JSONLD_TYPE),
+/// Content-Type, the attachment's name (`file`, asked for only by CSV and XLSX) and
+/// Content-Encoding of a register answer.
+fn head(
+    b: &mut actix_web::HttpResponseBuilder,
+    format: Format,
+    file: impl FnOnce() -> String,
+    coding: Coding,
+) {
+    let content_type = match format {
+        Format::Json => "application/json",
+        Format::Csv => "text/csv; charset=utf-8",
+        Format::Html => "text/html; charset=utf-8",
+        Format::Xlsx => XLSX_TYPE,
+        Format::Geojson => GEOJSON_TYPE,
+        Format::Jsonld => JSONLD_TYPE,
     };
+    b.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)));
+    let extension = match format {
+        Format::Csv => Some("csv"),
+        Format::Xlsx => Some("xlsx"),
+        _ => None,
+    };
+    if let Some(extension) = extension {
+        b.insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.{extension}\"", file()),
+        ));
+    }
     if let Some(t) = coding.token() {
-        b.insert_header((header::CONTENT_ENCODING, t));
+        b.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static(t)));
     }
 }
 
@@ -473,32 +510,36 @@ pub(crate) fn negotiated(mut resp: HttpResponse) -> HttpResponse {
 
 /// The headers of a cacheable public answer (`ETag`, `Cache-Control`, `X-Content-SHA256`,
 /// `Vary`) on a 200, or on a 304 when `If-None-Match` names the ETag (then `true`: send no body).
+/// `sha256` is absent for a body made of several versions (a region's GeoJSON).
 pub(crate) fn conditional(
     req: &HttpRequest,
-    etag: String,
+    etag: HeaderValue,
     cache_control: &'static str,
-    sha256: &str,
+    sha256: Option<HeaderValue>,
 ) -> (actix_web::HttpResponseBuilder, bool) {
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(str::trim)
-                .any(|t| t == etag || t == "*" || t.strip_prefix("W/") == Some(etag.as_str()))
-        });
+    let tag = etag.as_bytes();
+    let matches = req.headers().get(header::IF_NONE_MATCH).is_some_and(|v| {
+        v.as_bytes()
+            .split(|&b| b == b',')
+            .map(<[u8]>::trim_ascii)
+            .any(|t| t == tag || t == b"*" || t.strip_prefix(b"W/") == Some(tag))
+    });
     let mut b = if matches {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     b.insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .insert_header((header::VARY, "Accept, Accept-Encoding"));
-    // a body made of several versions (a region's GeoJSON) has no single content hash
-    if !sha256.is_empty() {
-        b.insert_header(("X-Content-SHA256", sha256.to_owned()));
+        .insert_header((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        ))
+        .insert_header((
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Encoding"),
+        ));
+    if let Some(sha256) = sha256 {
+        b.insert_header((X_CONTENT_SHA256, sha256));
     }
     (b, matches)
 }
