@@ -161,9 +161,35 @@ pub fn fold(s: &str) -> String {
     }
     collapse_spaces(s, |out, c| match c {
         'ё' | 'Ё' => out.push('е'),
-        c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-        c => out.extend(c.to_lowercase()),
+        c => push_lower(out, c),
     })
+}
+
+/// `s` in lower case: what `str::to_lowercase` gives, with ASCII and Cyrillic (nearly all of a
+/// register's text) mapped without a look-up in the Unicode tables.
+pub fn lower(s: &str) -> String {
+    if s.contains('Σ') {
+        // the one letter whose lower case depends on its place in the word
+        return s.to_lowercase();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        push_lower(&mut out, c);
+    }
+    out
+}
+
+/// Writes `c` in lower case (a capital sigma as `σ`: callers route texts with one elsewhere).
+#[inline]
+fn push_lower(out: &mut String, c: char) {
+    match c {
+        c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+        // А..Я and Ѐ..Џ sit a fixed distance from а..я and ѐ..џ
+        'А'..='Я' => out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
+        'Ѐ'..='Џ' => out.push(char::from_u32(c as u32 + 0x50).unwrap_or(c)),
+        'а'..='я' | 'ѐ'..='џ' => out.push(c),
+        c => out.extend(c.to_lowercase()),
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +208,25 @@ mod tests {
             .filter(|w| !w.is_empty())
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    #[test]
+    fn lower_is_str_to_lowercase() {
+        // every character of the first planes' letters, alone and in words
+        // (without Σ, which takes the standard library's own path)
+        let all: String = (0u32..0x3000)
+            .filter_map(char::from_u32)
+            .filter(|&c| c != 'Σ')
+            .collect();
+        assert_eq!(lower(&all), all.to_lowercase());
+        for c in (0u32..0x3000).filter_map(char::from_u32) {
+            let word = format!("Ё{c}Ж{c}");
+            assert_eq!(lower(&word), word.to_lowercase(), "{c:?}");
+        }
+        for s in ["ΟΔΟΣ ΣΟΦΙΑΣ Σ", "Приёмная ЁЛКИ Ѐ Џ", "İstanbul ǅ ß ẞ"]
+        {
+            assert_eq!(lower(s), s.to_lowercase());
+        }
     }
 
     #[test]

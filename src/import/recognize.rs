@@ -10,7 +10,7 @@ use crate::domain::contact::{expand_local_phone, normalize_email, normalize_url,
 use crate::domain::{text, ContactInput, ContactKind};
 
 fn folded(s: &str) -> String {
-    s.to_lowercase().replace('ё', "е")
+    crate::domain::text::lower(s).replace('ё', "е")
 }
 
 /// The channel type a column-4 cell describes.
