@@ -319,6 +319,23 @@ def share_goal(minimum, p99=False):
     return check
 
 
+def plain_goal(framework):
+    """The plain-read goal: ≥ 70% of nginx's sendfile or, where the framework's own static route
+    (FRAMEWORK) stays below 70% of nginx, ≥ 90% of that route."""
+
+    def check(svc, ceil, **_):
+        if not (svc and ceil and ceil["rps"] and framework and framework["rps"]):
+            return None
+        if svc["rps"] >= 0.7 * ceil["rps"]:
+            return "≥ 70% of nginx: met"
+        if framework["rps"] < 0.7 * ceil["rps"]:
+            met = svc["rps"] >= 0.9 * framework["rps"]
+            return f"framework below 70% of nginx, so ≥ 90% of its static route: {'met' if met else 'missed'}"
+        return "≥ 70% of nginx: missed"
+
+    return check
+
+
 def goal_limits(max_seconds=None, max_rss_mb=None):
     def check(seconds=None, rss=None, **_):
         parts, met = [], True
@@ -443,11 +460,13 @@ def read_rows(nginx):
         # plain: beside nginx's sendfile and the framework's own static route of the same size
         svc = wrk(PORT, path, CONNECTIONS)
         if nginx:
-            row(f"{what}, plain", size, svc, "nginx sendfile", size, wrk(NGINX_PORT, f"/{key}.json", CONNECTIONS),
-                goal=goal_share(70))
+            ceil = wrk(NGINX_PORT, f"/{key}.json", CONNECTIONS)
+            framework = static_route(size)
+            row(f"{what}, plain", size, svc, "nginx sendfile", size, ceil,
+                goal=goal_share(70) and plain_goal(framework))
             row("  same, beside the service's own static route", size, svc, "service static route", size,
-                static_route(size), goal=goal_share(90),
-                note="the plain goal: ≥ 70% of nginx, or ≥ 90% of this route where the framework stays below")
+                framework, note="the plain goal (row above): ≥ 70% of nginx, or ≥ 90% of this route "
+                "where the framework itself stays below 70% of nginx")
         else:
             row(f"{what}, plain", size, svc, "service static route", size, static_route(size),
                 goal=goal_share(90), note="nginx could not be had: the ceiling is the service's own static route")
