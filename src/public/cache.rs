@@ -196,6 +196,14 @@ pub struct RegionPage {
 }
 
 impl RegionPage {
+    /// A page whose compressed copies are made the first time each is asked for.
+    pub fn new(plain: Bytes) -> RegionPage {
+        RegionPage {
+            plain,
+            encoded: Default::default(),
+        }
+    }
+
     /// The page in `coding` if it is at hand (plain, or compressed earlier).
     pub fn ready(&self, coding: Coding) -> Option<Bytes> {
         match coding {

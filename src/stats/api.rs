@@ -23,7 +23,9 @@ use crate::domain::state::RevisionStatus;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::path::{AgencyPath, RegionPath};
 use crate::http::{ApiQuery, ListParams, Paging};
-use crate::public::cache::PublicCache;
+use crate::public::cache::{PublicCache, RegionPage};
+use crate::public::encoding::{self, Coding};
+use crate::public::serve::negotiated;
 
 /// The answer's format.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
@@ -110,6 +112,37 @@ struct RegionBody {
     /// A hash of what the body says (every agency's figures, versions and ages, the day), for
     /// its `ETag`: the same on every instance, whatever told it the body was current.
     content_hash: String,
+    /// The answers made of this body (a JSON page, the CSV), each serialised once and kept with
+    /// its gzip and brotli copies; at most [`PAGES_KEPT`] (a page beyond them is made per request).
+    pages: Mutex<HashMap<String, Arc<RegionPage>>>,
+}
+
+/// Answers kept per region body: the pages dashboards read, not every `limit`/`offset` a client
+/// can make up.
+const PAGES_KEPT: usize = 32;
+
+impl RegionBody {
+    /// The answer `variant` names, made by `make` unless it is kept already.
+    fn page(
+        &self,
+        variant: &str,
+        make: impl FnOnce() -> ApiResult<Vec<u8>>,
+    ) -> ApiResult<Arc<RegionPage>> {
+        if let Some(p) = self
+            .pages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(variant)
+        {
+            return Ok(Arc::clone(p));
+        }
+        let page = Arc::new(RegionPage::new(make()?.into()));
+        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if pages.len() < PAGES_KEPT {
+            pages.insert(variant.to_owned(), Arc::clone(&page));
+        }
+        Ok(page)
+    }
 }
 
 /// One body per region, replaced when the region's fingerprint (its agencies, their current
@@ -260,7 +293,11 @@ pub fn csv(items: &[&AgencyStats]) -> String {
     out
 }
 
-fn csv_response(mut b: actix_web::HttpResponseBuilder, body: String, file: &str) -> HttpResponse {
+fn csv_response(
+    mut b: actix_web::HttpResponseBuilder,
+    body: impl actix_web::body::MessageBody + 'static,
+    file: &str,
+) -> HttpResponse {
     b.content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -449,6 +486,7 @@ async fn region_body(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResul
         figures: super::total(&items),
         items,
         content_hash: short_hash(&[&said, &on.to_string()]),
+        pages: Mutex::default(),
     });
     // the fingerprint read before the build: a publication in between is seen next time
     REGIONS
@@ -464,14 +502,15 @@ async fn region_body(db: &ReadDb, cache: &PublicCache, region: &str) -> ApiResul
 /// registers, and each agency's figures (paged with `limit`/`offset`; subordinate
 /// organizations right after their ministry, with `parent_id`). An agency with nothing
 /// published is listed with `version: null` and zero figures. Computed once per publication
-/// and kept in memory; `ETag` from a hash of the body's content, 304 on a
-/// matching `If-None-Match`. 404 for a region without agencies.
+/// and kept in memory, each page serialised and compressed (gzip, br, as `Accept-Encoding`
+/// asks) once; `ETag` from a hash of the body's content, one per coding (`…-gzip`, `…-br`),
+/// 304 on a matching `If-None-Match`. 404 for a region without agencies.
 #[utoipa::path(
     security(()),
     tag = "stats", operation_id = "getRegionStats",
     params(RegionPath, RegionStatsQuery),
     responses(
-        (status = 200, description = "The region's figures", headers(("ETag" = String), ("Cache-Control" = String)),
+        (status = 200, description = "The region's figures", headers(("ETag" = String, description = "One per representation: the gzip and brotli bodies have their own (`…-gzip`, `…-br`)"), ("Cache-Control" = String), ("Content-Encoding" = String, description = "`gzip` or `br` as `Accept-Encoding` asks (bodies of 1 KiB or more); absent: the plain body"), ("Vary" = String, description = "`Accept-Encoding`")),
             content((RegionStats = "application/json", example = json!({
                 "region": "Республика Дагестан", "on": "2026-11-28", "agencies_total": 2, "agencies_published": 1,
                 "processes": 12, "touchpoints": 40, "by_channel": {"phone": 20, "website": 20},
@@ -517,15 +556,9 @@ pub async fn public_region_stats(
         StatsFormat::Json => format!("json-{}-{}", paging.limit, paging.offset),
         StatsFormat::Csv => "csv".to_owned(),
     };
-    let etag = format!(
-        "\"stats-{}\"",
-        short_hash(&[&region, &body.content_hash, &variant])
-    );
-    let (b, matches) = conditional(&req, &etag);
-    if matches {
-        return Ok({ b }.finish());
-    }
-    Ok(match format {
+    // each answer is serialised once per body and compressed once per coding (dashboards poll
+    // the same pages); the ETag names the coding, as the registers' do
+    let page = body.page(&variant, || match format {
         StatsFormat::Json => {
             let Paging { limit, offset } = paging;
             let start = (offset as usize).min(body.items.len());
@@ -543,8 +576,7 @@ pub async fn public_region_stats(
                     offset,
                 },
             };
-            let json = serde_json::to_vec(&page).map_err(|e| ApiError::Internal(e.into()))?;
-            { b }.content_type("application/json").body(json)
+            serde_json::to_vec(&page).map_err(|e| ApiError::Internal(e.into()))
         }
         StatsFormat::Csv => {
             let total = AgencyStats {
@@ -560,9 +592,40 @@ pub async fn public_region_stats(
             };
             let mut rows: Vec<&AgencyStats> = body.items.iter().collect();
             rows.push(&total);
-            csv_response(b, csv(&rows), "stats-region")
+            Ok(csv(&rows).into_bytes())
         }
-    })
+    })?;
+    let ae = encoding::accept_encoding(req.headers());
+    let wanted = encoding::negotiate(ae, &Coding::ALL);
+    let coding = if wanted != Coding::Identity
+        && (page.plain.len() >= encoding::DYNAMIC_THRESHOLD || encoding::identity_refused(ae))
+    {
+        wanted
+    } else {
+        Coding::Identity
+    };
+    let etag = format!(
+        "\"stats-{}{}\"",
+        short_hash(&[&region, &body.content_hash, &variant]),
+        coding.etag_suffix()
+    );
+    let (mut b, matches) = conditional(&req, &etag);
+    if matches {
+        return Ok(negotiated(b.finish()));
+    }
+    let bytes = match page.ready(coding) {
+        Some(bytes) => bytes,
+        None => web::block(move || page.body(coding))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("compression failed: {e}")))?,
+    };
+    if let Some(token) = coding.token() {
+        b.insert_header((header::CONTENT_ENCODING, token));
+    }
+    Ok(negotiated(match format {
+        StatsFormat::Json => b.content_type("application/json").body(bytes),
+        StatsFormat::Csv => csv_response(b, bytes, "stats-region"),
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -376,6 +376,8 @@ async fn region_stats_sum_the_published_registers_with_organizations_under_their
         get(&app, &path, Some(&etag)).await.status(),
         StatusCode::NOT_MODIFIED
     );
+    codings_of_the_same_answer(&app, &path).await;
+    codings_of_the_same_answer(&app, &format!("{path}?format=csv")).await;
     let page: Value = get(&app, &format!("{path}?limit=1&offset=1"), None)
         .await
         .json()
@@ -672,4 +674,62 @@ async fn body_etag(app: &TestApp, path: &str) -> String {
         .to_str()
         .unwrap()
         .to_owned()
+}
+
+/// gzip and br answers of `path` (kept, compressed once) decode to exactly the plain bytes,
+/// each coding with its own ETag and 304; asked again, the same bytes come back. A body under
+/// 1 KiB is sent plain.
+async fn codings_of_the_same_answer(app: &TestApp, path: &str) {
+    use std::io::Read;
+    let fetch = |ae: Option<&'static str>, inm: Option<String>| {
+        let mut r = app.client.get(app.url(path));
+        if let Some(ae) = ae {
+            r = r.header("accept-encoding", ae);
+        }
+        if let Some(inm) = inm {
+            r = r.header("if-none-match", inm);
+        }
+        r.send()
+    };
+    let plain = fetch(None, None).await.unwrap();
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_tag = plain.headers()["etag"].to_str().unwrap().to_owned();
+    let plain = plain.bytes().await.unwrap();
+    if plain.len() < 1024 {
+        // not worth compressing: sent as it is, under the plain tag, whatever is asked
+        let resp = fetch(Some("gzip, br"), None).await.unwrap();
+        assert!(resp.headers().get("content-encoding").is_none(), "{path}");
+        assert_eq!(resp.headers()["etag"].to_str().unwrap(), plain_tag);
+        assert_eq!(resp.bytes().await.unwrap(), plain);
+        return;
+    }
+    for (ae, coding) in [("gzip", "gzip"), ("gzip, deflate, br", "br")] {
+        let resp = fetch(Some(ae), None).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.headers()["content-encoding"], coding, "{path}");
+        assert_eq!(resp.headers()["vary"], "Accept-Encoding");
+        let tag = resp.headers()["etag"].to_str().unwrap().to_owned();
+        let expected = format!("{}-{coding}\"", plain_tag.trim_end_matches('"'));
+        assert_eq!(tag, expected, "{path}");
+        let body = resp.bytes().await.unwrap();
+        let mut decoded = Vec::new();
+        if coding == "gzip" {
+            flate2::read::GzDecoder::new(&body[..])
+                .read_to_end(&mut decoded)
+                .unwrap();
+        } else {
+            brotli::Decompressor::new(&body[..], 4096)
+                .read_to_end(&mut decoded)
+                .unwrap();
+        }
+        assert_eq!(decoded, plain, "{path} in {coding}");
+        let again = fetch(Some(ae), None).await.unwrap().bytes().await.unwrap();
+        assert_eq!(again, body, "{path}: the kept {coding} copy");
+        let cached = fetch(Some(ae), Some(tag.clone())).await.unwrap();
+        assert_eq!(cached.status(), StatusCode::NOT_MODIFIED, "{path} {coding}");
+        // another coding's tag does not match this representation
+        let other = fetch(Some(ae), Some(plain_tag.clone())).await.unwrap();
+        assert_eq!(other.status(), StatusCode::OK, "{path} {coding}");
+    }
 }
