@@ -158,7 +158,7 @@ impl Rendered {
 
 /// A header value from text the service made itself (hex digests, quoted tags); anything that
 /// could not be one (it never happens for those) becomes an empty value rather than a panic.
-fn header_value(text: String) -> HeaderValue {
+pub(crate) fn header_value(text: String) -> HeaderValue {
     HeaderValue::try_from(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 

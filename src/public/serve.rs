@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::cache::{PublicCache, Rendered};
+use super::cache::{header_value, PublicCache, Rendered};
 use super::encoding::{self, Coding};
 use super::{render, xlsx};
 use crate::db::ReadDb;
@@ -396,12 +396,6 @@ fn variant_tag(sha256: &str, format: Format, q: &RegisterQuery) -> String {
 /// An entity tag's header value: `tag` quoted, with the coding's suffix.
 fn quoted_tag(tag: &str, coding: Coding) -> HeaderValue {
     header_value(format!("\"{tag}{}\"", coding.etag_suffix()))
-}
-
-/// A header value from text the service made (entity tags, digests); never fails for those,
-/// and anything else becomes an empty value rather than an error.
-fn header_value(text: String) -> HeaderValue {
-    HeaderValue::try_from(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// `X-Content-SHA256`, the content hash of a register answer.

@@ -113,13 +113,14 @@ struct RegionBody {
     /// its `ETag`: the same on every instance, whatever told it the body was current.
     content_hash: String,
     /// The answers made of this body (a JSON page, the CSV), each serialised once and kept with
-    /// its gzip and brotli copies; at most [`PAGES_KEPT`] (a page beyond them is made per request).
-    pages: Mutex<HashMap<String, Arc<RegionPage>>>,
+    /// its gzip and brotli copies, up to [`PAGE_BYTES_KEPT`] plain bytes (an answer beyond them
+    /// is made per request); with the plain bytes kept.
+    pages: Mutex<(usize, HashMap<String, Arc<RegionPage>>)>,
 }
 
-/// Answers kept per region body: the pages dashboards read, not every `limit`/`offset` a client
-/// can make up.
-const PAGES_KEPT: usize = 32;
+/// Plain bytes of answers kept per region body (their compressed copies add a fraction): the
+/// pages dashboards poll, not every `limit`/`offset` a client can make up.
+const PAGE_BYTES_KEPT: usize = 2 << 20;
 
 impl RegionBody {
     /// The answer `variant` names, made by `make` unless it is kept already.
@@ -132,14 +133,17 @@ impl RegionBody {
             .pages
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .1
             .get(variant)
         {
             return Ok(Arc::clone(p));
         }
         let page = Arc::new(RegionPage::new(make()?.into()));
         let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if pages.len() < PAGES_KEPT {
-            pages.insert(variant.to_owned(), Arc::clone(&page));
+        let (kept, map) = &mut *pages;
+        if *kept + page.plain.len() <= PAGE_BYTES_KEPT && !map.contains_key(variant) {
+            *kept += page.plain.len();
+            map.insert(variant.to_owned(), Arc::clone(&page));
         }
         Ok(page)
     }
