@@ -342,7 +342,7 @@ pub async fn reject_nul(
     actix_web::Error,
 > {
     let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
-    // `%00` in either case, looked for in place (every request passes here)
+    // `%00` (digits only: nothing to fold), looked for in place (every request passes here)
     if raw
         .as_bytes()
         .windows(3)
