@@ -647,8 +647,12 @@ def settle_database():
     """VACUUM (ANALYZE) and CHECKPOINT the bench database, so that the timed imports do not
     share the machine with the autovacuum and checkpoint the write load has just set off."""
     for sql in ("VACUUM (ANALYZE)", "CHECKPOINT"):
-        done = subprocess.run(["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", DB_URL, "-c", sql],
-                              capture_output=True, text=True)
+        try:
+            done = subprocess.run(["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", DB_URL, "-c", sql],
+                                  capture_output=True, text=True)
+        except OSError as e:  # no psql where the server was found elsewhere
+            say(f"{sql} not run: {e}")
+            return
         if done.returncode != 0:
             # (CHECKPOINT needs a superuser or pg_checkpoint; the imports are measured anyway)
             say(f"{sql} failed: {done.stderr.strip()}")

@@ -156,6 +156,18 @@ pub fn identity_refused(accept_encoding: Option<&str>) -> bool {
     accept_encoding.is_some_and(|v| weights(v)[Coding::Identity.index()] == 0)
 }
 
+/// The coding a body of `len` bytes made for one answer goes in: `wanted` (what [`negotiate`]
+/// chose) when compressing pays off ([`DYNAMIC_THRESHOLD`] bytes or more) or the client
+/// refused identity; identity otherwise.
+pub fn worth_it(accept_encoding: Option<&str>, wanted: Coding, len: usize) -> Coding {
+    if wanted != Coding::Identity && (len >= DYNAMIC_THRESHOLD || identity_refused(accept_encoding))
+    {
+        wanted
+    } else {
+        Coding::Identity
+    }
+}
+
 /// The request's `Accept-Encoding`, if it is readable text.
 pub fn accept_encoding(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
     headers

@@ -437,13 +437,7 @@ pub(crate) async fn send_dynamic(
         return Ok(negotiated(b.finish()));
     }
     let plain = render()?;
-    let coding = if wanted != Coding::Identity
-        && (plain.len() >= encoding::DYNAMIC_THRESHOLD || encoding::identity_refused(ae))
-    {
-        wanted
-    } else {
-        Coding::Identity
-    };
+    let coding = encoding::worth_it(ae, wanted, plain.len());
     let (mut b, matches) = if coding == wanted {
         (b, false)
     } else {

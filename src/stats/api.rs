@@ -601,13 +601,7 @@ pub async fn public_region_stats(
     })?;
     let ae = encoding::accept_encoding(req.headers());
     let wanted = encoding::negotiate(ae, &Coding::ALL);
-    let coding = if wanted != Coding::Identity
-        && (page.plain.len() >= encoding::DYNAMIC_THRESHOLD || encoding::identity_refused(ae))
-    {
-        wanted
-    } else {
-        Coding::Identity
-    };
+    let coding = encoding::worth_it(ae, wanted, page.plain.len());
     let etag = format!(
         "\"stats-{}{}\"",
         short_hash(&[&region, &body.content_hash, &variant]),
