@@ -72,7 +72,7 @@ impl Rendered {
             plain: Default::default(),
             encoded: Default::default(),
             region_rows: OnceLock::new(),
-            json_etags: [Coding::Identity, Coding::Gzip, Coding::Br]
+            json_etags: Coding::BY_INDEX
                 .map(|c| header_value(format!("\"{sha256}{}\"", c.etag_suffix()))),
             sha256_header: header_value(sha256.clone()),
             sha256,
@@ -81,11 +81,7 @@ impl Rendered {
 
     /// The strong ETag of the whole version's JSON in `coding`.
     pub fn json_etag(&self, coding: Coding) -> &HeaderValue {
-        &self.json_etags[match coding {
-            Coding::Identity => 0,
-            Coding::Gzip => 1,
-            Coding::Br => 2,
-        }]
+        &self.json_etags[coding.index()]
     }
 
     /// What the version holds when loaded: its JSON, and the parsed content, which takes

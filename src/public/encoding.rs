@@ -22,6 +22,9 @@ pub enum Coding {
 }
 
 impl Coding {
+    /// Every coding in [`Coding::index`] order.
+    pub const BY_INDEX: [Coding; 3] = [Coding::Identity, Coding::Gzip, Coding::Br];
+
     /// Every coding, in the server's order of preference on a tie (smallest body first).
     pub const ALL: [Coding; 3] = [Coding::Br, Coding::Gzip, Coding::Identity];
 
@@ -44,7 +47,8 @@ impl Coding {
         }
     }
 
-    fn index(self) -> usize {
+    /// Its place in [`Coding::BY_INDEX`] (identity, gzip, br).
+    pub fn index(self) -> usize {
         match self {
             Coding::Identity => 0,
             Coding::Gzip => 1,
@@ -373,6 +377,13 @@ mod tests {
     use std::io::Read;
 
     const ALL: &[Coding] = &Coding::ALL;
+
+    #[test]
+    fn by_index_is_in_index_order() {
+        for (i, c) in Coding::BY_INDEX.into_iter().enumerate() {
+            assert_eq!(c.index(), i);
+        }
+    }
 
     #[test]
     fn q_values_decide_and_brotli_wins_a_tie() {
